@@ -1,0 +1,44 @@
+/* One simulation run: options -> configuration -> lattice + elastic engine -> kMC under a protocol -> outputs. */
+#ifndef STZDYN_SIM_H
+#define STZDYN_SIM_H
+
+#include <petscsys.h>
+
+typedef struct StzSim_private *StzSim;
+
+/* Scalar results of a run (also written to summary.json). Units: SI; strains dimensionless. */
+typedef struct {
+  PetscInt64 events;
+  PetscReal  wall_time_s, events_per_second;
+  PetscReal  peak_stress_pa, flow_stress_pa, yield_strain, yield_stress_pa;
+  PetscReal  localization_index, band_angle_deg;
+  PetscReal  final_strain, final_time_s;
+  PetscReal  elastic_modulus_pa; /* initial slope of stress-strain fitted over the elastic branch */
+} StzSimResult;
+
+/* The recorded stress-strain series (one entry per row of series.csv); arrays owned by the run. */
+typedef struct {
+  PetscInt         n;
+  const PetscReal *time_s, *strain, *stress_pa, *plastic_strain;
+  const PetscInt64 *events;
+} StzSeries;
+
+/* Read every -stz_ option (errors name the option, its value and what is allowed) and set up the run. */
+PetscErrorCode StzSimCreate(MPI_Comm comm, StzSim *sim);
+/* Run the chosen protocol and write its outputs into -stz_output_dir. */
+PetscErrorCode StzSimRun(StzSim sim);
+PetscErrorCode StzSimDestroy(StzSim *sim);
+PetscErrorCode StzSimGetResult(StzSim sim, StzSimResult *res);
+PetscErrorCode StzSimGetSeries(StzSim sim, StzSeries *series);
+/* Per-site arrays (length N = nx*ny, row-major, x fastest): total stress (3 per site: xx, yy, xy, Pa), accumulated
+ * eigenstrain (3 per site), activation counts. The pointers stay valid until StzSimDestroy. */
+PetscErrorCode StzSimGetSites(StzSim sim, PetscInt *nx, PetscInt *ny, PetscReal stress[], const PetscReal **eps_p, const PetscInt **count);
+/* Cross-check: solve the FE problem for all accumulated eigenstrains at the current load and return the largest
+ * site-stress difference from the engine's field, relative to the largest site stress. */
+PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err);
+/* Run exactly n_events events with the load frozen (for tests and benchmarks); returns the wall time. */
+PetscErrorCode StzSimRunEvents(StzSim sim, PetscInt n_events, PetscReal *wall_s);
+/* Fail if any option on the command line or in an options file was never read: a misspelled option is an error. */
+PetscErrorCode StzOptionsCheckUnused(MPI_Comm comm);
+
+#endif

@@ -1,0 +1,158 @@
+/* Run configuration: every -stz_ option is read and validated here, in one place (see docs/outputs.md for the list). */
+#include "impl.h"
+
+const char *const StzProtocolNames[] = {"single-stz", "pure-shear", "simple-shear", "compression", "tension", NULL};
+const char *const StzEngineNames[]   = {"kernel", "resolve", NULL};
+
+/* Index of `value` in a NULL-terminated list, or -1. */
+static PetscInt StzListFind(const char *const list[], const char value[])
+{
+  for (PetscInt i = 0; list[i]; i++) {
+    PetscBool eq;
+    if (!PetscStrcmp(list[i], value, &eq) && eq) return i;
+  }
+  return -1;
+}
+
+static void StzListJoin(const char *const list[], char out[], size_t len)
+{
+  out[0] = 0;
+  for (PetscInt i = 0; list[i]; i++) {
+    if (i) PetscStrlcat(out, ", ", len);
+    PetscStrlcat(out, list[i], len);
+  }
+}
+
+/* Fail with the option's name, its value and the allowed range. */
+#define StzCheckRange(comm, name, v, lo, hi) \
+  PetscCheck((v) >= (lo) && (v) <= (hi), comm, PETSC_ERR_USER_INPUT, "option %s = %g is out of range: allowed %g .. %g", name, (double)(v), \
+             (double)(lo), (double)(hi))
+
+PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
+{
+  char      protocol[64] = "single-stz", engine[64] = "kernel", allowed[256];
+  PetscInt  idx;
+  PetscBool set;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(cfg, sizeof(*cfg)));
+  PetscCall(PetscStrncpy(cfg->material_name, "vitreloy1", sizeof(cfg->material_name)));
+  PetscCall(PetscStrncpy(cfg->output_dir, "out", sizeof(cfg->output_dir)));
+  PetscOptionsBegin(comm, NULL, "stzdyn: STZ dynamics of metallic glasses (units in brackets)", NULL);
+  PetscCall(PetscOptionsString("-stz_material", "material preset (vitreloy1, cu57zr43, ...): sets every -stz_ material option below", NULL, cfg->material_name,
+                               cfg->material_name, sizeof(cfg->material_name), NULL));
+  PetscCall(StzMaterialPreset(cfg->material_name, &cfg->mat));
+  PetscCall(PetscOptionsReal("-stz_shear_modulus_pa", "shear modulus mu [Pa]", NULL, cfg->mat.shear_modulus_pa, &cfg->mat.shear_modulus_pa, NULL));
+  PetscCall(PetscOptionsReal("-stz_poisson_ratio", "Poisson ratio nu [-]", NULL, cfg->mat.poisson_ratio, &cfg->mat.poisson_ratio, NULL));
+  PetscCall(PetscOptionsReal("-stz_gamma0", "STZ transformation shear strain gamma0 [-]", NULL, cfg->mat.gamma0, &cfg->mat.gamma0, NULL));
+  PetscCall(PetscOptionsReal("-stz_volume_m3", "STZ volume Omega0 [m^3]", NULL, cfg->mat.stz_volume_m3, &cfg->mat.stz_volume_m3, NULL));
+  PetscCall(PetscOptionsReal("-stz_beta", "dilatancy factor beta in Argon's barrier [-]", NULL, cfg->mat.dilatancy_beta, &cfg->mat.dilatancy_beta, NULL));
+  PetscCall(PetscOptionsReal("-stz_tau_hat_over_mu", "athermal shear resistance tau_hat/mu [-]", NULL, cfg->mat.tau_hat_over_mu, &cfg->mat.tau_hat_over_mu, NULL));
+  PetscCall(PetscOptionsReal("-stz_attempt_frequency_hz", "attempt frequency nu0 [1/s]", NULL, cfg->mat.attempt_frequency_hz, &cfg->mat.attempt_frequency_hz, NULL));
+
+  cfg->nx = cfg->ny = 64;
+  PetscCall(PetscOptionsInt("-stz_nx", "sites along x [-]", NULL, cfg->nx, &cfg->nx, NULL));
+  PetscCall(PetscOptionsInt("-stz_ny", "sites along y [-]", NULL, cfg->ny, &cfg->ny, NULL));
+  cfg->site_elems = 2;
+  PetscCall(PetscOptionsInt("-stz_site_elems", "finite elements along each side of a site [-]", NULL, cfg->site_elems, &cfg->site_elems, NULL));
+  cfg->site_size_m = PetscPowReal(cfg->mat.stz_volume_m3, 1.0 / 3.0);
+  PetscCall(PetscOptionsReal("-stz_site_size_m", "site spacing [m] (default: cube root of the STZ volume)", NULL, cfg->site_size_m, &cfg->site_size_m, NULL));
+  cfg->n_orient = 3;
+  PetscCall(PetscOptionsInt("-stz_n_orient", "STZ shear orientations per site, evenly spaced over 90 degrees, each in both senses [-]", NULL, cfg->n_orient,
+                            &cfg->n_orient, NULL));
+  cfg->seed = 1;
+  PetscCall(PetscOptionsInt("-stz_seed", "random seed [-]", NULL, cfg->seed, &cfg->seed, NULL));
+  cfg->temperature_k = 300;
+  PetscCall(PetscOptionsReal("-stz_temperature_k", "temperature [K]", NULL, cfg->temperature_k, &cfg->temperature_k, NULL));
+  cfg->barrier_spread = 0.1;
+  PetscCall(PetscOptionsReal("-stz_barrier_spread", "relative standard deviation of the quenched site barriers [-] (0: uniform)", NULL, cfg->barrier_spread,
+                             &cfg->barrier_spread, NULL));
+  cfg->dilatation = 0;
+  PetscCall(PetscOptionsReal("-stz_dilatation", "in-plane dilatational eigenstrain (trace) added by each activation [-]", NULL, cfg->dilatation, &cfg->dilatation, NULL));
+  PetscCall(PetscOptionsString("-stz_protocol", "what to do: single-stz, pure-shear, simple-shear, compression, tension", NULL, protocol, protocol, sizeof(protocol), NULL));
+  PetscCall(PetscOptionsString("-stz_engine", "stress-update engine: kernel (periodic superposition), resolve (FE solve per event)", NULL, engine, engine,
+                               sizeof(engine), NULL));
+  cfg->strain_rate = 1e-4;
+  PetscCall(PetscOptionsReal("-stz_strain_rate", "imposed strain rate [1/s]", NULL, cfg->strain_rate, &cfg->strain_rate, NULL));
+  cfg->max_strain = 0.1;
+  PetscCall(PetscOptionsReal("-stz_max_strain", "strain at which the loading stops [-]", NULL, cfg->max_strain, &cfg->max_strain, NULL));
+  cfg->series_dstrain = 0;
+  PetscCall(PetscOptionsReal("-stz_series_dstrain", "strain between rows of series.csv [-] (0: max_strain/1000)", NULL, cfg->series_dstrain, &cfg->series_dstrain, NULL));
+  cfg->max_events = PETSC_MAX_INT;
+  PetscCall(PetscOptionsInt("-stz_max_events", "stop after this many STZ events [-]", NULL, cfg->max_events, &cfg->max_events, NULL));
+  cfg->n_maps = STZ_MAX_MAPS;
+  PetscCall(PetscOptionsRealArray("-stz_map_strains", "strains at which to write plastic-strain PNG maps, comma-separated [-]", NULL, cfg->map_strains, &cfg->n_maps, &set));
+  if (!set) cfg->n_maps = 0;
+  cfg->single_theta_deg = 0;
+  PetscCall(PetscOptionsReal("-stz_single_theta_deg", "single-stz: orientation of the transformation [deg]", NULL, cfg->single_theta_deg, &cfg->single_theta_deg, NULL));
+  PetscCall(PetscOptionsString("-stz_output_dir", "directory for all outputs (created if missing)", NULL, cfg->output_dir, cfg->output_dir, sizeof(cfg->output_dir), NULL));
+  cfg->fields_csv = PETSC_FALSE;
+  PetscCall(PetscOptionsBool("-stz_fields_csv", "write fields.csv (per-site stress, plastic strain, activations) at the end", NULL, cfg->fields_csv, &cfg->fields_csv, NULL));
+  cfg->threads = 0;
+  PetscCall(PetscOptionsInt("-stz_threads", "OpenMP threads for the per-event pass [-] (0: OMP_NUM_THREADS or all cores)", NULL, cfg->threads, &cfg->threads, NULL));
+  cfg->progress_s = 5;
+  PetscCall(PetscOptionsReal("-stz_progress_s", "seconds between progress lines on stderr [s] (0: none)", NULL, cfg->progress_s, &cfg->progress_s, NULL));
+  cfg->quiet = PETSC_FALSE;
+  PetscCall(PetscOptionsBool("-stz_quiet", "print nothing but errors", NULL, cfg->quiet, &cfg->quiet, NULL));
+  PetscOptionsEnd();
+
+  /* Validation: every message names the option, the value and what is allowed. */
+  idx = StzListFind(StzProtocolNames, protocol);
+  StzListJoin(StzProtocolNames, allowed, sizeof(allowed));
+  PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_protocol = '%s' is not known: allowed %s", protocol, allowed);
+  cfg->protocol = (StzProtocolType)idx;
+  idx = StzListFind(StzEngineNames, engine);
+  StzListJoin(StzEngineNames, allowed, sizeof(allowed));
+  PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_engine = '%s' is not known: allowed %s", engine, allowed);
+  cfg->engine = (StzEngineType)idx;
+  StzCheckRange(comm, "-stz_nx", cfg->nx, 4, 8192);
+  StzCheckRange(comm, "-stz_ny", cfg->ny, 4, 8192);
+  StzCheckRange(comm, "-stz_site_elems", cfg->site_elems, 1, 16);
+  StzCheckRange(comm, "-stz_n_orient", cfg->n_orient, 1, STZ_MAX_ORIENT);
+  StzCheckRange(comm, "-stz_temperature_k", cfg->temperature_k, 1e-3, 5000);
+  StzCheckRange(comm, "-stz_barrier_spread", cfg->barrier_spread, 0, 0.5);
+  StzCheckRange(comm, "-stz_dilatation", cfg->dilatation, -0.1, 0.1);
+  StzCheckRange(comm, "-stz_strain_rate", cfg->strain_rate, 1e-12, 1e12);
+  StzCheckRange(comm, "-stz_max_strain", cfg->max_strain, 1e-6, 10);
+  StzCheckRange(comm, "-stz_series_dstrain", cfg->series_dstrain, 0, cfg->max_strain);
+  StzCheckRange(comm, "-stz_max_events", cfg->max_events, 0, PETSC_MAX_INT);
+  StzCheckRange(comm, "-stz_threads", cfg->threads, 0, 1024);
+  StzCheckRange(comm, "-stz_progress_s", cfg->progress_s, 0, 1e9);
+  StzCheckRange(comm, "-stz_site_size_m", cfg->site_size_m, 1e-12, 1e-3);
+  StzCheckRange(comm, "-stz_shear_modulus_pa", cfg->mat.shear_modulus_pa, 1e6, 1e13);
+  StzCheckRange(comm, "-stz_poisson_ratio", cfg->mat.poisson_ratio, -0.99, 0.499);
+  StzCheckRange(comm, "-stz_gamma0", cfg->mat.gamma0, 1e-4, 1);
+  StzCheckRange(comm, "-stz_volume_m3", cfg->mat.stz_volume_m3, 1e-32, 1e-20);
+  StzCheckRange(comm, "-stz_beta", cfg->mat.dilatancy_beta, 0, 10);
+  StzCheckRange(comm, "-stz_tau_hat_over_mu", cfg->mat.tau_hat_over_mu, 0, 1);
+  StzCheckRange(comm, "-stz_attempt_frequency_hz", cfg->mat.attempt_frequency_hz, 1, 1e16);
+  for (PetscInt k = 0; k < cfg->n_maps; k++) StzCheckRange(comm, "-stz_map_strains", cfg->map_strains[k], 0, cfg->max_strain);
+  if (cfg->series_dstrain == 0) cfg->series_dstrain = cfg->max_strain / 1000;
+  PetscFunctionReturn(0);
+}
+
+/* The full option set as a JSON object, so summary.json can reproduce the run. */
+PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
+{
+  PetscFunctionBeginUser;
+  fprintf(fp, "{\n");
+  fprintf(fp, "%s  \"stz_material\": \"%s\",\n", ind, c->material_name);
+  fprintf(fp, "%s  \"stz_shear_modulus_pa\": %.10g,\n%s  \"stz_poisson_ratio\": %.10g,\n", ind, (double)c->mat.shear_modulus_pa, ind, (double)c->mat.poisson_ratio);
+  fprintf(fp, "%s  \"stz_gamma0\": %.10g,\n%s  \"stz_volume_m3\": %.10g,\n%s  \"stz_beta\": %.10g,\n", ind, (double)c->mat.gamma0, ind,
+          (double)c->mat.stz_volume_m3, ind, (double)c->mat.dilatancy_beta);
+  fprintf(fp, "%s  \"stz_tau_hat_over_mu\": %.10g,\n%s  \"stz_attempt_frequency_hz\": %.10g,\n", ind, (double)c->mat.tau_hat_over_mu, ind,
+          (double)c->mat.attempt_frequency_hz);
+  fprintf(fp, "%s  \"stz_nx\": %d,\n%s  \"stz_ny\": %d,\n%s  \"stz_site_elems\": %d,\n%s  \"stz_site_size_m\": %.10g,\n", ind, (int)c->nx, ind, (int)c->ny, ind,
+          (int)c->site_elems, ind, (double)c->site_size_m);
+  fprintf(fp, "%s  \"stz_n_orient\": %d,\n%s  \"stz_seed\": %lld,\n%s  \"stz_temperature_k\": %.10g,\n", ind, (int)c->n_orient, ind, (long long)c->seed, ind,
+          (double)c->temperature_k);
+  fprintf(fp, "%s  \"stz_barrier_spread\": %.10g,\n%s  \"stz_dilatation\": %.10g,\n", ind, (double)c->barrier_spread, ind, (double)c->dilatation);
+  fprintf(fp, "%s  \"stz_protocol\": \"%s\",\n%s  \"stz_engine\": \"%s\",\n", ind, StzProtocolNames[c->protocol], ind, StzEngineNames[c->engine]);
+  fprintf(fp, "%s  \"stz_strain_rate\": %.10g,\n%s  \"stz_max_strain\": %.10g,\n%s  \"stz_series_dstrain\": %.10g,\n", ind, (double)c->strain_rate, ind,
+          (double)c->max_strain, ind, (double)c->series_dstrain);
+  fprintf(fp, "%s  \"stz_max_events\": %d,\n%s  \"stz_single_theta_deg\": %.10g,\n", ind, (int)c->max_events, ind, (double)c->single_theta_deg);
+  fprintf(fp, "%s  \"stz_map_strains\": [", ind);
+  for (PetscInt k = 0; k < c->n_maps; k++) fprintf(fp, "%s%.10g", k ? ", " : "", (double)c->map_strains[k]);
+  fprintf(fp, "],\n%s  \"stz_output_dir\": \"%s\",\n%s  \"stz_fields_csv\": %s\n%s}", ind, c->output_dir, ind, c->fields_csv ? "true" : "false", ind);
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,553 @@
+/* A run: configuration, engine, kMC, the protocol's loading, the observers and the writers (see include/stzdyn/sim.h). */
+#include "impl.h"
+#include <string.h>
+
+typedef struct {
+  PetscInt   n, cap;
+  PetscReal *time_s, *strain, *stress, *plastic, *sxx, *syy, *sxy;
+  PetscInt64 *events;
+} StzSeriesBuf;
+
+struct StzSim_private {
+  MPI_Comm     comm;
+  PetscMPIInt  rank;
+  StzConfig    cfg;
+  StzElastic   el;
+  StzKmc       kmc;
+  StzSeriesBuf ser;
+  StzSimResult res;
+  FILE        *series_fp;
+  PetscBool    ran;
+};
+
+/* ---------- loading modes of the mechanical protocols ---------- */
+
+/* Load and load rate for a protocol at strain rate `rate` (1/s): which components are strain- or stress-controlled. */
+static void StzProtocolLoad(StzProtocolType p, PetscReal rate, StzMacroLoad *load, StzMacroLoad *dload)
+{
+  PetscMemzero(load, sizeof(*load));
+  PetscMemzero(dload, sizeof(*dload));
+  switch (p) {
+  case STZ_PROTO_PURE_SHEAR: /* E_xx = gamma/2, E_yy = -gamma/2, S_xy = 0 */
+    load->control[2]  = 1;
+    dload->value[0]   = 0.5 * rate;
+    dload->value[1]   = -0.5 * rate;
+    break;
+  case STZ_PROTO_SIMPLE_SHEAR: /* E_xy = gamma/2, E_xx = E_yy = 0 */
+    dload->value[2] = 0.5 * rate;
+    break;
+  case STZ_PROTO_COMPRESSION: /* E_yy = -eps, S_xx = S_xy = 0 */
+  case STZ_PROTO_TENSION:
+    load->control[0] = load->control[2] = 1;
+    dload->value[1]                     = p == STZ_PROTO_COMPRESSION ? -rate : rate;
+    break;
+  default:
+    break;
+  }
+}
+
+/* The protocol's scalar strain, stress and plastic strain (positive in the loading sense). */
+static void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress, PetscReal *plastic)
+{
+  const StzKmc k = sim->kmc;
+  switch (sim->cfg.protocol) {
+  case STZ_PROTO_PURE_SHEAR:
+    *strain  = k->E[0] - k->E[1];
+    *stress  = 0.5 * (k->S[0] - k->S[1]);
+    *plastic = k->mean_eig[0] - k->mean_eig[1];
+    break;
+  case STZ_PROTO_SIMPLE_SHEAR:
+    *strain  = 2 * k->E[2];
+    *stress  = k->S[2];
+    *plastic = 2 * k->mean_eig[2];
+    break;
+  case STZ_PROTO_COMPRESSION:
+    *strain  = -k->E[1];
+    *stress  = -k->S[1];
+    *plastic = -k->mean_eig[1];
+    break;
+  default:
+    *strain  = k->E[1];
+    *stress  = k->S[1];
+    *plastic = k->mean_eig[1];
+    break;
+  }
+}
+
+/* Elastic modulus of the loading mode: dtau/dgamma = mu in shear, dsigma/deps = 2 mu / (1 - nu) in plane-strain uniaxial loading. */
+static PetscReal StzProtocolModulus(const StzConfig *c)
+{
+  if (c->protocol == STZ_PROTO_PURE_SHEAR || c->protocol == STZ_PROTO_SIMPLE_SHEAR) return c->mat.shear_modulus_pa;
+  return 2 * c->mat.shear_modulus_pa / (1 - c->mat.poisson_ratio);
+}
+
+/* ---------- series ---------- */
+
+static PetscErrorCode StzSeriesAppend(StzSim sim)
+{
+  StzSeriesBuf *s = &sim->ser;
+  PetscReal     strain, stress, plastic;
+
+  PetscFunctionBeginUser;
+  if (s->n == s->cap) {
+    PetscInt    cap = PetscMax(1024, 2 * s->cap);
+    PetscReal  *a[7];
+    PetscInt64 *ev;
+    PetscReal **old[7] = {&s->time_s, &s->strain, &s->stress, &s->plastic, &s->sxx, &s->syy, &s->sxy};
+    for (int k = 0; k < 7; k++) {
+      PetscCall(PetscMalloc1(cap, &a[k]));
+      if (s->n) PetscCall(PetscArraycpy(a[k], *old[k], s->n));
+      PetscCall(PetscFree(*old[k]));
+      *old[k] = a[k];
+    }
+    PetscCall(PetscMalloc1(cap, &ev));
+    if (s->n) PetscCall(PetscArraycpy(ev, s->events, s->n));
+    PetscCall(PetscFree(s->events));
+    s->events = ev;
+    s->cap    = cap;
+  }
+  StzProtocolMeasure(sim, &strain, &stress, &plastic);
+  s->time_s[s->n]  = sim->kmc->time_s;
+  s->strain[s->n]  = strain;
+  s->stress[s->n]  = stress;
+  s->plastic[s->n] = plastic;
+  s->sxx[s->n]     = sim->kmc->S[0];
+  s->syy[s->n]     = sim->kmc->S[1];
+  s->sxy[s->n]     = sim->kmc->S[2];
+  s->events[s->n]  = sim->kmc->events;
+  if (sim->series_fp) {
+    fprintf(sim->series_fp, "%.10e,%.10e,%.10e,%.10e,%lld,%.10e,%.10e,%.10e\n", (double)s->time_s[s->n], (double)strain, (double)stress, (double)plastic,
+            (long long)s->events[s->n], (double)s->sxx[s->n], (double)s->syy[s->n], (double)s->sxy[s->n]);
+    fflush(sim->series_fp);
+  }
+  s->n++;
+  PetscFunctionReturn(0);
+}
+
+/* ---------- pictures ---------- */
+
+static PetscErrorCode StzWritePlasticMap(StzSim sim, const char name[])
+{
+  const PetscInt N = sim->kmc->N;
+  PetscReal     *g, vmax = 0;
+  char           path[PETSC_MAX_PATH_LEN], title[128];
+  PetscReal      strain, stress, plastic;
+  StzPngMap      map = {0};
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(N, &g));
+  StzPlasticShear(N, sim->kmc->eps_p, g);
+  for (PetscInt i = 0; i < N; i++) vmax = PetscMax(vmax, g[i]);
+  StzProtocolMeasure(sim, &strain, &stress, &plastic);
+  PetscCall(PetscSNPrintf(title, sizeof(title), "plastic shear strain, strain %.4f, %lld events", (double)strain, (long long)sim->kmc->events));
+  map.title           = title;
+  map.units           = "-";
+  map.vmin            = 0;
+  map.vmax            = vmax > 0 ? vmax : 1;
+  map.cmap            = STZ_CMAP_SEQUENTIAL;
+  map.pixels_per_cell = 0;
+  map.cell_size_m     = sim->cfg.site_size_m;
+  PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", sim->cfg.output_dir, name));
+  PetscCall(StzPngWriteMap(path, sim->cfg.nx, sim->cfg.ny, g, &map));
+  PetscCall(PetscFree(g));
+  PetscFunctionReturn(0);
+}
+
+/* ---------- create / destroy ---------- */
+
+PetscErrorCode StzSimCreate(MPI_Comm comm, StzSim *out)
+{
+  StzSim sim;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&sim));
+  sim->comm = comm;
+  PetscCallMPI(MPI_Comm_rank(comm, &sim->rank));
+  PetscCall(StzConfigFromOptions(comm, &sim->cfg));
+  if (sim->cfg.protocol != STZ_PROTO_SINGLE) {
+    /* The kMC lattice is serial (ensembles use ranks); the FE set-up uses the communicator. */
+    PetscCall(StzElasticCreate(comm, &sim->cfg, &sim->el));
+    PetscCall(StzKmcCreate(&sim->cfg, sim->el, &sim->kmc));
+  }
+  *out = sim;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSimDestroy(StzSim *sim)
+{
+  StzSeriesBuf *s;
+
+  PetscFunctionBeginUser;
+  if (!*sim) PetscFunctionReturn(0);
+  s = &(*sim)->ser;
+  PetscCall(PetscFree(s->time_s));
+  PetscCall(PetscFree(s->strain));
+  PetscCall(PetscFree(s->stress));
+  PetscCall(PetscFree(s->plastic));
+  PetscCall(PetscFree(s->sxx));
+  PetscCall(PetscFree(s->syy));
+  PetscCall(PetscFree(s->sxy));
+  PetscCall(PetscFree(s->events));
+  if ((*sim)->series_fp) fclose((*sim)->series_fp);
+  PetscCall(StzKmcDestroy(&(*sim)->kmc));
+  PetscCall(StzElasticDestroy(&(*sim)->el));
+  PetscCall(PetscFree(*sim));
+  PetscFunctionReturn(0);
+}
+
+/* ---------- single STZ: the first picture ---------- */
+
+static PetscErrorCode StzRunSingle(StzSim sim)
+{
+  const StzConfig *c   = &sim->cfg;
+  const PetscInt   se  = c->site_elems, nex = c->nx * se, ney = c->ny * se, nel = nex * ney, N = c->nx * c->ny;
+  const PetscInt   cx  = c->nx / 2, cy = c->ny / 2;
+  StzFEGeometry    g;
+  StzFE            fe;
+  StzMacroLoad     zero_stress = {{1, 1, 1}, {0, 0, 0}};
+  PetscReal       *site_eig, *eig, *es, *s[3], *map_v, eps[3], vmax = 0, energy;
+  char             path[PETSC_MAX_PATH_LEN];
+  FILE            *fp;
+  StzPngMap        map = {0};
+
+  PetscFunctionBeginUser;
+  StzConfigFEGeometry(c, &g);
+  PetscCall(StzFECreate(sim->comm, &g, &fe));
+  PetscCall(PetscCalloc1(3 * N, &site_eig));
+  PetscCall(PetscMalloc3(3 * nel, &eig, 3 * nel, &es, nel, &map_v));
+  PetscCall(PetscMalloc3(N, &s[0], N, &s[1], N, &s[2]));
+  StzEigenstrain(c->mat.gamma0, c->single_theta_deg * PETSC_PI / 180.0, 1, c->dilatation, eps);
+  for (int q = 0; q < 3; q++) site_eig[3 * (cy * c->nx + cx) + q] = eps[q];
+  StzSiteToElementEigenstrain(c->nx, c->ny, se, site_eig, eig);
+  PetscCall(StzFESolve(fe, eig, &zero_stress, es, NULL, &energy));
+  StzElementToSiteStress(c->nx, c->ny, se, es, s);
+  if (sim->rank == 0) {
+    /* Element-resolution map of sigma_xy. The colour range is set by the field outside the STZ (beyond one site from its
+     * edge), so the four lobes are visible; the transformed core saturates. */
+    for (PetscInt j = 0; j < ney; j++)
+      for (PetscInt i = 0; i < nex; i++) {
+        const PetscReal dx = (i + 0.5) / se - (cx + 0.5), dy = (j + 0.5) / se - (cy + 0.5);
+        map_v[j * nex + i] = es[3 * (j * nex + i) + 2];
+        if (PetscAbsReal(dx) > 1.5 || PetscAbsReal(dy) > 1.5) vmax = PetscMax(vmax, PetscAbsReal(map_v[j * nex + i]));
+      }
+    map.title           = "sigma_xy around one STZ (Eshelby field)";
+    map.units           = "Pa";
+    map.vmin            = -vmax;
+    map.vmax            = vmax;
+    map.cmap            = STZ_CMAP_DIVERGING;
+    map.pixels_per_cell = 0;
+    map.cell_size_m     = c->site_size_m / se;
+    PetscCall(PetscSNPrintf(path, sizeof(path), "%s/map_sigma_xy.png", c->output_dir));
+    PetscCall(StzPngWriteMap(path, nex, ney, map_v, &map));
+    PetscCall(StzFileOpen(c->output_dir, "fields.csv", &fp));
+    fprintf(fp, "x_m,y_m,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa,eps_p_xx,eps_p_yy,eps_p_xy,activations,barrier_ev\n");
+    for (PetscInt i = 0; i < N; i++) {
+      const PetscBool center = (PetscBool)(i == cy * c->nx + cx);
+      fprintf(fp, "%.6e,%.6e,%.9e,%.9e,%.9e,%.9e,%.9e,%.9e,%d,\n", (double)(((i % c->nx) + 0.5) * c->site_size_m), (double)(((i / c->nx) + 0.5) * c->site_size_m),
+              (double)(s[2][i] + s[0][i]), (double)(s[2][i] - s[0][i]), (double)s[1][i], (double)site_eig[3 * i], (double)site_eig[3 * i + 1],
+              (double)site_eig[3 * i + 2], center ? 1 : 0);
+    }
+    PetscCall(StzFileCommit(c->output_dir, "fields.csv", &fp));
+    PetscCall(StzFileOpen(c->output_dir, "summary.json", &fp));
+    fprintf(fp, "{\n  \"protocol\": \"single-stz\",\n  \"seed\": %lld,\n  \"events\": 1,\n", (long long)c->seed);
+    fprintf(fp, "  \"site_stress_at_stz_pa\": [%.9e, %.9e, %.9e],\n", (double)(s[2][cy * c->nx + cx] + s[0][cy * c->nx + cx]),
+            (double)(s[2][cy * c->nx + cx] - s[0][cy * c->nx + cx]), (double)s[1][cy * c->nx + cx]);
+    fprintf(fp, "  \"elastic_energy_j\": %.9e,\n  \"options\": ", (double)(energy * c->site_size_m));
+    PetscCall(StzConfigWriteJSON(c, fp, "  "));
+    fprintf(fp, "\n}\n");
+    PetscCall(StzFileCommit(c->output_dir, "summary.json", &fp));
+    if (!c->quiet)
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: single STZ (gamma0 %g, theta %g deg) in a %d x %d periodic box; wrote %s/map_sigma_xy.png, fields.csv, summary.json\n",
+                            (double)c->mat.gamma0, (double)c->single_theta_deg, (int)c->nx, (int)c->ny, c->output_dir));
+  }
+  PetscCall(PetscFree(site_eig));
+  PetscCall(PetscFree3(eig, es, map_v));
+  PetscCall(PetscFree3(s[0], s[1], s[2]));
+  PetscCall(StzFEDestroy(&fe));
+  PetscFunctionReturn(0);
+}
+
+/* ---------- mechanical loading at constant strain rate ---------- */
+
+static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
+{
+  StzSeriesBuf   *s = &sim->ser;
+  StzSimResult   *r = &sim->res;
+  const PetscReal M = StzProtocolModulus(&sim->cfg);
+  PetscReal      *g, fsum = 0, strain, stress, plastic;
+  PetscInt        fcount = 0;
+  StzLocalization loc;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(r, sizeof(*r)));
+  r->events            = sim->kmc->events;
+  r->wall_time_s       = wall;
+  r->events_per_second = wall > 0 ? r->events / wall : 0;
+  r->yield_strain      = -1;
+  StzProtocolMeasure(sim, &strain, &stress, &plastic);
+  r->final_strain = strain;
+  r->final_time_s = sim->kmc->time_s;
+  for (PetscInt k = 0; k < s->n; k++) {
+    r->peak_stress_pa = PetscMax(r->peak_stress_pa, s->stress[k]);
+    /* Yield: 0.2% offset, i.e. the first row where the plastic strain reaches 0.002. */
+    if (r->yield_strain < 0 && s->plastic[k] >= 0.002) {
+      r->yield_strain    = s->strain[k];
+      r->yield_stress_pa = s->stress[k];
+    }
+    /* Flow stress: mean over the last quarter of the strain range. */
+    if (s->strain[k] >= 0.75 * strain) {
+      fsum += s->stress[k];
+      fcount++;
+    }
+  }
+  r->flow_stress_pa = fcount ? fsum / fcount : 0;
+  /* Initial slope: least squares through the origin over the rows before any plastic strain of 1e-5 (elastic branch). */
+  {
+    PetscReal sxy = 0, sxx = 0;
+    for (PetscInt k = 0; k < s->n && PetscAbsReal(s->plastic[k]) < 1e-5; k++) {
+      sxy += s->strain[k] * s->stress[k];
+      sxx += s->strain[k] * s->strain[k];
+    }
+    r->elastic_modulus_pa = sxx > 0 ? sxy / sxx : M;
+  }
+  PetscCall(PetscMalloc1(sim->kmc->N, &g));
+  StzPlasticShear(sim->kmc->N, sim->kmc->eps_p, g);
+  PetscCall(StzLocalizationCompute(sim->cfg.nx, sim->cfg.ny, g, &loc));
+  r->localization_index = loc.index;
+  r->band_angle_deg     = loc.angle_deg;
+  PetscCall(PetscFree(g));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode StzWriteSummary(StzSim sim)
+{
+  const StzSimResult *r = &sim->res;
+  FILE               *fp;
+
+  PetscFunctionBeginUser;
+  PetscCall(StzFileOpen(sim->cfg.output_dir, "summary.json", &fp));
+  fprintf(fp, "{\n  \"protocol\": \"%s\",\n  \"seed\": %lld,\n  \"events\": %lld,\n", StzProtocolNames[sim->cfg.protocol], (long long)sim->cfg.seed, (long long)r->events);
+  fprintf(fp, "  \"wall_time_s\": %.6g,\n  \"events_per_second\": %.6g,\n", (double)r->wall_time_s, (double)r->events_per_second);
+  fprintf(fp, "  \"final_strain\": %.9g,\n  \"final_time_s\": %.9g,\n", (double)r->final_strain, (double)r->final_time_s);
+  fprintf(fp, "  \"elastic_modulus_pa\": %.9g,\n  \"elastic_modulus_theory_pa\": %.9g,\n", (double)r->elastic_modulus_pa, (double)StzProtocolModulus(&sim->cfg));
+  fprintf(fp, "  \"peak_stress_pa\": %.9g,\n  \"flow_stress_pa\": %.9g,\n", (double)r->peak_stress_pa, (double)r->flow_stress_pa);
+  if (r->yield_strain >= 0) fprintf(fp, "  \"yield_strain\": %.9g,\n  \"yield_stress_pa\": %.9g,\n", (double)r->yield_strain, (double)r->yield_stress_pa);
+  else fprintf(fp, "  \"yield_strain\": null,\n  \"yield_stress_pa\": null,\n");
+  fprintf(fp, "  \"localization_index\": %.6f,\n  \"band_angle_deg\": %.2f,\n", (double)r->localization_index, (double)r->band_angle_deg);
+  fprintf(fp, "  \"options\": ");
+  PetscCall(StzConfigWriteJSON(&sim->cfg, fp, "  "));
+  fprintf(fp, "\n}\n");
+  PetscCall(StzFileCommit(sim->cfg.output_dir, "summary.json", &fp));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode StzRunStrainRate(StzSim sim)
+{
+  const StzConfig *c = &sim->cfg;
+  StzMacroLoad     load, dload;
+  PetscLogDouble   t0, t1, tlast;
+  PetscReal        strain, stress, plastic, next_row, next_map = PETSC_MAX_REAL;
+  PetscInt         imap = 0;
+  PetscReal        sorted_maps[STZ_MAX_MAPS];
+  char             name[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBeginUser;
+  StzProtocolLoad(c->protocol, c->strain_rate, &load, &dload);
+  PetscCall(StzKmcSetLoad(sim->kmc, &load, &dload));
+  for (PetscInt k = 0; k < c->n_maps; k++) sorted_maps[k] = c->map_strains[k];
+  PetscCall(PetscSortReal(c->n_maps, sorted_maps));
+  if (c->n_maps) next_map = sorted_maps[0];
+  /* The series is written as it grows (flushed per row) under a partial name, renamed when the run completes. */
+  PetscCall(StzFileOpen(c->output_dir, "series.csv", &sim->series_fp));
+  fprintf(sim->series_fp, "time_s,strain,stress_pa,plastic_strain,events,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa\n");
+  PetscCall(StzSeriesAppend(sim));
+  next_row = c->series_dstrain;
+  PetscCall(PetscTime(&t0));
+  tlast = t0;
+  for (;;) {
+    PetscBool fired;
+    StzEvent  ev;
+    PetscReal target = PetscMin(PetscMin(next_row, next_map), c->max_strain), t_limit;
+    StzProtocolMeasure(sim, &strain, &stress, &plastic);
+    /* Strain is linear in time in every strain-rate protocol: the time to the next milestone is exact. */
+    t_limit = PetscMax(0, (target - strain) / c->strain_rate);
+    PetscCall(StzKmcStep(sim->kmc, t_limit, &fired, &ev));
+    StzProtocolMeasure(sim, &strain, &stress, &plastic);
+    if (!fired) {
+      /* Reached the milestone exactly. */
+      if (target >= next_row) {
+        PetscCall(StzSeriesAppend(sim));
+        next_row += c->series_dstrain;
+      }
+      if (target >= next_map && imap < c->n_maps) {
+        PetscCall(PetscSNPrintf(name, sizeof(name), "map_plastic_strain_%.4f.png", (double)next_map));
+        PetscCall(StzWritePlasticMap(sim, name));
+        imap++;
+        next_map = imap < c->n_maps ? sorted_maps[imap] : PETSC_MAX_REAL;
+      }
+      if (target >= c->max_strain * (1 - 1e-12)) break;
+    }
+    if (sim->kmc->events >= c->max_events) {
+      PetscCall(StzSeriesAppend(sim));
+      break;
+    }
+    if (c->progress_s > 0 && !c->quiet) {
+      PetscLogDouble now;
+      PetscCall(PetscTime(&now));
+      if (now - tlast >= c->progress_s) {
+        const PetscReal eps = sim->kmc->events / (now - t0), frac = strain / c->max_strain;
+        PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: strain %.4f/%.4f  stress %.4g MPa  events %lld  %.0f events/s  ETA %.0f s\n", (double)strain,
+                               (double)c->max_strain, (double)(stress / 1e6), (long long)sim->kmc->events, (double)eps,
+                               frac > 0 ? (double)((now - t0) * (1 - frac) / frac) : 0.0));
+        tlast = now;
+      }
+    }
+  }
+  PetscCall(PetscTime(&t1));
+  PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
+  PetscCall(StzSummarize(sim, t1 - t0));
+  PetscCall(StzWritePlasticMap(sim, "map_plastic_strain_final.png"));
+  if (c->fields_csv) PetscCall(StzWriteFieldsCSV(c->output_dir, sim->kmc, c->site_size_m));
+  PetscCall(StzWriteSummary(sim));
+  if (!c->quiet) {
+    const StzSimResult *r = &sim->res;
+    PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                          "stzdyn: %s at %g K, %g /s: %lld events in %.2f s (%.0f events/s)\n  peak stress %.4g MPa, flow stress %.4g MPa, localization %.3f (band at %.1f deg)\n  "
+                          "outputs in %s/: series.csv, summary.json, map_plastic_strain_final.png%s\n",
+                          StzProtocolNames[c->protocol], (double)c->temperature_k, (double)c->strain_rate, (long long)r->events, (double)r->wall_time_s,
+                          (double)r->events_per_second, (double)(r->peak_stress_pa / 1e6), (double)(r->flow_stress_pa / 1e6), (double)r->localization_index,
+                          (double)r->band_angle_deg, c->output_dir, c->fields_csv ? ", fields.csv" : ""));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSimRun(StzSim sim)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(!sim->ran, sim->comm, PETSC_ERR_ARG_WRONGSTATE, "a run can be run once");
+  sim->ran = PETSC_TRUE;
+  if (sim->rank == 0) PetscCall(StzMakeDir(sim->cfg.output_dir));
+  PetscCallMPI(MPI_Barrier(sim->comm));
+  if (sim->cfg.protocol == STZ_PROTO_SINGLE) PetscCall(StzRunSingle(sim));
+  else {
+    /* The kMC is serial: rank 0 runs it (other ranks serve only FE set-up). */
+    PetscCheck(sim->rank == 0 || 1, sim->comm, PETSC_ERR_SUP, "unreachable");
+    if (sim->rank == 0) PetscCall(StzRunStrainRate(sim));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSimGetResult(StzSim sim, StzSimResult *res)
+{
+  PetscFunctionBeginUser;
+  *res = sim->res;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSimGetSeries(StzSim sim, StzSeries *s)
+{
+  PetscFunctionBeginUser;
+  s->n              = sim->ser.n;
+  s->time_s         = sim->ser.time_s;
+  s->strain         = sim->ser.strain;
+  s->stress_pa      = sim->ser.stress;
+  s->plastic_strain = sim->ser.plastic;
+  s->events         = sim->ser.events;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSimGetSites(StzSim sim, PetscInt *nx, PetscInt *ny, PetscReal stress[], const PetscReal **eps_p, const PetscInt **count)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(sim->kmc, sim->comm, PETSC_ERR_ARG_WRONGSTATE, "the single-stz protocol has no lattice state");
+  if (nx) *nx = sim->kmc->nx;
+  if (ny) *ny = sim->kmc->ny;
+  if (stress)
+    for (PetscInt i = 0; i < sim->kmc->N; i++) StzKmcSiteStress(sim->kmc, i, stress + 3 * i);
+  if (eps_p) *eps_p = sim->kmc->eps_p;
+  if (count) *count = sim->kmc->count;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
+{
+  const StzConfig *c  = &sim->cfg;
+  const PetscInt   N  = c->nx * c->ny, nel = N * c->site_elems * c->site_elems;
+  StzFEGeometry    g;
+  StzFE            fe;
+  PetscReal       *eig, *es, *s[3], err = 0, scale = 0;
+  StzMacroLoad     load = sim->kmc->load;
+
+  PetscFunctionBeginUser;
+  StzConfigFEGeometry(c, &g);
+  PetscCall(StzFECreate(PETSC_COMM_SELF, &g, &fe));
+  PetscCall(PetscMalloc2(3 * nel, &eig, 3 * nel, &es));
+  PetscCall(PetscMalloc3(N, &s[0], N, &s[1], N, &s[2]));
+  StzSiteToElementEigenstrain(c->nx, c->ny, c->site_elems, sim->kmc->eps_p, eig);
+  PetscCall(StzFESolve(fe, eig, &load, es, NULL, NULL));
+  StzElementToSiteStress(c->nx, c->ny, c->site_elems, es, s);
+  for (PetscInt i = 0; i < N; i++) {
+    PetscReal ref[3] = {s[2][i] + s[0][i], s[2][i] - s[0][i], s[1][i]}, mine[3];
+    StzKmcSiteStress(sim->kmc, i, mine);
+    for (int q = 0; q < 3; q++) {
+      err   = PetscMax(err, PetscAbsReal(ref[q] - mine[q]));
+      scale = PetscMax(scale, PetscAbsReal(ref[q]));
+    }
+  }
+  *rel_err = scale > 0 ? err / scale : err;
+  PetscCall(PetscFree2(eig, es));
+  PetscCall(PetscFree3(s[0], s[1], s[2]));
+  PetscCall(StzFEDestroy(&fe));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSimRunEvents(StzSim sim, PetscInt n_events, PetscReal *wall_s)
+{
+  PetscLogDouble t0, t1;
+  PetscInt       done = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(sim->kmc, sim->comm, PETSC_ERR_ARG_WRONGSTATE, "the single-stz protocol has no kMC");
+  PetscCall(PetscTime(&t0));
+  while (done < n_events) {
+    PetscBool fired;
+    StzEvent  ev;
+    PetscCall(StzKmcStep(sim->kmc, PETSC_MAX_REAL, &fired, &ev));
+    PetscCheck(fired, sim->comm, PETSC_ERR_PLIB, "no event can happen: every rate is zero (check temperature and barriers)");
+    done++;
+  }
+  PetscCall(PetscTime(&t1));
+  if (wall_s) *wall_s = t1 - t0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzOptionsCheckUnused(MPI_Comm comm)
+{
+  PetscInt n;
+  char   **names, **values;
+  /* Options PETSc itself reads on demand or at finalisation; they are not typos. */
+  const char *const ignore[] = {"options_file", "log_view", "malloc_debug", "malloc_dump", "options_left", "info", "on_error_abort", "help", "checkstack", "malloc_test",
+                                "log_view_memory", "memory_view", "history", "start_in_debugger", "on_error_attach_debugger", "fp_trap", "check_pointer_intensity",
+                                "options_monitor", "use_gpu_aware_mpi", "options_view", NULL};
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
+  for (PetscInt k = 0; k < n; k++) {
+    PetscBool skip = PETSC_FALSE;
+    for (PetscInt j = 0; ignore[j]; j++) {
+      PetscBool eq;
+      PetscCall(PetscStrcmp(names[k], ignore[j], &eq));
+      if (eq) skip = PETSC_TRUE;
+    }
+    if (skip) continue;
+    {
+      char msg[PETSC_MAX_PATH_LEN];
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "unknown option -%s%s%s: not used by stzdyn (misspelled? 'stzdyn -help' lists every option)", names[k], values[k] ? " " : "",
+                              values[k] ? values[k] : ""));
+      PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
+      SETERRQ(comm, PETSC_ERR_USER_INPUT, "%s", msg);
+    }
+  }
+  PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
+  PetscFunctionReturn(0);
+}
