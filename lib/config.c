@@ -110,7 +110,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_site_elems", cfg->site_elems, 1, 16);
   StzCheckRange(comm, "-stz_n_orient", cfg->n_orient, 1, STZ_MAX_ORIENT);
   StzCheckRange(comm, "-stz_temperature_k", cfg->temperature_k, 1e-3, 5000);
-  StzCheckRange(comm, "-stz_barrier_spread", cfg->barrier_spread, 0, 0.5);
+  StzCheckRange(comm, "-stz_barrier_spread", cfg->barrier_spread, 0, 0.3); /* the +-3 sigma cut keeps barriers > 0.1 dF */
   StzCheckRange(comm, "-stz_dilatation", cfg->dilatation, -0.1, 0.1);
   StzCheckRange(comm, "-stz_strain_rate", cfg->strain_rate, 1e-12, 1e12);
   StzCheckRange(comm, "-stz_max_strain", cfg->max_strain, 1e-6, 10);

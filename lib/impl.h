@@ -94,6 +94,8 @@ struct StzKmc_private {
   PetscReal   time_s;
   PetscInt64  events;
   uint64_t    key_time, key_select;
+  PetscReal   hazard_left; /* unused part of the current -ln u (absolute units); < 0: draw a new one */
+  PetscInt64  draws;       /* waiting-time draws so far (counter of key_time) */
 };
 PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *kmc);
 PetscErrorCode StzKmcDestroy(StzKmc *kmc);

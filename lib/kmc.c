@@ -198,6 +198,7 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
   kmc->key_time   = StzRngKey((uint64_t)cfg->seed, 0x71e);
   kmc->key_select = StzRngKey((uint64_t)cfg->seed, 0x5e1);
   kmc->X          = lnmax;
+  kmc->hazard_left = -1;
 #ifdef _OPENMP
   if (cfg->threads > 0) omp_set_num_threads((int)cfg->threads);
 #endif
@@ -388,18 +389,20 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
     g[2 * k + 1]           = -kmc->b_per_pa * taudot;
   }
   /* -ln u in units of the scaled rates; a target beyond double range means nothing can happen before t_limit. */
-  ln_target = PetscLogReal(-PetscLogReal(StzRngUniform(kmc->key_time, n))) - kmc->X;
+  /* The hazard -ln u is consumed across milestones (series rows, maps): where the run pauses does not change the trajectory. */
+  if (kmc->hazard_left < 0) kmc->hazard_left = -PetscLogReal(StzRngUniform(kmc->key_time, (uint64_t)kmc->draws++));
+  ln_target = PetscLogReal(kmc->hazard_left) - kmc->X;
   target    = ln_target > 700 ? PETSC_MAX_REAL : PetscExpReal(ln_target);
   *fired    = StzSolveWaitingTime(kmc->class_sum, g, C, target, t_limit, &dt);
   if (!*fired) {
-    /* Survived to t_limit: by memorylessness, restart the clock there with fresh rates. */
+    /* Survived to t_limit: keep the unused hazard and restart there with fresh rates. */
+    kmc->hazard_left = PetscMax(0.0, kmc->hazard_left - StzIntegratedRate(kmc->class_sum, g, C, t_limit, NULL) * PetscExpReal(kmc->X));
     StzKmcAdvanceLoad(kmc, t_limit);
     StzKmcMacro(kmc);
     StzKmcPassAndRescale(kmc, NULL);
-    /* The same uniform must not be reused for the next attempt: consume it. */
-    kmc->key_time = StzRngMix64(kmc->key_time + 1);
     PetscFunctionReturn(0);
   }
+  kmc->hazard_left = -1;
   StzKmcSelect(kmc, g, dt, n, ev);
   StzKmcAdvanceLoad(kmc, dt);
   for (int c = 0; c < 3; c++) {

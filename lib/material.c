@@ -1,8 +1,8 @@
 /* Material presets and the pure physics of STZ activation: Argon's barrier, the activation rate, the resolved shear stress,
- * the STZ eigenstrain and plane-strain Hooke's law. Values and their sources: docs/model-materials.md. */
+ * the STZ eigenstrain and plane-strain Hooke's law. Values and their sources: docs/model.md (Materials). */
 #include <stzdyn/material.h>
 
-/* Presets. Every number is explained, with its source or how it was estimated, in docs/model-materials.md; keep the two in step.
+/* Presets. Every number is explained, with its source or how it was estimated, in docs/model.md (Materials); keep the two in step.
  * STZ volumes are calibrated so that one STZ activates at 1/s at 300 K at the Johnson-Samwer shear limit
  * tau/mu = 0.036 - 0.016 (T/Tg)^(2/3) (PRL 95, 195501, 2005), rounded to two digits. */
 static const StzMaterial stz_presets[] = {
@@ -20,7 +20,7 @@ static const StzMaterial stz_presets[] = {
         .heat_capacity_jump_j_per_gatom_k = 13.2,
         .heat_of_melting_j_per_gatom      = 8.2e3,
         .thermal_expansion_per_k          = 9.3e-6,
-        .source = "docs/model-materials.md: mu, nu, Tg, dHm literature values not verified from primary sources; gamma0, nu0 "
+        .source = "docs/model.md (Materials): mu, nu, Tg, dHm literature values not verified from primary sources; gamma0, nu0 "
                   "Argon 1979 / Homer & Schuh 2009; tau_hat/mu Johnson & Samwer PRL 95 195501 (2005); Omega0 calibrated to the "
                   "same; beta estimate; dCp generic 13.2 J/(g-atom K); alpha from -0.2% strain RT->77 K (reference review)",
     },
@@ -38,7 +38,7 @@ static const StzMaterial stz_presets[] = {
         .heat_capacity_jump_j_per_gatom_k = 13.2,
         .heat_of_melting_j_per_gatom      = 9.0e3,
         .thermal_expansion_per_k          = 9.3e-6,
-        .source = "docs/model-materials.md: mu, nu, Tg estimates (Cu64Zr36: E 92.3 GPa, Tg 787 K, Xu et al., Acta "
+        .source = "docs/model.md (Materials): mu, nu, Tg estimates (Cu64Zr36: E 92.3 GPa, Tg 787 K, Xu et al., Acta "
                   "Mater 2004); dHm 9 kJ/g-atom representative value of the reference review; atomic volume rule of mixtures; "
                   "gamma0, nu0, tau_hat/mu, Omega0, beta, dCp, alpha as for vitreloy1",
     },

@@ -361,13 +361,18 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
   PetscCall(StzFileOpen(c->output_dir, "series.csv", &sim->series_fp));
   fprintf(sim->series_fp, "time_s,strain,stress_pa,plastic_strain,events,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa\n");
   PetscCall(StzSeriesAppend(sim));
-  next_row = c->series_dstrain;
+  /* Row k sits at k * dstrain (not a running sum, which drifts); the last row is at max_strain exactly. */
+  next_row = PetscMin(c->series_dstrain, c->max_strain);
   PetscCall(PetscTime(&t0));
   tlast = t0;
   for (;;) {
     PetscBool fired;
     StzEvent  ev;
     PetscReal target = PetscMin(PetscMin(next_row, next_map), c->max_strain), t_limit;
+    if (sim->kmc->events >= c->max_events) {
+      PetscCall(StzSeriesAppend(sim));
+      break;
+    }
     StzProtocolMeasure(sim, &strain, &stress, &plastic);
     /* Strain is linear in time in every strain-rate protocol: the time to the next milestone is exact. */
     t_limit = PetscMax(0, (target - strain) / c->strain_rate);
@@ -377,7 +382,8 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
       /* Reached the milestone exactly. */
       if (target >= next_row) {
         PetscCall(StzSeriesAppend(sim));
-        next_row += c->series_dstrain;
+        next_row = PetscMin(c->series_dstrain * (PetscFloorReal(target / c->series_dstrain + 0.5) + 1), c->max_strain);
+        if (target >= c->max_strain * (1 - 1e-12)) next_row = PETSC_MAX_REAL;
       }
       if (target >= next_map && imap < c->n_maps) {
         PetscCall(PetscSNPrintf(name, sizeof(name), "map_plastic_strain_%.4f.png", (double)next_map));
@@ -386,10 +392,6 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
         next_map = imap < c->n_maps ? sorted_maps[imap] : PETSC_MAX_REAL;
       }
       if (target >= c->max_strain * (1 - 1e-12)) break;
-    }
-    if (sim->kmc->events >= c->max_events) {
-      PetscCall(StzSeriesAppend(sim));
-      break;
     }
     if (c->progress_s > 0 && !c->quiet) {
       PetscLogDouble now;
@@ -431,7 +433,6 @@ PetscErrorCode StzSimRun(StzSim sim)
   if (sim->cfg.protocol == STZ_PROTO_SINGLE) PetscCall(StzRunSingle(sim));
   else {
     /* The kMC is serial: rank 0 runs it (other ranks serve only FE set-up). */
-    PetscCheck(sim->rank == 0 || 1, sim->comm, PETSC_ERR_SUP, "unreachable");
     if (sim->rank == 0) PetscCall(StzRunStrainRate(sim));
   }
   PetscFunctionReturn(0);
@@ -550,4 +551,9 @@ PetscErrorCode StzOptionsCheckUnused(MPI_Comm comm)
   }
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
   PetscFunctionReturn(0);
+}
+
+PetscReal StzSimEventTime(StzSim sim)
+{
+  return sim->kmc ? sim->kmc->time_s : 0;
 }

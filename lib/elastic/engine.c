@@ -105,7 +105,8 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
                           (int)cfg->nx, (int)cfg->ny));
   PetscCall(PetscCalloc3(N, &el->s1, N, &el->s2, N, &el->sp));
   StzConfigFEGeometry(cfg, &g);
-  PetscCall(StzFECreate(comm, &g, &el->fe));
+  /* The resolve engine solves inside the serial kMC loop, so its FE model lives on this rank alone. */
+  PetscCall(StzFECreate(cfg->engine == STZ_ENGINE_RESOLVE ? PETSC_COMM_SELF : comm, &g, &el->fe));
   if (cfg->engine == STZ_ENGINE_KERNEL) {
     for (PetscInt k = 0; k < cfg->n_orient; k++) {
       PetscReal eps[3], theta = 0.5 * PETSC_PI * k / cfg->n_orient;

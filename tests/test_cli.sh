@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The command line contract: bad input is an error naming the option and value, nothing is left behind as if complete,
+# -help lists options with units, and the single-STZ scenario writes its outputs.
+set -u
+stz="$1"; cfg="$2"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fail=$((fail + 1)); fi; }
+
+out=$("$stz" run -stz_protocol single-stz -stz_nx 16 -stz_ny 16 -stz_nxx 3 -stz_output_dir "$tmp/a" 2>&1); rc=$?
+check "misspelled option -stz_nxx is an error naming it (rc $rc)" '[ $rc -ne 0 ] && grep -q "stz_nxx" <<<"$out"'
+check "nothing written after a rejected option" '[ ! -e "$tmp/a/summary.json" ]'
+out=$("$stz" run -stz_protocol pure-shear -stz_temperature_k -5 -stz_output_dir "$tmp/b" 2>&1); rc=$?
+check "out-of-range -stz_temperature_k -5 names option, value and range (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_temperature_k = -5.* is out of range" <<<"$out"'
+out=$("$stz" run -stz_protocol sheer -stz_output_dir "$tmp/c" 2>&1); rc=$?
+check "unknown protocol lists the allowed ones (rc $rc)" '[ $rc -ne 0 ] && grep -q "allowed single-stz, pure-shear" <<<"$out"'
+out=$("$stz" run -options_file "$tmp/missing.yaml" 2>&1); rc=$?
+check "missing options file is an error naming it (rc $rc)" '[ $rc -ne 0 ] && grep -q "missing.yaml" <<<"$out"'
+out=$("$stz" run -stz_material unobtainium -stz_output_dir "$tmp/d" 2>&1); rc=$?
+check "unknown material lists the presets (rc $rc)" '[ $rc -ne 0 ] && grep -q "vitreloy1" <<<"$out"'
+out=$("$stz" frobnicate 2>&1); rc=$?
+check "unknown sub-command is an error with usage (rc $rc)" '[ $rc -ne 0 ] && grep -q "usage" <<<"$out"'
+out=$("$stz" -help 2>&1); rc=$?
+check "-help lists options with units (rc $rc)" '[ $rc -eq 0 ] && grep -q -- "-stz_temperature_k <300" <<<"$out" && grep -q "\[K\]" <<<"$out"'
+out=$("$stz" run -options_file "$cfg" -stz_nx 32 -stz_ny 32 -stz_output_dir "$tmp/e" 2>&1); rc=$?
+check "single-stz scenario runs and writes its files (rc $rc)" '[ $rc -eq 0 ] && [ -s "$tmp/e/map_sigma_xy.png" ] && [ -s "$tmp/e/fields.csv" ] && [ -s "$tmp/e/summary.json" ]'
+check "no temporary files left" '[ -z "$(find "$tmp/e" -name "*.tmp")" ]'
+check "fields.csv has one row per site plus a header" '[ "$(wc -l < "$tmp/e/fields.csv")" -eq 1025 ]'
+exit $fail
