@@ -222,13 +222,13 @@ static PetscErrorCode StzRunSingle(StzSim sim)
   PetscCall(StzFESolve(fe, eig, &zero_stress, es, NULL, &energy));
   StzElementToSiteStress(c->nx, c->ny, se, es, s);
   if (sim->rank == 0) {
-    /* Element-resolution map of sigma_xy. The colour range is set by the field outside the STZ (beyond one site from its
+    /* Element-resolution map of sigma_xy. The colour range is set by the field outside the STZ (five sites or more from its
      * edge), so the four lobes are visible; the transformed core saturates. */
     for (PetscInt j = 0; j < ney; j++)
       for (PetscInt i = 0; i < nex; i++) {
         const PetscReal dx = (i + 0.5) / se - (cx + 0.5), dy = (j + 0.5) / se - (cy + 0.5);
         map_v[j * nex + i] = es[3 * (j * nex + i) + 2];
-        if (PetscAbsReal(dx) > 1.5 || PetscAbsReal(dy) > 1.5) vmax = PetscMax(vmax, PetscAbsReal(map_v[j * nex + i]));
+        if (PetscAbsReal(dx) > 5.0 || PetscAbsReal(dy) > 5.0) vmax = PetscMax(vmax, PetscAbsReal(map_v[j * nex + i]));
       }
     map.title           = "sigma_xy around one STZ (Eshelby field)";
     map.units           = "Pa";
