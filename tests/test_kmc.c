@@ -20,6 +20,21 @@ static PetscErrorCode Make(const char *opts, StzSim *sim)
   PetscFunctionReturn(0);
 }
 
+/* Run the same base options twice, with two different extra options (engines, thread counts). */
+static PetscErrorCode RunPair(const char *base, const char *extra_a, const char *extra_b, StzSim *a, StzSim *b)
+{
+  char opt[512];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(opt, sizeof(opt), "%s %s", base, extra_a));
+  PetscCall(Make(opt, a));
+  PetscCall(StzSimRun(*a));
+  PetscCall(PetscSNPrintf(opt, sizeof(opt), "%s %s", base, extra_b));
+  PetscCall(Make(opt, b));
+  PetscCall(StzSimRun(*b));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   StzSim       sim, sim2;
@@ -50,16 +65,9 @@ int main(int argc, char **argv)
 
   /* Engines: kernel and resolve on the same seed. */
   {
-    const char *o = "-stz_protocol pure-shear -stz_nx 16 -stz_ny 16 -stz_strain_rate 1 -stz_max_strain 0.025";
-    char        opt[512];
-    PetscInt    nx, ny;
-    PetscReal  *s1, *s2, diff = 0, scale = 0;
-    PetscCall(PetscSNPrintf(opt, sizeof(opt), "%s -stz_engine kernel", o));
-    PetscCall(Make(opt, &sim));
-    PetscCall(StzSimRun(sim));
-    PetscCall(PetscSNPrintf(opt, sizeof(opt), "%s -stz_engine resolve", o));
-    PetscCall(Make(opt, &sim2));
-    PetscCall(StzSimRun(sim2));
+    PetscInt   nx, ny;
+    PetscReal *s1, *s2, diff = 0, scale = 0;
+    PetscCall(RunPair("-stz_protocol pure-shear -stz_nx 16 -stz_ny 16 -stz_strain_rate 1 -stz_max_strain 0.025", "-stz_engine kernel", "-stz_engine resolve", &sim, &sim2));
     PetscCall(StzSimGetSeries(sim, &a));
     PetscCall(StzSimGetSeries(sim2, &b));
     STZ_CHECK(a.n == b.n && a.events[a.n - 1] == b.events[b.n - 1] && a.events[a.n - 1] >= 100, "kernel and resolve engines fire the same number of events (%lld vs %lld)",
@@ -80,15 +88,8 @@ int main(int argc, char **argv)
 
   /* Threads. */
   {
-    const char *o = "-stz_protocol pure-shear -stz_nx 32 -stz_ny 32 -stz_strain_rate 1 -stz_max_strain 0.03";
-    char        opt[512];
-    PetscBool   same = PETSC_TRUE;
-    PetscCall(PetscSNPrintf(opt, sizeof(opt), "%s -stz_threads 1", o));
-    PetscCall(Make(opt, &sim));
-    PetscCall(StzSimRun(sim));
-    PetscCall(PetscSNPrintf(opt, sizeof(opt), "%s -stz_threads 2", o));
-    PetscCall(Make(opt, &sim2));
-    PetscCall(StzSimRun(sim2));
+    PetscBool same = PETSC_TRUE;
+    PetscCall(RunPair("-stz_protocol pure-shear -stz_nx 32 -stz_ny 32 -stz_strain_rate 1 -stz_max_strain 0.03", "-stz_threads 1", "-stz_threads 2", &sim, &sim2));
     PetscCall(StzSimGetSeries(sim, &a));
     PetscCall(StzSimGetSeries(sim2, &b));
     if (a.n != b.n) same = PETSC_FALSE;
