@@ -44,6 +44,34 @@ static PetscErrorCode RunBox(StzBCType bc, PetscInt control)
   PetscFunctionReturn(0);
 }
 
+/* A body on rollers (left: u_x = 0, bottom: u_y = 0), free on the right, pulled on top by a uniform traction t (or a roller
+ * displacement u): statics gives the uniform uniaxial plane-strain state sigma_yy = t, sigma_xx = sigma_xy = 0 with
+ * eps_yy = t (1 - nu^2) / E = t (1 - nu) / (2 mu); with the displacement, sigma_yy = 2 mu / (1 - nu) u / H. */
+static PetscErrorCode RunEdges(PetscBool traction)
+{
+  StzFEGeometry   g  = {.nex = 10, .ney = 6, .element_size_m = 2e-9, .mu_pa = 35e9, .nu = 0.35};
+  const PetscReal t  = 1e8, H = 6 * 2e-9, u = 1e-3 * H, expect = traction ? t : 2 * 35e9 / (1 - 0.35) * u / H;
+  PetscReal       s[3 * 60], E[3], dev = 0;
+  StzFE           fe;
+
+  PetscFunctionBeginUser;
+  g.bc[STZ_EDGE_LEFT]   = STZ_BC_ROLLER;
+  g.bc[STZ_EDGE_BOTTOM] = STZ_BC_ROLLER;
+  g.bc[STZ_EDGE_RIGHT]  = STZ_BC_FREE;
+  g.bc[STZ_EDGE_TOP]    = traction ? STZ_BC_TRACTION : STZ_BC_ROLLER;
+  g.bc_value[STZ_EDGE_TOP][0] = traction ? 0 : u;
+  g.bc_value[STZ_EDGE_TOP][1] = traction ? t : 0;
+  PetscCall(StzFECreate(PETSC_COMM_WORLD, &g, &fe));
+  PetscCall(StzFESolve(fe, NULL, NULL, s, E, NULL));
+  for (PetscInt e = 0; e < 60; e++) dev = PetscMax(dev, PetscMax(PetscAbsReal(s[3 * e + 1] - expect), PetscMax(PetscAbsReal(s[3 * e]), PetscAbsReal(s[3 * e + 2]))));
+  STZ_CHECK(dev <= 1e-8 * expect, "%s on top of a body on rollers: uniform uniaxial stress sigma_yy = %.4e Pa, others 0 (max deviation %.2e Pa)",
+            traction ? "traction" : "roller displacement", (double)expect, (double)dev);
+  STZ_CHECK(StzClose(E[1], expect * (1 - 0.35) / (2 * 35e9), 1e-8, 0), "mean strain eps_yy = sigma (1 - nu) / (2 mu): %.6e vs %.6e", (double)E[1],
+            (double)(expect * (1 - 0.35) / (2 * 35e9)));
+  PetscCall(StzFEDestroy(&fe));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   PetscFunctionBeginUser;
@@ -51,6 +79,8 @@ int main(int argc, char **argv)
   PetscCall(RunBox(STZ_BC_PERIODIC, 0));
   PetscCall(RunBox(STZ_BC_PERIODIC, 1));
   PetscCall(RunBox(STZ_BC_FREE, 0));
+  PetscCall(RunEdges(PETSC_TRUE));
+  PetscCall(RunEdges(PETSC_FALSE));
   PetscCall(PetscFinalize());
   return STZ_TEST_EXIT();
 }
