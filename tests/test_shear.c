@@ -1,0 +1,72 @@
+/* Emergent behaviour of pure shear at room temperature, against the signs physics requires.
+ *  - Strain softening: the stress overshoots and drops (peak > 1.2 x flow stress), as for metallic glasses below T_g.
+ *  - Localization: plastic strain concentrates on lines at 45 deg +- 10 deg to the principal axes (planes of maximum shear),
+ *    and the localization index is at least 2.5 times that of the same site strains randomly shuffled (a null model with
+ *    no spatial correlation; the shuffled index, about 0.07 here, is counting noise, and the margin keeps the check about
+ *    correlation rather than about one seed's band width).
+ *  - Thermally activated flow: the flow stress rises with strain rate (1e-2 -> 1 /s at 300 K) and falls with temperature
+ *    (300 -> 400 K at 1 /s). Three seeds for the orientation check. */
+#include <stzdyn/stzdyn.h>
+#include "../lib/impl.h"
+#include "check.h"
+
+static PetscErrorCode Run(PetscReal T, PetscReal rate, PetscInt seed, StzSim *sim, StzSimResult *res)
+{
+  char opt[512];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsClear(NULL));
+  PetscCall(PetscSNPrintf(opt, sizeof(opt),
+                          "-stz_quiet -stz_progress_s 0 -stz_output_dir /tmp/stzdyn-test-shear -stz_protocol pure-shear -stz_nx 32 -stz_ny 32 -stz_max_strain 0.05 "
+                          "-stz_temperature_k %g -stz_strain_rate %g -stz_seed %d",
+                          (double)T, (double)rate, (int)seed));
+  PetscCall(PetscOptionsInsertString(NULL, opt));
+  PetscCall(StzSimCreate(PETSC_COMM_WORLD, sim));
+  PetscCall(StzSimRun(*sim));
+  PetscCall(StzSimGetResult(*sim, res));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  StzSim       sim;
+  StzSimResult cold[3], slow, warm;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  for (PetscInt s = 0; s < 3; s++) {
+    const PetscReal *eps;
+    PetscInt         nx, ny;
+    PetscReal        g[32 * 32], ang;
+    StzLocalization  shuffled;
+    PetscCall(Run(300, 1, s + 1, &sim, &cold[s]));
+    PetscCall(StzSimGetSites(sim, &nx, &ny, NULL, &eps, NULL));
+    StzPlasticShear(nx * ny, eps, g);
+    /* Fisher-Yates shuffle with the project's counter-based generator. */
+    for (PetscInt i = nx * ny - 1; i > 0; i--) {
+      const PetscInt j = (PetscInt)(StzRngUniform(StzRngKey(99, (uint64_t)s), (uint64_t)i) * (i + 1));
+      const PetscReal t = g[i];
+      g[i] = g[j], g[j] = t;
+    }
+    PetscCall(StzLocalizationCompute(nx, ny, g, &shuffled));
+    ang = cold[s].band_angle_deg;
+    STZ_CHECK(cold[s].peak_stress_pa > 1.2 * cold[s].flow_stress_pa, "seed %d, 300 K: stress overshoot, peak %.0f MPa > 1.2 x flow %.0f MPa", (int)(s + 1),
+              (double)(cold[s].peak_stress_pa / 1e6), (double)(cold[s].flow_stress_pa / 1e6));
+    STZ_CHECK(PetscAbsReal(ang - 45) <= 10 || PetscAbsReal(ang - 135) <= 10, "seed %d, 300 K: band along a plane of maximum shear, %.1f deg (45 or 135 +- 10)",
+              (int)(s + 1), (double)ang);
+    STZ_CHECK(cold[s].localization_index >= 2.5 * shuffled.index, "seed %d, 300 K: localization %.3f >= 2.5 x the shuffled field's %.3f", (int)(s + 1),
+              (double)cold[s].localization_index, (double)shuffled.index);
+    PetscCall(StzSimDestroy(&sim));
+  }
+  PetscCall(Run(300, 1e-2, 1, &sim, &slow));
+  PetscCall(StzSimDestroy(&sim));
+  PetscCall(Run(400, 1, 1, &sim, &warm));
+  PetscCall(StzSimDestroy(&sim));
+  STZ_CHECK(slow.flow_stress_pa < cold[0].flow_stress_pa, "flow stress rises with strain rate at 300 K: %.0f MPa at 1e-2 /s < %.0f MPa at 1 /s",
+            (double)(slow.flow_stress_pa / 1e6), (double)(cold[0].flow_stress_pa / 1e6));
+  STZ_CHECK(warm.flow_stress_pa < cold[0].flow_stress_pa && warm.peak_stress_pa < cold[0].peak_stress_pa,
+            "flow and peak stress fall with temperature at 1 /s: 400 K %.0f / %.0f MPa < 300 K %.0f / %.0f MPa", (double)(warm.flow_stress_pa / 1e6),
+            (double)(warm.peak_stress_pa / 1e6), (double)(cold[0].flow_stress_pa / 1e6), (double)(cold[0].peak_stress_pa / 1e6));
+  PetscCall(PetscFinalize());
+  return STZ_TEST_EXIT();
+}
