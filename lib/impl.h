@@ -52,7 +52,6 @@ struct StzElastic_private {
   /* resolve engine: FE solver and accumulated element eigenstrain. */
   StzFE         fe;
   PetscReal    *eig, *estress;
-  PetscLogDouble setup_s;
 };
 PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic *el);
 PetscErrorCode StzElasticDestroy(StzElastic *el);
@@ -103,10 +102,6 @@ PetscErrorCode StzKmcDestroy(StzKmc *kmc);
 PetscErrorCode StzKmcSetLoad(StzKmc kmc, const StzMacroLoad *load, const StzMacroLoad *rate);
 /* Advance by one event, or to time t_limit_s with no event if none happens before it (*fired = PETSC_FALSE). */
 PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit_s, PetscBool *fired, StzEvent *ev);
-/* Recompute all rates from the current stresses (one pass, no stress increment). */
-PetscErrorCode StzKmcRefreshRates(StzKmc kmc);
-/* Total rate (1/s) at the current time. */
-PetscReal StzKmcTotalRate(StzKmc kmc);
 /* Total site stress (mean + fluctuation) at site i, (xx, yy, xy) in Pa. */
 void StzKmcSiteStress(StzKmc kmc, PetscInt i, PetscReal s[3]);
 

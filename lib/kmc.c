@@ -230,21 +230,6 @@ PetscErrorCode StzKmcSetLoad(StzKmc kmc, const StzMacroLoad *load, const StzMacr
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode StzKmcRefreshRates(StzKmc kmc)
-{
-  PetscFunctionBeginUser;
-  StzKmcMacro(kmc);
-  StzKmcPassAndRescale(kmc, NULL);
-  PetscFunctionReturn(0);
-}
-
-PetscReal StzKmcTotalRate(StzKmc kmc)
-{
-  PetscReal R = 0;
-  for (PetscInt c = 0; c < kmc->n_classes; c++) R += kmc->class_sum[c];
-  return R * PetscExpReal(kmc->X);
-}
-
 void StzKmcSiteStress(StzKmc kmc, PetscInt i, PetscReal s[3])
 {
   s[0] = kmc->S[0] + kmc->el->sp[i] + kmc->el->s1[i];

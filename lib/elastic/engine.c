@@ -81,11 +81,9 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
   StzElastic     el;
   StzFEGeometry  g;
   const PetscInt N = cfg->nx * cfg->ny;
-  PetscLogDouble t0, t1;
   PetscReal      mem_mb;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscTime(&t0));
   PetscCall(PetscNew(&el));
   el->type        = cfg->engine;
   el->nx          = cfg->nx;
@@ -125,8 +123,6 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
     const PetscInt nel = N * cfg->site_elems * cfg->site_elems;
     PetscCall(PetscCalloc2(3 * nel, &el->eig, 3 * nel, &el->estress));
   }
-  PetscCall(PetscTime(&t1));
-  el->setup_s = t1 - t0;
   *out        = el;
   PetscFunctionReturn(0);
 }
