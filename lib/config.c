@@ -1,8 +1,11 @@
 /* Run configuration: every -stz_ option is read and validated here, in one place (see docs/outputs.md for the list). */
 #include "impl.h"
 
-const char *const StzProtocolNames[] = {"single-stz", "pure-shear", "simple-shear", "compression", "tension", NULL};
+const char *const StzProtocolNames[] = {"single-stz", "pure-shear", "simple-shear", "compression", "tension", "aqs", NULL};
 const char *const StzEngineNames[]   = {"kernel", "resolve", NULL};
+const char *const StzFramesNames[]   = {"none", "avalanche", "strain", NULL};
+/* Loading modes that -stz_aqs_loading accepts, and the protocol each one is. */
+static const char *const StzAqsLoadingNames[] = {"pure-shear", "simple-shear", "compression", "tension", NULL};
 
 /* Index of `value` in a NULL-terminated list, or -1. */
 static PetscInt StzListFind(const char *const list[], const char value[])
@@ -30,7 +33,7 @@ static void StzListJoin(const char *const list[], char out[], size_t len)
 
 PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
 {
-  char      protocol[64] = "single-stz", engine[64] = "kernel", allowed[256];
+  char      protocol[64] = "single-stz", engine[64] = "kernel", allowed[256], aqs_loading[64] = "pure-shear", frames[64] = "none";
   PetscInt  idx;
   PetscBool set;
 
@@ -69,7 +72,31 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
                              &cfg->barrier_spread, NULL));
   cfg->dilatation = 0;
   PetscCall(PetscOptionsReal("-stz_dilatation", "in-plane dilatational eigenstrain (trace) added by each activation [-]", NULL, cfg->dilatation, &cfg->dilatation, NULL));
-  PetscCall(PetscOptionsString("-stz_protocol", "what to do: single-stz, pure-shear, simple-shear, compression, tension", NULL, protocol, protocol, sizeof(protocol), NULL));
+  PetscCall(PetscOptionsString("-stz_protocol", "what to do: single-stz, pure-shear, simple-shear, compression, tension, aqs (athermal quasistatic)", NULL, protocol,
+                               protocol, sizeof(protocol), NULL));
+  PetscCall(PetscOptionsString("-stz_aqs_loading", "aqs: loading mode (pure-shear, simple-shear, compression, tension)", NULL, aqs_loading, aqs_loading, sizeof(aqs_loading),
+                               NULL));
+  cfg->av.gap_strain = 0;
+  PetscCall(PetscOptionsReal("-stz_avalanche_gap_strain", "thermal protocols: events closer than this in applied strain form one avalanche [-] (0: gamma0/N)", NULL,
+                             cfg->av.gap_strain, &cfg->av.gap_strain, NULL));
+  cfg->av.bootstrap = 200;
+  PetscCall(PetscOptionsInt("-stz_avalanche_bootstrap", "bootstrap resamples for the confidence interval of the avalanche exponent [-]", NULL, cfg->av.bootstrap,
+                            &cfg->av.bootstrap, NULL));
+  cfg->av.bins = 0;
+  PetscCall(PetscOptionsInt("-stz_avalanche_bins", "log bins of avalanche_sizes.csv [-] (0: five per decade)", NULL, cfg->av.bins, &cfg->av.bins, NULL));
+  PetscCall(PetscOptionsString("-stz_frames", "PNG frames of the plastic-strain increment in frames/: none, avalanche (one per avalanche), strain (one per strain step)", NULL,
+                               frames, frames, sizeof(frames), NULL));
+  cfg->av.frame_min_events = 1;
+  PetscCall(PetscOptionsInt("-stz_frame_min_events", "frames avalanche: only avalanches with at least this many events get a frame [-]", NULL, cfg->av.frame_min_events,
+                            &cfg->av.frame_min_events, NULL));
+  cfg->av.frame_dstrain = 0;
+  PetscCall(PetscOptionsReal("-stz_frame_dstrain", "frames strain: applied strain between frames [-] (0: max_strain/100)", NULL, cfg->av.frame_dstrain, &cfg->av.frame_dstrain,
+                             NULL));
+  cfg->av.frame_scale = 0;
+  PetscCall(PetscOptionsReal("-stz_frame_scale", "top of the fixed colour scale of every frame, in plastic shear increment [-] (0: gamma0, one transformation)", NULL,
+                             cfg->av.frame_scale, &cfg->av.frame_scale, NULL));
+  cfg->av.max_frames = 1000;
+  PetscCall(PetscOptionsInt("-stz_max_frames", "write at most this many frames [-]", NULL, cfg->av.max_frames, &cfg->av.max_frames, NULL));
   PetscCall(PetscOptionsString("-stz_engine", "stress-update engine: kernel (periodic superposition), resolve (FE solve per event)", NULL, engine, engine,
                                sizeof(engine), NULL));
   cfg->strain_rate = 1e-4;
@@ -105,6 +132,14 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzListJoin(StzEngineNames, allowed, sizeof(allowed));
   PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_engine = '%s' is not known: allowed %s", engine, allowed);
   cfg->engine = (StzEngineType)idx;
+  idx = StzListFind(StzAqsLoadingNames, aqs_loading);
+  StzListJoin(StzAqsLoadingNames, allowed, sizeof(allowed));
+  PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_aqs_loading = '%s' is not known: allowed %s", aqs_loading, allowed);
+  cfg->av.aqs_loading = (StzProtocolType)(STZ_PROTO_PURE_SHEAR + idx);
+  idx = StzListFind(StzFramesNames, frames);
+  StzListJoin(StzFramesNames, allowed, sizeof(allowed));
+  PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_frames = '%s' is not known: allowed %s", frames, allowed);
+  cfg->av.frames = (StzFramesType)idx;
   StzCheckRange(comm, "-stz_nx", cfg->nx, 4, 8192);
   StzCheckRange(comm, "-stz_ny", cfg->ny, 4, 8192);
   StzCheckRange(comm, "-stz_site_elems", cfg->site_elems, 1, 16);
@@ -127,7 +162,17 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_tau_hat_over_mu", cfg->mat.tau_hat_over_mu, 0, 1);
   StzCheckRange(comm, "-stz_attempt_frequency_hz", cfg->mat.attempt_frequency_hz, 1, 1e16);
   for (PetscInt k = 0; k < cfg->n_maps; k++) StzCheckRange(comm, "-stz_map_strains", cfg->map_strains[k], 0, cfg->max_strain);
+  StzCheckRange(comm, "-stz_avalanche_gap_strain", cfg->av.gap_strain, 0, cfg->max_strain);
+  StzCheckRange(comm, "-stz_avalanche_bootstrap", cfg->av.bootstrap, 0, 100000);
+  StzCheckRange(comm, "-stz_avalanche_bins", cfg->av.bins, 0, 1000);
+  StzCheckRange(comm, "-stz_frame_min_events", cfg->av.frame_min_events, 1, PETSC_MAX_INT);
+  StzCheckRange(comm, "-stz_frame_dstrain", cfg->av.frame_dstrain, 0, cfg->max_strain);
+  StzCheckRange(comm, "-stz_frame_scale", cfg->av.frame_scale, 0, 10);
+  StzCheckRange(comm, "-stz_max_frames", cfg->av.max_frames, 0, 99999); /* frame numbers have five digits */
   if (cfg->series_dstrain == 0) cfg->series_dstrain = cfg->max_strain / 1000;
+  if (cfg->av.gap_strain == 0) cfg->av.gap_strain = cfg->mat.gamma0 / (cfg->nx * cfg->ny);
+  if (cfg->av.frame_dstrain == 0) cfg->av.frame_dstrain = cfg->max_strain / 100;
+  if (cfg->av.frame_scale == 0) cfg->av.frame_scale = cfg->mat.gamma0;
   PetscFunctionReturn(0);
 }
 
@@ -153,6 +198,12 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
   fprintf(fp, "%s  \"stz_max_events\": %d,\n%s  \"stz_single_theta_deg\": %.10g,\n", ind, (int)c->max_events, ind, (double)c->single_theta_deg);
   fprintf(fp, "%s  \"stz_map_strains\": [", ind);
   for (PetscInt k = 0; k < c->n_maps; k++) fprintf(fp, "%s%.10g", k ? ", " : "", (double)c->map_strains[k]);
-  fprintf(fp, "],\n%s  \"stz_output_dir\": \"%s\",\n%s  \"stz_fields_csv\": %s\n%s}", ind, c->output_dir, ind, c->fields_csv ? "true" : "false", ind);
+  fprintf(fp, "],\n%s  \"stz_aqs_loading\": \"%s\",\n%s  \"stz_avalanche_gap_strain\": %.10g,\n", ind, StzProtocolNames[c->av.aqs_loading], ind,
+          (double)c->av.gap_strain);
+  fprintf(fp, "%s  \"stz_avalanche_bootstrap\": %d,\n%s  \"stz_avalanche_bins\": %d,\n", ind, (int)c->av.bootstrap, ind, (int)c->av.bins);
+  fprintf(fp, "%s  \"stz_frames\": \"%s\",\n%s  \"stz_frame_min_events\": %d,\n%s  \"stz_frame_dstrain\": %.10g,\n", ind, StzFramesNames[c->av.frames], ind,
+          (int)c->av.frame_min_events, ind, (double)c->av.frame_dstrain);
+  fprintf(fp, "%s  \"stz_frame_scale\": %.10g,\n%s  \"stz_max_frames\": %d,\n", ind, (double)c->av.frame_scale, ind, (int)c->av.max_frames);
+  fprintf(fp, "%s  \"stz_output_dir\": \"%s\",\n%s  \"stz_fields_csv\": %s\n%s}", ind, c->output_dir, ind, c->fields_csv ? "true" : "false", ind);
   PetscFunctionReturn(0);
 }

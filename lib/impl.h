@@ -15,12 +15,28 @@ typedef enum {
   STZ_PROTO_SIMPLE_SHEAR,
   STZ_PROTO_COMPRESSION,
   STZ_PROTO_TENSION,
+  STZ_PROTO_AQS,
   STZ_PROTO_COUNT
 } StzProtocolType;
 extern const char *const StzProtocolNames[];
 
 typedef enum { STZ_ENGINE_KERNEL, STZ_ENGINE_RESOLVE, STZ_ENGINE_COUNT } StzEngineType;
 extern const char *const StzEngineNames[];
+
+/* Pictures of the plastic-strain increment (lib/output/avalanches.c): none, one per avalanche, or one per strain step. */
+typedef enum { STZ_FRAMES_NONE, STZ_FRAMES_AVALANCHE, STZ_FRAMES_STRAIN, STZ_FRAMES_COUNT } StzFramesType;
+extern const char *const StzFramesNames[];
+
+/* Avalanche and frame options (aqs and the thermal protocols). */
+typedef struct {
+  StzProtocolType aqs_loading;     /* loading mode of -stz_protocol aqs: one of the four mechanical protocols */
+  PetscReal       gap_strain;      /* thermal protocols: events closer than this in applied strain join one avalanche (resolved, > 0) */
+  PetscInt        bootstrap;       /* bootstrap resamples of the exponent fit */
+  PetscInt        bins;            /* log bins of avalanche_sizes.csv; 0: five per decade */
+  StzFramesType   frames;
+  PetscInt        frame_min_events, max_frames;
+  PetscReal       frame_dstrain, frame_scale; /* resolved: never 0 */
+} StzAvalancheConfig;
 
 typedef struct {
   PetscInt        nx, ny, site_elems, n_orient, threads, max_events, n_maps;
@@ -32,7 +48,14 @@ typedef struct {
   StzEngineType   engine;
   char            output_dir[PETSC_MAX_PATH_LEN], material_name[64];
   StzMaterial     mat;
+  StzAvalancheConfig av;
 } StzConfig;
+
+/* The loading mode behind a protocol: itself for the strain-rate protocols, -stz_aqs_loading for aqs. */
+static inline StzProtocolType StzConfigLoading(const StzConfig *cfg)
+{
+  return cfg->protocol == STZ_PROTO_AQS ? cfg->av.aqs_loading : cfg->protocol;
+}
 
 PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg);
 PetscErrorCode StzConfigWriteJSON(const StzConfig *cfg, FILE *fp, const char *indent);
@@ -71,6 +94,10 @@ typedef struct {
   PetscReal  dt_s, eig[3];
 } StzEvent;
 
+/* Add one event's stress change to the engine's site stresses (lib/elastic/apply.c): the shifted kernel, or an FE re-solve.
+ * The kMC fuses the kernel shift with its rate pass instead; the athermal driver (lib/aqs.c) calls this. */
+PetscErrorCode StzElasticApplyEvent(StzElastic el, const StzEvent *ev);
+
 typedef struct StzKmc_private *StzKmc;
 struct StzKmc_private {
   const StzConfig *cfg;
@@ -105,6 +132,23 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit_s, PetscBool *fired, Stz
 /* Total site stress (mean + fluctuation) at site i, (xx, yy, xy) in Pa. */
 void StzKmcSiteStress(StzKmc kmc, PetscInt i, PetscReal s[3]);
 
+/* ---------- athermal quasistatic driver (lib/aqs.c) ---------- */
+/* T -> 0 extremal dynamics on the kMC's lattice, stresses and bookkeeping (eps_p, mean_eig, count, events, load). */
+typedef struct StzAqs_private *StzAqs;
+/* dload: the load per unit protocol strain (strain-controlled components) of the loading mode. */
+PetscErrorCode StzAqsCreate(StzKmc kmc, const StzMacroLoad *dload, StzAqs *aqs);
+PetscErrorCode StzAqsDestroy(StzAqs *aqs);
+/* Raise the protocol strain until the weakest (site, orientation, sense) reaches its threshold, but not beyond strain_limit.
+ * *triggered: a threshold was reached (at *strain <= strain_limit); else the strain is strain_limit. */
+PetscErrorCode StzAqsLoad(StzAqs aqs, PetscReal strain_limit, PetscBool *triggered);
+/* One cascade step at fixed strain: fire the most overloaded site (the trigger first). *fired = PETSC_FALSE when every site is
+ * below threshold (the avalanche is over). *generation: 0 for the trigger, g + 1 for a site first pushed over by generation g. */
+PetscErrorCode StzAqsRelax(StzAqs aqs, PetscBool *fired, StzEvent *ev, PetscInt *generation);
+/* Current protocol strain of the athermal driver. */
+PetscReal StzAqsStrain(StzAqs aqs);
+/* Athermal threshold of a site: tau_c = 2 dF / (gamma0 Omega0), where Argon's barrier dF - tau gamma0 Omega0 / 2 vanishes. */
+PetscReal StzAqsThreshold(PetscReal barrier_j, PetscReal gamma0, PetscReal omega0_m3);
+
 /* ---------- observers (lib/observe/) ---------- */
 typedef struct {
   PetscReal index;     /* 0 homogeneous .. 1 all plastic strain in 10% of the lines */
@@ -114,11 +158,37 @@ typedef struct {
 void StzPlasticShear(PetscInt N, const PetscReal eps_p[], PetscReal out[]);
 PetscErrorCode StzLocalizationCompute(PetscInt nx, PetscInt ny, const PetscReal gamma_p[], StzLocalization *loc);
 
+/* Avalanche recorder (lib/observe/avalanche.c). The driver reports every event with the protocol state just before and just after
+ * it; events join the open avalanche unless force_new, or the applied strain advanced by more than the gap since its last event. */
+typedef struct {
+  PetscReal strain, stress_pa, plastic, time_s;
+} StzLoadState;
+typedef struct StzAvalancheRec_private *StzAvalancheRec;
+/* plastic_of_eig: protocol plastic strain of one eigenstrain (xx, yy, xy) on one site, i.e. its loading measure divided by N. */
+PetscErrorCode StzAvalancheRecCreate(const StzConfig *cfg, PetscReal gap_strain, const PetscReal plastic_of_eig[3], StzAvalancheRec *rec);
+PetscErrorCode StzAvalancheRecDestroy(StzAvalancheRec *rec);
+/* Record one event; *closed is set to the avalanche that this event closed (index >= 0), or -1. */
+PetscErrorCode StzAvalancheRecEvent(StzAvalancheRec rec, const StzEvent *ev, PetscInt generation, const StzLoadState *before, const StzLoadState *after,
+                                    PetscBool force_new, PetscInt *closed);
+/* Close the open avalanche, if any (*closed as above). */
+PetscErrorCode StzAvalancheRecClose(StzAvalancheRec rec, PetscInt *closed);
+/* Recorded avalanches so far (valid until the next call that records). */
+void StzAvalancheRecGet(StzAvalancheRec rec, PetscInt *n, const StzAvalanche **list);
+/* Equivalent plastic shear of each site's eigenstrain increment over the events of the last closed avalanche (N values). */
+PetscErrorCode StzAvalancheRecLastField(StzAvalancheRec rec, PetscReal gamma_p[]);
+/* Fit and histogram of the positive sizes (fills the avalanche_* fields of res). */
+PetscErrorCode StzAvalancheRecFit(StzAvalancheRec rec, StzSimResult *res);
+/* avalanches.csv and avalanche_sizes.csv (lib/output/avalanches.c); bins: log bins of the distribution, 0 for five per decade. */
+PetscErrorCode StzAvalancheRecWrite(StzAvalancheRec rec, const char dir[], PetscInt bins);
+
 /* ---------- outputs (lib/output/) ---------- */
 /* Open "<dir>/<name>.tmp" for writing; StzFileCommit closes it and renames it to "<dir>/<name>". */
 PetscErrorCode StzFileOpen(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzFileCommit(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzMakeDir(const char dir[]);
 PetscErrorCode StzWriteFieldsCSV(const char dir[], StzKmc kmc, PetscReal site_size_m);
+/* frames/frame_<index, 5 digits>.png: a plastic-shear-increment map on the fixed colour scale 0 .. vmax. */
+PetscErrorCode StzWriteFrame(const char dir[], PetscInt index, PetscInt nx, PetscInt ny, const PetscReal gamma_p[], PetscReal vmax, PetscReal site_size_m,
+                             const char title[]);
 
 #endif

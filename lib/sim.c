@@ -18,6 +18,11 @@ struct StzSim_private {
   StzSimResult res;
   FILE        *series_fp;
   PetscBool    ran;
+  /* avalanches and frames */
+  StzAqs          aqs;
+  StzAvalancheRec av;
+  PetscInt        frames_written;
+  PetscReal      *frame_eps; /* strain frames: eigenstrain at the previous frame, 3 per site */
 };
 
 /* ---------- loading modes of the mechanical protocols ---------- */
@@ -50,7 +55,7 @@ static void StzProtocolLoad(StzProtocolType p, PetscReal rate, StzMacroLoad *loa
 static void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress, PetscReal *plastic)
 {
   const StzKmc k = sim->kmc;
-  switch (sim->cfg.protocol) {
+  switch (StzConfigLoading(&sim->cfg)) {
   case STZ_PROTO_PURE_SHEAR:
     *strain  = k->E[0] - k->E[1];
     *stress  = 0.5 * (k->S[0] - k->S[1]);
@@ -77,8 +82,29 @@ static void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress,
 /* Elastic modulus of the loading mode: dtau/dgamma = mu in shear, dsigma/deps = 2 mu / (1 - nu) in plane-strain uniaxial loading. */
 static PetscReal StzProtocolModulus(const StzConfig *c)
 {
-  if (c->protocol == STZ_PROTO_PURE_SHEAR || c->protocol == STZ_PROTO_SIMPLE_SHEAR) return c->mat.shear_modulus_pa;
+  const StzProtocolType p = StzConfigLoading(c);
+  if (p == STZ_PROTO_PURE_SHEAR || p == STZ_PROTO_SIMPLE_SHEAR) return c->mat.shear_modulus_pa;
   return 2 * c->mat.shear_modulus_pa / (1 - c->mat.poisson_ratio);
+}
+
+/* Protocol plastic strain of a unit eigenstrain (xx, yy, xy) spread over the box: the weights of StzProtocolMeasure. */
+static void StzProtocolPlasticWeights(StzProtocolType p, PetscReal w[3])
+{
+  w[0] = w[1] = w[2] = 0;
+  switch (p) {
+  case STZ_PROTO_PURE_SHEAR:
+    w[0] = 1, w[1] = -1;
+    break;
+  case STZ_PROTO_SIMPLE_SHEAR:
+    w[2] = 2;
+    break;
+  case STZ_PROTO_COMPRESSION:
+    w[1] = -1;
+    break;
+  default:
+    w[1] = 1;
+    break;
+  }
 }
 
 /* ---------- series ---------- */
@@ -153,6 +179,104 @@ static PetscErrorCode StzWritePlasticMap(StzSim sim, const char name[])
   PetscFunctionReturn(0);
 }
 
+/* ---------- avalanches and frames ---------- */
+
+/* A frame of the last closed avalanche, if it is large enough and frames are wanted. */
+static PetscErrorCode StzFrameAvalanche(StzSim sim, PetscInt closed)
+{
+  const StzConfig    *c = &sim->cfg;
+  const StzAvalanche *l;
+  PetscInt            n;
+  PetscReal          *g;
+  char                title[160];
+
+  PetscFunctionBeginUser;
+  if (closed < 0 || c->av.frames != STZ_FRAMES_AVALANCHE || sim->frames_written >= c->av.max_frames) PetscFunctionReturn(0);
+  StzAvalancheRecGet(sim->av, &n, &l);
+  if (l[closed].events < c->av.frame_min_events) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc1(sim->kmc->N, &g));
+  PetscCall(StzAvalancheRecLastField(sim->av, g));
+  PetscCall(PetscSNPrintf(title, sizeof(title), "avalanche %d: %lld events, strain %.4f, drop %.1f MPa", (int)l[closed].index, (long long)l[closed].events,
+                          (double)l[closed].start_strain, (double)(l[closed].stress_drop_pa / 1e6)));
+  PetscCall(StzWriteFrame(c->output_dir, ++sim->frames_written, c->nx, c->ny, g, c->av.frame_scale, c->site_size_m, title));
+  PetscCall(PetscFree(g));
+  PetscFunctionReturn(0);
+}
+
+/* A frame of the plastic shear increment since the previous strain frame. */
+static PetscErrorCode StzFrameStrain(StzSim sim, PetscReal strain)
+{
+  const StzConfig *c = &sim->cfg;
+  const PetscInt   N = sim->kmc->N;
+  PetscReal       *inc, *g;
+  char             title[160];
+
+  PetscFunctionBeginUser;
+  if (c->av.frames != STZ_FRAMES_STRAIN || sim->frames_written >= c->av.max_frames) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc2(3 * N, &inc, N, &g));
+  for (PetscInt i = 0; i < 3 * N; i++) inc[i] = sim->kmc->eps_p[i] - sim->frame_eps[i];
+  StzPlasticShear(N, inc, g);
+  PetscCall(PetscArraycpy(sim->frame_eps, sim->kmc->eps_p, 3 * N));
+  PetscCall(PetscSNPrintf(title, sizeof(title), "plastic shear increment to strain %.4f (%lld events)", (double)strain, (long long)sim->kmc->events));
+  PetscCall(StzWriteFrame(c->output_dir, ++sim->frames_written, c->nx, c->ny, g, c->av.frame_scale, c->site_size_m, title));
+  PetscCall(PetscFree2(inc, g));
+  PetscFunctionReturn(0);
+}
+
+/* Set up the avalanche recorder and the frames directory (mechanical protocols). */
+static PetscErrorCode StzAvalancheSetUp(StzSim sim)
+{
+  const StzConfig *c = &sim->cfg;
+  PetscReal        w[3];
+  char             dir[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBeginUser;
+  StzProtocolPlasticWeights(StzConfigLoading(c), w);
+  /* aqs avalanches are delimited by the cascades themselves (force_new at each trigger), never by strain gaps. */
+  PetscCall(StzAvalancheRecCreate(c, c->protocol == STZ_PROTO_AQS ? PETSC_MAX_REAL : c->av.gap_strain, w, &sim->av));
+  if (c->av.frames != STZ_FRAMES_NONE && c->av.max_frames > 0) {
+    PetscCall(PetscSNPrintf(dir, sizeof(dir), "%s/frames", c->output_dir));
+    PetscCall(StzMakeDir(dir));
+  }
+  if (c->av.frames == STZ_FRAMES_STRAIN) PetscCall(PetscCalloc1(3 * sim->kmc->N, &sim->frame_eps));
+  PetscFunctionReturn(0);
+}
+
+/* Record one event: the state after it is measured, the state just before it follows at the same strain from the event's
+ * plastic strain (the exact identity stress = M (strain - plastic) of every loading mode). */
+static PetscErrorCode StzAvalancheRecord(StzSim sim, const StzEvent *ev, PetscInt generation, PetscBool force_new)
+{
+  const PetscReal M = StzProtocolModulus(&sim->cfg);
+  StzLoadState    before, after;
+  PetscReal       w[3], dp;
+  PetscInt        closed;
+
+  PetscFunctionBeginUser;
+  StzProtocolMeasure(sim, &after.strain, &after.stress_pa, &after.plastic);
+  after.time_s = sim->kmc->time_s;
+  StzProtocolPlasticWeights(StzConfigLoading(&sim->cfg), w);
+  dp               = (w[0] * ev->eig[0] + w[1] * ev->eig[1] + w[2] * ev->eig[2]) / sim->kmc->N;
+  before           = after;
+  before.plastic   = after.plastic - dp;
+  before.stress_pa = after.stress_pa + M * dp;
+  PetscCall(StzAvalancheRecEvent(sim->av, ev, generation, &before, &after, force_new, &closed));
+  PetscCall(StzFrameAvalanche(sim, closed));
+  PetscFunctionReturn(0);
+}
+
+/* Close the last avalanche, fit the sizes, write avalanches.csv and avalanche_sizes.csv. */
+static PetscErrorCode StzAvalancheFinish(StzSim sim)
+{
+  PetscInt closed;
+
+  PetscFunctionBeginUser;
+  PetscCall(StzAvalancheRecClose(sim->av, &closed));
+  PetscCall(StzFrameAvalanche(sim, closed));
+  PetscCall(StzAvalancheRecFit(sim->av, &sim->res));
+  PetscCall(StzAvalancheRecWrite(sim->av, sim->cfg.output_dir, sim->cfg.av.bins));
+  PetscFunctionReturn(0);
+}
+
 /* ---------- create / destroy ---------- */
 
 PetscErrorCode StzSimCreate(MPI_Comm comm, StzSim *out)
@@ -189,6 +313,9 @@ PetscErrorCode StzSimDestroy(StzSim *sim)
   PetscCall(PetscFree(s->sxy));
   PetscCall(PetscFree(s->events));
   if ((*sim)->series_fp) fclose((*sim)->series_fp);
+  PetscCall(StzAqsDestroy(&(*sim)->aqs));
+  PetscCall(StzAvalancheRecDestroy(&(*sim)->av));
+  PetscCall(PetscFree((*sim)->frame_eps));
   PetscCall(StzKmcDestroy(&(*sim)->kmc));
   PetscCall(StzElasticDestroy(&(*sim)->el));
   PetscCall(PetscFree(*sim));
@@ -279,7 +406,21 @@ static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
   StzLocalization loc;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMemzero(r, sizeof(*r)));
+  {
+    /* Keep the avalanche statistics (StzAvalancheFinish ran before). */
+    const StzSimResult keep = *r;
+    PetscCall(PetscMemzero(r, sizeof(*r)));
+    r->avalanche_count    = keep.avalanche_count;
+    r->avalanche_positive = keep.avalanche_positive;
+    r->avalanche_tail     = keep.avalanche_tail;
+    r->avalanche_fit_ok   = keep.avalanche_fit_ok;
+    r->avalanche_exponent = keep.avalanche_exponent;
+    r->avalanche_ci_low   = keep.avalanche_ci_low;
+    r->avalanche_ci_high  = keep.avalanche_ci_high;
+    r->avalanche_size_min = keep.avalanche_size_min;
+    r->avalanche_ks       = keep.avalanche_ks;
+    r->avalanche_size_max = keep.avalanche_size_max;
+  }
   r->events            = sim->kmc->events;
   r->wall_time_s       = wall;
   r->events_per_second = wall > 0 ? r->events / wall : 0;
@@ -334,6 +475,18 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
   if (r->yield_strain >= 0) fprintf(fp, "  \"yield_strain\": %.9g,\n  \"yield_stress_pa\": %.9g,\n", (double)r->yield_strain, (double)r->yield_stress_pa);
   else fprintf(fp, "  \"yield_strain\": null,\n  \"yield_stress_pa\": null,\n");
   fprintf(fp, "  \"localization_index\": %.6f,\n  \"band_angle_deg\": %.2f,\n", (double)r->localization_index, (double)r->band_angle_deg);
+  fprintf(fp, "  \"avalanche_count\": %d,\n  \"avalanche_positive_count\": %d,\n", (int)r->avalanche_count, (int)r->avalanche_positive);
+  if (r->avalanche_fit_ok) {
+    fprintf(fp, "  \"avalanche_exponent\": %.6g,\n  \"avalanche_exponent_ci_low\": %.6g,\n  \"avalanche_exponent_ci_high\": %.6g,\n", (double)r->avalanche_exponent,
+            (double)r->avalanche_ci_low, (double)r->avalanche_ci_high);
+    fprintf(fp, "  \"avalanche_size_min\": %.6g,\n  \"avalanche_tail_count\": %d,\n  \"avalanche_ks_distance\": %.6g,\n  \"avalanche_fit_note\": null,\n",
+            (double)r->avalanche_size_min, (int)r->avalanche_tail, (double)r->avalanche_ks);
+  } else {
+    fprintf(fp, "  \"avalanche_exponent\": null,\n  \"avalanche_exponent_ci_low\": null,\n  \"avalanche_exponent_ci_high\": null,\n");
+    fprintf(fp, "  \"avalanche_size_min\": null,\n  \"avalanche_tail_count\": null,\n  \"avalanche_ks_distance\": null,\n");
+    fprintf(fp, "  \"avalanche_fit_note\": \"%s\",\n", r->avalanche_positive < 50 ? "fewer than 50 avalanches with a positive size" : "all positive sizes are equal");
+  }
+  fprintf(fp, "  \"avalanche_size_max\": %.6g,\n", (double)r->avalanche_size_max);
   fprintf(fp, "  \"options\": ");
   PetscCall(StzConfigWriteJSON(&sim->cfg, fp, "  "));
   fprintf(fp, "\n}\n");
@@ -346,7 +499,7 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
   const StzConfig *c = &sim->cfg;
   StzMacroLoad     load, dload;
   PetscLogDouble   t0, t1, tlast;
-  PetscReal        strain, stress, plastic, next_row, next_map = PETSC_MAX_REAL;
+  PetscReal        strain, stress, plastic, next_row, next_map = PETSC_MAX_REAL, next_frame = PETSC_MAX_REAL;
   PetscInt         imap = 0;
   PetscReal        sorted_maps[STZ_MAX_MAPS];
   char             name[PETSC_MAX_PATH_LEN];
@@ -354,6 +507,8 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
   PetscFunctionBeginUser;
   StzProtocolLoad(c->protocol, c->strain_rate, &load, &dload);
   PetscCall(StzKmcSetLoad(sim->kmc, &load, &dload));
+  PetscCall(StzAvalancheSetUp(sim));
+  if (c->av.frames == STZ_FRAMES_STRAIN) next_frame = PetscMin(c->av.frame_dstrain, c->max_strain);
   for (PetscInt k = 0; k < c->n_maps; k++) sorted_maps[k] = c->map_strains[k];
   PetscCall(PetscSortReal(c->n_maps, sorted_maps));
   if (c->n_maps) next_map = sorted_maps[0];
@@ -368,7 +523,7 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
   for (;;) {
     PetscBool fired;
     StzEvent  ev;
-    PetscReal target = PetscMin(PetscMin(next_row, next_map), c->max_strain), t_limit;
+    PetscReal target = PetscMin(PetscMin(PetscMin(next_row, next_map), next_frame), c->max_strain), t_limit;
     if (sim->kmc->events >= c->max_events) {
       PetscCall(StzSeriesAppend(sim));
       break;
@@ -378,8 +533,14 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
     t_limit = PetscMax(0, (target - strain) / c->strain_rate);
     PetscCall(StzKmcStep(sim->kmc, t_limit, &fired, &ev));
     StzProtocolMeasure(sim, &strain, &stress, &plastic);
+    if (fired) PetscCall(StzAvalancheRecord(sim, &ev, -1, PETSC_FALSE));
     if (!fired) {
       /* Reached the milestone exactly. */
+      if (target >= next_frame) {
+        PetscCall(StzFrameStrain(sim, target));
+        next_frame = PetscMin(c->av.frame_dstrain * (PetscFloorReal(target / c->av.frame_dstrain + 0.5) + 1), c->max_strain);
+        if (target >= c->max_strain * (1 - 1e-12)) next_frame = PETSC_MAX_REAL;
+      }
       if (target >= next_row) {
         PetscCall(StzSeriesAppend(sim));
         next_row = PetscMin(c->series_dstrain * (PetscFloorReal(target / c->series_dstrain + 0.5) + 1), c->max_strain);
@@ -407,6 +568,7 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
   }
   PetscCall(PetscTime(&t1));
   PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
+  PetscCall(StzAvalancheFinish(sim));
   PetscCall(StzSummarize(sim, t1 - t0));
   PetscCall(StzWritePlasticMap(sim, "map_plastic_strain_final.png"));
   if (c->fields_csv) PetscCall(StzWriteFieldsCSV(c->output_dir, sim->kmc, c->site_size_m));
@@ -415,10 +577,99 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
     const StzSimResult *r = &sim->res;
     PetscCall(PetscPrintf(PETSC_COMM_SELF,
                           "stzdyn: %s at %g K, %g /s: %lld events in %.2f s (%.0f events/s)\n  peak stress %.4g MPa, flow stress %.4g MPa, localization %.3f (band at %.1f deg)\n  "
-                          "outputs in %s/: series.csv, summary.json, map_plastic_strain_final.png%s\n",
+                          "outputs in %s/: series.csv, summary.json, avalanches.csv, avalanche_sizes.csv, map_plastic_strain_final.png%s\n",
                           StzProtocolNames[c->protocol], (double)c->temperature_k, (double)c->strain_rate, (long long)r->events, (double)r->wall_time_s,
                           (double)r->events_per_second, (double)(r->peak_stress_pa / 1e6), (double)(r->flow_stress_pa / 1e6), (double)r->localization_index,
                           (double)r->band_angle_deg, c->output_dir, c->fields_csv ? ", fields.csv" : ""));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* ---------- athermal quasistatic loading (lib/aqs.c) ---------- */
+
+/* Load to the next threshold, relax the cascade at fixed strain, repeat, until -stz_max_strain or -stz_max_events. series.csv gets
+ * a row just before and just after every avalanche, so the saw-tooth stress-strain curve is exact (time_s is 0: no clock). */
+static PetscErrorCode StzRunAqs(StzSim sim)
+{
+  const StzConfig *c = &sim->cfg;
+  StzMacroLoad     load, dload;
+  PetscLogDouble   t0, t1, tlast;
+  PetscReal        next_frame = PETSC_MAX_REAL, strain, stress, plastic;
+  PetscBool        stop = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  StzProtocolLoad(c->av.aqs_loading, 1.0, &load, &dload);
+  for (int q = 0; q < 3; q++) dload.control[q] = load.control[q]; /* which components are stress-controlled (held at 0) */
+  PetscCall(StzAqsCreate(sim->kmc, &dload, &sim->aqs));
+  PetscCall(StzAvalancheSetUp(sim));
+  if (c->av.frames == STZ_FRAMES_STRAIN) next_frame = PetscMin(c->av.frame_dstrain, c->max_strain);
+  PetscCall(StzFileOpen(c->output_dir, "series.csv", &sim->series_fp));
+  fprintf(sim->series_fp, "time_s,strain,stress_pa,plastic_strain,events,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa\n");
+  PetscCall(StzSeriesAppend(sim));
+  PetscCall(PetscTime(&t0));
+  tlast = t0;
+  while (!stop) {
+    PetscBool triggered, fired, force_new = PETSC_TRUE;
+    PetscInt  gen, closed;
+    StzEvent  ev;
+
+    PetscCall(StzAqsLoad(sim->aqs, PetscMin(next_frame, c->max_strain), &triggered));
+    if (!triggered) {
+      /* Reached a frame strain or the end with no threshold crossed. */
+      const PetscReal e = StzAqsStrain(sim->aqs);
+      if (e >= next_frame) {
+        PetscCall(StzFrameStrain(sim, e));
+        next_frame = PetscMin(c->av.frame_dstrain * (PetscFloorReal(e / c->av.frame_dstrain + 0.5) + 1), c->max_strain);
+        if (e >= c->max_strain * (1 - 1e-12)) next_frame = PETSC_MAX_REAL;
+      }
+      if (e >= c->max_strain * (1 - 1e-12)) {
+        PetscCall(StzSeriesAppend(sim));
+        break;
+      }
+      continue;
+    }
+    PetscCall(StzSeriesAppend(sim)); /* the local maximum, just before the avalanche */
+    for (;;) {
+      PetscCall(StzAqsRelax(sim->aqs, &fired, &ev, &gen));
+      if (!fired) break;
+      PetscCall(StzAvalancheRecord(sim, &ev, gen, force_new));
+      force_new = PETSC_FALSE;
+      if (sim->kmc->events >= c->max_events) {
+        stop = PETSC_TRUE; /* the cascade is cut: its last row is not a relaxed state */
+        break;
+      }
+    }
+    PetscCall(StzAvalancheRecClose(sim->av, &closed));
+    PetscCall(StzFrameAvalanche(sim, closed));
+    PetscCall(StzSeriesAppend(sim)); /* the local minimum, just after it */
+    if (c->progress_s > 0 && !c->quiet) {
+      PetscLogDouble now;
+      PetscCall(PetscTime(&now));
+      if (now - tlast >= c->progress_s) {
+        StzProtocolMeasure(sim, &strain, &stress, &plastic);
+        PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: aqs strain %.4f/%.4f  stress %.4g MPa  events %lld  avalanches %d\n", (double)strain, (double)c->max_strain,
+                               (double)(stress / 1e6), (long long)sim->kmc->events, (int)(closed + 1)));
+        tlast = now;
+      }
+    }
+  }
+  PetscCall(PetscTime(&t1));
+  PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
+  PetscCall(StzAvalancheFinish(sim));
+  PetscCall(StzSummarize(sim, t1 - t0));
+  PetscCall(StzWritePlasticMap(sim, "map_plastic_strain_final.png"));
+  if (c->fields_csv) PetscCall(StzWriteFieldsCSV(c->output_dir, sim->kmc, c->site_size_m));
+  PetscCall(StzWriteSummary(sim));
+  if (!c->quiet) {
+    const StzSimResult *r = &sim->res;
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: aqs (%s): %lld events in %d avalanches, %.2f s\n  peak stress %.4g MPa, flow stress %.4g MPa, localization %.3f (band at %.1f deg)\n",
+                          StzProtocolNames[c->av.aqs_loading], (long long)r->events, (int)r->avalanche_count, (double)r->wall_time_s, (double)(r->peak_stress_pa / 1e6),
+                          (double)(r->flow_stress_pa / 1e6), (double)r->localization_index, (double)r->band_angle_deg));
+    if (r->avalanche_fit_ok)
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "  avalanche size exponent %.3f (95%% CI %.3f .. %.3f) above size %.3g (%d of %d avalanches)\n", (double)r->avalanche_exponent,
+                            (double)r->avalanche_ci_low, (double)r->avalanche_ci_high, (double)r->avalanche_size_min, (int)r->avalanche_tail, (int)r->avalanche_positive));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  outputs in %s/: series.csv, summary.json, avalanches.csv, avalanche_sizes.csv, map_plastic_strain_final.png%s%s\n", c->output_dir,
+                          c->fields_csv ? ", fields.csv" : "", c->av.frames != STZ_FRAMES_NONE ? ", frames/" : ""));
   }
   PetscFunctionReturn(0);
 }
@@ -433,7 +684,10 @@ PetscErrorCode StzSimRun(StzSim sim)
   if (sim->cfg.protocol == STZ_PROTO_SINGLE) PetscCall(StzRunSingle(sim));
   else {
     /* The kMC is serial: rank 0 runs it (other ranks serve only FE set-up). */
-    if (sim->rank == 0) PetscCall(StzRunStrainRate(sim));
+    if (sim->rank == 0) {
+      if (sim->cfg.protocol == STZ_PROTO_AQS) PetscCall(StzRunAqs(sim));
+      else PetscCall(StzRunStrainRate(sim));
+    }
   }
   PetscFunctionReturn(0);
 }
@@ -550,6 +804,15 @@ PetscErrorCode StzOptionsCheckUnused(MPI_Comm comm)
     }
   }
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSimGetAvalanches(StzSim sim, PetscInt *n, const StzAvalanche **list)
+{
+  PetscFunctionBeginUser;
+  *n    = 0;
+  *list = NULL;
+  if (sim->av) StzAvalancheRecGet(sim->av, n, list);
   PetscFunctionReturn(0);
 }
 

@@ -14,7 +14,29 @@ typedef struct {
   PetscReal  localization_index, band_angle_deg;
   PetscReal  final_strain, final_time_s;
   PetscReal  elastic_modulus_pa; /* initial slope of stress-strain fitted over the elastic branch */
+  /* Avalanche statistics (docs/outputs.md, avalanches.csv): count of avalanches, and the maximum-likelihood power-law fit of the
+   * positive sizes; avalanche_fit_ok is PETSC_FALSE (exponent null in summary.json) when there are too few to fit. */
+  PetscInt   avalanche_count, avalanche_positive, avalanche_tail;
+  PetscBool  avalanche_fit_ok;
+  PetscReal  avalanche_exponent, avalanche_ci_low, avalanche_ci_high, avalanche_size_min, avalanche_ks, avalanche_size_max;
 } StzSimResult;
+
+/* One avalanche (a row of avalanches.csv). Strains dimensionless, in the loading sense of the protocol. */
+typedef struct {
+  PetscInt   index;             /* 1, 2, ... in order of start */
+  PetscReal  start_strain;      /* applied strain just before the first event */
+  PetscReal  start_stress_pa;   /* protocol stress just before the first event */
+  PetscReal  size;              /* plastic strain increment: protocol plastic strain after the last event minus before the first */
+  PetscReal  size_events;       /* the same, summed over the avalanche's events' eigenstrains (a bookkeeping check of size) */
+  PetscReal  size_stz;          /* size * N / gamma0: the number of full transformations along the loading it equals */
+  PetscReal  stress_drop_pa;    /* protocol stress before the first event minus after the last */
+  PetscReal  strain_span;       /* applied strain advanced between the first and last event (0 in aqs) */
+  PetscInt64 events;            /* STZ events in the avalanche */
+  PetscReal  duration_s;        /* simulated time from the first to the last event (0 in aqs) */
+  PetscInt   generations;       /* aqs: cascade depth (trigger = generation 0); thermal: 0 */
+  PetscReal  gyration_radius_m; /* radius of gyration of the event sites (periodic minimum image about their circular mean) */
+  PetscReal  orientation_deg;   /* direction of the long axis of the event cloud, [0, 180); 0 for fewer than 2 distinct sites */
+} StzAvalanche;
 
 /* The recorded stress-strain series (one entry per row of series.csv); arrays owned by the run. */
 typedef struct {
@@ -38,6 +60,8 @@ PetscErrorCode StzSimGetSites(StzSim sim, PetscInt *nx, PetscInt *ny, PetscReal 
 PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err);
 /* Run exactly n_events events with the load frozen (for tests and benchmarks); returns the wall time. */
 PetscErrorCode StzSimRunEvents(StzSim sim, PetscInt n_events, PetscReal *wall_s);
+/* The avalanches of a mechanical run (aqs or thermal); the array is owned by the run and valid until StzSimDestroy. */
+PetscErrorCode StzSimGetAvalanches(StzSim sim, PetscInt *n, const StzAvalanche **list);
 /* Simulated time (s) of the run's clock. */
 PetscReal StzSimEventTime(StzSim sim);
 /* Fail if any option on the command line or in an options file was never read: a misspelled option is an error. */

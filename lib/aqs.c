@@ -1,0 +1,232 @@
+/* Athermal quasistatic (AQS) driver: the T -> 0 limit of the STZ dynamics, as extremal dynamics on the kMC's lattice.
+ *
+ * Threshold. Argon's rate nu0 exp(-(dF_i - tau gamma0 Omega0 / 2) / kT) has a barrier that vanishes at the resolved shear
+ * tau_c,i = 2 dF_i / (gamma0 Omega0). As T -> 0 a (site, orientation, sense) is inert below tau_c,i and fires at once at or
+ * above it, so tau_c,i is the athermal threshold; dF_i carries the site's quenched disorder (model.md, section 5). The
+ * resolved shear is the one the thermal rates see: the total site stress, including the site's own back-stress.
+ *
+ * Loading. Between events only the mean stress changes, linearly in the protocol strain; each class's resolved shear grows
+ * at the same rate at every site, so the strain at which the first (site, class) reaches its threshold is found exactly by
+ * one scan. The load is advanced to that strain and that (site, class) fires: the trigger of an avalanche.
+ *
+ * Cascade. At fixed strain (the strain-controlled components are held; stress-controlled ones keep their stress) sites at or
+ * above threshold fire one at a time, the MOST OVERLOADED first (largest s tau - tau_c in Pa; ties: lowest site index, then
+ * lowest class), each event updating every stress before the next choice, until no site is at or above threshold. Every
+ * event lowers the elastic energy (or enthalpy, under mixed control) by at least gamma0 Omega0 (tau_c - tau_self / 2) > 0,
+ * since the self back-stress tau_self (1.5-1.9 GPa) is below every threshold (about 3.4 GPa), so a cascade always ends.
+ *
+ * Generations. The trigger is generation 0; a site that is first found above threshold after an event of generation g is
+ * generation g + 1 (a site that falls back below threshold loses its mark). The deepest generation + 1 is the avalanche's
+ * duration in parallel update steps.
+ *
+ * Determinism. Every scan is split by rows of sites; a row is always scanned in the same order and the rows' results are
+ * combined serially in row order, so the choice does not depend on the number of threads.
+ */
+#include "impl.h"
+
+struct StzAqs_private {
+  StzKmc       kmc;
+  StzMacroLoad dload;      /* load per unit protocol strain */
+  PetscReal    Sdot[3];    /* mean stress per unit protocol strain at fixed eigenstrain */
+  PetscReal    strain;     /* protocol strain */
+  PetscReal   *tau_c;      /* per-site threshold (Pa) */
+  PetscInt    *mark;       /* generation at which the site was found above threshold; -1: below */
+  PetscInt     trig_site, trig_cls, gen_now;
+  /* per-row scan results */
+  PetscReal   *row_val;
+  PetscInt    *row_site, *row_cls;
+};
+
+PetscReal StzAqsThreshold(PetscReal barrier_j, PetscReal gamma0, PetscReal omega0_m3)
+{
+  return 2 * barrier_j / (gamma0 * omega0_m3);
+}
+
+/* Mean strain and stress at the current protocol strain and mean eigenstrain. */
+static void StzAqsMacro(StzAqs aqs)
+{
+  StzKmc          kmc = aqs->kmc;
+  const PetscReal mu = kmc->cfg->mat.shear_modulus_pa, nu = kmc->cfg->mat.poisson_ratio;
+  for (int c = 0; c < 3; c++) {
+    kmc->load.control[c] = aqs->dload.control[c];
+    kmc->load.value[c]   = aqs->strain * aqs->dload.value[c];
+  }
+  StzMacroSolve(mu, nu, &kmc->load, kmc->mean_eig, kmc->E, kmc->S);
+  for (int c = 0; c < 3; c++) kmc->Sdot[c] = 0;
+}
+
+PetscErrorCode StzAqsCreate(StzKmc kmc, const StzMacroLoad *dload, StzAqs *out)
+{
+  StzAqs          aqs;
+  const StzConfig *cfg = kmc->cfg;
+  const PetscInt  N = kmc->N;
+  PetscReal       zero[3] = {0, 0, 0}, E[3];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&aqs));
+  aqs->kmc   = kmc;
+  aqs->dload = *dload;
+  StzMacroSolve(cfg->mat.shear_modulus_pa, cfg->mat.poisson_ratio, dload, zero, E, aqs->Sdot);
+  PetscCall(PetscMalloc2(N, &aqs->tau_c, N, &aqs->mark));
+  for (PetscInt i = 0; i < N; i++) {
+    aqs->tau_c[i] = StzAqsThreshold(kmc->barrier_j[i], cfg->mat.gamma0, cfg->mat.stz_volume_m3);
+    aqs->mark[i]  = -1;
+  }
+  PetscCall(PetscMalloc3(kmc->ny, &aqs->row_val, kmc->ny, &aqs->row_site, kmc->ny, &aqs->row_cls));
+  aqs->trig_site = -1;
+  StzAqsMacro(aqs);
+  *out = aqs;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzAqsDestroy(StzAqs *aqs)
+{
+  PetscFunctionBeginUser;
+  if (!*aqs) PetscFunctionReturn(0);
+  PetscCall(PetscFree2((*aqs)->tau_c, (*aqs)->mark));
+  PetscCall(PetscFree3((*aqs)->row_val, (*aqs)->row_site, (*aqs)->row_cls));
+  PetscCall(PetscFree(*aqs));
+  PetscFunctionReturn(0);
+}
+
+PetscReal StzAqsStrain(StzAqs aqs)
+{
+  return aqs->strain;
+}
+
+/* Resolved shear of orientation k from the total stress: tau = sigma_xy cos 2t - (sigma_xx - sigma_yy)/2 sin 2t. */
+static inline PetscReal StzAqsTau(PetscReal t1, PetscReal t2, PetscReal c2, PetscReal n2)
+{
+  return t2 * c2 - t1 * n2;
+}
+
+/* Smallest strain increment that brings a (site, class) to its threshold; row-wise, combined in row order. */
+static void StzAqsScanLoad(StzAqs aqs, PetscReal *dstrain, PetscInt *site, PetscInt *cls)
+{
+  StzKmc          kmc = aqs->kmc;
+  StzElastic      el  = kmc->el;
+  const PetscInt  nx = kmc->nx, ny = kmc->ny, K = kmc->n_orient;
+  const PetscReal S1 = 0.5 * (kmc->S[0] - kmc->S[1]), S2 = kmc->S[2], D1 = 0.5 * (aqs->Sdot[0] - aqs->Sdot[1]), D2 = aqs->Sdot[2];
+
+#pragma omp parallel for schedule(static)
+  for (PetscInt y = 0; y < ny; y++) {
+    PetscReal best = PETSC_MAX_REAL;
+    PetscInt  bs = -1, bc = -1;
+    for (PetscInt x = 0; x < nx; x++) {
+      const PetscInt i = y * nx + x;
+      for (PetscInt k = 0; k < K; k++) {
+        const PetscReal g = StzAqsTau(D1, D2, kmc->cos2[k], kmc->sin2[k]), tau = StzAqsTau(S1 + el->s1[i], S2 + el->s2[i], kmc->cos2[k], kmc->sin2[k]);
+        for (PetscInt s = 0; s < 2; s++) {
+          const PetscReal sg = s ? -1.0 : 1.0, rate = sg * g;
+          PetscReal       d;
+          if (!(rate > 0)) continue;
+          d = (aqs->tau_c[i] - sg * tau) / rate;
+          if (d < best) best = d, bs = i, bc = 2 * k + s;
+        }
+      }
+    }
+    aqs->row_val[y] = best, aqs->row_site[y] = bs, aqs->row_cls[y] = bc;
+  }
+  *dstrain = PETSC_MAX_REAL, *site = -1, *cls = -1;
+  for (PetscInt y = 0; y < ny; y++)
+    if (aqs->row_site[y] >= 0 && aqs->row_val[y] < *dstrain) *dstrain = aqs->row_val[y], *site = aqs->row_site[y], *cls = aqs->row_cls[y];
+}
+
+/* The most overloaded (site, class) at or above threshold, and the generation marks; *site = -1 if none. */
+static void StzAqsScanUnstable(StzAqs aqs, PetscInt *site, PetscInt *cls)
+{
+  StzKmc          kmc = aqs->kmc;
+  StzElastic      el  = kmc->el;
+  const PetscInt  nx = kmc->nx, ny = kmc->ny, K = kmc->n_orient, gnext = aqs->gen_now + 1;
+  const PetscReal S1 = 0.5 * (kmc->S[0] - kmc->S[1]), S2 = kmc->S[2];
+
+#pragma omp parallel for schedule(static)
+  for (PetscInt y = 0; y < ny; y++) {
+    PetscReal best = -1;
+    PetscInt  bs = -1, bc = -1;
+    for (PetscInt x = 0; x < nx; x++) {
+      const PetscInt i = y * nx + x;
+      PetscReal      over = -PETSC_MAX_REAL;
+      PetscInt       oc   = -1;
+      for (PetscInt k = 0; k < K; k++) {
+        const PetscReal tau = StzAqsTau(S1 + el->s1[i], S2 + el->s2[i], kmc->cos2[k], kmc->sin2[k]);
+        if (tau - aqs->tau_c[i] > over) over = tau - aqs->tau_c[i], oc = 2 * k;
+        if (-tau - aqs->tau_c[i] > over) over = -tau - aqs->tau_c[i], oc = 2 * k + 1;
+      }
+      if (over >= 0) {
+        if (aqs->mark[i] < 0) aqs->mark[i] = gnext;
+        if (over > best) best = over, bs = i, bc = oc;
+      } else aqs->mark[i] = -1;
+    }
+    aqs->row_val[y] = best, aqs->row_site[y] = bs, aqs->row_cls[y] = bc;
+  }
+  *site = -1, *cls = -1;
+  {
+    PetscReal best = -1;
+    for (PetscInt y = 0; y < ny; y++)
+      if (aqs->row_site[y] >= 0 && aqs->row_val[y] > best) best = aqs->row_val[y], *site = aqs->row_site[y], *cls = aqs->row_cls[y];
+  }
+}
+
+PetscErrorCode StzAqsLoad(StzAqs aqs, PetscReal strain_limit, PetscBool *triggered)
+{
+  PetscReal d;
+  PetscInt  site, cls;
+
+  PetscFunctionBeginUser;
+  PetscCheck(aqs->trig_site < 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "aqs: load step requested before the cascade was relaxed");
+  StzAqsScanLoad(aqs, &d, &site, &cls);
+  PetscCheck(site >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "aqs: the loading mode raises no resolved shear on any orientation (check -stz_n_orient)");
+  d = PetscMax(d, 0.0); /* a site left exactly at threshold by round-off fires without further load */
+  if (aqs->strain + d > strain_limit) {
+    aqs->strain = PetscMax(aqs->strain, strain_limit);
+    *triggered  = PETSC_FALSE;
+  } else {
+    aqs->strain += d;
+    aqs->trig_site = site;
+    aqs->trig_cls  = cls;
+    *triggered     = PETSC_TRUE;
+  }
+  StzAqsMacro(aqs);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzAqsRelax(StzAqs aqs, PetscBool *fired, StzEvent *ev, PetscInt *generation)
+{
+  StzKmc          kmc = aqs->kmc;
+  const StzConfig *cfg = kmc->cfg;
+  PetscInt        site, cls, gen;
+
+  PetscFunctionBeginUser;
+  if (aqs->trig_site >= 0) {
+    /* The trigger sits at its threshold up to round-off: it fires by definition. */
+    site = aqs->trig_site, cls = aqs->trig_cls, gen = 0;
+    aqs->trig_site = -1;
+  } else {
+    StzAqsScanUnstable(aqs, &site, &cls);
+    if (site < 0) {
+      *fired = PETSC_FALSE;
+      PetscFunctionReturn(0);
+    }
+    gen = aqs->mark[site];
+  }
+  aqs->mark[site] = -1;
+  aqs->gen_now    = gen;
+  ev->site        = site;
+  ev->cls         = cls;
+  ev->orient      = cls / 2;
+  ev->sense       = (cls % 2) ? -1 : 1;
+  ev->dt_s        = 0;
+  StzEigenstrain(cfg->mat.gamma0, 0.5 * PETSC_PI * ev->orient / kmc->n_orient, ev->sense, cfg->dilatation, ev->eig);
+  for (int c = 0; c < 3; c++) {
+    kmc->eps_p[3 * site + c] += ev->eig[c];
+    kmc->mean_eig[c] += ev->eig[c] / kmc->N;
+  }
+  kmc->count[site]++;
+  kmc->events++;
+  PetscCall(StzElasticApplyEvent(kmc->el, ev));
+  StzAqsMacro(aqs);
+  *fired      = PETSC_TRUE;
+  *generation = gen;
+  PetscFunctionReturn(0);
+}
