@@ -10,8 +10,8 @@
  * one scan. The load is advanced to that strain and that (site, class) fires: the trigger of an avalanche.
  *
  * Cascade. At fixed strain (the strain-controlled components are held; stress-controlled ones keep their stress) sites at or
- * above threshold fire one at a time, the MOST OVERLOADED first (largest s tau - tau_c in Pa; ties: lowest site index, then
- * lowest class), each event updating every stress before the next choice, until no site is at or above threshold. Every
+ * above threshold fire one at a time, the MOST OVERLOADED first (largest s tau - tau_c in Pa, on the orientation and sense of
+ * the largest |tau| of the site; ties: lowest site index, then lowest orientation), each event updating every stress before the next choice, until no site is at or above threshold. Every
  * event lowers the elastic energy (or enthalpy, under mixed control) by at least gamma0 Omega0 (tau_c - tau_self / 2) > 0,
  * since the self back-stress tau_self (1.5-1.9 GPa) is below every threshold (about 3.4 GPa), so a cascade always ends.
  *
@@ -30,6 +30,7 @@ struct StzAqs_private {
   PetscReal    Sdot[3];    /* mean stress per unit protocol strain at fixed eigenstrain */
   PetscReal    strain;     /* protocol strain */
   PetscReal   *tau_c;      /* per-site threshold (Pa) */
+  PetscReal   *over;       /* per-site overload of the last scan (Pa) */
   PetscInt    *mark;       /* generation at which the site was found above threshold; -1: below */
   PetscInt     trig_site, trig_cls, gen_now;
   /* per-row scan results */
@@ -67,7 +68,7 @@ PetscErrorCode StzAqsCreate(StzKmc kmc, const StzMacroLoad *dload, StzAqs *out)
   aqs->kmc   = kmc;
   aqs->dload = *dload;
   StzMacroSolve(cfg->mat.shear_modulus_pa, cfg->mat.poisson_ratio, dload, zero, E, aqs->Sdot);
-  PetscCall(PetscMalloc2(N, &aqs->tau_c, N, &aqs->mark));
+  PetscCall(PetscMalloc3(N, &aqs->tau_c, N, &aqs->over, N, &aqs->mark));
   for (PetscInt i = 0; i < N; i++) {
     aqs->tau_c[i] = StzAqsThreshold(kmc->barrier_j[i], cfg->mat.gamma0, cfg->mat.stz_volume_m3);
     aqs->mark[i]  = -1;
@@ -83,7 +84,7 @@ PetscErrorCode StzAqsDestroy(StzAqs *aqs)
 {
   PetscFunctionBeginUser;
   if (!*aqs) PetscFunctionReturn(0);
-  PetscCall(PetscFree2((*aqs)->tau_c, (*aqs)->mark));
+  PetscCall(PetscFree3((*aqs)->tau_c, (*aqs)->over, (*aqs)->mark));
   PetscCall(PetscFree3((*aqs)->row_val, (*aqs)->row_site, (*aqs)->row_cls));
   PetscCall(PetscFree(*aqs));
   PetscFunctionReturn(0);
@@ -132,7 +133,21 @@ static void StzAqsScanLoad(StzAqs aqs, PetscReal *dstrain, PetscInt *site, Petsc
     if (aqs->row_site[y] >= 0 && aqs->row_val[y] < *dstrain) *dstrain = aqs->row_val[y], *site = aqs->row_site[y], *cls = aqs->row_cls[y];
 }
 
-/* The most overloaded (site, class) at or above threshold, and the generation marks; *site = -1 if none. */
+/* Orientation class (2k, or 2k + 1 for the negative sense) of the largest |tau_k| at total shear (t1, t2); first k on ties. */
+static PetscInt StzAqsBestClass(StzKmc kmc, PetscReal t1, PetscReal t2)
+{
+  PetscReal best = -1;
+  PetscInt  cls  = 0;
+  for (PetscInt k = 0; k < kmc->n_orient; k++) {
+    const PetscReal tau = StzAqsTau(t1, t2, kmc->cos2[k], kmc->sin2[k]);
+    if (PetscAbsReal(tau) > best) best = PetscAbsReal(tau), cls = 2 * k + (tau < 0);
+  }
+  return cls;
+}
+
+/* The most overloaded (site, class) at or above threshold, and the generation marks; *site = -1 if none.
+ * A site's overload is max_k |tau_k| - tau_c (the better sense of each orientation); a vectorised pass computes it for a row,
+ * a scalar pass over the row then keeps the marks and the row's largest overload (first site on ties). */
 static void StzAqsScanUnstable(StzAqs aqs, PetscInt *site, PetscInt *cls)
 {
   StzKmc          kmc = aqs->kmc;
@@ -142,30 +157,33 @@ static void StzAqsScanUnstable(StzAqs aqs, PetscInt *site, PetscInt *cls)
 
 #pragma omp parallel for schedule(static)
   for (PetscInt y = 0; y < ny; y++) {
-    PetscReal best = -1;
-    PetscInt  bs = -1, bc = -1;
+    const PetscReal *restrict r1 = el->s1 + y * nx, *restrict r2 = el->s2 + y * nx, *restrict tc = aqs->tau_c + y * nx;
+    PetscReal *restrict ov = aqs->over + y * nx;
+    PetscInt *restrict  mk = aqs->mark + y * nx;
+    PetscReal           best = -1;
+    PetscInt            bs   = -1;
+#pragma omp simd
     for (PetscInt x = 0; x < nx; x++) {
-      const PetscInt i = y * nx + x;
-      PetscReal      over = -PETSC_MAX_REAL;
-      PetscInt       oc   = -1;
-      for (PetscInt k = 0; k < K; k++) {
-        const PetscReal tau = StzAqsTau(S1 + el->s1[i], S2 + el->s2[i], kmc->cos2[k], kmc->sin2[k]);
-        if (tau - aqs->tau_c[i] > over) over = tau - aqs->tau_c[i], oc = 2 * k;
-        if (-tau - aqs->tau_c[i] > over) over = -tau - aqs->tau_c[i], oc = 2 * k + 1;
-      }
-      if (over >= 0) {
-        if (aqs->mark[i] < 0) aqs->mark[i] = gnext;
-        if (over > best) best = over, bs = i, bc = oc;
-      } else aqs->mark[i] = -1;
+      const PetscReal t1 = S1 + r1[x], t2 = S2 + r2[x];
+      PetscReal       m  = 0;
+      for (PetscInt k = 0; k < K; k++) m = PetscMax(m, PetscAbsReal(t2 * kmc->cos2[k] - t1 * kmc->sin2[k]));
+      ov[x] = m - tc[x];
     }
-    aqs->row_val[y] = best, aqs->row_site[y] = bs, aqs->row_cls[y] = bc;
+    for (PetscInt x = 0; x < nx; x++) {
+      if (ov[x] >= 0) {
+        if (mk[x] < 0) mk[x] = gnext;
+        if (ov[x] > best) best = ov[x], bs = y * nx + x;
+      } else if (mk[x] >= 0) mk[x] = -1;
+    }
+    aqs->row_val[y] = best, aqs->row_site[y] = bs;
   }
   *site = -1, *cls = -1;
   {
     PetscReal best = -1;
     for (PetscInt y = 0; y < ny; y++)
-      if (aqs->row_site[y] >= 0 && aqs->row_val[y] > best) best = aqs->row_val[y], *site = aqs->row_site[y], *cls = aqs->row_cls[y];
+      if (aqs->row_site[y] >= 0 && aqs->row_val[y] > best) best = aqs->row_val[y], *site = aqs->row_site[y];
   }
+  if (*site >= 0) *cls = StzAqsBestClass(kmc, S1 + el->s1[*site], S2 + el->s2[*site]);
 }
 
 PetscErrorCode StzAqsLoad(StzAqs aqs, PetscReal strain_limit, PetscBool *triggered)

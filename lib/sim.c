@@ -484,7 +484,7 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
   } else {
     fprintf(fp, "  \"avalanche_exponent\": null,\n  \"avalanche_exponent_ci_low\": null,\n  \"avalanche_exponent_ci_high\": null,\n");
     fprintf(fp, "  \"avalanche_size_min\": null,\n  \"avalanche_tail_count\": null,\n  \"avalanche_ks_distance\": null,\n");
-    fprintf(fp, "  \"avalanche_fit_note\": \"%s\",\n", r->avalanche_positive < 50 ? "fewer than 50 avalanches with a positive size" : "all positive sizes are equal");
+    fprintf(fp, "  \"avalanche_fit_note\": \"%s\",\n", r->avalanche_positive < 50 ? "fewer than 50 avalanches with a positive size" : "the positive sizes span less than a decade");
   }
   fprintf(fp, "  \"avalanche_size_max\": %.6g,\n", (double)r->avalanche_size_max);
   fprintf(fp, "  \"options\": ");

@@ -212,7 +212,9 @@ PetscErrorCode StzAvalancheRecFit(StzAvalancheRec rec, StzSimResult *res)
     }
   res->avalanche_positive = m;
   res->avalanche_size_max = smax;
-  if (m >= STZ_AVALANCHE_MIN_FIT && smax > smin) {
+  /* Sizes are multiples of one event's plastic strain; fewer than a decade between the extremes is a handful of discrete
+   * values, on which a continuous power law is meaningless (the MLE then runs off to huge exponents). */
+  if (m >= STZ_AVALANCHE_MIN_FIT && smax >= 10 * smin) {
     PetscCall(StzPowerLawFitCreate(m, s, 0.95, rec->cfg->av.bootstrap, (uint64_t)rec->cfg->seed, &fit));
     res->avalanche_fit_ok   = PETSC_TRUE;
     res->avalanche_exponent = fit.exponent;
