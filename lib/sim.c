@@ -594,8 +594,10 @@ static PetscErrorCode StzRunAqs(StzSim sim)
   const StzConfig *c = &sim->cfg;
   StzMacroLoad     load, dload;
   PetscLogDouble   t0, t1, tlast;
-  PetscReal        next_frame = PETSC_MAX_REAL, strain, stress, plastic;
+  PetscReal        next_frame = PETSC_MAX_REAL, next_map = PETSC_MAX_REAL, strain, stress, plastic, sorted_maps[STZ_MAX_MAPS];
+  PetscInt         imap = 0;
   PetscBool        stop = PETSC_FALSE;
+  char             name[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBeginUser;
   StzProtocolLoad(c->av.aqs_loading, 1.0, &load, &dload);
@@ -603,6 +605,9 @@ static PetscErrorCode StzRunAqs(StzSim sim)
   PetscCall(StzAqsCreate(sim->kmc, &dload, &sim->aqs));
   PetscCall(StzAvalancheSetUp(sim));
   if (c->av.frames == STZ_FRAMES_STRAIN) next_frame = PetscMin(c->av.frame_dstrain, c->max_strain);
+  for (PetscInt k = 0; k < c->n_maps; k++) sorted_maps[k] = c->map_strains[k];
+  PetscCall(PetscSortReal(c->n_maps, sorted_maps));
+  if (c->n_maps) next_map = sorted_maps[0];
   PetscCall(StzFileOpen(c->output_dir, "series.csv", &sim->series_fp));
   fprintf(sim->series_fp, "time_s,strain,stress_pa,plastic_strain,events,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa\n");
   PetscCall(StzSeriesAppend(sim));
@@ -613,10 +618,16 @@ static PetscErrorCode StzRunAqs(StzSim sim)
     PetscInt  gen, closed;
     StzEvent  ev;
 
-    PetscCall(StzAqsLoad(sim->aqs, PetscMin(next_frame, c->max_strain), &triggered));
+    PetscCall(StzAqsLoad(sim->aqs, PetscMin(PetscMin(next_frame, next_map), c->max_strain), &triggered));
     if (!triggered) {
-      /* Reached a frame strain or the end with no threshold crossed. */
+      /* Reached a frame or map strain, or the end, with no threshold crossed. */
       const PetscReal e = StzAqsStrain(sim->aqs);
+      while (e >= next_map) {
+        PetscCall(PetscSNPrintf(name, sizeof(name), "map_plastic_strain_%.4f.png", (double)next_map));
+        PetscCall(StzWritePlasticMap(sim, name));
+        imap++;
+        next_map = imap < c->n_maps ? sorted_maps[imap] : PETSC_MAX_REAL;
+      }
       if (e >= next_frame) {
         PetscCall(StzFrameStrain(sim, e));
         next_frame = PetscMin(c->av.frame_dstrain * (PetscFloorReal(e / c->av.frame_dstrain + 0.5) + 1), c->max_strain);
