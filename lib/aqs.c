@@ -11,9 +11,9 @@
  *
  * Cascade. At fixed strain (the strain-controlled components are held; stress-controlled ones keep their stress) sites at or
  * above threshold fire one at a time, the MOST OVERLOADED first (largest s tau - tau_c in Pa, on the orientation and sense of
- * the largest |tau| of the site; ties: lowest site index, then lowest orientation), each event updating every stress before the next choice, until no site is at or above threshold. Every
- * event lowers the elastic energy (or enthalpy, under mixed control) by at least gamma0 Omega0 (tau_c - tau_self / 2) > 0,
- * since the self back-stress tau_self (1.5-1.9 GPa) is below every threshold (about 3.4 GPa), so a cascade always ends.
+ * the largest |tau| of the site; ties: lowest site index, then lowest orientation), each event updating every stress before the next choice, until no site is
+ * at or above threshold. Every event lowers the elastic energy (or enthalpy, under mixed control) by at least gamma0 Omega0 (tau_c - tau_self / 2) > 0, since
+ * the self back-stress tau_self (1.5-1.9 GPa) is below every threshold (about 3.4 GPa), so a cascade always ends.
  *
  * Generations. The trigger is generation 0; a site that is first found above threshold after an event of generation g is
  * generation g + 1 (a site that falls back below threshold loses its mark). The deepest generation + 1 is the avalanche's
@@ -26,16 +26,16 @@
 
 struct StzAqs_private {
   StzKmc       kmc;
-  StzMacroLoad dload;      /* load per unit protocol strain */
-  PetscReal    Sdot[3];    /* mean stress per unit protocol strain at fixed eigenstrain */
-  PetscReal    strain;     /* protocol strain */
-  PetscReal   *tau_c;      /* per-site threshold (Pa) */
-  PetscReal   *over;       /* per-site overload of the last scan (Pa) */
-  PetscInt    *mark;       /* generation at which the site was found above threshold; -1: below */
+  StzMacroLoad dload;   /* load per unit protocol strain */
+  PetscReal    Sdot[3]; /* mean stress per unit protocol strain at fixed eigenstrain */
+  PetscReal    strain;  /* protocol strain */
+  PetscReal   *tau_c;   /* per-site threshold (Pa) */
+  PetscReal   *over;    /* per-site overload of the last scan (Pa) */
+  PetscInt    *mark;    /* generation at which the site was found above threshold; -1: below */
   PetscInt     trig_site, trig_cls, gen_now;
   /* per-row scan results */
-  PetscReal   *row_val;
-  PetscInt    *row_site, *row_cls;
+  PetscReal *row_val;
+  PetscInt  *row_site, *row_cls;
 };
 
 PetscReal StzAqsThreshold(PetscReal barrier_j, PetscReal gamma0, PetscReal omega0_m3)
@@ -53,15 +53,16 @@ static void StzAqsMacro(StzAqs aqs)
     kmc->load.value[c]   = aqs->strain * aqs->dload.value[c];
   }
   StzMacroSolve(mu, nu, &kmc->load, kmc->mean_eig, kmc->E, kmc->S);
-  for (int c = 0; c < 3; c++) kmc->Sdot[c] = 0;
+  for (int c = 0; c < 3; c++)
+    kmc->Sdot[c] = 0;
 }
 
 PetscErrorCode StzAqsCreate(StzKmc kmc, const StzMacroLoad *dload, StzAqs *out)
 {
-  StzAqs          aqs;
-  const StzConfig *cfg = kmc->cfg;
-  const PetscInt  N = kmc->N;
-  PetscReal       zero[3] = {0, 0, 0}, E[3];
+  StzAqs           aqs;
+  const StzConfig *cfg     = kmc->cfg;
+  const PetscInt   N       = kmc->N;
+  PetscReal        zero[3] = {0, 0, 0}, E[3];
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&aqs));
@@ -83,7 +84,8 @@ PetscErrorCode StzAqsCreate(StzKmc kmc, const StzMacroLoad *dload, StzAqs *out)
 PetscErrorCode StzAqsDestroy(StzAqs *aqs)
 {
   PetscFunctionBeginUser;
-  if (!*aqs) PetscFunctionReturn(0);
+  if (!*aqs)
+    PetscFunctionReturn(0);
   PetscCall(PetscFree3((*aqs)->tau_c, (*aqs)->over, (*aqs)->mark));
   PetscCall(PetscFree3((*aqs)->row_val, (*aqs)->row_site, (*aqs)->row_cls));
   PetscCall(PetscFree(*aqs));
@@ -120,9 +122,11 @@ static void StzAqsScanLoad(StzAqs aqs, PetscReal *dstrain, PetscInt *site, Petsc
         for (PetscInt s = 0; s < 2; s++) {
           const PetscReal sg = s ? -1.0 : 1.0, rate = sg * g;
           PetscReal       d;
-          if (!(rate > 0)) continue;
+          if (!(rate > 0))
+            continue;
           d = (aqs->tau_c[i] - sg * tau) / rate;
-          if (d < best) best = d, bs = i, bc = 2 * k + s;
+          if (d < best)
+            best = d, bs = i, bc = 2 * k + s;
         }
       }
     }
@@ -130,7 +134,8 @@ static void StzAqsScanLoad(StzAqs aqs, PetscReal *dstrain, PetscInt *site, Petsc
   }
   *dstrain = PETSC_MAX_REAL, *site = -1, *cls = -1;
   for (PetscInt y = 0; y < ny; y++)
-    if (aqs->row_site[y] >= 0 && aqs->row_val[y] < *dstrain) *dstrain = aqs->row_val[y], *site = aqs->row_site[y], *cls = aqs->row_cls[y];
+    if (aqs->row_site[y] >= 0 && aqs->row_val[y] < *dstrain)
+      *dstrain = aqs->row_val[y], *site = aqs->row_site[y], *cls = aqs->row_cls[y];
 }
 
 /* Orientation class (2k, or 2k + 1 for the negative sense) of the largest |tau_k| at total shear (t1, t2); first k on ties. */
@@ -140,7 +145,8 @@ static PetscInt StzAqsBestClass(StzKmc kmc, PetscReal t1, PetscReal t2)
   PetscInt  cls  = 0;
   for (PetscInt k = 0; k < kmc->n_orient; k++) {
     const PetscReal tau = StzAqsTau(t1, t2, kmc->cos2[k], kmc->sin2[k]);
-    if (PetscAbsReal(tau) > best) best = PetscAbsReal(tau), cls = 2 * k + (tau < 0);
+    if (PetscAbsReal(tau) > best)
+      best = PetscAbsReal(tau), cls = 2 * k + (tau < 0);
   }
   return cls;
 }
@@ -159,21 +165,25 @@ static void StzAqsScanUnstable(StzAqs aqs, PetscInt *site, PetscInt *cls)
   for (PetscInt y = 0; y < ny; y++) {
     const PetscReal *restrict r1 = el->s1 + y * nx, *restrict r2 = el->s2 + y * nx, *restrict tc = aqs->tau_c + y * nx;
     PetscReal *restrict ov = aqs->over + y * nx;
-    PetscInt *restrict  mk = aqs->mark + y * nx;
-    PetscReal           best = -1;
-    PetscInt            bs   = -1;
+    PetscInt *restrict mk  = aqs->mark + y * nx;
+    PetscReal best         = -1;
+    PetscInt  bs           = -1;
 #pragma omp simd
     for (PetscInt x = 0; x < nx; x++) {
       const PetscReal t1 = S1 + r1[x], t2 = S2 + r2[x];
-      PetscReal       m  = 0;
-      for (PetscInt k = 0; k < K; k++) m = PetscMax(m, PetscAbsReal(t2 * kmc->cos2[k] - t1 * kmc->sin2[k]));
+      PetscReal       m = 0;
+      for (PetscInt k = 0; k < K; k++)
+        m = PetscMax(m, PetscAbsReal(t2 * kmc->cos2[k] - t1 * kmc->sin2[k]));
       ov[x] = m - tc[x];
     }
     for (PetscInt x = 0; x < nx; x++) {
       if (ov[x] >= 0) {
-        if (mk[x] < 0) mk[x] = gnext;
-        if (ov[x] > best) best = ov[x], bs = y * nx + x;
-      } else if (mk[x] >= 0) mk[x] = -1;
+        if (mk[x] < 0)
+          mk[x] = gnext;
+        if (ov[x] > best)
+          best = ov[x], bs = y * nx + x;
+      } else if (mk[x] >= 0)
+        mk[x] = -1;
     }
     aqs->row_val[y] = best, aqs->row_site[y] = bs;
   }
@@ -181,9 +191,11 @@ static void StzAqsScanUnstable(StzAqs aqs, PetscInt *site, PetscInt *cls)
   {
     PetscReal best = -1;
     for (PetscInt y = 0; y < ny; y++)
-      if (aqs->row_site[y] >= 0 && aqs->row_val[y] > best) best = aqs->row_val[y], *site = aqs->row_site[y];
+      if (aqs->row_site[y] >= 0 && aqs->row_val[y] > best)
+        best = aqs->row_val[y], *site = aqs->row_site[y];
   }
-  if (*site >= 0) *cls = StzAqsBestClass(kmc, S1 + el->s1[*site], S2 + el->s2[*site]);
+  if (*site >= 0)
+    *cls = StzAqsBestClass(kmc, S1 + el->s1[*site], S2 + el->s2[*site]);
 }
 
 PetscErrorCode StzAqsLoad(StzAqs aqs, PetscReal strain_limit, PetscBool *triggered)
@@ -211,9 +223,9 @@ PetscErrorCode StzAqsLoad(StzAqs aqs, PetscReal strain_limit, PetscBool *trigger
 
 PetscErrorCode StzAqsRelax(StzAqs aqs, PetscBool *fired, StzEvent *ev, PetscInt *generation)
 {
-  StzKmc          kmc = aqs->kmc;
+  StzKmc           kmc = aqs->kmc;
   const StzConfig *cfg = kmc->cfg;
-  PetscInt        site, cls, gen;
+  PetscInt         site, cls, gen;
 
   PetscFunctionBeginUser;
   if (aqs->trig_site >= 0) {

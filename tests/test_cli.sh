@@ -26,4 +26,14 @@ out=$("$stz" run -options_file "$cfg" -stz_nx 32 -stz_ny 32 -stz_output_dir "$tm
 check "single-stz scenario runs and writes its files (rc $rc)" '[ $rc -eq 0 ] && [ -s "$tmp/e/map_sigma_xy.png" ] && [ -s "$tmp/e/fields.csv" ] && [ -s "$tmp/e/summary.json" ]'
 check "no temporary files left" '[ -z "$(find "$tmp/e" -name "*.tmp")" ]'
 check "fields.csv has one row per site plus a header" '[ "$(wc -l < "$tmp/e/fields.csv")" -eq 1025 ]'
+out=$("$stz" run -stz_protocol aqs -stz_frame_scale -1 -stz_output_dir "$tmp/f" 2>&1); rc=$?
+check "out-of-range -stz_frame_scale -1 names option, value and range (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_frame_scale = -1.* is out of range: allowed 0.* [.][.] 10" <<<"$out"'
+out=$("$stz" run -stz_protocol aqs -stz_frames movie -stz_output_dir "$tmp/g" 2>&1); rc=$?
+check "unknown -stz_frames lists the allowed values (rc $rc)" '[ $rc -ne 0 ] && grep -q "stz_frames = .movie. is not known: allowed none, avalanche, strain" <<<"$out"'
+out=$("$stz" run -stz_protocol aqs -stz_aqs_loading twist -stz_output_dir "$tmp/h" 2>&1); rc=$?
+check "unknown -stz_aqs_loading lists the loading modes (rc $rc)" '[ $rc -ne 0 ] && grep -q "allowed pure-shear, simple-shear, compression, tension" <<<"$out"'
+out=$("$stz" run -stz_protocol aqs -stz_nx 32 -stz_ny 32 -stz_max_strain 0.12 -stz_frames avalanche -stz_frame_min_events 5 -stz_max_frames 3 -stz_output_dir "$tmp/i" 2>&1); rc=$?
+check "aqs run writes avalanches.csv, avalanche_sizes.csv and numbered frames, at most -stz_max_frames (rc $rc)" '[ $rc -eq 0 ] && head -1 "$tmp/i/avalanches.csv" | grep -q "^index,start_strain,start_stress_pa,size,size_stz,stress_drop_pa,events," && [ -s "$tmp/i/avalanche_sizes.csv" ] && [ -s "$tmp/i/frames/frame_00001.png" ] && [ -s "$tmp/i/frames/frame_00003.png" ] && [ ! -e "$tmp/i/frames/frame_00004.png" ]'
+check "aqs summary.json has the avalanche keys" 'grep -q "\"avalanche_count\": [1-9]" "$tmp/i/summary.json" && grep -q "\"avalanche_exponent\": " "$tmp/i/summary.json" && grep -q "\"avalanche_exponent_ci_low\": " "$tmp/i/summary.json" && grep -q "\"avalanche_exponent_ci_high\": " "$tmp/i/summary.json"'
+check "no temporary files left by the aqs run" '[ -z "$(find "$tmp/i" -name "*.tmp")" ]'
 exit $fail

@@ -14,7 +14,7 @@ static void StzElasticShiftKernel(StzElastic el, const StzEvent *ev)
 #pragma omp parallel for schedule(static)
   for (PetscInt y = 0; y < ny; y++) {
     PetscReal *restrict r1 = el->s1 + y * nx, *restrict r2 = el->s2 + y * nx, *restrict rp = el->sp + y * nx;
-    const PetscInt ky = (y - ey + ny) % ny;
+    const PetscInt ky            = (y - ey + ny) % ny;
     const PetscReal *restrict k1 = el->kern[ko][0] + ky * nx, *restrict k2 = el->kern[ko][1] + ky * nx, *restrict kp = el->kern[ko][2] + ky * nx;
     /* Site x takes the kernel at x - ex (periodic): two contiguous segments, no modulo in the inner loops. */
 #pragma omp simd
@@ -45,19 +45,22 @@ static PetscErrorCode StzElasticResolveEvent(StzElastic el, const StzEvent *ev)
 {
   const PetscInt se = el->site_elems, nex = el->nx * se, sx = ev->site % el->nx, sy = ev->site / el->nx, N = el->N;
   StzMacroLoad   zero_stress = {{1, 1, 1}, {0, 0, 0}};
-  PetscReal     *s[3]        = {el->s1, el->s2, el->sp}, mean[3] = {0, 0, 0};
+  PetscReal     *s[3] = {el->s1, el->s2, el->sp}, mean[3] = {0, 0, 0};
 
   PetscFunctionBeginUser;
   for (PetscInt b = 0; b < se; b++)
     for (PetscInt a = 0; a < se; a++) {
       const PetscInt e = (sy * se + b) * nex + sx * se + a;
-      for (int c = 0; c < 3; c++) el->eig[3 * e + c] += ev->eig[c];
+      for (int c = 0; c < 3; c++)
+        el->eig[3 * e + c] += ev->eig[c];
     }
   PetscCall(StzFESolve(el->fe, el->eig, &zero_stress, el->estress, NULL, NULL));
   StzElementToSiteStress(el->nx, el->ny, se, el->estress, s);
   for (int c = 0; c < 3; c++) {
-    for (PetscInt i = 0; i < N; i++) mean[c] += s[c][i];
-    for (PetscInt i = 0; i < N; i++) s[c][i] -= mean[c] / N;
+    for (PetscInt i = 0; i < N; i++)
+      mean[c] += s[c][i];
+    for (PetscInt i = 0; i < N; i++)
+      s[c][i] -= mean[c] / N;
   }
   PetscFunctionReturn(0);
 }
@@ -65,7 +68,9 @@ static PetscErrorCode StzElasticResolveEvent(StzElastic el, const StzEvent *ev)
 PetscErrorCode StzElasticApplyEvent(StzElastic el, const StzEvent *ev)
 {
   PetscFunctionBeginUser;
-  if (el->type == STZ_ENGINE_KERNEL) StzElasticShiftKernel(el, ev);
-  else PetscCall(StzElasticResolveEvent(el, ev));
+  if (el->type == STZ_ENGINE_KERNEL)
+    StzElasticShiftKernel(el, ev);
+  else
+    PetscCall(StzElasticResolveEvent(el, ev));
   PetscFunctionReturn(0);
 }

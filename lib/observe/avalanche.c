@@ -21,21 +21,21 @@ typedef struct {
 
 struct StzAvalancheRec_private {
   const StzConfig *cfg;
-  PetscInt     nx, ny, N;
-  PetscReal    gap, plastic_of_eig[3];
+  PetscInt         nx, ny, N;
+  PetscReal        gap, plastic_of_eig[3];
   /* closed avalanches */
   StzAvalanche *list;
   PetscInt      n, cap;
   /* the open avalanche */
-  PetscBool     open;
-  StzAvalanche  cur;
-  StzLoadState  first, last;
-  PetscReal     first_time;
-  StzAvEvent   *ev;
-  PetscInt      nev, evcap;
+  PetscBool    open;
+  StzAvalanche cur;
+  StzLoadState first, last;
+  PetscReal    first_time;
+  StzAvEvent  *ev;
+  PetscInt     nev, evcap;
   /* events of the last closed avalanche (for its frame) */
-  StzAvEvent   *last_ev;
-  PetscInt      last_nev, last_evcap;
+  StzAvEvent *last_ev;
+  PetscInt    last_nev, last_evcap;
 };
 
 PetscErrorCode StzAvalancheRecCreate(const StzConfig *cfg, PetscReal gap_strain, const PetscReal plastic_of_eig[3], StzAvalancheRec *out)
@@ -49,7 +49,8 @@ PetscErrorCode StzAvalancheRecCreate(const StzConfig *cfg, PetscReal gap_strain,
   rec->ny  = cfg->ny;
   rec->N   = cfg->nx * cfg->ny;
   rec->gap = gap_strain;
-  for (int c = 0; c < 3; c++) rec->plastic_of_eig[c] = plastic_of_eig[c];
+  for (int c = 0; c < 3; c++)
+    rec->plastic_of_eig[c] = plastic_of_eig[c];
   *out = rec;
   PetscFunctionReturn(0);
 }
@@ -57,7 +58,8 @@ PetscErrorCode StzAvalancheRecCreate(const StzConfig *cfg, PetscReal gap_strain,
 PetscErrorCode StzAvalancheRecDestroy(StzAvalancheRec *rec)
 {
   PetscFunctionBeginUser;
-  if (!*rec) PetscFunctionReturn(0);
+  if (!*rec)
+    PetscFunctionReturn(0);
   PetscCall(PetscFree((*rec)->list));
   PetscCall(PetscFree((*rec)->ev));
   PetscCall(PetscFree((*rec)->last_ev));
@@ -73,13 +75,16 @@ static void StzAvalancheShape(PetscInt nx, PetscInt ny, PetscInt n, const StzAvE
   PetscBool distinct = PETSC_FALSE;
 
   *rg = 0, *angle_deg = 0;
-  if (n < 2) return;
+  if (n < 2)
+    return;
   for (PetscInt e = 0; e < n; e++) {
     const PetscReal ax = 2 * PETSC_PI * (ev[e].site % nx) / nx, ay = 2 * PETSC_PI * (ev[e].site / nx) / ny;
     cx += PetscCosReal(ax), sx += PetscSinReal(ax), cy += PetscCosReal(ay), sy += PetscSinReal(ay);
-    if (ev[e].site != ev[0].site) distinct = PETSC_TRUE;
+    if (ev[e].site != ev[0].site)
+      distinct = PETSC_TRUE;
   }
-  if (!distinct) return;
+  if (!distinct)
+    return;
   mx = PetscAtan2Real(sx, cx) * nx / (2 * PETSC_PI);
   my = PetscAtan2Real(sy, cy) * ny / (2 * PETSC_PI);
   for (PetscInt e = 0; e < n; e++) {
@@ -94,7 +99,8 @@ static void StzAvalancheShape(PetscInt nx, PetscInt ny, PetscInt n, const StzAvE
   *rg = PetscSqrtReal(PetscMax(0.0, xx + yy));
   /* Direction of the largest eigenvector of the gyration tensor, in [0, 180). */
   *angle_deg = 0.5 * PetscAtan2Real(2 * xy, xx - yy) * 180 / PETSC_PI;
-  if (*angle_deg < 0) *angle_deg += 180;
+  if (*angle_deg < 0)
+    *angle_deg += 180;
 }
 
 PetscErrorCode StzAvalancheRecClose(StzAvalancheRec rec, PetscInt *closed)
@@ -104,7 +110,8 @@ PetscErrorCode StzAvalancheRecClose(StzAvalancheRec rec, PetscInt *closed)
 
   PetscFunctionBeginUser;
   *closed = -1;
-  if (!rec->open) PetscFunctionReturn(0);
+  if (!rec->open)
+    PetscFunctionReturn(0);
   a->size           = rec->last.plastic - rec->first.plastic;
   a->size_stz       = a->size * rec->N / rec->cfg->mat.gamma0;
   a->stress_drop_pa = rec->first.stress_pa - rec->last.stress_pa;
@@ -117,7 +124,8 @@ PetscErrorCode StzAvalancheRecClose(StzAvalancheRec rec, PetscInt *closed)
     StzAvalanche *l;
     rec->cap = PetscMax(1024, 2 * rec->cap);
     PetscCall(PetscMalloc1(rec->cap, &l));
-    if (rec->n) PetscCall(PetscArraycpy(l, rec->list, rec->n));
+    if (rec->n)
+      PetscCall(PetscArraycpy(l, rec->list, rec->n));
     PetscCall(PetscFree(rec->list));
     rec->list = l;
   }
@@ -141,7 +149,8 @@ PetscErrorCode StzAvalancheRecEvent(StzAvalancheRec rec, const StzEvent *ev, Pet
 
   PetscFunctionBeginUser;
   *closed = -1;
-  if (rec->open && (force_new || after->strain - rec->last.strain > rec->gap)) PetscCall(StzAvalancheRecClose(rec, closed));
+  if (rec->open && (force_new || after->strain - rec->last.strain > rec->gap))
+    PetscCall(StzAvalancheRecClose(rec, closed));
   if (!rec->open) {
     PetscCall(PetscMemzero(a, sizeof(*a)));
     a->index           = rec->n + 1;
@@ -156,12 +165,14 @@ PetscErrorCode StzAvalancheRecEvent(StzAvalancheRec rec, const StzEvent *ev, Pet
     StzAvEvent *l;
     rec->evcap = PetscMax(256, 2 * rec->evcap);
     PetscCall(PetscMalloc1(rec->evcap, &l));
-    if (rec->nev) PetscCall(PetscArraycpy(l, rec->ev, rec->nev));
+    if (rec->nev)
+      PetscCall(PetscArraycpy(l, rec->ev, rec->nev));
     PetscCall(PetscFree(rec->ev));
     rec->ev = l;
   }
   rec->ev[rec->nev].site = ev->site;
-  for (int c = 0; c < 3; c++) rec->ev[rec->nev].eig[c] = ev->eig[c];
+  for (int c = 0; c < 3; c++)
+    rec->ev[rec->nev].eig[c] = ev->eig[c];
   rec->nev++;
   a->events++;
   a->size_events += (rec->plastic_of_eig[0] * ev->eig[0] + rec->plastic_of_eig[1] * ev->eig[1] + rec->plastic_of_eig[2] * ev->eig[2]) / rec->N;
@@ -183,7 +194,8 @@ PetscErrorCode StzAvalancheRecLastField(StzAvalancheRec rec, PetscReal gamma_p[]
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(3 * rec->N, &inc));
   for (PetscInt e = 0; e < rec->last_nev; e++)
-    for (int c = 0; c < 3; c++) inc[3 * rec->last_ev[e].site + c] += rec->last_ev[e].eig[c];
+    for (int c = 0; c < 3; c++)
+      inc[3 * rec->last_ev[e].site + c] += rec->last_ev[e].eig[c];
   StzPlasticShear(rec->N, inc, gamma_p);
   PetscCall(PetscFree(inc));
   PetscFunctionReturn(0);
