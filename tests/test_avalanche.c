@@ -8,12 +8,18 @@
  *    during it, the stress drop is M (size - strain span), to 1e-6 of one event's stress drop. */
 #include <stzdyn/stzdyn.h>
 #include "check.h"
+#include <unistd.h>
 
 static PetscErrorCode Run(const char *opts, StzSim *sim)
 {
+  char dir[256];
+
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsClear(NULL));
-  PetscCall(PetscOptionsInsertString(NULL, "-stz_quiet -stz_progress_s 0 -stz_output_dir /tmp/stzdyn-test-avalanche -stz_avalanche_bootstrap 20"));
+  /* One directory per process: test suites of several checkouts may run at the same time. */
+  PetscCall(PetscSNPrintf(dir, sizeof(dir), "-stz_output_dir /tmp/stzdyn-test-avalanche-%d", (int)getpid()));
+  PetscCall(PetscOptionsInsertString(NULL, dir));
+  PetscCall(PetscOptionsInsertString(NULL, "-stz_quiet -stz_progress_s 0 -stz_avalanche_bootstrap 20"));
   PetscCall(PetscOptionsInsertString(NULL, opts));
   PetscCall(StzSimCreate(PETSC_COMM_WORLD, sim));
   PetscCall(StzSimRun(*sim));
