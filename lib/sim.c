@@ -618,6 +618,10 @@ static PetscErrorCode StzRunAqs(StzSim sim)
     PetscInt  gen, closed;
     StzEvent  ev;
 
+    if (sim->kmc->events >= c->max_events) {
+      PetscCall(StzSeriesAppend(sim));
+      break;
+    }
     PetscCall(StzAqsLoad(sim->aqs, PetscMin(PetscMin(next_frame, next_map), c->max_strain), &triggered));
     if (!triggered) {
       /* Reached a frame or map strain, or the end, with no threshold crossed. */
