@@ -242,9 +242,10 @@ static PetscErrorCode StzAvalancheSetUp(StzSim sim)
   PetscFunctionReturn(0);
 }
 
-/* Record one event: the state after it is measured, the state just before it follows at the same strain from the event's
- * plastic strain (the exact identity stress = M (strain - plastic) of every loading mode). */
-static PetscErrorCode StzAvalancheRecord(StzSim sim, const StzEvent *ev, PetscInt generation, PetscBool force_new)
+/* Record one event. The state after it is measured. The state just before it is `measured_before` if the driver measured it
+ * (aqs); otherwise (thermal: the load advances to the event inside the kMC step) it follows at the event's strain from the
+ * event's plastic strain through the exact identity stress = M (strain - plastic) of every loading mode. */
+static PetscErrorCode StzAvalancheRecord(StzSim sim, const StzEvent *ev, PetscInt generation, PetscBool force_new, const StzLoadState *measured_before)
 {
   const PetscReal M = StzProtocolModulus(&sim->cfg);
   StzLoadState    before, after;
@@ -259,6 +260,7 @@ static PetscErrorCode StzAvalancheRecord(StzSim sim, const StzEvent *ev, PetscIn
   before           = after;
   before.plastic   = after.plastic - dp;
   before.stress_pa = after.stress_pa + M * dp;
+  if (measured_before) before = *measured_before;
   PetscCall(StzAvalancheRecEvent(sim->av, ev, generation, &before, &after, force_new, &closed));
   PetscCall(StzFrameAvalanche(sim, closed));
   PetscFunctionReturn(0);
@@ -533,7 +535,7 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
     t_limit = PetscMax(0, (target - strain) / c->strain_rate);
     PetscCall(StzKmcStep(sim->kmc, t_limit, &fired, &ev));
     StzProtocolMeasure(sim, &strain, &stress, &plastic);
-    if (fired) PetscCall(StzAvalancheRecord(sim, &ev, -1, PETSC_FALSE));
+    if (fired) PetscCall(StzAvalancheRecord(sim, &ev, -1, PETSC_FALSE, NULL));
     if (!fired) {
       /* Reached the milestone exactly. */
       if (target >= next_frame) {
@@ -645,9 +647,12 @@ static PetscErrorCode StzRunAqs(StzSim sim)
     }
     PetscCall(StzSeriesAppend(sim)); /* the local maximum, just before the avalanche */
     for (;;) {
+      StzLoadState pre;
+      StzProtocolMeasure(sim, &pre.strain, &pre.stress_pa, &pre.plastic);
+      pre.time_s = 0;
       PetscCall(StzAqsRelax(sim->aqs, &fired, &ev, &gen));
       if (!fired) break;
-      PetscCall(StzAvalancheRecord(sim, &ev, gen, force_new));
+      PetscCall(StzAvalancheRecord(sim, &ev, gen, force_new, &pre));
       force_new = PETSC_FALSE;
       if (sim->kmc->events >= c->max_events) {
         stop = PETSC_TRUE; /* the cascade is cut: its last row is not a relaxed state */
