@@ -21,8 +21,15 @@
  *
  * Determinism. Every scan is split by rows of sites; a row is always scanned in the same order and the rows' results are
  * combined serially in row order, so the choice does not depend on the number of threads.
+ *
+ * Threads. A cascade makes two short passes per event (kernel shift, scan: about 0.1 ms at 128 x 128), too short for thread
+ * barriers to pay, and on a shared machine they cost far more (a 128 x 128 run took 63 s on two busy cores against 8 s on one).
+ * So with -stz_threads 0 (automatic) the passes run on one thread below STZ_AQS_PARALLEL_SITES sites; an explicit
+ * -stz_threads always applies.
  */
 #include "impl.h"
+
+#define STZ_AQS_PARALLEL_SITES 65536
 
 struct StzAqs_private {
   StzKmc       kmc;
@@ -33,6 +40,7 @@ struct StzAqs_private {
   PetscReal   *over;    /* per-site overload of the last scan (Pa) */
   PetscInt    *mark;    /* generation at which the site was found above threshold; -1: below */
   PetscInt     trig_site, trig_cls, gen_now;
+  PetscBool    parallel; /* run the scans with OpenMP threads */
   /* per-row scan results */
   PetscReal *row_val;
   PetscInt  *row_site, *row_cls;
@@ -76,6 +84,7 @@ PetscErrorCode StzAqsCreate(StzKmc kmc, const StzMacroLoad *dload, StzAqs *out)
   }
   PetscCall(PetscMalloc3(kmc->ny, &aqs->row_val, kmc->ny, &aqs->row_site, kmc->ny, &aqs->row_cls));
   aqs->trig_site = -1;
+  aqs->parallel  = (PetscBool)(cfg->threads > 0 || N >= STZ_AQS_PARALLEL_SITES);
   StzAqsMacro(aqs);
   *out = aqs;
   PetscFunctionReturn(0);
@@ -111,7 +120,7 @@ static void StzAqsScanLoad(StzAqs aqs, PetscReal *dstrain, PetscInt *site, Petsc
   const PetscInt  nx = kmc->nx, ny = kmc->ny, K = kmc->n_orient;
   const PetscReal S1 = 0.5 * (kmc->S[0] - kmc->S[1]), S2 = kmc->S[2], D1 = 0.5 * (aqs->Sdot[0] - aqs->Sdot[1]), D2 = aqs->Sdot[2];
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (aqs->parallel)
   for (PetscInt y = 0; y < ny; y++) {
     PetscReal best = PETSC_MAX_REAL;
     PetscInt  bs = -1, bc = -1;
@@ -161,7 +170,7 @@ static void StzAqsScanUnstable(StzAqs aqs, PetscInt *site, PetscInt *cls)
   const PetscInt  nx = kmc->nx, ny = kmc->ny, K = kmc->n_orient, gnext = aqs->gen_now + 1;
   const PetscReal S1 = 0.5 * (kmc->S[0] - kmc->S[1]), S2 = kmc->S[2];
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (aqs->parallel)
   for (PetscInt y = 0; y < ny; y++) {
     const PetscReal *restrict r1 = el->s1 + y * nx, *restrict r2 = el->s2 + y * nx, *restrict tc = aqs->tau_c + y * nx;
     PetscReal *restrict ov = aqs->over + y * nx;

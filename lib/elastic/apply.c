@@ -11,7 +11,8 @@ static void StzElasticShiftKernel(StzElastic el, const StzEvent *ev)
   const PetscInt  nx = el->nx, ny = el->ny, ex = ev->site % nx, ey = ev->site / nx, ko = ev->orient;
   const PetscReal sg = (PetscReal)ev->sense;
 
-#pragma omp parallel for schedule(static)
+/* Threads only for large lattices: below that the pass is too short to pay for the barrier (see lib/aqs.c). */
+#pragma omp parallel for schedule(static) if (el->N >= 65536)
   for (PetscInt y = 0; y < ny; y++) {
     PetscReal *restrict r1 = el->s1 + y * nx, *restrict r2 = el->s2 + y * nx, *restrict rp = el->sp + y * nx;
     const PetscInt ky            = (y - ey + ny) % ny;
