@@ -482,8 +482,11 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
   fprintf(fp, "  \"localization_index\": %.6f,\n  \"band_angle_deg\": %.2f,\n", (double)r->localization_index, (double)r->band_angle_deg);
   fprintf(fp, "  \"avalanche_count\": %d,\n  \"avalanche_positive_count\": %d,\n", (int)r->avalanche_count, (int)r->avalanche_positive);
   if (r->avalanche_fit_ok) {
-    fprintf(fp, "  \"avalanche_exponent\": %.6g,\n  \"avalanche_exponent_ci_low\": %.6g,\n  \"avalanche_exponent_ci_high\": %.6g,\n", (double)r->avalanche_exponent,
-            (double)r->avalanche_ci_low, (double)r->avalanche_ci_high);
+    fprintf(fp, "  \"avalanche_exponent\": %.6g,\n", (double)r->avalanche_exponent);
+    /* No bootstrap (-stz_avalanche_bootstrap 0): no interval. */
+    if (PetscIsInfOrNanReal(r->avalanche_ci_low) || PetscIsInfOrNanReal(r->avalanche_ci_high))
+      fprintf(fp, "  \"avalanche_exponent_ci_low\": null,\n  \"avalanche_exponent_ci_high\": null,\n");
+    else fprintf(fp, "  \"avalanche_exponent_ci_low\": %.6g,\n  \"avalanche_exponent_ci_high\": %.6g,\n", (double)r->avalanche_ci_low, (double)r->avalanche_ci_high);
     fprintf(fp, "  \"avalanche_size_min\": %.6g,\n  \"avalanche_tail_count\": %d,\n  \"avalanche_ks_distance\": %.6g,\n  \"avalanche_fit_note\": null,\n",
             (double)r->avalanche_size_min, (int)r->avalanche_tail, (double)r->avalanche_ks);
   } else {

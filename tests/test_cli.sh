@@ -35,5 +35,7 @@ check "unknown -stz_aqs_loading lists the loading modes (rc $rc)" '[ $rc -ne 0 ]
 out=$("$stz" run -stz_protocol aqs -stz_nx 32 -stz_ny 32 -stz_max_strain 0.12 -stz_frames avalanche -stz_frame_min_events 5 -stz_max_frames 3 -stz_output_dir "$tmp/i" 2>&1); rc=$?
 check "aqs run writes avalanches.csv, avalanche_sizes.csv and numbered frames, at most -stz_max_frames (rc $rc)" '[ $rc -eq 0 ] && head -1 "$tmp/i/avalanches.csv" | grep -q "^index,start_strain,start_stress_pa,size,size_stz,stress_drop_pa,events," && [ -s "$tmp/i/avalanche_sizes.csv" ] && [ -s "$tmp/i/frames/frame_00001.png" ] && [ -s "$tmp/i/frames/frame_00003.png" ] && [ ! -e "$tmp/i/frames/frame_00004.png" ]'
 check "aqs summary.json has the avalanche keys" 'grep -q "\"avalanche_count\": [1-9]" "$tmp/i/summary.json" && grep -q "\"avalanche_exponent\": " "$tmp/i/summary.json" && grep -q "\"avalanche_exponent_ci_low\": " "$tmp/i/summary.json" && grep -q "\"avalanche_exponent_ci_high\": " "$tmp/i/summary.json"'
+out=$("$stz" run -stz_protocol aqs -stz_nx 16 -stz_ny 16 -stz_max_strain 0.15 -stz_avalanche_bootstrap 0 -stz_output_dir "$tmp/j" 2>&1); rc=$?
+check "summary.json stays valid JSON without a bootstrap interval (rc $rc)" '[ $rc -eq 0 ] && python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$tmp/j/summary.json" && grep -q "\"avalanche_exponent_ci_low\": null" "$tmp/j/summary.json"'
 check "no temporary files left by the aqs run" '[ -z "$(find "$tmp/i" -name "*.tmp")" ]'
 exit $fail
