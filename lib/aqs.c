@@ -4,6 +4,8 @@
  * tau_c,i = 2 dF_i / (gamma0 Omega0). As T -> 0 a (site, orientation, sense) is inert below tau_c,i and fires at once at or
  * above it, so tau_c,i is the athermal threshold; dF_i carries the site's quenched disorder (model.md, section 5). The
  * resolved shear is the one the thermal rates see: the total site stress, including the site's own back-stress.
+ * The structural state (fictive temperature, renewal, relaxation) is not used: the thresholds come from the quenched barriers
+ * dF_quench_j and stay fixed (relaxation has no time to act at T -> 0; threshold renewal in aqs is future work).
  *
  * Loading. Between events only the mean stress changes, linearly in the protocol strain; each class's resolved shear grows
  * at the same rate at every site, so the strain at which the first (site, class) reaches its threshold is found exactly by
@@ -79,7 +81,7 @@ PetscErrorCode StzAqsCreate(StzKmc kmc, const StzMacroLoad *dload, StzAqs *out)
   StzMacroSolve(cfg->mat.shear_modulus_pa, cfg->mat.poisson_ratio, dload, zero, E, aqs->Sdot);
   PetscCall(PetscMalloc3(N, &aqs->tau_c, N, &aqs->over, N, &aqs->mark));
   for (PetscInt i = 0; i < N; i++) {
-    aqs->tau_c[i] = StzAqsThreshold(kmc->barrier_j[i], cfg->mat.gamma0, cfg->mat.stz_volume_m3);
+    aqs->tau_c[i] = StzAqsThreshold(kmc->dF_quench_j[i], cfg->mat.gamma0, cfg->mat.stz_volume_m3);
     aqs->mark[i]  = -1;
   }
   PetscCall(PetscMalloc3(kmc->ny, &aqs->row_val, kmc->ny, &aqs->row_site, kmc->ny, &aqs->row_cls));

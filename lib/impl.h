@@ -15,6 +15,11 @@ typedef enum {
   STZ_PROTO_SIMPLE_SHEAR,
   STZ_PROTO_COMPRESSION,
   STZ_PROTO_TENSION,
+  STZ_PROTO_ANNEAL,
+  STZ_PROTO_CREEP,
+  STZ_PROTO_CYCLIC,
+  STZ_PROTO_THERMAL_CYCLING,
+  STZ_PROTO_SEQUENCE,
   STZ_PROTO_AQS,
   STZ_PROTO_COUNT
 } StzProtocolType;
@@ -38,17 +43,56 @@ typedef struct {
   PetscReal       frame_dstrain, frame_scale; /* resolved: never 0 */
 } StzAvalancheConfig;
 
+typedef enum { STZ_INITIAL_AS_QUENCHED, STZ_INITIAL_ANNEALED } StzInitialState;
+extern const char *const StzInitialStateNames[];
+
+#define STZ_MAX_STAGES 8
+
+/* Structural state (docs/model.md, "Structural state") and the thermomechanical treatments (docs/outputs.md). */
+typedef struct {
+  PetscBool          on;                    /* -stz_structure: per-site fictive temperature (off: fixed quenched barriers) */
+  StzInitialState    initial;               /* as-quenched (from the cooling rate) or annealed (equilibrated at a temperature) */
+  PetscReal          cooling_rate_k_per_s;  /* as-quenched: cooling rate of the preparation */
+  PetscReal          initial_anneal_k;      /* annealed: temperature at which the start state was equilibrated */
+  PetscReal          tf_spread;             /* relative standard deviation of the initial T_f */
+  PetscReal          tf_flow_k;             /* T_ss: mean T_f drawn when a site is renewed by a shear activation */
+  PetscReal          tf_flow_spread;        /* relative standard deviation of renewed T_f */
+  PetscReal          relax_step;            /* fraction of (T - T_f) a relaxation event moves T_f */
+  PetscReal          tf_reference_k;        /* T_ref of the structural excess enthalpy dCp (T_f - T_ref) */
+  PetscReal          renewal_strain;        /* a site is renewed when its plastic strain leaves its basin: moves > this times gamma0 */
+  StzStructureParams p;                     /* T_g, kappa, tau_g, nu0 */
+} StzStructureConfig;
+
+typedef struct {
+  PetscReal hold_time_s;                    /* anneal and creep duration */
+  PetscReal anneal_temperature_k;           /* anneal temperature */
+  PetscReal creep_stress_fraction;          /* creep stress as a fraction of the yield stress */
+  PetscReal yield_stress_pa;                /* yield shear stress for creep (0: Johnson-Samwer estimate at T) */
+  PetscReal cyclic_amplitude;               /* strain amplitude (pure-shear strain) */
+  PetscInt  cycles;                         /* mechanical cycles */
+  PetscReal cyclic_frequency_hz;
+  PetscReal thermal_low_k, thermal_high_k;  /* thermal cycling temperatures */
+  PetscInt  thermal_cycles, thermal_steps;  /* cycles; temperature steps per half cycle */
+  PetscReal thermal_period_s;               /* duration of one thermal cycle */
+  PetscReal alpha_spread;                   /* relative standard deviation of the per-site thermal expansion coefficient */
+  PetscInt  n_stages;                       /* sequence: protocols run one after another on the same sample */
+  StzProtocolType stages[STZ_MAX_STAGES];
+} StzTreatmentConfig;
+
 typedef struct {
   PetscInt        nx, ny, site_elems, n_orient, threads, max_events, n_maps;
   PetscInt        seed;
   PetscReal       temperature_k, strain_rate, max_strain, site_size_m, barrier_spread, dilatation, progress_s;
   PetscReal       map_strains[STZ_MAX_MAPS], series_dstrain, single_theta_deg;
   PetscBool       fields_csv, quiet;
+  PetscInt        flicker_limit; /* reversals of one STZ before its pair of rates is slowed by 10 (0: exact kinetics) */
   StzProtocolType protocol;
   StzEngineType   engine;
   char            output_dir[PETSC_MAX_PATH_LEN], material_name[64];
   StzMaterial     mat;
   StzAvalancheConfig av;
+  StzStructureConfig st;
+  StzTreatmentConfig tr;
 } StzConfig;
 
 /* The loading mode behind a protocol: itself for the strain-rate protocols, -stz_aqs_loading for aqs. */
@@ -59,6 +103,8 @@ static inline StzProtocolType StzConfigLoading(const StzConfig *cfg)
 
 PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg);
 PetscErrorCode StzConfigWriteJSON(const StzConfig *cfg, FILE *fp, const char *indent);
+/* True if the run uses protocol p, directly or as a stage of a sequence. */
+PetscBool StzConfigHasProtocol(const StzConfig *cfg, StzProtocolType p);
 
 /* ---------- elastic engines (lib/elastic/) ---------- */
 /* Site stresses are kept as s1 = (sxx - syy)/2, s2 = sxy, sp = (sxx + syy)/2: the rates need only s1 and s2.
@@ -72,6 +118,8 @@ struct StzElastic_private {
   /* kernel engine: response of the zero-mean stress to one event of orientation k (sense +1) at site 0, per site;
    * index [k][comp][site]; dil: response to the dilatational part (NULL when eps_v = 0). */
   PetscReal    *kern[STZ_MAX_ORIENT][3], *kdil[3];
+  /* response to a unit in-plane isotropic eigenstrain (xx = yy = 1) on site 0: thermal strains (NULL unless needed). */
+  PetscReal    *kiso[3];
   /* resolve engine: FE solver and accumulated element eigenstrain. */
   StzFE         fe;
   PetscReal    *eig, *estress;
@@ -117,12 +165,30 @@ struct StzKmc_private {
   /* macroscopic state */
   StzMacroLoad load, load_rate; /* load values and their time derivative (piecewise constant) */
   PetscReal   mean_eig[3], E[3], S[3], Sdot[3];
+  PetscReal   E_pre[3], S_pre[3]; /* mean strain and stress just before the last event (= E, S after a step without one) */
   PetscReal   time_s;
   PetscInt64  events;
   uint64_t    key_time, key_select;
   PetscReal   hazard_left; /* unused part of the current -ln u (absolute units); < 0: draw a new one */
   PetscInt64  draws;       /* waiting-time draws so far (counter of key_time) */
+  /* structural state (cfg->st.on): barrier_j = dF_quench_j * f(T_f) */
+  PetscReal   temperature_k;
+  PetscReal  *dF_quench_j; /* quenched barrier of each site (Argon's barrier with the site's disorder) */
+  PetscReal  *tf_k;        /* fictive temperature */
+  PetscInt   *flicks;      /* shear events in the site's current basin since its penalty last grew (flicker acceleration) */
+  PetscReal  *eps_ref;     /* plastic strain (3 per site) where the site's current basin started: its last renewal */
+  PetscReal  *penalty;     /* flicker penalty: subtracted from the site's shear log-rates (both senses alike) */
+  PetscReal  *rel_rate;    /* relaxation rate per site, scaled by exp(-X) */
+  PetscReal  *rel_row;     /* per-row sums of rel_rate */
+  PetscReal   rel_sum;     /* total relaxation rate (scaled) */
+  PetscReal   relax_ratio; /* relaxation barrier / shear barrier, Q_g / dF0 */
+  PetscInt64  relax_events, reversals; /* reversals: shear events that stayed inside the site's basin */
+  uint64_t    key_struct;
+  /* thermal strain: per-site expansion coefficient and accumulated isotropic in-plane thermal strain */
+  PetscReal  *alpha_per_k, *eps_th;
 };
+/* Class index of a relaxation event (shear classes are 0 .. 2 n_orient - 1). */
+#define STZ_CLASS_RELAX(kmc) ((kmc)->n_classes)
 PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *kmc);
 PetscErrorCode StzKmcDestroy(StzKmc *kmc);
 /* Set the macroscopic load and its rate of change (values per second) from now on; recomputes rates. */
@@ -131,6 +197,17 @@ PetscErrorCode StzKmcSetLoad(StzKmc kmc, const StzMacroLoad *load, const StzMacr
 PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit_s, PetscBool *fired, StzEvent *ev);
 /* Total site stress (mean + fluctuation) at site i, (xx, yy, xy) in Pa. */
 void StzKmcSiteStress(StzKmc kmc, PetscInt i, PetscReal s[3]);
+/* Change the temperature: rescales every rate (events keep their barriers) and clears the flicker penalties. */
+PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k);
+/* Change the temperature by dT with thermal strains: each site gets the isotropic in-plane eigenstrain alpha_i dT, whose
+ * non-uniform part sets up internal stresses (exact: kernel convolution or FE re-solve). */
+PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT_k);
+/* Stored energy per g-atom: internal elastic energy (-1/2 sum V s':eps*, exact for the FE model at zero mean stress) and
+ * structural excess enthalpy dCp <T_f - T_ref>. Also the mean fictive temperature (K). */
+typedef struct {
+  PetscReal elastic_j_per_gatom, structural_j_per_gatom, total_j_per_gatom, fraction_of_dhm, mean_tf_k, cooling_rate_k_per_s;
+} StzEnergy;
+void StzKmcEnergy(StzKmc kmc, StzEnergy *e);
 
 /* ---------- athermal quasistatic driver (lib/aqs.c) ---------- */
 /* T -> 0 extremal dynamics on the kMC's lattice, stresses and bookkeeping (eps_p, mean_eig, count, events, load). */
@@ -190,5 +267,47 @@ PetscErrorCode StzWriteFieldsCSV(const char dir[], StzKmc kmc, PetscReal site_si
 /* frames/frame_<index, 5 digits>.png: a plastic-shear-increment map on the fixed colour scale 0 .. vmax. */
 PetscErrorCode StzWriteFrame(const char dir[], PetscInt index, PetscInt nx, PetscInt ny, const PetscReal gamma_p[], PetscReal vmax, PetscReal site_size_m,
                              const char title[]);
+
+/* ---------- a run (lib/sim.c, lib/treat.c) ---------- */
+typedef struct {
+  PetscInt   n, cap;
+  PetscReal *time_s, *strain, *stress, *plastic, *sxx, *syy, *sxy;
+  PetscInt64 *events;
+} StzSeriesBuf;
+
+struct StzSim_private {
+  MPI_Comm     comm;
+  PetscMPIInt  rank;
+  StzConfig    cfg;
+  StzElastic   el;
+  StzKmc       kmc;
+  StzSeriesBuf ser;
+  StzSimResult res;
+  FILE        *series_fp;
+  PetscBool    ran;
+  PetscReal    strain0, plastic0; /* protocol strain and plastic strain at the start of the current stage */
+  PetscInt64   events0, relax0;   /* STZ events and relaxation events before the current stage */
+  StzEnergy    energy0;           /* stored energy at the start of the current stage */
+  /* avalanches and frames */
+  StzAqs          aqs;
+  StzAvalancheRec av;
+  PetscInt        frames_written;
+  PetscReal      *frame_eps; /* strain frames: eigenstrain at the previous frame, 3 per site */
+};
+
+/* The protocol's scalar strain, stress and plastic strain, counted from the start of the current stage. */
+void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress, PetscReal *plastic);
+/* Open series.csv (.tmp until committed) in the current output directory and write its header. */
+PetscErrorCode StzSeriesBegin(StzSim sim);
+PetscErrorCode StzSeriesAppend(StzSim sim);
+/* Start a stage: reset the series, record the strain and energy origins. */
+void StzStageBegin(StzSim sim);
+/* The constant strain-rate protocols (pure-shear, simple-shear, compression, tension) from the current state. */
+PetscErrorCode StzRunStrainRate(StzSim sim);
+/* The treatments (lib/treat.c): anneal, creep, cyclic, thermal-cycling, and sequences of any protocols. */
+PetscErrorCode StzRunTreatment(StzSim sim);
+PetscErrorCode StzRunSequence(StzSim sim);
+/* "key": value JSON lines for the stored energy at the stage start (e0) and now (e1). */
+void StzWriteEnergyJSON(FILE *fp, const StzEnergy *e0, const StzEnergy *e1);
 
 #endif

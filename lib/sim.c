@@ -2,29 +2,6 @@
 #include "impl.h"
 #include <string.h>
 
-typedef struct {
-  PetscInt   n, cap;
-  PetscReal *time_s, *strain, *stress, *plastic, *sxx, *syy, *sxy;
-  PetscInt64 *events;
-} StzSeriesBuf;
-
-struct StzSim_private {
-  MPI_Comm     comm;
-  PetscMPIInt  rank;
-  StzConfig    cfg;
-  StzElastic   el;
-  StzKmc       kmc;
-  StzSeriesBuf ser;
-  StzSimResult res;
-  FILE        *series_fp;
-  PetscBool    ran;
-  /* avalanches and frames */
-  StzAqs          aqs;
-  StzAvalancheRec av;
-  PetscInt        frames_written;
-  PetscReal      *frame_eps; /* strain frames: eigenstrain at the previous frame, 3 per site */
-};
-
 /* ---------- loading modes of the mechanical protocols ---------- */
 
 /* Load and load rate for a protocol at strain rate `rate` (1/s): which components are strain- or stress-controlled. */
@@ -51,16 +28,12 @@ static void StzProtocolLoad(StzProtocolType p, PetscReal rate, StzMacroLoad *loa
   }
 }
 
-/* The protocol's scalar strain, stress and plastic strain (positive in the loading sense). */
-static void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress, PetscReal *plastic)
+/* The protocol's scalar strain, stress and plastic strain (positive in the loading sense), from the stage's start.
+ * The treatments (anneal, creep, cyclic, thermal cycling) are measured in pure shear. */
+void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress, PetscReal *plastic)
 {
   const StzKmc k = sim->kmc;
   switch (StzConfigLoading(&sim->cfg)) {
-  case STZ_PROTO_PURE_SHEAR:
-    *strain  = k->E[0] - k->E[1];
-    *stress  = 0.5 * (k->S[0] - k->S[1]);
-    *plastic = k->mean_eig[0] - k->mean_eig[1];
-    break;
   case STZ_PROTO_SIMPLE_SHEAR:
     *strain  = 2 * k->E[2];
     *stress  = k->S[2];
@@ -71,12 +44,43 @@ static void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress,
     *stress  = -k->S[1];
     *plastic = -k->mean_eig[1];
     break;
-  default:
+  case STZ_PROTO_TENSION:
     *strain  = k->E[1];
     *stress  = k->S[1];
     *plastic = k->mean_eig[1];
     break;
+  default:
+    *strain  = k->E[0] - k->E[1];
+    *stress  = 0.5 * (k->S[0] - k->S[1]);
+    *plastic = k->mean_eig[0] - k->mean_eig[1];
+    break;
   }
+  *strain -= sim->strain0;
+  *plastic -= sim->plastic0;
+}
+
+void StzStageBegin(StzSim sim)
+{
+  PetscReal strain, stress, plastic;
+  sim->strain0 = sim->plastic0 = 0;
+  StzProtocolMeasure(sim, &strain, &stress, &plastic);
+  sim->strain0  = strain;
+  sim->plastic0 = plastic;
+  sim->ser.n    = 0;
+  sim->events0  = sim->kmc->events;
+  sim->relax0   = sim->kmc->relax_events;
+  StzKmcEnergy(sim->kmc, &sim->energy0);
+}
+
+void StzWriteEnergyJSON(FILE *fp, const StzEnergy *e0, const StzEnergy *e1)
+{
+  fprintf(fp, "  \"stored_energy_j_per_gatom_initial\": %.9g,\n  \"stored_energy_j_per_gatom_final\": %.9g,\n", (double)e0->total_j_per_gatom, (double)e1->total_j_per_gatom);
+  fprintf(fp, "  \"stored_energy_fraction_dhm_initial\": %.9g,\n  \"stored_energy_fraction_dhm_final\": %.9g,\n", (double)e0->fraction_of_dhm, (double)e1->fraction_of_dhm);
+  fprintf(fp, "  \"elastic_energy_j_per_gatom_final\": %.9g,\n  \"structural_enthalpy_j_per_gatom_final\": %.9g,\n", (double)e1->elastic_j_per_gatom,
+          (double)e1->structural_j_per_gatom);
+  fprintf(fp, "  \"mean_fictive_temperature_k_initial\": %.9g,\n  \"mean_fictive_temperature_k_final\": %.9g,\n", (double)e0->mean_tf_k, (double)e1->mean_tf_k);
+  fprintf(fp, "  \"equivalent_cooling_rate_k_per_s_initial\": %.6g,\n  \"equivalent_cooling_rate_k_per_s_final\": %.6g,\n", (double)e0->cooling_rate_k_per_s,
+          (double)e1->cooling_rate_k_per_s);
 }
 
 /* Elastic modulus of the loading mode: dtau/dgamma = mu in shear, dsigma/deps = 2 mu / (1 - nu) in plane-strain uniaxial loading. */
@@ -92,24 +96,33 @@ static void StzProtocolPlasticWeights(StzProtocolType p, PetscReal w[3])
 {
   w[0] = w[1] = w[2] = 0;
   switch (p) {
-  case STZ_PROTO_PURE_SHEAR:
-    w[0] = 1, w[1] = -1;
-    break;
   case STZ_PROTO_SIMPLE_SHEAR:
     w[2] = 2;
     break;
   case STZ_PROTO_COMPRESSION:
     w[1] = -1;
     break;
-  default:
+  case STZ_PROTO_TENSION:
     w[1] = 1;
+    break;
+  default: /* pure shear, and the treatments, which are measured in pure shear */
+    w[0] = 1, w[1] = -1;
     break;
   }
 }
 
 /* ---------- series ---------- */
 
-static PetscErrorCode StzSeriesAppend(StzSim sim)
+PetscErrorCode StzSeriesBegin(StzSim sim)
+{
+  PetscFunctionBeginUser;
+  PetscCall(StzFileOpen(sim->cfg.output_dir, "series.csv", &sim->series_fp));
+  fprintf(sim->series_fp, "time_s,strain,stress_pa,plastic_strain,events,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa,temperature_k,relaxation_events,stored_energy_j_per_gatom,"
+                          "elastic_energy_j_per_gatom,structural_enthalpy_j_per_gatom,stored_energy_fraction_dhm,mean_fictive_temperature_k,equivalent_cooling_rate_k_per_s\n");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSeriesAppend(StzSim sim)
 {
   StzSeriesBuf *s = &sim->ser;
   PetscReal     strain, stress, plastic;
@@ -142,8 +155,12 @@ static PetscErrorCode StzSeriesAppend(StzSim sim)
   s->sxy[s->n]     = sim->kmc->S[2];
   s->events[s->n]  = sim->kmc->events;
   if (sim->series_fp) {
-    fprintf(sim->series_fp, "%.10e,%.10e,%.10e,%.10e,%lld,%.10e,%.10e,%.10e\n", (double)s->time_s[s->n], (double)strain, (double)stress, (double)plastic,
-            (long long)s->events[s->n], (double)s->sxx[s->n], (double)s->syy[s->n], (double)s->sxy[s->n]);
+    StzEnergy e;
+    StzKmcEnergy(sim->kmc, &e);
+    fprintf(sim->series_fp, "%.10e,%.10e,%.10e,%.10e,%lld,%.10e,%.10e,%.10e,%.6g,%lld,%.8e,%.8e,%.8e,%.8e,%.8g,%.6e\n", (double)s->time_s[s->n], (double)strain, (double)stress,
+            (double)plastic, (long long)s->events[s->n], (double)s->sxx[s->n], (double)s->syy[s->n], (double)s->sxy[s->n], (double)sim->kmc->temperature_k,
+            (long long)sim->kmc->relax_events, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom, (double)e.fraction_of_dhm,
+            (double)e.mean_tf_k, (double)e.cooling_rate_k_per_s);
     fflush(sim->series_fp);
   }
   s->n++;
@@ -231,6 +248,10 @@ static PetscErrorCode StzAvalancheSetUp(StzSim sim)
   char             dir[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBeginUser;
+  /* A sequence runs several loading stages, each into its own directory: start each one afresh. */
+  PetscCall(StzAvalancheRecDestroy(&sim->av));
+  PetscCall(PetscFree(sim->frame_eps));
+  sim->frames_written = 0;
   StzProtocolPlasticWeights(StzConfigLoading(c), w);
   /* aqs avalanches are delimited by the cascades themselves (force_new at each trigger), never by strain gaps. */
   PetscCall(StzAvalancheRecCreate(c, c->protocol == STZ_PROTO_AQS ? PETSC_MAX_REAL : c->av.gap_strain, w, &sim->av));
@@ -238,7 +259,10 @@ static PetscErrorCode StzAvalancheSetUp(StzSim sim)
     PetscCall(PetscSNPrintf(dir, sizeof(dir), "%s/frames", c->output_dir));
     PetscCall(StzMakeDir(dir));
   }
-  if (c->av.frames == STZ_FRAMES_STRAIN) PetscCall(PetscCalloc1(3 * sim->kmc->N, &sim->frame_eps));
+  if (c->av.frames == STZ_FRAMES_STRAIN) {
+    PetscCall(PetscMalloc1(3 * sim->kmc->N, &sim->frame_eps));
+    PetscCall(PetscArraycpy(sim->frame_eps, sim->kmc->eps_p, 3 * sim->kmc->N));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -426,7 +450,7 @@ static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
     r->avalanche_ks       = keep.avalanche_ks;
     r->avalanche_size_max = keep.avalanche_size_max;
   }
-  r->events            = sim->kmc->events;
+  r->events            = sim->kmc->events - sim->events0;
   r->wall_time_s       = wall;
   r->events_per_second = wall > 0 ? r->events / wall : 0;
   r->yield_strain      = -1;
@@ -495,6 +519,12 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
     fprintf(fp, "  \"avalanche_fit_note\": \"%s\",\n", r->avalanche_positive < 50 ? "fewer than 50 avalanches with a positive size" : "the positive sizes span less than a decade");
   }
   fprintf(fp, "  \"avalanche_size_max\": %.6g,\n", (double)r->avalanche_size_max);
+  fprintf(fp, "  \"relaxation_events\": %lld,\n", (long long)(sim->kmc->relax_events - sim->relax0));
+  {
+    StzEnergy e1;
+    StzKmcEnergy(sim->kmc, &e1);
+    StzWriteEnergyJSON(fp, &sim->energy0, &e1);
+  }
   fprintf(fp, "  \"options\": ");
   PetscCall(StzConfigWriteJSON(&sim->cfg, fp, "  "));
   fprintf(fp, "\n}\n");
@@ -502,7 +532,7 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode StzRunStrainRate(StzSim sim)
+PetscErrorCode StzRunStrainRate(StzSim sim)
 {
   const StzConfig *c = &sim->cfg;
   StzMacroLoad     load, dload;
@@ -514,15 +544,19 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
 
   PetscFunctionBeginUser;
   StzProtocolLoad(c->protocol, c->strain_rate, &load, &dload);
+  /* Start from the present state: strain-controlled components keep their current mean strain (zero in a fresh sample). */
+  for (int q = 0; q < 3; q++)
+    if (!load.control[q]) load.value[q] = sim->kmc->E[q];
+  if (sim->kmc->temperature_k != c->temperature_k) PetscCall(StzKmcSetTemperature(sim->kmc, c->temperature_k));
   PetscCall(StzKmcSetLoad(sim->kmc, &load, &dload));
+  StzStageBegin(sim);
   PetscCall(StzAvalancheSetUp(sim));
   if (c->av.frames == STZ_FRAMES_STRAIN) next_frame = PetscMin(c->av.frame_dstrain, c->max_strain);
   for (PetscInt k = 0; k < c->n_maps; k++) sorted_maps[k] = c->map_strains[k];
   PetscCall(PetscSortReal(c->n_maps, sorted_maps));
   if (c->n_maps) next_map = sorted_maps[0];
   /* The series is written as it grows (flushed per row) under a partial name, renamed when the run completes. */
-  PetscCall(StzFileOpen(c->output_dir, "series.csv", &sim->series_fp));
-  fprintf(sim->series_fp, "time_s,strain,stress_pa,plastic_strain,events,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa\n");
+  PetscCall(StzSeriesBegin(sim));
   PetscCall(StzSeriesAppend(sim));
   /* Row k sits at k * dstrain (not a running sum, which drifts); the last row is at max_strain exactly. */
   next_row = PetscMin(c->series_dstrain, c->max_strain);
@@ -541,7 +575,8 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
     t_limit = PetscMax(0, (target - strain) / c->strain_rate);
     PetscCall(StzKmcStep(sim->kmc, t_limit, &fired, &ev));
     StzProtocolMeasure(sim, &strain, &stress, &plastic);
-    if (fired) PetscCall(StzAvalancheRecord(sim, &ev, -1, PETSC_FALSE, NULL));
+    /* Relaxation events (structural state) change no strain: they are not part of avalanches. */
+    if (fired && ev.cls != STZ_CLASS_RELAX(sim->kmc)) PetscCall(StzAvalancheRecord(sim, &ev, -1, PETSC_FALSE, NULL));
     if (!fired) {
       /* Reached the milestone exactly. */
       if (target >= next_frame) {
@@ -611,13 +646,13 @@ static PetscErrorCode StzRunAqs(StzSim sim)
   StzProtocolLoad(c->av.aqs_loading, 1.0, &load, &dload);
   for (int q = 0; q < 3; q++) dload.control[q] = load.control[q]; /* which components are stress-controlled (held at 0) */
   PetscCall(StzAqsCreate(sim->kmc, &dload, &sim->aqs));
+  StzStageBegin(sim);
   PetscCall(StzAvalancheSetUp(sim));
   if (c->av.frames == STZ_FRAMES_STRAIN) next_frame = PetscMin(c->av.frame_dstrain, c->max_strain);
   for (PetscInt k = 0; k < c->n_maps; k++) sorted_maps[k] = c->map_strains[k];
   PetscCall(PetscSortReal(c->n_maps, sorted_maps));
   if (c->n_maps) next_map = sorted_maps[0];
-  PetscCall(StzFileOpen(c->output_dir, "series.csv", &sim->series_fp));
-  fprintf(sim->series_fp, "time_s,strain,stress_pa,plastic_strain,events,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa\n");
+  PetscCall(StzSeriesBegin(sim));
   PetscCall(StzSeriesAppend(sim));
   PetscCall(PetscTime(&t0));
   tlast = t0;
@@ -655,7 +690,7 @@ static PetscErrorCode StzRunAqs(StzSim sim)
     for (;;) {
       StzLoadState pre;
       StzProtocolMeasure(sim, &pre.strain, &pre.stress_pa, &pre.plastic);
-      pre.strain = StzAqsStrain(sim->aqs); /* the driver's strain: exactly constant through the cascade */
+      pre.strain = StzAqsStrain(sim->aqs) - sim->strain0; /* the driver's strain: exactly constant through the cascade */
       pre.time_s = 0;
       PetscCall(StzAqsRelax(sim->aqs, &fired, &ev, &gen));
       if (!fired) break;
@@ -713,6 +748,8 @@ PetscErrorCode StzSimRun(StzSim sim)
     /* The kMC is serial: rank 0 runs it (other ranks serve only FE set-up). */
     if (sim->rank == 0) {
       if (sim->cfg.protocol == STZ_PROTO_AQS) PetscCall(StzRunAqs(sim));
+      else if (sim->cfg.protocol == STZ_PROTO_SEQUENCE) PetscCall(StzRunSequence(sim));
+      else if (sim->cfg.protocol >= STZ_PROTO_ANNEAL) PetscCall(StzRunTreatment(sim));
       else PetscCall(StzRunStrainRate(sim));
     }
   }
@@ -779,6 +816,37 @@ PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
   *rel_err = scale > 0 ? err / scale : err;
   PetscCall(PetscFree2(eig, es));
   PetscCall(PetscFree3(s[0], s[1], s[2]));
+  PetscCall(StzFEDestroy(&fe));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSimVerifyEnergy(StzSim sim, PetscReal *kmc_j_per_gatom, PetscReal *fe_j_per_gatom)
+{
+  const StzConfig *c = &sim->cfg;
+  const PetscInt   N = c->nx * c->ny, nel = N * c->site_elems * c->site_elems;
+  const PetscReal  V = c->site_size_m * c->site_size_m * c->site_size_m;
+  StzMacroLoad     zero_stress = {{1, 1, 1}, {0, 0, 0}};
+  StzFEGeometry    g;
+  StzFE            fe;
+  PetscReal       *site_eig, *eig, energy;
+  StzEnergy        e;
+
+  PetscFunctionBeginUser;
+  PetscCheck(sim->kmc, sim->comm, PETSC_ERR_ARG_WRONGSTATE, "the single-stz protocol has no lattice state");
+  StzConfigFEGeometry(c, &g);
+  PetscCall(StzFECreate(PETSC_COMM_SELF, &g, &fe));
+  PetscCall(PetscMalloc2(3 * N, &site_eig, 3 * nel, &eig));
+  for (PetscInt i = 0; i < N; i++) {
+    site_eig[3 * i]     = sim->kmc->eps_p[3 * i] + sim->kmc->eps_th[i];
+    site_eig[3 * i + 1] = sim->kmc->eps_p[3 * i + 1] + sim->kmc->eps_th[i];
+    site_eig[3 * i + 2] = sim->kmc->eps_p[3 * i + 2];
+  }
+  StzSiteToElementEigenstrain(c->nx, c->ny, c->site_elems, site_eig, eig);
+  PetscCall(StzFESolve(fe, eig, &zero_stress, NULL, NULL, &energy));
+  StzKmcEnergy(sim->kmc, &e);
+  *kmc_j_per_gatom = e.elastic_j_per_gatom;
+  *fe_j_per_gatom  = StzJoulesPerGramAtom(energy * c->site_size_m / N, V, c->mat.atomic_volume_m3);
+  PetscCall(PetscFree2(site_eig, eig));
   PetscCall(StzFEDestroy(&fe));
   PetscFunctionReturn(0);
 }

@@ -58,6 +58,9 @@ PetscErrorCode StzSimGetSites(StzSim sim, PetscInt *nx, PetscInt *ny, PetscReal 
 /* Cross-check: solve the FE problem for all accumulated eigenstrains at the current load and return the largest
  * site-stress difference from the engine's field, relative to the largest site stress. */
 PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err);
+/* Cross-check of the energy accounting: the internal elastic energy as the run computes it (-1/2 sum V s':eps*, J per
+ * g-atom) and the FE model's energy of all accumulated eigenstrains (plastic and thermal) at zero mean stress. */
+PetscErrorCode StzSimVerifyEnergy(StzSim sim, PetscReal *kmc_j_per_gatom, PetscReal *fe_j_per_gatom);
 /* Run exactly n_events events with the load frozen (for tests and benchmarks); returns the wall time. */
 PetscErrorCode StzSimRunEvents(StzSim sim, PetscInt n_events, PetscReal *wall_s);
 /* The avalanches of a mechanical run (aqs or thermal); the array is owned by the run and valid until StzSimDestroy. */

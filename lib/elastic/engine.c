@@ -117,6 +117,11 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
       PetscCall(PetscMalloc3(N, &el->kdil[0], N, &el->kdil[1], N, &el->kdil[2]));
       PetscCall(StzElasticSiteResponse(el->fe, cfg, eps, el->kdil));
     }
+    if (StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING)) {
+      PetscReal eps[3] = {1, 1, 0};
+      PetscCall(PetscMalloc3(N, &el->kiso[0], N, &el->kiso[1], N, &el->kiso[2]));
+      PetscCall(StzElasticSiteResponse(el->fe, cfg, eps, el->kiso));
+    }
     /* The kernels are all the engine needs: free the factorisation's memory. */
     PetscCall(StzFEDestroy(&el->fe));
   } else {
@@ -134,6 +139,7 @@ PetscErrorCode StzElasticDestroy(StzElastic *el)
   for (PetscInt k = 0; k < STZ_MAX_ORIENT; k++)
     if ((*el)->kern[k][0]) PetscCall(PetscFree3((*el)->kern[k][0], (*el)->kern[k][1], (*el)->kern[k][2]));
   if ((*el)->kdil[0]) PetscCall(PetscFree3((*el)->kdil[0], (*el)->kdil[1], (*el)->kdil[2]));
+  if ((*el)->kiso[0]) PetscCall(PetscFree3((*el)->kiso[0], (*el)->kiso[1], (*el)->kiso[2]));
   PetscCall(PetscFree3((*el)->s1, (*el)->s2, (*el)->sp));
   PetscCall(PetscFree2((*el)->eig, (*el)->estress));
   PetscCall(StzFEDestroy(&(*el)->fe));
