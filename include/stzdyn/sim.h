@@ -38,6 +38,8 @@ PetscErrorCode StzSimGetSites(StzSim sim, PetscInt *nx, PetscInt *ny, PetscReal 
 PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err);
 /* Run exactly n_events events with the load frozen (for tests and benchmarks); returns the wall time. */
 PetscErrorCode StzSimRunEvents(StzSim sim, PetscInt n_events, PetscReal *wall_s);
+/* The last event fired: its site index (i + nx j) and class (2 k + [sense < 0], k the orientation); -1 before any event. */
+PetscErrorCode StzSimGetLastEvent(StzSim sim, PetscInt *site, PetscInt *cls);
 /* Simulated time (s) of the run's clock. */
 PetscReal StzSimEventTime(StzSim sim);
 /* Fail if any option on the command line or in an options file was never read: a misspelled option is an error. */
