@@ -149,7 +149,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   /* The engine: the fastest exact one for the geometry unless chosen; a kernel engine needs the periodicity it relies on. */
   if (!engine_set) cfg->engine = cfg->geometry == STZ_GEOM_PERIODIC ? STZ_ENGINE_KERNEL : (cfg->geometry == STZ_GEOM_SLAB ? STZ_ENGINE_SLAB_KERNEL : STZ_ENGINE_FACTOR);
   PetscCheck(cfg->engine != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC, comm, PETSC_ERR_USER_INPUT,
-             "option -stz_engine = kernel needs -stz_geometry periodic (it is %s): use slab-kernel (periodic x), factor or resolve", geometry);
+             "option -stz_engine = kernel needs -stz_geometry periodic (it is %s): use %s", geometry,
+             cfg->geometry == STZ_GEOM_SLAB ? "slab-kernel, factor or resolve" : "factor or resolve");
   PetscCheck(cfg->engine != STZ_ENGINE_SLAB_KERNEL || cfg->geometry != STZ_GEOM_BLOCK, comm, PETSC_ERR_USER_INPUT,
              "option -stz_engine = slab-kernel needs a body periodic in x (-stz_geometry slab or periodic, it is block): use factor or resolve");
   StzCheckRange(comm, "-stz_nx", cfg->nx, 4, 8192);

@@ -96,7 +96,7 @@ PetscErrorCode StzElasticSiteResponse(StzFE fe, const StzConfig *cfg, const Pets
  * and either the Cholesky factor of a 2D mesh under nested dissection, about STZ_FACTOR_FILL ndof log2(ndof) entries (value
  * and index), or the GAMG hierarchy (about twice the matrix). STZ_FACTOR_FILL was calibrated against the resident memory of
  * MUMPS factorisations of 128^2 and 256^2-site meshes (docs/performance.md). */
-#define STZ_FACTOR_FILL 4.0
+#define STZ_FACTOR_FILL 6.5
 static PetscReal StzFEMemory(PetscReal nel, PetscBool direct)
 {
   const PetscReal ndof = 2 * nel, mat = ndof * 18 * 12.0, vecs = 6 * ndof * 8.0;
