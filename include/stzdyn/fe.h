@@ -69,6 +69,9 @@ PetscErrorCode StzFESolve(StzFE fe, const PetscReal eig[], const StzMacroLoad *l
  * prescribed displacements and, for a periodic box, zero mean stress. By linearity the stress of StzFESolve is this plus the
  * response to the boundary data (or macroscopic load) alone. stress[3*e] as in StzFESolve (identical on every rank). */
 PetscErrorCode StzFESolveEigenstrain(StzFE fe, const PetscReal eig[], PetscReal stress[]);
+/* The same for n eigenstrain fields at once (eig[k], stress[k] as above), in one call to the solver (a direct solver treats the
+ * right-hand sides together, which is much faster per field than n calls). */
+PetscErrorCode StzFESolveEigenstrainBatch(StzFE fe, PetscInt n, const PetscReal *const eig[], PetscReal *const stress[]);
 
 /* Number of solves done so far and the KSP iterations of the last one (0 for a direct solve). */
 PetscErrorCode StzFEGetStats(StzFE fe, PetscInt *n_solves, PetscInt *last_iterations);

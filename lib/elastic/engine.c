@@ -97,6 +97,9 @@ PetscErrorCode StzElasticSiteResponse(StzFE fe, const StzConfig *cfg, const Pets
  * and index), or the GAMG hierarchy (about twice the matrix). STZ_FACTOR_FILL was calibrated against the resident memory of
  * MUMPS factorisations of 128^2 and 256^2-site meshes (docs/performance.md). */
 #define STZ_FACTOR_FILL 6.5
+/* Right-hand sides per solver call in the slab-kernel set-up; each holds element eigenstrain and stress arrays (6 nel doubles)
+ * and a column of the dense right-hand side and solution (4 nel). */
+#define STZ_SLAB_BATCH 16
 static PetscReal StzFEMemory(PetscReal nel, PetscBool direct)
 {
   const PetscReal ndof = 2 * nel, mat = ndof * 18 * 12.0, vecs = 6 * ndof * 8.0;
@@ -114,7 +117,7 @@ void StzElasticMemory(const StzConfig *cfg, StzEngineType type, PetscReal *held,
     break;
   case STZ_ENGINE_SLAB_KERNEL:
     *held  = sites + 3 * modes * cfg->ny * N * 8.0;
-    *setup = *held + StzFEMemory(nel, PETSC_TRUE) + fe_scratch + 3 * 3 * N * 8.0;
+    *setup = *held + StzFEMemory(nel, PETSC_TRUE) + fe_scratch + 3 * 3 * N * 8.0 + STZ_SLAB_BATCH * 10 * nel * 8.0;
     break;
   case STZ_ENGINE_FACTOR:
     *held  = 2 * sites + StzFEMemory(nel, PETSC_TRUE) + fe_scratch;
@@ -185,13 +188,15 @@ static PetscErrorCode StzElasticLoadResponse(StzElastic el)
 }
 
 /* slab-kernel: for every source row, the responses to the two deviatoric basis modes (theta = 0 and 45 degrees; every
- * orientation is cos 2theta times the first plus sin 2theta times the second) and to the dilatation, stored rotated. */
+ * orientation is cos 2theta times the first plus sin 2theta times the second) and to the dilatation, stored rotated.
+ * The 2 ny (or 3 ny) solves go to the solver STZ_SLAB_BATCH at a time (defined with the memory estimate). */
 static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
 {
-  const PetscInt  N = el->N, nx = el->nx, ny = el->ny, nb = cfg->dilatation != 0 ? 3 : 2;
+  const PetscInt  N = el->N, nx = el->nx, ny = el->ny, nb = cfg->dilatation != 0 ? 3 : 2, se = el->site_elems, nex = nx * se;
+  const PetscInt  nel = N * se * se, ntask = nb * ny;
   const PetscReal h = 0.5 * cfg->mat.gamma0;
   PetscReal       basis[3][3] = {{0, 0, h}, {-h, h, 0}, {0.5 * cfg->dilatation, 0.5 * cfg->dilatation, 0}}, ca[STZ_MAX_ORIENT], cb[STZ_MAX_ORIENT];
-  PetscReal      *r[3][3];
+  PetscReal      *eig[STZ_SLAB_BATCH], *es[STZ_SLAB_BATCH], *r[3][3];
 
   PetscFunctionBeginUser;
   for (PetscInt k = 0; k < cfg->n_orient; k++) {
@@ -200,20 +205,46 @@ static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
     ca[k] = eps[2] / h; /* cos 2theta */
     cb[k] = eps[1] / h; /* sin 2theta */
   }
+  for (int q = 0; q < STZ_SLAB_BATCH; q++) PetscCall(PetscCalloc2(3 * nel, &eig[q], 3 * nel, &es[q]));
   for (int b = 0; b < nb; b++) PetscCall(PetscMalloc3(N, &r[b][0], N, &r[b][1], N, &r[b][2]));
-  for (PetscInt ys = 0; ys < ny; ys++) {
-    for (int b = 0; b < nb; b++) PetscCall(StzElasticEventResponse(el, ys * nx, basis[b], r[b]));
-    for (PetscInt yt = 0; yt < ny; yt++) {
-      const PetscInt dst = ys * N + ((yt - ys + ny) % ny) * nx, src = yt * nx;
-      for (int c = 0; c < 3; c++) {
-        for (PetscInt k = 0; k < cfg->n_orient; k++)
-          for (PetscInt x = 0; x < nx; x++) el->slab[k][c][dst + x] = ca[k] * r[0][c][src + x] + cb[k] * r[1][c][src + x];
-        if (nb == 3)
-          for (PetscInt x = 0; x < nx; x++) el->sdil[c][dst + x] = r[2][c][src + x];
+  /* Task t: source row ys = t / nb, basis mode t % nb. A batch may split a row's modes; a row is stored once its last mode is in. */
+  for (PetscInt t0 = 0; t0 < ntask; t0 += STZ_SLAB_BATCH) {
+    const PetscInt nt = PetscMin(STZ_SLAB_BATCH, ntask - t0);
+    for (PetscInt q = 0; q < nt; q++) {
+      const PetscInt ys = (t0 + q) / nb, b = (t0 + q) % nb;
+      for (PetscInt bb = 0; bb < se; bb++)
+        for (PetscInt aa = 0; aa < se; aa++)
+          for (int c = 0; c < 3; c++) eig[q][3 * ((ys * se + bb) * nex + aa) + c] = basis[b][c];
+    }
+    PetscCall(StzFESolveEigenstrainBatch(el->fe, nt, (const PetscReal *const *)eig, es));
+    for (PetscInt q = 0; q < nt; q++) {
+      const PetscInt ys = (t0 + q) / nb, b = (t0 + q) % nb;
+      for (PetscInt bb = 0; bb < se; bb++)
+        for (PetscInt aa = 0; aa < se; aa++)
+          for (int c = 0; c < 3; c++) eig[q][3 * ((ys * se + bb) * nex + aa) + c] = 0;
+      StzElementToSiteStress(nx, ny, se, es[q], r[b]);
+      if (!el->body)
+        for (int c = 0; c < 3; c++) {
+          PetscReal mean = 0;
+          for (PetscInt i = 0; i < N; i++) mean += r[b][c][i];
+          mean /= N;
+          for (PetscInt i = 0; i < N; i++) r[b][c][i] -= mean;
+        }
+      if (b < nb - 1) continue;
+      /* All modes of row ys are in r (a row's modes are consecutive tasks; those of an earlier batch stay in r). */
+      for (PetscInt yt = 0; yt < ny; yt++) {
+        const PetscInt dst = ys * N + ((yt - ys + ny) % ny) * nx, src = yt * nx;
+        for (int c = 0; c < 3; c++) {
+          for (PetscInt k = 0; k < cfg->n_orient; k++)
+            for (PetscInt x = 0; x < nx; x++) el->slab[k][c][dst + x] = ca[k] * r[0][c][src + x] + cb[k] * r[1][c][src + x];
+          if (nb == 3)
+            for (PetscInt x = 0; x < nx; x++) el->sdil[c][dst + x] = r[2][c][src + x];
+        }
       }
     }
   }
   for (int b = 0; b < nb; b++) PetscCall(PetscFree3(r[b][0], r[b][1], r[b][2]));
+  for (int q = 0; q < STZ_SLAB_BATCH; q++) PetscCall(PetscFree2(eig[q], es[q]));
   PetscFunctionReturn(0);
 }
 

@@ -391,10 +391,13 @@ void StzMacroSolve(PetscReal mu, PetscReal nu, const StzMacroLoad *load, const P
   S[2] = 2.0 * mu * d[2];
 }
 
-/* StzFESolve and StzFESolveEigenstrain: with `homogeneous`, no boundary data (f_fixed and prescribed values are zero). */
-static PetscErrorCode StzFESolveInternal(StzFE fe, const PetscReal eig[], const StzMacroLoad *load, PetscBool homogeneous, PetscReal stress[], PetscReal macro_strain[3],
-                                         PetscReal *energy)
+/* StzFESolve and StzFESolveEigenstrain: with `homogeneous`, no boundary data (f_fixed and prescribed values are zero).
+ * Batched solves split the work: with b_out, only build the right-hand side into it; with u_in, skip the solve and evaluate
+ * the stresses of the given displacement. */
+static PetscErrorCode StzFESolveInternal(StzFE fe, const PetscReal eig[], const StzMacroLoad *load, PetscBool homogeneous, Vec b_out, Vec u_in, PetscReal stress[],
+                                         PetscReal macro_strain[3], PetscReal *energy)
 {
+  Vec b = b_out ? b_out : fe->b, usol = u_in ? u_in : fe->u;
   const PetscInt nel = fe->g.nex * fe->g.ney;
   PetscInt       xs, ys, xm, ym;
   PetscReal      E[3] = {0, 0, 0}, S[3], mean[3] = {0, 0, 0}, energy_local = 0, strain_sum[3] = {0, 0, 0};
@@ -418,6 +421,7 @@ static PetscErrorCode StzFESolveInternal(StzFE fe, const PetscReal eig[], const 
 
   /* Load: f = sum_e Bbar^T C (eps*_e - E) + f_fixed, then the prescribed values on constrained rows. */
   PetscCall(DMGetLocalVector(fe->da, &loc));
+  if (u_in) goto solved;
   PetscCall(VecZeroEntries(loc));
   PetscCall(DMDAVecGetArray(fe->da, loc, &a));
   for (PetscInt j = ys; j < ys + ym; j++)
@@ -440,16 +444,20 @@ static PetscErrorCode StzFESolveInternal(StzFE fe, const PetscReal eig[], const 
       }
     }
   PetscCall(DMDAVecRestoreArray(fe->da, loc, &a));
-  if (homogeneous) PetscCall(VecZeroEntries(fe->b));
-  else PetscCall(VecCopy(fe->f_fixed, fe->b));
-  PetscCall(DMLocalToGlobal(fe->da, loc, ADD_VALUES, fe->b));
-  PetscCall(DMDAVecGetArray(fe->da, fe->b, &a));
+  if (homogeneous) PetscCall(VecZeroEntries(b));
+  else PetscCall(VecCopy(fe->f_fixed, b));
+  PetscCall(DMLocalToGlobal(fe->da, loc, ADD_VALUES, b));
+  PetscCall(DMDAVecGetArray(fe->da, b, &a));
   for (PetscInt k = 0; k < fe->n_bcs; k++) {
     const PetscReal v = homogeneous ? 0.0 : fe->diag * fe->bcs[k].value;
     if (fe->bcs[k].c == 0) a[fe->bcs[k].j][fe->bcs[k].i].ux = v;
     else a[fe->bcs[k].j][fe->bcs[k].i].uy = v;
   }
-  PetscCall(DMDAVecRestoreArray(fe->da, fe->b, &a));
+  PetscCall(DMDAVecRestoreArray(fe->da, b, &a));
+  if (b_out) {
+    PetscCall(DMRestoreLocalVector(fe->da, &loc));
+    PetscFunctionReturn(0);
+  }
 
   PetscCall(KSPSolve(fe->ksp, fe->b, fe->u));
   {
@@ -461,8 +469,9 @@ static PetscErrorCode StzFESolveInternal(StzFE fe, const PetscReal eig[], const 
   }
   fe->n_solves++;
 
+solved:
   /* Stresses and energy from the ghosted displacement. */
-  PetscCall(DMGlobalToLocal(fe->da, fe->u, INSERT_VALUES, loc));
+  PetscCall(DMGlobalToLocal(fe->da, usol, INSERT_VALUES, loc));
   PetscCall(DMDAVecGetArrayRead(fe->da, loc, &u));
   if (stress) {
     PetscCall(PetscCalloc1(3 * nel, &out));
@@ -517,7 +526,7 @@ static PetscErrorCode StzFESolveInternal(StzFE fe, const PetscReal eig[], const 
 PetscErrorCode StzFESolve(StzFE fe, const PetscReal eig[], const StzMacroLoad *load, PetscReal stress[], PetscReal macro_strain[3], PetscReal *energy)
 {
   PetscFunctionBeginUser;
-  PetscCall(StzFESolveInternal(fe, eig, load, PETSC_FALSE, stress, macro_strain, energy));
+  PetscCall(StzFESolveInternal(fe, eig, load, PETSC_FALSE, NULL, NULL, stress, macro_strain, energy));
   PetscFunctionReturn(0);
 }
 
@@ -526,7 +535,39 @@ PetscErrorCode StzFESolveEigenstrain(StzFE fe, const PetscReal eig[], PetscReal 
   StzMacroLoad zero_stress = {{1, 1, 1}, {0, 0, 0}};
 
   PetscFunctionBeginUser;
-  PetscCall(StzFESolveInternal(fe, eig, fe->periodic[0] && fe->periodic[1] ? &zero_stress : NULL, PETSC_TRUE, stress, NULL, NULL));
+  PetscCall(StzFESolveInternal(fe, eig, fe->periodic[0] && fe->periodic[1] ? &zero_stress : NULL, PETSC_TRUE, NULL, NULL, stress, NULL, NULL));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzFESolveEigenstrainBatch(StzFE fe, PetscInt n, const PetscReal *const eig[], PetscReal *const stress[])
+{
+  StzMacroLoad   zero_stress = {{1, 1, 1}, {0, 0, 0}};
+  const StzMacroLoad *load   = fe->periodic[0] && fe->periodic[1] ? &zero_stress : NULL;
+  PetscInt       nlocal, Nglobal;
+  Mat            B, X;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecGetLocalSize(fe->b, &nlocal));
+  PetscCall(VecGetSize(fe->b, &Nglobal));
+  PetscCall(MatCreateDense(fe->comm, nlocal, PETSC_DECIDE, Nglobal, n, NULL, &B));
+  PetscCall(MatDuplicate(B, MAT_DO_NOT_COPY_VALUES, &X));
+  for (PetscInt k = 0; k < n; k++) {
+    Vec col;
+    PetscCall(MatDenseGetColumnVecWrite(B, k, &col));
+    PetscCall(StzFESolveInternal(fe, eig[k], load, PETSC_TRUE, col, NULL, NULL, NULL, NULL));
+    PetscCall(MatDenseRestoreColumnVecWrite(B, k, &col));
+  }
+  /* One call for all right-hand sides: a direct solver does them together (BLAS 3), others one by one. */
+  PetscCall(KSPMatSolve(fe->ksp, B, X));
+  fe->n_solves += n;
+  for (PetscInt k = 0; k < n; k++) {
+    Vec col;
+    PetscCall(MatDenseGetColumnVecRead(X, k, &col));
+    PetscCall(StzFESolveInternal(fe, eig[k], load, PETSC_TRUE, NULL, col, stress[k], NULL, NULL));
+    PetscCall(MatDenseRestoreColumnVecRead(X, k, &col));
+  }
+  PetscCall(MatDestroy(&B));
+  PetscCall(MatDestroy(&X));
   PetscFunctionReturn(0);
 }
 
