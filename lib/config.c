@@ -3,7 +3,10 @@
 
 const char *const StzProtocolNames[] = {"single-stz", "pure-shear", "simple-shear", "compression", "tension", "anneal", "creep", "cyclic", "thermal-cycling", "sequence", "aqs", NULL};
 const char *const StzInitialStateNames[] = {"as-quenched", "annealed", NULL};
-const char *const StzEngineNames[]   = {"kernel", "resolve", NULL};
+const char *const StzEngineNames[]   = {"kernel", "slab-kernel", "factor", "resolve", NULL};
+const char *const StzGeometryNames[] = {"periodic", "slab", "block", NULL};
+/* Edge conditions a body's edge may take (periodic edges come only from -stz_geometry). */
+static const char *const StzBodyBCNames[] = {"free", "fixed", "roller", "displacement", "traction", NULL};
 const char *const StzFramesNames[]   = {"none", "avalanche", "strain", NULL};
 /* Loading modes that -stz_aqs_loading accepts, and the protocol each one is. */
 static const char *const StzAqsLoadingNames[] = {"pure-shear", "simple-shear", "compression", "tension", NULL};
@@ -34,10 +37,11 @@ static void StzListJoin(const char *const list[], char out[], size_t len)
 
 PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
 {
-  char      protocol[64] = "single-stz", engine[64] = "kernel", allowed[256], initial[64] = "as-quenched", aqs_loading[64] = "pure-shear", frames[64] = "none", *stages[STZ_MAX_STAGES] = {NULL};
+  char      protocol[64] = "single-stz", engine[64] = "kernel", geometry[64] = "periodic", allowed[256], initial[64] = "as-quenched", aqs_loading[64] = "pure-shear", frames[64] = "none", *stages[STZ_MAX_STAGES] = {NULL};
   PetscInt  n_stages = STZ_MAX_STAGES;
+  char      bc[4][64] = {"free", "free", "fixed", "free"};
   PetscInt  idx;
-  PetscBool set;
+  PetscBool set, engine_set, bc_set[4], bc_value_set[4];
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(cfg, sizeof(*cfg)));
@@ -98,8 +102,23 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
                              cfg->av.frame_scale, &cfg->av.frame_scale, NULL));
   cfg->av.max_frames = 1000;
   PetscCall(PetscOptionsInt("-stz_max_frames", "write at most this many frames [-]", NULL, cfg->av.max_frames, &cfg->av.max_frames, NULL));
-  PetscCall(PetscOptionsString("-stz_engine", "stress-update engine: kernel (periodic superposition), resolve (FE solve per event)", NULL, engine, engine,
-                               sizeof(engine), NULL));
+  PetscCall(PetscOptionsString("-stz_geometry", "body: periodic (box), slab (periodic in x, -stz_bc_bottom/top), block (four -stz_bc_* edges)", NULL, geometry,
+                               geometry, sizeof(geometry), NULL));
+  PetscCall(PetscOptionsString("-stz_engine",
+                               "stress-update engine: kernel (periodic box), slab-kernel (periodic in x), factor (one back-substitution per event), resolve "
+                               "(iterative FE solve per event); default: the fastest for -stz_geometry",
+                               NULL, engine, engine, sizeof(engine), &engine_set));
+  for (int e = 0; e < 4; e++) {
+    char      name[64], vname[64], help[160];
+    PetscInt  nv = 2;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "-stz_bc_%s", StzEdgeNames[e]));
+    PetscCall(PetscSNPrintf(vname, sizeof(vname), "-stz_bc_%s_value", StzEdgeNames[e]));
+    PetscCall(PetscSNPrintf(help, sizeof(help), "%s edge of a %s: free, fixed, roller, displacement, traction", StzEdgeNames[e], e < 2 ? "block" : "slab or block"));
+    PetscCall(PetscOptionsString(name, help, NULL, bc[e], bc[e], sizeof(bc[e]), &bc_set[e]));
+    cfg->bc_value[e][0] = cfg->bc_value[e][1] = 0;
+    PetscCall(PetscOptionsRealArray(vname, "edge value: roller normal displacement [m]; displacement ux,uy [m]; traction tx,ty [Pa]", NULL, cfg->bc_value[e], &nv,
+                                    &bc_value_set[e]));
+  }
   cfg->strain_rate = 1e-4;
   PetscCall(PetscOptionsReal("-stz_strain_rate", "imposed strain rate [1/s]", NULL, cfg->strain_rate, &cfg->strain_rate, NULL));
   cfg->max_strain = 0.1;
@@ -211,6 +230,37 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
     PetscCall(PetscFree(stages[k]));
   }
   PetscCheck(cfg->protocol != STZ_PROTO_SEQUENCE || n_stages > 0, comm, PETSC_ERR_USER_INPUT, "option -stz_protocol = sequence needs -stz_sequence (e.g. anneal,pure-shear); it is missing");
+  idx = StzListFind(StzGeometryNames, geometry);
+  StzListJoin(StzGeometryNames, allowed, sizeof(allowed));
+  PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_geometry = '%s' is not known: allowed %s", geometry, allowed);
+  cfg->geometry = (StzGeometryType)idx;
+  PetscCheck(cfg->protocol != STZ_PROTO_AQS || cfg->geometry == STZ_GEOM_PERIODIC, comm, PETSC_ERR_USER_INPUT,
+             "option -stz_protocol = aqs needs -stz_geometry periodic (it is %s): aqs loads through the box's mean strain", StzGeometryNames[cfg->geometry]);
+  StzListJoin(StzBodyBCNames, allowed, sizeof(allowed));
+  for (int e = 0; e < 4; e++) {
+    /* Edges that -stz_geometry makes periodic take no condition: say so rather than ignore the option. */
+    const PetscBool periodic = (PetscBool)(cfg->geometry == STZ_GEOM_PERIODIC || (cfg->geometry == STZ_GEOM_SLAB && e < 2));
+    PetscCheck(!periodic || (!bc_set[e] && !bc_value_set[e]), comm, PETSC_ERR_USER_INPUT,
+               "option -stz_bc_%s%s is given but the %s edge of -stz_geometry %s is periodic: edge conditions apply to %s", StzEdgeNames[e], bc_set[e] ? "" : "_value",
+               StzEdgeNames[e], geometry, e < 2 ? "-stz_geometry block" : "-stz_geometry slab or block");
+    if (periodic) {
+      cfg->bc[e] = STZ_BC_PERIODIC;
+      continue;
+    }
+    idx = StzListFind(StzBodyBCNames, bc[e]);
+    PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_bc_%s = '%s' is not known: allowed %s", StzEdgeNames[e], bc[e], allowed);
+    cfg->bc[e] = (StzBCType)(idx + STZ_BC_FREE);
+    PetscCheck(!bc_value_set[e] || cfg->bc[e] == STZ_BC_ROLLER || cfg->bc[e] == STZ_BC_DISPLACEMENT || cfg->bc[e] == STZ_BC_TRACTION, comm, PETSC_ERR_USER_INPUT,
+               "option -stz_bc_%s_value is given but -stz_bc_%s = %s takes no value: values apply to roller, displacement and traction", StzEdgeNames[e], StzEdgeNames[e],
+               bc[e]);
+  }
+  /* The engine: the fastest exact one for the geometry unless chosen; a kernel engine needs the periodicity it relies on. */
+  if (!engine_set) cfg->engine = cfg->geometry == STZ_GEOM_PERIODIC ? STZ_ENGINE_KERNEL : (cfg->geometry == STZ_GEOM_SLAB ? STZ_ENGINE_SLAB_KERNEL : STZ_ENGINE_FACTOR);
+  PetscCheck(cfg->engine != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC, comm, PETSC_ERR_USER_INPUT,
+             "option -stz_engine = kernel needs -stz_geometry periodic (it is %s): use %s", geometry,
+             cfg->geometry == STZ_GEOM_SLAB ? "slab-kernel, factor or resolve" : "factor or resolve");
+  PetscCheck(cfg->engine != STZ_ENGINE_SLAB_KERNEL || cfg->geometry != STZ_GEOM_BLOCK, comm, PETSC_ERR_USER_INPUT,
+             "option -stz_engine = slab-kernel needs a body periodic in x (-stz_geometry slab or periodic, it is block): use factor or resolve");
   StzCheckRange(comm, "-stz_nx", cfg->nx, 4, 8192);
   StzCheckRange(comm, "-stz_ny", cfg->ny, 4, 8192);
   StzCheckRange(comm, "-stz_site_elems", cfg->site_elems, 1, 16);
@@ -304,6 +354,12 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
           (double)c->temperature_k);
   fprintf(fp, "%s  \"stz_barrier_spread\": %.10g,\n%s  \"stz_dilatation\": %.10g,\n", ind, (double)c->barrier_spread, ind, (double)c->dilatation);
   fprintf(fp, "%s  \"stz_protocol\": \"%s\",\n%s  \"stz_engine\": \"%s\",\n", ind, StzProtocolNames[c->protocol], ind, StzEngineNames[c->engine]);
+  fprintf(fp, "%s  \"stz_geometry\": \"%s\",\n", ind, StzGeometryNames[c->geometry]);
+  for (int e = 0; e < 4; e++) {
+    if (c->bc[e] == STZ_BC_PERIODIC) continue;
+    fprintf(fp, "%s  \"stz_bc_%s\": \"%s\",\n%s  \"stz_bc_%s_value\": [%.10g, %.10g],\n", ind, StzEdgeNames[e], StzBCTypes[c->bc[e]], ind, StzEdgeNames[e],
+            (double)c->bc_value[e][0], (double)c->bc_value[e][1]);
+  }
   fprintf(fp, "%s  \"stz_strain_rate\": %.10g,\n%s  \"stz_max_strain\": %.10g,\n%s  \"stz_series_dstrain\": %.10g,\n", ind, (double)c->strain_rate, ind,
           (double)c->max_strain, ind, (double)c->series_dstrain);
   fprintf(fp, "%s  \"stz_max_events\": %d,\n%s  \"stz_single_theta_deg\": %.10g,\n", ind, (int)c->max_events, ind, (double)c->single_theta_deg);

@@ -25,7 +25,7 @@ typedef enum {
 } StzProtocolType;
 extern const char *const StzProtocolNames[];
 
-typedef enum { STZ_ENGINE_KERNEL, STZ_ENGINE_RESOLVE, STZ_ENGINE_COUNT } StzEngineType;
+typedef enum { STZ_ENGINE_KERNEL, STZ_ENGINE_SLAB_KERNEL, STZ_ENGINE_FACTOR, STZ_ENGINE_RESOLVE, STZ_ENGINE_COUNT } StzEngineType;
 extern const char *const StzEngineNames[];
 
 /* Pictures of the plastic-strain increment (lib/output/avalanches.c): none, one per avalanche, or one per strain step. */
@@ -78,6 +78,10 @@ typedef struct {
   PetscInt  n_stages;                       /* sequence: protocols run one after another on the same sample */
   StzProtocolType stages[STZ_MAX_STAGES];
 } StzTreatmentConfig;
+/* periodic: the fully periodic box, loaded through its mean strain/stress; slab: periodic along x, the bottom and top edges
+ * take -stz_bc_bottom/-stz_bc_top; block: all four edges take -stz_bc_*. Slab and block are "bodies": loaded through edges. */
+typedef enum { STZ_GEOM_PERIODIC, STZ_GEOM_SLAB, STZ_GEOM_BLOCK, STZ_GEOM_COUNT } StzGeometryType;
+extern const char *const StzGeometryNames[];
 
 typedef struct {
   PetscInt        nx, ny, site_elems, n_orient, threads, max_events, n_maps;
@@ -88,6 +92,9 @@ typedef struct {
   PetscInt        flicker_limit; /* reversals of one STZ before its pair of rates is slowed by 10 (0: exact kinetics) */
   StzProtocolType protocol;
   StzEngineType   engine;
+  StzGeometryType geometry;
+  StzBCType       bc[4];          /* per StzEdge; all periodic for the periodic box, left/right periodic for a slab */
+  PetscReal       bc_value[4][2]; /* see StzBCType: m for displacement and roller, Pa for traction */
   char            output_dir[PETSC_MAX_PATH_LEN], material_name[64];
   StzMaterial     mat;
   StzAvalancheConfig av;
@@ -108,24 +115,36 @@ PetscBool StzConfigHasProtocol(const StzConfig *cfg, StzProtocolType p);
 
 /* ---------- elastic engines (lib/elastic/) ---------- */
 /* Site stresses are kept as s1 = (sxx - syy)/2, s2 = sxy, sp = (sxx + syy)/2: the rates need only s1 and s2.
- * In a periodic box these arrays hold the zero-mean fluctuation; the uniform mean stress is kept by the kMC driver. */
+ * In a periodic box these arrays hold the zero-mean fluctuation and the uniform mean stress is kept by the kMC driver; in a
+ * body (slab, block) they hold the full site stress (edge loads plus eigenstrains) and the driver's mean stress is zero. */
 typedef struct StzElastic_private *StzElastic;
 struct StzElastic_private {
   StzEngineType type;
+  PetscBool     body;
   PetscInt      nx, ny, N, site_elems, n_orient;
   PetscReal     gamma0, eps_v, mu_pa, nu, site_size_m;
   PetscReal    *s1, *s2, *sp;
-  /* kernel engine: response of the zero-mean stress to one event of orientation k (sense +1) at site 0, per site;
-   * index [k][comp][site]; dil: response to the dilatational part (NULL when eps_v = 0). */
+  /* Kernels the kMC pass applies, shifted: response to one event of orientation k (sense +1) at site (0, ey), row r of a kernel
+   * holding target row (ey + r) mod ny; index [k][comp][site]; kdil: the dilatational part (NULL when eps_v = 0).
+   * kernel engine: ey = 0 and the arrays are owned (translation invariance in y). slab-kernel engine: they point into `slab`
+   * at the block of the current event's source row (StzElasticEvent sets them). */
   PetscReal    *kern[STZ_MAX_ORIENT][3], *kdil[3];
   /* response to a unit in-plane isotropic eigenstrain (xx = yy = 1) on site 0: thermal strains (NULL unless needed). */
   PetscReal    *kiso[3];
-  /* resolve engine: FE solver and accumulated element eigenstrain. */
+  /* slab-kernel engine: one block of N sites per source row ys, at ys * N, rows rotated as above; [k][comp], [comp]. */
+  PetscReal    *slab[STZ_MAX_ORIENT][3], *sdil[3];
+  /* factor and resolve engines: FE solver; element eigenstrain (resolve: accumulated; factor: the event's only) and stresses. */
   StzFE         fe;
-  PetscReal    *eig, *estress;
+  PetscReal    *eig, *estress, *ds[3];
+  PetscReal     bytes; /* memory the engine holds (reported before allocation) */
 };
 PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic *el);
 PetscErrorCode StzElasticDestroy(StzElastic *el);
+/* Update the site stresses for one event (site, orientation k, sense, eigenstrain eig[3] tensor xx, yy, xy), before the kMC pass.
+ * factor and resolve engines add the FE answer here; kernel engines only point the pass at the right kernels, and the pass adds them. */
+PetscErrorCode StzElasticEvent(StzElastic el, PetscInt site, PetscInt orient, PetscInt sense, const PetscReal eig[3]);
+/* Bytes engine `type` needs for this configuration: held for the run, and the peak during its set-up (FE factorisation). Pure. */
+void StzElasticMemory(const StzConfig *cfg, StzEngineType type, PetscReal *held_bytes, PetscReal *setup_bytes);
 /* Site-average stress field (Pa, zero mean in a periodic box) of a unit eigenstrain eps (xx, yy, xy) on site (0, 0),
  * solved with the FE model of this configuration; out[3][N] in (s1, s2, sp). */
 PetscErrorCode StzElasticSiteResponse(StzFE fe, const StzConfig *cfg, const PetscReal eps[3], PetscReal *out[3]);
@@ -133,7 +152,7 @@ PetscErrorCode StzElasticSiteResponse(StzFE fe, const StzConfig *cfg, const Pets
 void StzSiteToElementEigenstrain(PetscInt nx, PetscInt ny, PetscInt se, const PetscReal site_eig[], PetscReal eig[]);
 /* Site averages (s1, s2, sp) of element stresses. */
 void StzElementToSiteStress(PetscInt nx, PetscInt ny, PetscInt se, const PetscReal estress[], PetscReal *s[3]);
-/* FE geometry of a configuration (periodic box of nx*se by ny*se elements). */
+/* FE geometry of a configuration: nx*se by ny*se elements, edges from -stz_geometry and -stz_bc_*. */
 void StzConfigFEGeometry(const StzConfig *cfg, StzFEGeometry *g);
 
 /* ---------- kinetic Monte Carlo state (lib/kmc.c) ---------- */
@@ -285,6 +304,7 @@ struct StzSim_private {
   StzSimResult res;
   FILE        *series_fp;
   PetscBool    ran;
+  StzEvent     last;              /* the last event fired (site -1 before any) */
   PetscReal    strain0, plastic0; /* protocol strain and plastic strain at the start of the current stage */
   PetscInt64   events0, relax0;   /* STZ events and relaxation events before the current stage */
   StzEnergy    energy0;           /* stored energy at the start of the current stage */

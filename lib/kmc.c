@@ -74,7 +74,7 @@ static void StzKmcPass(StzKmc kmc, const StzEvent *ev)
   PetscReal       S1, S2, xmax = -PETSC_MAX_REAL;
   PetscReal *restrict s1 = el->s1, *restrict s2 = el->s2, *restrict sp = el->sp;
   const PetscReal *restrict lnA = kmc->lnA;
-  const PetscBool apply = (PetscBool)(ev && el->type == STZ_ENGINE_KERNEL);
+  const PetscBool apply = (PetscBool)(ev && (el->type == STZ_ENGINE_KERNEL || el->type == STZ_ENGINE_SLAB_KERNEL));
   const PetscInt  ex = apply ? ev->site % nx : 0, ey = apply ? ev->site / nx : 0;
   const PetscReal sg = apply ? (PetscReal)ev->sense : 0;
   const PetscInt  ko = apply ? ev->orient : 0;
@@ -234,12 +234,17 @@ static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
   }
 }
 
-/* Mean strain, mean stress and its time derivative from the load, its rate, and the mean eigenstrain. */
+/* Mean strain, mean stress and its time derivative from the load, its rate, and the mean eigenstrain. A body (slab, block) is
+ * loaded through its edges at a fixed load and its engine holds the full site stress: no uniform part, E = S = Sdot = 0. */
 static void StzKmcMacro(StzKmc kmc)
 {
   const PetscReal mu = kmc->cfg->mat.shear_modulus_pa, nu = kmc->cfg->mat.poisson_ratio;
   StzMacroLoad    next = kmc->load;
   PetscReal       E1[3], S1[3];
+  if (kmc->el->body) {
+    for (int c = 0; c < 3; c++) kmc->E[c] = kmc->S[c] = kmc->Sdot[c] = 0;
+    return;
+  }
   StzMacroSolve(mu, nu, &kmc->load, kmc->mean_eig, kmc->E, kmc->S);
   for (int c = 0; c < 3; c++) next.value[c] += kmc->load_rate.value[c];
   StzMacroSolve(mu, nu, &next, kmc->mean_eig, E1, S1);
@@ -480,29 +485,6 @@ static void StzKmcSelect(StzKmc kmc, const PetscReal g[], PetscReal dt, uint64_t
   }
 }
 
-/* Resolve engine: accumulate the event's eigenstrain on its elements and solve the FE problem again. */
-static PetscErrorCode StzKmcResolve(StzKmc kmc, const StzEvent *ev)
-{
-  StzElastic     el  = kmc->el;
-  const PetscInt se  = el->site_elems, nex = el->nx * se, sx = ev->site % el->nx, sy = ev->site / el->nx, N = el->N;
-  StzMacroLoad   zero_stress = {{1, 1, 1}, {0, 0, 0}};
-  PetscReal     *s[3]        = {el->s1, el->s2, el->sp}, mean[3] = {0, 0, 0};
-
-  PetscFunctionBeginUser;
-  for (PetscInt b = 0; b < se; b++)
-    for (PetscInt a = 0; a < se; a++) {
-      const PetscInt e = (sy * se + b) * nex + sx * se + a;
-      for (int c = 0; c < 3; c++) el->eig[3 * e + c] += ev->eig[c];
-    }
-  PetscCall(StzFESolve(el->fe, el->eig, &zero_stress, el->estress, NULL, NULL));
-  StzElementToSiteStress(el->nx, el->ny, se, el->estress, s);
-  for (int c = 0; c < 3; c++) {
-    for (PetscInt i = 0; i < N; i++) mean[c] += s[c][i];
-    for (PetscInt i = 0; i < N; i++) s[c][i] -= mean[c] / N;
-  }
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEvent *ev)
 {
   const PetscInt  C = kmc->n_classes, CR = C + (kmc->cfg->st.on ? 1 : 0);
@@ -554,7 +536,7 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
   kmc->count[ev->site]++;
   kmc->events++;
   StzKmcMacro(kmc);
-  if (kmc->el->type == STZ_ENGINE_RESOLVE) PetscCall(StzKmcResolve(kmc, ev));
+  PetscCall(StzElasticEvent(kmc->el, ev->site, ev->orient, ev->sense, ev->eig));
   StzKmcPassAndRescale(kmc, ev);
   PetscFunctionReturn(0);
 }
@@ -587,6 +569,8 @@ PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT)
   PetscReal       mean = 0;
 
   PetscFunctionBeginUser;
+  PetscCheck(el->type == STZ_ENGINE_KERNEL || el->type == STZ_ENGINE_RESOLVE, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "thermal strains are implemented for -stz_engine kernel and resolve, not %s", StzEngineNames[el->type]);
   for (PetscInt i = 0; i < N; i++) {
     kmc->eps_th[i] += kmc->alpha_per_k[i] * dT;
     mean += kmc->alpha_per_k[i] * dT;

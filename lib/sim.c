@@ -314,7 +314,8 @@ PetscErrorCode StzSimCreate(MPI_Comm comm, StzSim *out)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&sim));
-  sim->comm = comm;
+  sim->comm      = comm;
+  sim->last.site = sim->last.cls = -1;
   PetscCallMPI(MPI_Comm_rank(comm, &sim->rank));
   PetscCall(StzConfigFromOptions(comm, &sim->cfg));
   if (sim->cfg.protocol != STZ_PROTO_SINGLE) {
@@ -375,7 +376,8 @@ static PetscErrorCode StzRunSingle(StzSim sim)
   StzEigenstrain(c->mat.gamma0, c->single_theta_deg * PETSC_PI / 180.0, 1, c->dilatation, eps);
   for (int q = 0; q < 3; q++) site_eig[3 * (cy * c->nx + cx) + q] = eps[q];
   StzSiteToElementEigenstrain(c->nx, c->ny, se, site_eig, eig);
-  PetscCall(StzFESolve(fe, eig, &zero_stress, es, NULL, &energy));
+  /* A body carries its edge loads too; a box is at zero mean stress. */
+  PetscCall(StzFESolve(fe, eig, c->geometry == STZ_GEOM_PERIODIC ? &zero_stress : NULL, es, NULL, &energy));
   StzElementToSiteStress(c->nx, c->ny, se, es, s);
   if (sim->rank == 0) {
     /* Element-resolution map of sigma_xy. The colour range is set by the field outside the STZ (five sites or more from its
@@ -413,8 +415,9 @@ static PetscErrorCode StzRunSingle(StzSim sim)
     fprintf(fp, "\n}\n");
     PetscCall(StzFileCommit(c->output_dir, "summary.json", &fp));
     if (!c->quiet)
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: single STZ (gamma0 %g, theta %g deg) in a %d x %d periodic box; wrote %s/map_sigma_xy.png, fields.csv, summary.json\n",
-                            (double)c->mat.gamma0, (double)c->single_theta_deg, (int)c->nx, (int)c->ny, c->output_dir));
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: single STZ (gamma0 %g, theta %g deg) in a %d x %d %s%s; wrote %s/map_sigma_xy.png, fields.csv, summary.json\n",
+                            (double)c->mat.gamma0, (double)c->single_theta_deg, (int)c->nx, (int)c->ny, StzGeometryNames[c->geometry],
+                            c->geometry == STZ_GEOM_PERIODIC ? " box" : "", c->output_dir));
   }
   PetscCall(PetscFree(site_eig));
   PetscCall(PetscFree3(eig, es, map_v));
@@ -574,6 +577,7 @@ PetscErrorCode StzRunStrainRate(StzSim sim)
     /* Strain is linear in time in every strain-rate protocol: the time to the next milestone is exact. */
     t_limit = PetscMax(0, (target - strain) / c->strain_rate);
     PetscCall(StzKmcStep(sim->kmc, t_limit, &fired, &ev));
+    if (fired) sim->last = ev;
     StzProtocolMeasure(sim, &strain, &stress, &plastic);
     /* Relaxation events (structural state) change no strain: they are not part of avalanches. */
     if (fired && ev.cls != STZ_CLASS_RELAX(sim->kmc)) PetscCall(StzAvalancheRecord(sim, &ev, -1, PETSC_FALSE, NULL));
@@ -694,6 +698,7 @@ static PetscErrorCode StzRunAqs(StzSim sim)
       pre.time_s = 0;
       PetscCall(StzAqsRelax(sim->aqs, &fired, &ev, &gen));
       if (!fired) break;
+      sim->last = ev;
       PetscCall(StzAvalancheRecord(sim, &ev, gen, force_new, &pre));
       force_new = PETSC_FALSE;
       if (sim->kmc->events >= c->max_events) {
@@ -745,6 +750,12 @@ PetscErrorCode StzSimRun(StzSim sim)
   PetscCallMPI(MPI_Barrier(sim->comm));
   if (sim->cfg.protocol == STZ_PROTO_SINGLE) PetscCall(StzRunSingle(sim));
   else {
+    /* The loading protocols ramp the mean strain of a periodic box. A body is loaded through its edges at a fixed load: under a
+     * ramp its site rates would grow at different rates, which the closed-form waiting time of lib/kmc.c does not cover. */
+    PetscCheck(sim->cfg.geometry == STZ_GEOM_PERIODIC, sim->comm, PETSC_ERR_USER_INPUT,
+               "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block is loaded through fixed edge conditions (-stz_bc_*), which only "
+               "frozen-load runs support for now (single-stz, or StzSimRunEvents as in stzdyn-bench)",
+               StzProtocolNames[sim->cfg.protocol], StzGeometryNames[sim->cfg.geometry]);
     /* The kMC is serial: rank 0 runs it (other ranks serve only FE set-up). */
     if (sim->rank == 0) {
       if (sim->cfg.protocol == STZ_PROTO_AQS) PetscCall(StzRunAqs(sim));
@@ -803,7 +814,7 @@ PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
   PetscCall(PetscMalloc2(3 * nel, &eig, 3 * nel, &es));
   PetscCall(PetscMalloc3(N, &s[0], N, &s[1], N, &s[2]));
   StzSiteToElementEigenstrain(c->nx, c->ny, c->site_elems, sim->kmc->eps_p, eig);
-  PetscCall(StzFESolve(fe, eig, &load, es, NULL, NULL));
+  PetscCall(StzFESolve(fe, eig, c->geometry == STZ_GEOM_PERIODIC ? &load : NULL, es, NULL, NULL));
   StzElementToSiteStress(c->nx, c->ny, c->site_elems, es, s);
   for (PetscInt i = 0; i < N; i++) {
     PetscReal ref[3] = {s[2][i] + s[0][i], s[2][i] - s[0][i], s[1][i]}, mine[3];
@@ -864,6 +875,7 @@ PetscErrorCode StzSimRunEvents(StzSim sim, PetscInt n_events, PetscReal *wall_s)
     StzEvent  ev;
     PetscCall(StzKmcStep(sim->kmc, PETSC_MAX_REAL, &fired, &ev));
     PetscCheck(fired, sim->comm, PETSC_ERR_PLIB, "no event can happen: every rate is zero (check temperature and barriers)");
+    sim->last = ev;
     done++;
   }
   PetscCall(PetscTime(&t1));
@@ -908,6 +920,14 @@ PetscErrorCode StzSimGetAvalanches(StzSim sim, PetscInt *n, const StzAvalanche *
   *n    = 0;
   *list = NULL;
   if (sim->av) StzAvalancheRecGet(sim->av, n, list);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSimGetLastEvent(StzSim sim, PetscInt *site, PetscInt *cls)
+{
+  PetscFunctionBeginUser;
+  if (site) *site = sim->last.site;
+  if (cls) *cls = sim->last.cls;
   PetscFunctionReturn(0);
 }
 

@@ -63,6 +63,8 @@ PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err);
 PetscErrorCode StzSimVerifyEnergy(StzSim sim, PetscReal *kmc_j_per_gatom, PetscReal *fe_j_per_gatom);
 /* Run exactly n_events events with the load frozen (for tests and benchmarks); returns the wall time. */
 PetscErrorCode StzSimRunEvents(StzSim sim, PetscInt n_events, PetscReal *wall_s);
+/* The last event fired: its site index (i + nx j) and class (2 k + [sense < 0], k the orientation); -1 before any event. */
+PetscErrorCode StzSimGetLastEvent(StzSim sim, PetscInt *site, PetscInt *cls);
 /* The avalanches of a mechanical run (aqs or thermal); the array is owned by the run and valid until StzSimDestroy. */
 PetscErrorCode StzSimGetAvalanches(StzSim sim, PetscInt *n, const StzAvalanche **list);
 /* Simulated time (s) of the run's clock. */

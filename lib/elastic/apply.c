@@ -2,7 +2,8 @@
  *
  * kernel  : add the orientation's kernel shifted to the event's site (and the dilatation kernel), the same sums lib/kmc.c does
  *           inside its rate pass.
- * resolve : accumulate the event's eigenstrain on its elements and solve the FE problem again at zero mean stress.
+ * slab-kernel : the same, with the kernels of the event's source row (StzElasticEvent points el->kern at them).
+ * factor, resolve : StzElasticEvent adds the FE answer.
  */
 #include "../impl.h"
 
@@ -42,36 +43,13 @@ static void StzElasticShiftKernel(StzElastic el, const StzEvent *ev)
   }
 }
 
-static PetscErrorCode StzElasticResolveEvent(StzElastic el, const StzEvent *ev)
-{
-  const PetscInt se = el->site_elems, nex = el->nx * se, sx = ev->site % el->nx, sy = ev->site / el->nx, N = el->N;
-  StzMacroLoad   zero_stress = {{1, 1, 1}, {0, 0, 0}};
-  PetscReal     *s[3] = {el->s1, el->s2, el->sp}, mean[3] = {0, 0, 0};
-
-  PetscFunctionBeginUser;
-  for (PetscInt b = 0; b < se; b++)
-    for (PetscInt a = 0; a < se; a++) {
-      const PetscInt e = (sy * se + b) * nex + sx * se + a;
-      for (int c = 0; c < 3; c++)
-        el->eig[3 * e + c] += ev->eig[c];
-    }
-  PetscCall(StzFESolve(el->fe, el->eig, &zero_stress, el->estress, NULL, NULL));
-  StzElementToSiteStress(el->nx, el->ny, se, el->estress, s);
-  for (int c = 0; c < 3; c++) {
-    for (PetscInt i = 0; i < N; i++)
-      mean[c] += s[c][i];
-    for (PetscInt i = 0; i < N; i++)
-      s[c][i] -= mean[c] / N;
-  }
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode StzElasticApplyEvent(StzElastic el, const StzEvent *ev)
 {
   PetscFunctionBeginUser;
-  if (el->type == STZ_ENGINE_KERNEL)
+  /* The factor and resolve engines add the FE answer here; the kernel engines are pointed at the kernels of the event's source
+   * row (slab-kernel) and the shift is added below, as the kMC pass would. */
+  PetscCall(StzElasticEvent(el, ev->site, ev->orient, ev->sense, ev->eig));
+  if (el->type == STZ_ENGINE_KERNEL || el->type == STZ_ENGINE_SLAB_KERNEL)
     StzElasticShiftKernel(el, ev);
-  else
-    PetscCall(StzElasticResolveEvent(el, ev));
   PetscFunctionReturn(0);
 }
