@@ -64,83 +64,231 @@ static inline void StzMeanShear(const PetscReal S[3], PetscReal *t1, PetscReal *
   *t2 = S[2];
 }
 
-/* The fused pass: add the event's shifted kernel (if ev != NULL and the engine has kernels) to every site's stress, and
- * recompute the per-row, per-class rate sums at the current mean stress. No PETSc calls inside the parallel region. */
+/* ---------- rates in single precision ----------
+ *
+ * The pass evaluates 2 n_orient rates per site and event; in double that made it compute-bound. The rates only steer the
+ * random choice of the next event and its waiting time, so float accuracy (a few 1e-7 relative, see docs/performance.md) is
+ * plenty, while the stresses and kernels stay in double (superposition must stay exact against the FE solve).
+ *
+ * A scaled rate exp(a_i +- u_ik), a_i = lnA_i - X and u_ik = b tau_ik, spans far more than the float range at cryogenic
+ * temperatures (a ~ -300, u ~ +300), so each factor is split into a mantissa and an integer binary exponent:
+ *   exp(a_i) = (pre_m[i] / 2) 2^(pre_e[i] - STZ_E_BIAS)  (cached per site, reduced in double),
+ *   exp(+-u) = (E(r) +- O(r)) 2^(+-n),  u = n ln2 + r, |r| <= ln2/2,
+ * with E and O the even and odd parts of the Taylor series of exp(r): one range reduction and one polynomial give both
+ * senses, and the exponents add as integers. A rate below 2^-126 exp(X) is set to zero: while the largest rate stays
+ * above 2^STZ_E_LOW exp(X) that is 2^-86 of it, irrelevant to the selection (see StzKmcRescaleNeeded). */
+#define STZ_E_HIGH 64    /* rescale when the largest rate exceeds 2^64 exp(X): rows of 2^40 sites cannot overflow a float */
+#define STZ_E_LOW  (-40) /* rescale when the largest rate is below 2^-40 exp(X): flushed rates stay < 2^-85 of it */
+#define STZ_E_BIAS 126   /* pre_e holds the exponent plus this bias, so a float's exponent field is one integer add away */
+#define STZ_U_MAX  1.0e4 /* b s1 and b s2 are clamped here, so |u| < 2^15 ln2 and the reduction below stays exact; a
+                            stress with |b tau| that large is 1e4 kT of work, far beyond any physical state */
+
+/* The scaled rates exp(a + u) and exp(a - u) of one site and orientation, with exp(a) = (m2 / 2) 2^(eb - STZ_E_BIAS).
+ * *eb_max receives the larger of the two biased exponents (exact, before flushing) for the rescale test.
+ * A rate with biased exponent <= 0, i.e. below 2^-126 exp(X), comes out as +0 (never denormal): m2 (E +- O) lies in
+ * [1, 4], so the smallest nonzero rate is a normal float. Exponents beyond the float range give garbage, but then
+ * *eb_max > STZ_E_HIGH + STZ_E_BIAS and the pass is redone with a new shift (StzKmcRescale) before anyone uses it.
+ * Pure float and int arithmetic with explicit fmaf: the vectorised pass and the scalar selection get bit-identical rates. */
+static inline void StzRatePair(float u, float m2, int32_t eb, float *rp, float *rm, int32_t *eb_max)
+{
+  const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits */
+  union {
+    float    f;
+    int32_t  i;
+    uint32_t b;
+  } t, sp, sm;
+  float   n, r, r2, ev, od;
+  int32_t ni, ep, em;
+  t.f = fmaf(u, 1.44269504088896341f, magic);
+  n   = t.f - magic;
+  ni  = t.i - 0x4B400000; /* the bits of magic */
+  /* Cody-Waite: 0.693359375 has 9 significant bits, so n * it is exact for |n| < 2^15. */
+  r  = fmaf(n, 2.12194440e-4f, fmaf(n, -0.693359375f, u));
+  r2 = r * r;
+  /* |r| <= 0.347: the first omitted terms, r^8/8! and r^9/9!, are below 6e-9, a tenth of a float ulp. */
+  ev      = fmaf(r2, fmaf(r2, fmaf(r2, 1.0f / 720, 1.0f / 24), 0.5f), 1.0f);
+  od      = fmaf(r * r2, fmaf(r2, fmaf(r2, 1.0f / 5040, 1.0f / 120), 1.0f / 6), r);
+  ep      = eb + ni;
+  em      = eb - ni;
+  *eb_max = ep > em ? ep : em;
+  ep      = ep < 0 ? 0 : ep;
+  em      = em < 0 ? 0 : em;
+  sp.b    = (uint32_t)ep << 23; /* 2^(ep - 127); ep = 0 gives +0 */
+  sm.b    = (uint32_t)em << 23;
+  *rp     = (m2 * (ev + od)) * sp.f;
+  *rm     = (m2 * (ev - od)) * sm.f;
+}
+
+/* b times a driving stress, clamped to +-STZ_U_MAX and rounded once to float. */
+static inline float StzDrive(PetscReal b, PetscReal s)
+{
+  PetscReal u = b * s;
+  u           = u < -STZ_U_MAX ? -STZ_U_MAX : u;
+  u           = u > STZ_U_MAX ? STZ_U_MAX : u;
+  return (float)u;
+}
+
+/* Cache entry of site i: exp(lnA_i - X) = (pre_m / 2) 2^(pre_e - STZ_E_BIAS), reduced in double so the split is exact
+ * to a float ulp (the factor 2 keeps the smallest nonzero rate normal, see StzRatePair). */
+static inline void StzKmcCacheSite(StzKmc kmc, PetscInt i)
+{
+  PetscReal a = kmc->lnA[i] - kmc->X, n;
+  a                = a < -1.0e6 ? -1.0e6 : (a > 1.0e6 ? 1.0e6 : a); /* keeps the int32 exponent sums far from overflow */
+  n                = PetscFloorReal(a * 1.4426950408889634 + 0.5);
+  kmc->pre_m[i]    = (float)(2 * StzExp(a - n * 0.693147180559945309));
+  kmc->pre_e[i]    = (int32_t)n + STZ_E_BIAS;
+}
+
+static void StzKmcCacheAll(StzKmc kmc)
+{
+#pragma omp parallel for schedule(static)
+  for (PetscInt i = 0; i < kmc->N; i++) StzKmcCacheSite(kmc, i);
+}
+
+/* Sites per chunk of a row: the float copies of the driving stress live on the stack (8 KB). */
+#define STZ_CHUNK 1024
+
+/* Rate sums of row y for every class at mean shear stress (S1, S2), into rs[0 .. 2 n_orient); returns the largest binary
+ * exponent of a scaled rate in the row. The summation order is fixed by the row alone, whatever thread runs it. */
+static inline int32_t StzKmcRowRates(const StzKmc kmc, PetscInt y, PetscReal S1, PetscReal S2, PetscReal *restrict rs)
+{
+  const PetscInt nx = kmc->nx, K = kmc->n_orient;
+  const PetscReal b = kmc->b_per_pa;
+  const PetscReal *restrict s1 = kmc->el->s1 + y * nx, *restrict s2 = kmc->el->s2 + y * nx;
+  const float *restrict pm    = kmc->pre_m + y * nx;
+  const int32_t *restrict pe  = kmc->pre_e + y * nx;
+  float    U1[STZ_CHUNK], U2[STZ_CHUNK], sum[2 * STZ_MAX_ORIENT];
+  int32_t  emax = INT32_MIN;
+
+  for (PetscInt c = 0; c < 2 * K; c++) sum[c] = 0;
+  for (PetscInt x0 = 0; x0 < nx; x0 += STZ_CHUNK) {
+    const PetscInt len = PetscMin(STZ_CHUNK, nx - x0);
+    /* b times the total driving stress, rounded once to float. */
+#pragma omp simd
+    for (PetscInt x = 0; x < len; x++) {
+      U1[x] = StzDrive(b, S1 + s1[x0 + x]);
+      U2[x] = StzDrive(b, S2 + s2[x0 + x]);
+    }
+    for (PetscInt k = 0; k < K; k++) {
+      const float c2 = (float)kmc->cos2[k], n2 = (float)kmc->sin2[k];
+      float       sp = 0, sm = 0;
+      int32_t     em = INT32_MIN;
+#pragma omp simd reduction(+ : sp, sm) reduction(max : em)
+      for (PetscInt x = 0; x < len; x++) {
+        float   rp, rm;
+        int32_t ea;
+        StzRatePair(fmaf(U2[x], c2, -(U1[x] * n2)), pm[x0 + x], pe[x0 + x], &rp, &rm, &ea);
+        sp += rp;
+        sm += rm;
+        em = em > ea ? em : ea;
+      }
+      sum[2 * k] += sp;
+      sum[2 * k + 1] += sm;
+      emax = PetscMax(emax, em);
+    }
+  }
+  for (PetscInt c = 0; c < 2 * K; c++) rs[c] = sum[c];
+  return emax - STZ_E_BIAS;
+}
+
+/* Add sg times the kernel row kr, shifted by ex (periodic), to the stress row r: two contiguous segments. */
+static inline void StzAddShiftedRow(PetscInt nx, PetscInt ex, PetscReal sg, const PetscReal *restrict kr, PetscReal *restrict r)
+{
+#pragma omp simd
+  for (PetscInt x = ex; x < nx; x++) r[x] += sg * kr[x - ex];
+#pragma omp simd
+  for (PetscInt x = 0; x < ex; x++) r[x] += sg * kr[x - ex + nx];
+}
+
+/* Class totals from the row sums, serially in row order (thread-count independent). */
+static void StzKmcClassSums(StzKmc kmc)
+{
+  for (PetscInt c = 0; c < kmc->n_classes; c++) {
+    PetscReal s = 0;
+    for (PetscInt y = 0; y < kmc->ny; y++) s += kmc->row_sum[y * kmc->row_stride + c];
+    kmc->class_sum[c] = s;
+  }
+}
+
+/* The fused pass: add the event's shifted kernel (if ev != NULL and the engine has kernels) to s1 and s2 at every site, and
+ * recompute the per-row, per-class rate sums at the current mean stress. sp is left to StzKmcSyncStress (the rates do not
+ * read it), so the pass streams s1, s2, two kernel rows and the 8-byte rate cache: 56 bytes per site.
+ * No PETSc calls inside the parallel region. */
 static void StzKmcPass(StzKmc kmc, const StzEvent *ev)
 {
   StzElastic      el = kmc->el;
-  const PetscInt  nx = kmc->nx, ny = kmc->ny, K = kmc->n_orient, C = kmc->n_classes;
-  const PetscReal b = kmc->b_per_pa, X = kmc->X;
-  PetscReal       S1, S2, xmax = -PETSC_MAX_REAL;
-  PetscReal *restrict s1 = el->s1, *restrict s2 = el->s2, *restrict sp = el->sp;
-  const PetscReal *restrict lnA = kmc->lnA;
+  const PetscInt  nx = kmc->nx, ny = kmc->ny, RS = kmc->row_stride;
+  PetscReal       S1, S2;
+  int32_t         emax = INT32_MIN;
   const PetscBool apply = (PetscBool)(ev && el->type == STZ_ENGINE_KERNEL);
   const PetscInt  ex = apply ? ev->site % nx : 0, ey = apply ? ev->site / nx : 0;
   const PetscReal sg = apply ? (PetscReal)ev->sense : 0;
   const PetscInt  ko = apply ? ev->orient : 0;
 
   StzMeanShear(kmc->S, &S1, &S2);
-#pragma omp parallel for schedule(static) reduction(max : xmax)
+#pragma omp parallel for schedule(static) reduction(max : emax)
   for (PetscInt y = 0; y < ny; y++) {
-    PetscReal *restrict r1 = s1 + y * nx, *restrict r2 = s2 + y * nx, *restrict rp = sp + y * nx;
-    const PetscReal *restrict la = lnA + y * nx;
     if (apply) {
       const PetscInt ky = (y - ey + ny) % ny;
-      const PetscReal *restrict k1 = el->kern[ko][0] + ky * nx, *restrict k2 = el->kern[ko][1] + ky * nx, *restrict kp = el->kern[ko][2] + ky * nx;
-      /* Site x takes the kernel at x - ex (periodic): two contiguous segments. */
-#pragma omp simd
-      for (PetscInt x = ex; x < nx; x++) {
-        r1[x] += sg * k1[x - ex];
-        r2[x] += sg * k2[x - ex];
-        rp[x] += sg * kp[x - ex];
-      }
-#pragma omp simd
-      for (PetscInt x = 0; x < ex; x++) {
-        r1[x] += sg * k1[x - ex + nx];
-        r2[x] += sg * k2[x - ex + nx];
-        rp[x] += sg * kp[x - ex + nx];
-      }
+      StzAddShiftedRow(nx, ex, sg, el->kern[ko][0] + ky * nx, el->s1 + y * nx);
+      StzAddShiftedRow(nx, ex, sg, el->kern[ko][1] + ky * nx, el->s2 + y * nx);
       if (el->kdil[0]) {
-        const PetscReal *restrict d1 = el->kdil[0] + ky * nx, *restrict d2 = el->kdil[1] + ky * nx, *restrict dp = el->kdil[2] + ky * nx;
-        for (PetscInt x = 0; x < nx; x++) {
-          const PetscInt kx = (x - ex + nx) % nx;
-          r1[x] += d1[kx];
-          r2[x] += d2[kx];
-          rp[x] += dp[kx];
-        }
+        StzAddShiftedRow(nx, ex, 1.0, el->kdil[0] + ky * nx, el->s1 + y * nx);
+        StzAddShiftedRow(nx, ex, 1.0, el->kdil[1] + ky * nx, el->s2 + y * nx);
       }
     }
-    for (PetscInt k = 0; k < K; k++) {
-      const PetscReal c2 = kmc->cos2[k], n2 = kmc->sin2[k];
-      PetscReal       sum_p = 0, sum_m = 0, xm = -PETSC_MAX_REAL;
-#pragma omp simd reduction(+ : sum_p, sum_m) reduction(max : xm)
-      for (PetscInt x = 0; x < nx; x++) {
-        const PetscReal u = b * ((S2 + r2[x]) * c2 - (S1 + r1[x]) * n2), a = la[x] - X;
-        sum_p += StzExp(a + u);
-        sum_m += StzExp(a - u);
-        xm = PetscMax(xm, la[x] + PetscAbsReal(u));
-      }
-      kmc->row_sum[(2 * k) * ny + y]     = sum_p;
-      kmc->row_sum[(2 * k + 1) * ny + y] = sum_m;
-      xmax                               = PetscMax(xmax, xm);
-    }
+    emax = PetscMax(emax, StzKmcRowRates(kmc, y, S1, S2, kmc->row_sum + y * RS));
   }
-  for (PetscInt c = 0; c < C; c++) {
-    PetscReal s = 0;
-    for (PetscInt y = 0; y < ny; y++) s += kmc->row_sum[c * ny + y];
-    kmc->class_sum[c] = s;
+  StzKmcClassSums(kmc);
+  kmc->e_max = emax;
+}
+
+/* Whether the shift X must move: the largest rate has left [2^STZ_E_LOW, 2^STZ_E_HIGH] exp(X). Inside that window no row
+ * sum can overflow, and every flushed rate is below 2^(-126 - STZ_E_LOW) = 2^-86 of the largest one, so with up to 2^24
+ * sites and 16 classes the flushed total is < 2^-58 of the total rate. */
+static PetscBool StzKmcRescaleNeeded(const StzKmc kmc)
+{
+  return (PetscBool)(kmc->e_max > STZ_E_HIGH || kmc->e_max < STZ_E_LOW);
+}
+
+/* Move X onto the largest log-rate of the last pass, rebuild the cache, and recompute the rates (no event). A pass that hit
+ * the clamp only under-estimates the maximum, so repeat until the window holds (twice at most in practice). */
+static void StzKmcRescale(StzKmc kmc)
+{
+  for (int it = 0; it < 8 && StzKmcRescaleNeeded(kmc); it++) {
+    kmc->X += (PetscReal)kmc->e_max * 0.693147180559945309;
+    StzKmcCacheAll(kmc);
+    StzKmcPass(kmc, NULL);
   }
-  kmc->X_next = xmax;
 }
 
 /* Recompute the rates with a fresh shift when the log-rates have moved far from the stored shift. */
 static void StzKmcPassAndRescale(StzKmc kmc, const StzEvent *ev)
 {
   StzKmcPass(kmc, ev);
-  if (PetscAbsReal(kmc->X_next - kmc->X) > 300) {
-    kmc->X = kmc->X_next;
-    StzKmcPass(kmc, NULL);
-  }
+  StzKmcRescale(kmc);
+}
+
+void StzKmcSiteChanged(StzKmc kmc, PetscInt i)
+{
+  const PetscInt y = i / kmc->nx;
+  PetscReal      S1, S2;
+  int32_t        e;
+
+  StzKmcCacheSite(kmc, i);
+  StzMeanShear(kmc->S, &S1, &S2);
+  e = StzKmcRowRates(kmc, y, S1, S2, kmc->row_sum + y * kmc->row_stride);
+  StzKmcClassSums(kmc);
+  /* The row's maximum can only raise the global one; a lowered site cannot push the maximum below the window by itself
+   * unless it held the maximum, which the next pass sees. */
+  if (e > kmc->e_max) kmc->e_max = e;
+  if (StzKmcRescaleNeeded(kmc)) StzKmcRescale(kmc);
+}
+
+void StzKmcAllSitesChanged(StzKmc kmc)
+{
+  StzKmcCacheAll(kmc);
+  StzKmcPassAndRescale(kmc, NULL);
 }
 
 /* Mean strain, mean stress and its time derivative from the load, its rate, and the mean eigenstrain. */
@@ -181,7 +329,16 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
   kmc->b_per_pa = m->gamma0 * m->stz_volume_m3 / (2 * kmc->kT_j);
   kmc->ln_nu0   = PetscLogReal(m->attempt_frequency_hz);
   PetscCall(PetscMalloc4(N, &kmc->lnA, N, &kmc->barrier_j, 3 * N, &kmc->eps_p, N, &kmc->count));
-  PetscCall(PetscMalloc1(kmc->n_classes * cfg->ny, &kmc->row_sum));
+  PetscCall(PetscMalloc2(N, &kmc->pre_m, N, &kmc->pre_e));
+  /* Row sums: a whole number of 64-byte lines per row, the block aligned to 64 bytes by hand (PetscMalloc aligns less). */
+  kmc->row_stride = 8 * ((kmc->n_classes + 7) / 8);
+  PetscCall(PetscMalloc1(kmc->row_stride * cfg->ny + 8, &kmc->row_sum_alloc));
+  kmc->row_sum = kmc->row_sum_alloc + ((64 - ((uintptr_t)kmc->row_sum_alloc % 64)) % 64) / sizeof(PetscReal);
+  if (el->type == STZ_ENGINE_KERNEL) {
+    PetscCall(PetscCalloc1(cfg->n_orient * N, &kmc->sp_net));
+    if (el->kdil[0]) PetscCall(PetscCalloc1(N, &kmc->sp_dil));
+    PetscCall(PetscMalloc1((cfg->n_orient + (el->kdil[0] != NULL)) * N, &kmc->sp_src));
+  }
   PetscCall(PetscArrayzero(kmc->eps_p, 3 * N));
   PetscCall(PetscArrayzero(kmc->count, N));
   /* Quenched disorder: each site's barrier is Argon's barrier times (1 + spread g), g a standard normal cut at +-3 so
@@ -198,6 +355,7 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
   kmc->key_time   = StzRngKey((uint64_t)cfg->seed, 0x71e);
   kmc->key_select = StzRngKey((uint64_t)cfg->seed, 0x5e1);
   kmc->X          = lnmax;
+  StzKmcCacheAll(kmc);
   kmc->hazard_left = -1;
 #ifdef _OPENMP
   if (cfg->threads > 0) omp_set_num_threads((int)cfg->threads);
@@ -213,7 +371,11 @@ PetscErrorCode StzKmcDestroy(StzKmc *kmc)
   PetscFunctionBeginUser;
   if (!*kmc) PetscFunctionReturn(0);
   PetscCall(PetscFree4((*kmc)->lnA, (*kmc)->barrier_j, (*kmc)->eps_p, (*kmc)->count));
-  PetscCall(PetscFree((*kmc)->row_sum));
+  PetscCall(PetscFree2((*kmc)->pre_m, (*kmc)->pre_e));
+  PetscCall(PetscFree((*kmc)->row_sum_alloc));
+  PetscCall(PetscFree((*kmc)->sp_net));
+  PetscCall(PetscFree((*kmc)->sp_dil));
+  PetscCall(PetscFree((*kmc)->sp_src));
   PetscCall(PetscFree(*kmc));
   PetscFunctionReturn(0);
 }
@@ -232,9 +394,45 @@ PetscErrorCode StzKmcSetLoad(StzKmc kmc, const StzMacroLoad *load, const StzMacr
 
 void StzKmcSiteStress(StzKmc kmc, PetscInt i, PetscReal s[3])
 {
+  if (kmc->sp_pending) StzKmcSyncStress(kmc);
   s[0] = kmc->S[0] + kmc->el->sp[i] + kmc->el->s1[i];
   s[1] = kmc->S[1] + kmc->el->sp[i] - kmc->el->s1[i];
   s[2] = kmc->S[2] + kmc->el->s2[i];
+}
+
+void StzKmcSyncStress(StzKmc kmc)
+{
+  StzElastic     el = kmc->el;
+  const PetscInt nx = kmc->nx, ny = kmc->ny, N = kmc->N, K = kmc->n_orient, nk = K + (kmc->sp_dil ? 1 : 0);
+  /* Rows per block: a block of sp (about 32 KB) stays in L1/L2 while every source's kernel rows stream past it. */
+  const PetscInt rows = PetscMax(1, PetscMin(ny, 4096 / nx)), nblocks = (ny + rows - 1) / rows;
+  PetscInt       nsrc = 0;
+  int32_t       *src  = kmc->sp_src;
+
+  if (!kmc->sp_pending) return;
+  /* Sources in a fixed order (kernel, then site): each sp value receives its increments in that order, whatever the
+   * number of threads. Events that cancelled (a site flipping back) have net zero and cost nothing. */
+  for (PetscInt k = 0; k < nk; k++) {
+    const int32_t *cnt = k < K ? kmc->sp_net + k * N : kmc->sp_dil;
+    for (PetscInt i = 0; i < N; i++)
+      if (cnt[i]) src[nsrc++] = (int32_t)(k * N + i);
+  }
+#pragma omp parallel for schedule(static)
+  for (PetscInt blk = 0; blk < nblocks; blk++) {
+    const PetscInt y0 = blk * rows, y1 = PetscMin(ny, y0 + rows);
+    for (PetscInt j = 0; j < nsrc; j++) {
+      const PetscInt   k = src[j] / N, i = src[j] % N, sx = i % nx, sy = i / nx;
+      const PetscReal  w = k < K ? (PetscReal)kmc->sp_net[k * N + i] : (PetscReal)kmc->sp_dil[i];
+      const PetscReal *kp = k < K ? el->kern[k][2] : el->kdil[2];
+      for (PetscInt y = y0; y < y1; y++) StzAddShiftedRow(nx, sx, w, kp + ((y - sy + ny) % ny) * nx, el->sp + y * nx);
+    }
+  }
+  for (PetscInt j = 0; j < nsrc; j++) {
+    const PetscInt k = src[j] / N, i = src[j] % N;
+    if (k < K) kmc->sp_net[k * N + i] = 0;
+    else kmc->sp_dil[i] = 0;
+  }
+  kmc->sp_pending = 0;
 }
 
 /* Integral of the total (scaled) rate over [0, t]: sum_c R_c (exp(g_c t) - 1) / g_c. */
@@ -277,6 +475,17 @@ static void StzKmcAdvanceLoad(StzKmc kmc, PetscReal dt)
   for (int c = 0; c < 3; c++) kmc->load.value[c] += kmc->load_rate.value[c] * dt;
 }
 
+/* Scaled rate of class (k, sense) at site i, the same float arithmetic as StzKmcRowRates. */
+static float StzKmcSiteRate(const StzKmc kmc, PetscInt i, PetscInt k, PetscInt sense, PetscReal S1, PetscReal S2)
+{
+  const PetscReal b  = kmc->b_per_pa;
+  const float     U1 = StzDrive(b, S1 + kmc->el->s1[i]), U2 = StzDrive(b, S2 + kmc->el->s2[i]);
+  float           rp, rm;
+  int32_t         ea;
+  StzRatePair(fmaf(U2, (float)kmc->cos2[k], -(U1 * (float)kmc->sin2[k])), kmc->pre_m[i], kmc->pre_e[i], &rp, &rm, &ea);
+  return sense > 0 ? rp : rm;
+}
+
 /* Draw the event at time dt after the last pass, with class weights R_c exp(g_c dt). */
 static void StzKmcSelect(StzKmc kmc, const PetscReal g[], PetscReal dt, uint64_t n, StzEvent *ev)
 {
@@ -300,28 +509,24 @@ static void StzKmcSelect(StzKmc kmc, const PetscReal g[], PetscReal dt, uint64_t
   acc  = 0;
   last = -1;
   for (y = 0; y < ny; y++) {
-    if (kmc->row_sum[c * ny + y] > 0) last = y;
-    acc += kmc->row_sum[c * ny + y];
+    if (kmc->row_sum[y * kmc->row_stride + c] > 0) last = y;
+    acc += kmc->row_sum[y * kmc->row_stride + c];
     if (u < acc) break;
   }
   if (y == ny) y = last;
   {
     const PetscInt  k = c / 2, sense = (c % 2) ? -1 : 1;
-    const PetscReal b = kmc->b_per_pa, c2 = kmc->cos2[k], n2 = kmc->sin2[k];
     PetscReal       row = 0;
-    /* The mean stress the selection sees is the one of the last pass (the dt-dependence is the common class factor). */
+    /* The mean stress the selection sees is the one of the last pass (the dt-dependence is the common class factor).
+     * Site rates are recomputed exactly as the pass computed them (StzKmcSiteRate), so a flushed rate is never chosen. */
     for (int q = 0; q < 3; q++) S[q] = kmc->S[q];
     StzMeanShear(S, &S1, &S2);
-    for (x = 0; x < nx; x++) {
-      const PetscInt i = y * nx + x;
-      row += StzExp(kmc->lnA[i] - kmc->X + sense * b * ((S2 + kmc->el->s2[i]) * c2 - (S1 + kmc->el->s1[i]) * n2));
-    }
+    for (x = 0; x < nx; x++) row += StzKmcSiteRate(kmc, y * nx + x, k, sense, S1, S2);
     u    = StzRngUniform(kmc->key_select, 3 * n + 2) * row;
     acc  = 0;
     last = -1;
     for (x = 0; x < nx; x++) {
-      const PetscInt  i = y * nx + x;
-      const PetscReal r = StzExp(kmc->lnA[i] - kmc->X + sense * b * ((S2 + kmc->el->s2[i]) * c2 - (S1 + kmc->el->s1[i]) * n2));
+      const PetscReal r = StzKmcSiteRate(kmc, y * nx + x, k, sense, S1, S2);
       if (r > 0) last = x;
       acc += r;
       if (u < acc) break;
@@ -398,6 +603,12 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
   kmc->events++;
   StzKmcMacro(kmc);
   if (kmc->el->type == STZ_ENGINE_RESOLVE) PetscCall(StzKmcResolve(kmc, ev));
+  if (kmc->sp_net) {
+    /* sp is brought up to date lazily (StzKmcSyncStress); a site flipping back and forth costs nothing there. */
+    kmc->sp_net[ev->orient * kmc->N + ev->site] += ev->sense;
+    if (kmc->sp_dil) kmc->sp_dil[ev->site]++;
+    kmc->sp_pending++;
+  }
   StzKmcPassAndRescale(kmc, ev);
   PetscFunctionReturn(0);
 }
