@@ -111,10 +111,11 @@ int main(int argc, char **argv)
   for (PetscInt s = 0; s < nsizes; s++) {
     const PetscInt n = sizes[s];
     /* Bytes the kernel engine's O(N) pass must move per event, per site (StzKmcPass in lib/kmc.c): s1 and s2 read and written
-     * (4 doubles), the event's two kernel rows read (2 doubles), and the rate cache read (a float and an int32); the default
-     * benchmark has no dilatation, whose two kernel rows would add 16 bytes. sp is not touched by the step: its cost is the
-     * separate sync column (paid only when someone reads the stresses). */
-    const double bytes = (4 * 8.0 + 2 * 8.0 + 4.0 + 4.0) * n * n, frac = krate[s] * bytes / bw;
+     * (4 doubles), the rate cache read (a float and an int32), and the event's two kernel components (2 doubles), each value
+     * read once for the two mirror-image sites ey +- dy, so 1 double per site. The default benchmark has no dilatation, whose
+     * kernel would add 8 bytes. sp is not touched by the step: its cost is the separate sync column (paid only when someone
+     * reads the stresses). */
+    const double bytes = (4 * 8.0 + 4.0 + 4.0 + 8.0) * n * n, frac = krate[s] * bytes / bw;
     printf("%-8s %4dx%-4d %12.0f %12s %10.3f %12s %14.1f\n", "kernel", (int)n, (int)n, krate[s], "no", frac, "1", 1e3 * ksync[s]);
     printf("%-8s %4dx%-4d %12.1f %12s %10s %12.0f %14s\n", "resolve", (int)n, (int)n, rrate[s], rextr[s] ? "yes" : "no", "-", krate[s] / rrate[s], "-");
     fprintf(fp, "kernel,%d,%d,%.6g,false,%.4f\n", (int)n, (int)n, krate[s], frac);
