@@ -1,8 +1,12 @@
 /* Run configuration: every -stz_ option is read and validated here, in one place (see docs/outputs.md for the list). */
 #include "impl.h"
 
-const char *const StzProtocolNames[] = {"single-stz", "pure-shear", "simple-shear", "compression", "tension", NULL};
-const char *const StzEngineNames[]   = {"kernel", "resolve", NULL};
+const char *const StzProtocolNames[] = {"single-stz", "pure-shear", "simple-shear", "compression", "tension", "anneal", "creep", "cyclic", "thermal-cycling", "sequence", NULL};
+const char *const StzInitialStateNames[] = {"as-quenched", "annealed", NULL};
+const char *const StzEngineNames[]   = {"kernel", "slab-kernel", "factor", "resolve", NULL};
+const char *const StzGeometryNames[] = {"periodic", "slab", "block", NULL};
+/* Edge conditions a body's edge may take (periodic edges come only from -stz_geometry). */
+static const char *const StzBodyBCNames[] = {"free", "fixed", "roller", "displacement", "traction", NULL};
 
 /* Index of `value` in a NULL-terminated list, or -1. */
 static PetscInt StzListFind(const char *const list[], const char value[])
@@ -30,9 +34,11 @@ static void StzListJoin(const char *const list[], char out[], size_t len)
 
 PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
 {
-  char      protocol[64] = "single-stz", engine[64] = "kernel", allowed[256];
+  char      protocol[64] = "single-stz", engine[64] = "kernel", geometry[64] = "periodic", allowed[256], initial[64] = "as-quenched", *stages[STZ_MAX_STAGES] = {NULL};
+  PetscInt  n_stages = STZ_MAX_STAGES;
+  char      bc[4][64] = {"free", "free", "fixed", "free"};
   PetscInt  idx;
-  PetscBool set;
+  PetscBool set, engine_set, bc_set[4], bc_value_set[4];
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(cfg, sizeof(*cfg)));
@@ -69,9 +75,24 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
                              &cfg->barrier_spread, NULL));
   cfg->dilatation = 0;
   PetscCall(PetscOptionsReal("-stz_dilatation", "in-plane dilatational eigenstrain (trace) added by each activation [-]", NULL, cfg->dilatation, &cfg->dilatation, NULL));
-  PetscCall(PetscOptionsString("-stz_protocol", "what to do: single-stz, pure-shear, simple-shear, compression, tension", NULL, protocol, protocol, sizeof(protocol), NULL));
-  PetscCall(PetscOptionsString("-stz_engine", "stress-update engine: kernel (periodic superposition), resolve (FE solve per event)", NULL, engine, engine,
-                               sizeof(engine), NULL));
+  PetscCall(PetscOptionsString("-stz_protocol", "what to do: single-stz, pure-shear, simple-shear, compression, tension, anneal, creep, cyclic, thermal-cycling, sequence", NULL, protocol, protocol, sizeof(protocol), NULL));
+  PetscCall(PetscOptionsString("-stz_geometry", "body: periodic (box), slab (periodic in x, -stz_bc_bottom/top), block (four -stz_bc_* edges)", NULL, geometry,
+                               geometry, sizeof(geometry), NULL));
+  PetscCall(PetscOptionsString("-stz_engine",
+                               "stress-update engine: kernel (periodic box), slab-kernel (periodic in x), factor (one back-substitution per event), resolve "
+                               "(iterative FE solve per event); default: the fastest for -stz_geometry",
+                               NULL, engine, engine, sizeof(engine), &engine_set));
+  for (int e = 0; e < 4; e++) {
+    char      name[64], vname[64], help[160];
+    PetscInt  nv = 2;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "-stz_bc_%s", StzEdgeNames[e]));
+    PetscCall(PetscSNPrintf(vname, sizeof(vname), "-stz_bc_%s_value", StzEdgeNames[e]));
+    PetscCall(PetscSNPrintf(help, sizeof(help), "%s edge of a %s: free, fixed, roller, displacement, traction", StzEdgeNames[e], e < 2 ? "block" : "slab or block"));
+    PetscCall(PetscOptionsString(name, help, NULL, bc[e], bc[e], sizeof(bc[e]), &bc_set[e]));
+    cfg->bc_value[e][0] = cfg->bc_value[e][1] = 0;
+    PetscCall(PetscOptionsRealArray(vname, "edge value: roller normal displacement [m]; displacement ux,uy [m]; traction tx,ty [Pa]", NULL, cfg->bc_value[e], &nv,
+                                    &bc_value_set[e]));
+  }
   cfg->strain_rate = 1e-4;
   PetscCall(PetscOptionsReal("-stz_strain_rate", "imposed strain rate [1/s]", NULL, cfg->strain_rate, &cfg->strain_rate, NULL));
   cfg->max_strain = 0.1;
@@ -85,6 +106,61 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   if (!set) cfg->n_maps = 0;
   cfg->single_theta_deg = 0;
   PetscCall(PetscOptionsReal("-stz_single_theta_deg", "single-stz: orientation of the transformation [deg]", NULL, cfg->single_theta_deg, &cfg->single_theta_deg, NULL));
+  cfg->flicker_limit = 10;
+  PetscCall(PetscOptionsInt("-stz_flicker_limit", "reversals of one STZ before its forward/back pair is slowed tenfold (superbasin acceleration; 0: exact kinetics) [-]",
+                            NULL, cfg->flicker_limit, &cfg->flicker_limit, NULL));
+  /* Structural state. Defaults that depend on T_g are set as 0 here and resolved after the material is known. */
+  cfg->st.on = PETSC_TRUE;
+  PetscCall(PetscOptionsBool("-stz_structure", "per-site fictive temperature: barriers evolve (renewal by shear, relaxation events)", NULL, cfg->st.on, &cfg->st.on, NULL));
+  PetscCall(PetscOptionsString("-stz_initial_state", "initial glass: as-quenched (from -stz_cooling_rate_k_per_s) or annealed (equilibrated at -stz_initial_anneal_k)", NULL,
+                               initial, initial, sizeof(initial), NULL));
+  cfg->st.cooling_rate_k_per_s = 10;
+  PetscCall(PetscOptionsReal("-stz_cooling_rate_k_per_s", "as-quenched: cooling rate of the preparation [K/s]", NULL, cfg->st.cooling_rate_k_per_s, &cfg->st.cooling_rate_k_per_s, NULL));
+  PetscCall(PetscOptionsReal("-stz_initial_anneal_k", "annealed: temperature at which the initial glass was equilibrated [K] (0: 0.9 T_g)", NULL, cfg->st.initial_anneal_k,
+                             &cfg->st.initial_anneal_k, NULL));
+  cfg->st.tf_spread = 0.05;
+  PetscCall(PetscOptionsReal("-stz_tf_spread", "relative standard deviation of the initial fictive temperatures [-]", NULL, cfg->st.tf_spread, &cfg->st.tf_spread, NULL));
+  PetscCall(PetscOptionsReal("-stz_tf_flow_k", "mean fictive temperature of a site renewed by a shear activation, T_ss [K] (0: 1.1 T_g)", NULL, cfg->st.tf_flow_k,
+                             &cfg->st.tf_flow_k, NULL));
+  cfg->st.tf_flow_spread = 0.05;
+  PetscCall(PetscOptionsReal("-stz_tf_flow_spread", "relative standard deviation of renewed fictive temperatures [-]", NULL, cfg->st.tf_flow_spread, &cfg->st.tf_flow_spread, NULL));
+  cfg->st.p.kappa = 1;
+  PetscCall(PetscOptionsReal("-stz_barrier_tf_sensitivity", "kappa: relative barrier change per relative fictive-temperature change [-]", NULL, cfg->st.p.kappa, &cfg->st.p.kappa, NULL));
+  cfg->st.p.relax_time_at_tg_s = 100;
+  PetscCall(PetscOptionsReal("-stz_relax_time_at_tg_s", "structural relaxation time of the liquid at T_g [s]", NULL, cfg->st.p.relax_time_at_tg_s, &cfg->st.p.relax_time_at_tg_s, NULL));
+  cfg->st.renewal_strain = 1.5;
+  PetscCall(PetscOptionsReal("-stz_renewal_strain", "a site is renewed (new T_f) when its plastic shear strain has moved this many gamma0 from its last renewal [-]", NULL,
+                             cfg->st.renewal_strain, &cfg->st.renewal_strain, NULL));
+  cfg->st.relax_step = 0.2;
+  PetscCall(PetscOptionsReal("-stz_relax_step", "fraction of (T - T_f) one relaxation event moves a site's T_f [-]", NULL, cfg->st.relax_step, &cfg->st.relax_step, NULL));
+  PetscCall(PetscOptionsReal("-stz_tf_reference_k", "T_ref of the structural excess enthalpy dCp (T_f - T_ref) [K] (0: T_g)", NULL, cfg->st.tf_reference_k, &cfg->st.tf_reference_k, NULL));
+  /* Treatments. */
+  cfg->tr.hold_time_s = 3600;
+  PetscCall(PetscOptionsReal("-stz_hold_time_s", "anneal, creep: duration [s]", NULL, cfg->tr.hold_time_s, &cfg->tr.hold_time_s, NULL));
+  PetscCall(PetscOptionsReal("-stz_anneal_temperature_k", "anneal: temperature [K] (0: 0.9 T_g)", NULL, cfg->tr.anneal_temperature_k, &cfg->tr.anneal_temperature_k, NULL));
+  cfg->tr.creep_stress_fraction = 0.85;
+  PetscCall(PetscOptionsReal("-stz_creep_stress_fraction", "creep: shear stress as a fraction of the yield stress [-]", NULL, cfg->tr.creep_stress_fraction, &cfg->tr.creep_stress_fraction, NULL));
+  PetscCall(PetscOptionsReal("-stz_yield_stress_pa", "creep: yield shear stress the creep stress is a fraction of [Pa] (required by creep; e.g. yield_stress_pa of a pure-shear run)", NULL, cfg->tr.yield_stress_pa, &cfg->tr.yield_stress_pa, NULL));
+  cfg->tr.cyclic_amplitude = 0.01;
+  PetscCall(PetscOptionsReal("-stz_cyclic_amplitude", "cyclic: pure-shear strain amplitude [-]", NULL, cfg->tr.cyclic_amplitude, &cfg->tr.cyclic_amplitude, NULL));
+  cfg->tr.cycles = 10;
+  PetscCall(PetscOptionsInt("-stz_cycles", "cyclic: number of cycles [-]", NULL, cfg->tr.cycles, &cfg->tr.cycles, NULL));
+  cfg->tr.cyclic_frequency_hz = 0.1;
+  PetscCall(PetscOptionsReal("-stz_cyclic_frequency_hz", "cyclic: frequency [1/s]", NULL, cfg->tr.cyclic_frequency_hz, &cfg->tr.cyclic_frequency_hz, NULL));
+  cfg->tr.thermal_low_k = 77;
+  PetscCall(PetscOptionsReal("-stz_thermal_low_k", "thermal-cycling: low temperature [K]", NULL, cfg->tr.thermal_low_k, &cfg->tr.thermal_low_k, NULL));
+  cfg->tr.thermal_high_k = 300;
+  PetscCall(PetscOptionsReal("-stz_thermal_high_k", "thermal-cycling: high temperature [K]", NULL, cfg->tr.thermal_high_k, &cfg->tr.thermal_high_k, NULL));
+  cfg->tr.thermal_cycles = 10;
+  PetscCall(PetscOptionsInt("-stz_thermal_cycles", "thermal-cycling: number of cycles [-]", NULL, cfg->tr.thermal_cycles, &cfg->tr.thermal_cycles, NULL));
+  cfg->tr.thermal_steps = 10;
+  PetscCall(PetscOptionsInt("-stz_thermal_steps", "thermal-cycling: temperature steps per half cycle [-]", NULL, cfg->tr.thermal_steps, &cfg->tr.thermal_steps, NULL));
+  cfg->tr.thermal_period_s = 600;
+  PetscCall(PetscOptionsReal("-stz_thermal_period_s", "thermal-cycling: duration of one cycle [s]", NULL, cfg->tr.thermal_period_s, &cfg->tr.thermal_period_s, NULL));
+  cfg->tr.alpha_spread = 0.1;
+  PetscCall(PetscOptionsReal("-stz_alpha_spread", "relative standard deviation of the per-site thermal expansion coefficient [-]", NULL, cfg->tr.alpha_spread, &cfg->tr.alpha_spread, NULL));
+  PetscCall(PetscOptionsStringArray("-stz_sequence", "sequence: protocols run in order on the same sample, comma-separated (e.g. anneal,pure-shear)", NULL, stages, &n_stages, &set));
+  if (!set) n_stages = 0;
   PetscCall(PetscOptionsString("-stz_output_dir", "directory for all outputs (created if missing)", NULL, cfg->output_dir, cfg->output_dir, sizeof(cfg->output_dir), NULL));
   cfg->fields_csv = PETSC_FALSE;
   PetscCall(PetscOptionsBool("-stz_fields_csv", "write fields.csv (per-site stress, plastic strain, activations) at the end", NULL, cfg->fields_csv, &cfg->fields_csv, NULL));
@@ -105,6 +181,49 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzListJoin(StzEngineNames, allowed, sizeof(allowed));
   PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_engine = '%s' is not known: allowed %s", engine, allowed);
   cfg->engine = (StzEngineType)idx;
+  idx = StzListFind(StzInitialStateNames, initial);
+  StzListJoin(StzInitialStateNames, allowed, sizeof(allowed));
+  PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_initial_state = '%s' is not known: allowed %s", initial, allowed);
+  cfg->st.initial = (StzInitialState)idx;
+  cfg->tr.n_stages = n_stages;
+  for (PetscInt k = 0; k < n_stages; k++) {
+    idx = StzListFind(StzProtocolNames, stages[k]);
+    StzListJoin(StzProtocolNames, allowed, sizeof(allowed));
+    PetscCheck(idx > 0 && idx != STZ_PROTO_SEQUENCE, comm, PETSC_ERR_USER_INPUT, "option -stz_sequence: stage %d = '%s' is not a treatment: allowed %s except single-stz and sequence",
+               (int)k + 1, stages[k], allowed);
+    cfg->tr.stages[k] = (StzProtocolType)idx;
+    PetscCall(PetscFree(stages[k]));
+  }
+  PetscCheck(cfg->protocol != STZ_PROTO_SEQUENCE || n_stages > 0, comm, PETSC_ERR_USER_INPUT, "option -stz_protocol = sequence needs -stz_sequence (e.g. anneal,pure-shear); it is missing");
+  idx = StzListFind(StzGeometryNames, geometry);
+  StzListJoin(StzGeometryNames, allowed, sizeof(allowed));
+  PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_geometry = '%s' is not known: allowed %s", geometry, allowed);
+  cfg->geometry = (StzGeometryType)idx;
+  StzListJoin(StzBodyBCNames, allowed, sizeof(allowed));
+  for (int e = 0; e < 4; e++) {
+    /* Edges that -stz_geometry makes periodic take no condition: say so rather than ignore the option. */
+    const PetscBool periodic = (PetscBool)(cfg->geometry == STZ_GEOM_PERIODIC || (cfg->geometry == STZ_GEOM_SLAB && e < 2));
+    PetscCheck(!periodic || (!bc_set[e] && !bc_value_set[e]), comm, PETSC_ERR_USER_INPUT,
+               "option -stz_bc_%s%s is given but the %s edge of -stz_geometry %s is periodic: edge conditions apply to %s", StzEdgeNames[e], bc_set[e] ? "" : "_value",
+               StzEdgeNames[e], geometry, e < 2 ? "-stz_geometry block" : "-stz_geometry slab or block");
+    if (periodic) {
+      cfg->bc[e] = STZ_BC_PERIODIC;
+      continue;
+    }
+    idx = StzListFind(StzBodyBCNames, bc[e]);
+    PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_bc_%s = '%s' is not known: allowed %s", StzEdgeNames[e], bc[e], allowed);
+    cfg->bc[e] = (StzBCType)(idx + STZ_BC_FREE);
+    PetscCheck(!bc_value_set[e] || cfg->bc[e] == STZ_BC_ROLLER || cfg->bc[e] == STZ_BC_DISPLACEMENT || cfg->bc[e] == STZ_BC_TRACTION, comm, PETSC_ERR_USER_INPUT,
+               "option -stz_bc_%s_value is given but -stz_bc_%s = %s takes no value: values apply to roller, displacement and traction", StzEdgeNames[e], StzEdgeNames[e],
+               bc[e]);
+  }
+  /* The engine: the fastest exact one for the geometry unless chosen; a kernel engine needs the periodicity it relies on. */
+  if (!engine_set) cfg->engine = cfg->geometry == STZ_GEOM_PERIODIC ? STZ_ENGINE_KERNEL : (cfg->geometry == STZ_GEOM_SLAB ? STZ_ENGINE_SLAB_KERNEL : STZ_ENGINE_FACTOR);
+  PetscCheck(cfg->engine != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC, comm, PETSC_ERR_USER_INPUT,
+             "option -stz_engine = kernel needs -stz_geometry periodic (it is %s): use %s", geometry,
+             cfg->geometry == STZ_GEOM_SLAB ? "slab-kernel, factor or resolve" : "factor or resolve");
+  PetscCheck(cfg->engine != STZ_ENGINE_SLAB_KERNEL || cfg->geometry != STZ_GEOM_BLOCK, comm, PETSC_ERR_USER_INPUT,
+             "option -stz_engine = slab-kernel needs a body periodic in x (-stz_geometry slab or periodic, it is block): use factor or resolve");
   StzCheckRange(comm, "-stz_nx", cfg->nx, 4, 8192);
   StzCheckRange(comm, "-stz_ny", cfg->ny, 4, 8192);
   StzCheckRange(comm, "-stz_site_elems", cfg->site_elems, 1, 16);
@@ -127,8 +246,48 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_tau_hat_over_mu", cfg->mat.tau_hat_over_mu, 0, 1);
   StzCheckRange(comm, "-stz_attempt_frequency_hz", cfg->mat.attempt_frequency_hz, 1, 1e16);
   for (PetscInt k = 0; k < cfg->n_maps; k++) StzCheckRange(comm, "-stz_map_strains", cfg->map_strains[k], 0, cfg->max_strain);
+  StzCheckRange(comm, "-stz_flicker_limit", cfg->flicker_limit, 0, 1000000);
+  StzCheckRange(comm, "-stz_cooling_rate_k_per_s", cfg->st.cooling_rate_k_per_s, 1e-6, 1e15);
+  StzCheckRange(comm, "-stz_initial_anneal_k", cfg->st.initial_anneal_k, 0, 5000);
+  StzCheckRange(comm, "-stz_tf_spread", cfg->st.tf_spread, 0, 0.2);
+  StzCheckRange(comm, "-stz_tf_flow_k", cfg->st.tf_flow_k, 0, 5000);
+  StzCheckRange(comm, "-stz_tf_flow_spread", cfg->st.tf_flow_spread, 0, 0.2);
+  StzCheckRange(comm, "-stz_barrier_tf_sensitivity", cfg->st.p.kappa, 0, 5);
+  StzCheckRange(comm, "-stz_relax_time_at_tg_s", cfg->st.p.relax_time_at_tg_s, 1e-6, 1e9);
+  StzCheckRange(comm, "-stz_renewal_strain", cfg->st.renewal_strain, 0, 100);
+  StzCheckRange(comm, "-stz_relax_step", cfg->st.relax_step, 1e-3, 1);
+  StzCheckRange(comm, "-stz_tf_reference_k", cfg->st.tf_reference_k, 0, 5000);
+  StzCheckRange(comm, "-stz_hold_time_s", cfg->tr.hold_time_s, 0, 1e15);
+  StzCheckRange(comm, "-stz_anneal_temperature_k", cfg->tr.anneal_temperature_k, 0, 5000);
+  StzCheckRange(comm, "-stz_creep_stress_fraction", cfg->tr.creep_stress_fraction, 0, 2);
+  StzCheckRange(comm, "-stz_yield_stress_pa", cfg->tr.yield_stress_pa, 0, 1e11);
+  StzCheckRange(comm, "-stz_cyclic_amplitude", cfg->tr.cyclic_amplitude, 1e-6, 1);
+  StzCheckRange(comm, "-stz_cycles", cfg->tr.cycles, 1, 100000);
+  StzCheckRange(comm, "-stz_cyclic_frequency_hz", cfg->tr.cyclic_frequency_hz, 1e-9, 1e9);
+  StzCheckRange(comm, "-stz_thermal_low_k", cfg->tr.thermal_low_k, 1e-3, 5000);
+  StzCheckRange(comm, "-stz_thermal_high_k", cfg->tr.thermal_high_k, cfg->tr.thermal_low_k, 5000);
+  StzCheckRange(comm, "-stz_thermal_cycles", cfg->tr.thermal_cycles, 1, 100000);
+  StzCheckRange(comm, "-stz_thermal_steps", cfg->tr.thermal_steps, 1, 10000);
+  StzCheckRange(comm, "-stz_thermal_period_s", cfg->tr.thermal_period_s, 1e-9, 1e12);
+  StzCheckRange(comm, "-stz_alpha_spread", cfg->tr.alpha_spread, 0, 1);
+  /* Defaults tied to the material's T_g. */
+  cfg->st.p.tg_k                 = cfg->mat.glass_transition_k;
+  cfg->st.p.attempt_frequency_hz = cfg->mat.attempt_frequency_hz;
+  if (cfg->st.initial_anneal_k == 0) cfg->st.initial_anneal_k = 0.9 * cfg->st.p.tg_k;
+  if (cfg->st.tf_flow_k == 0) cfg->st.tf_flow_k = 1.1 * cfg->st.p.tg_k;
+  if (cfg->st.tf_reference_k == 0) cfg->st.tf_reference_k = cfg->st.p.tg_k;
+  if (cfg->tr.anneal_temperature_k == 0) cfg->tr.anneal_temperature_k = 0.9 * cfg->st.p.tg_k;
   if (cfg->series_dstrain == 0) cfg->series_dstrain = cfg->max_strain / 1000;
   PetscFunctionReturn(0);
+}
+
+PetscBool StzConfigHasProtocol(const StzConfig *cfg, StzProtocolType p)
+{
+  if (cfg->protocol == p) return PETSC_TRUE;
+  if (cfg->protocol != STZ_PROTO_SEQUENCE) return PETSC_FALSE;
+  for (PetscInt k = 0; k < cfg->tr.n_stages; k++)
+    if (cfg->tr.stages[k] == p) return PETSC_TRUE;
+  return PETSC_FALSE;
 }
 
 /* The full option set as a JSON object, so summary.json can reproduce the run. */
@@ -148,11 +307,34 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
           (double)c->temperature_k);
   fprintf(fp, "%s  \"stz_barrier_spread\": %.10g,\n%s  \"stz_dilatation\": %.10g,\n", ind, (double)c->barrier_spread, ind, (double)c->dilatation);
   fprintf(fp, "%s  \"stz_protocol\": \"%s\",\n%s  \"stz_engine\": \"%s\",\n", ind, StzProtocolNames[c->protocol], ind, StzEngineNames[c->engine]);
+  fprintf(fp, "%s  \"stz_geometry\": \"%s\",\n", ind, StzGeometryNames[c->geometry]);
+  for (int e = 0; e < 4; e++) {
+    if (c->bc[e] == STZ_BC_PERIODIC) continue;
+    fprintf(fp, "%s  \"stz_bc_%s\": \"%s\",\n%s  \"stz_bc_%s_value\": [%.10g, %.10g],\n", ind, StzEdgeNames[e], StzBCTypes[c->bc[e]], ind, StzEdgeNames[e],
+            (double)c->bc_value[e][0], (double)c->bc_value[e][1]);
+  }
   fprintf(fp, "%s  \"stz_strain_rate\": %.10g,\n%s  \"stz_max_strain\": %.10g,\n%s  \"stz_series_dstrain\": %.10g,\n", ind, (double)c->strain_rate, ind,
           (double)c->max_strain, ind, (double)c->series_dstrain);
   fprintf(fp, "%s  \"stz_max_events\": %d,\n%s  \"stz_single_theta_deg\": %.10g,\n", ind, (int)c->max_events, ind, (double)c->single_theta_deg);
   fprintf(fp, "%s  \"stz_map_strains\": [", ind);
   for (PetscInt k = 0; k < c->n_maps; k++) fprintf(fp, "%s%.10g", k ? ", " : "", (double)c->map_strains[k]);
+  fprintf(fp, "],\n");
+  fprintf(fp, "%s  \"stz_flicker_limit\": %d,\n", ind, (int)c->flicker_limit);
+  fprintf(fp, "%s  \"stz_structure\": %s,\n%s  \"stz_initial_state\": \"%s\",\n%s  \"stz_cooling_rate_k_per_s\": %.10g,\n%s  \"stz_initial_anneal_k\": %.10g,\n", ind,
+          c->st.on ? "true" : "false", ind, StzInitialStateNames[c->st.initial], ind, (double)c->st.cooling_rate_k_per_s, ind, (double)c->st.initial_anneal_k);
+  fprintf(fp, "%s  \"stz_tf_spread\": %.10g,\n%s  \"stz_tf_flow_k\": %.10g,\n%s  \"stz_tf_flow_spread\": %.10g,\n%s  \"stz_barrier_tf_sensitivity\": %.10g,\n", ind,
+          (double)c->st.tf_spread, ind, (double)c->st.tf_flow_k, ind, (double)c->st.tf_flow_spread, ind, (double)c->st.p.kappa);
+  fprintf(fp, "%s  \"stz_relax_time_at_tg_s\": %.10g,\n%s  \"stz_relax_step\": %.10g,\n%s  \"stz_renewal_strain\": %.10g,\n%s  \"stz_tf_reference_k\": %.10g,\n", ind, (double)c->st.p.relax_time_at_tg_s, ind,
+          (double)c->st.relax_step, ind, (double)c->st.renewal_strain, ind, (double)c->st.tf_reference_k);
+  fprintf(fp, "%s  \"stz_hold_time_s\": %.10g,\n%s  \"stz_anneal_temperature_k\": %.10g,\n%s  \"stz_creep_stress_fraction\": %.10g,\n%s  \"stz_yield_stress_pa\": %.10g,\n", ind,
+          (double)c->tr.hold_time_s, ind, (double)c->tr.anneal_temperature_k, ind, (double)c->tr.creep_stress_fraction, ind, (double)c->tr.yield_stress_pa);
+  fprintf(fp, "%s  \"stz_cyclic_amplitude\": %.10g,\n%s  \"stz_cycles\": %d,\n%s  \"stz_cyclic_frequency_hz\": %.10g,\n", ind, (double)c->tr.cyclic_amplitude, ind,
+          (int)c->tr.cycles, ind, (double)c->tr.cyclic_frequency_hz);
+  fprintf(fp, "%s  \"stz_thermal_low_k\": %.10g,\n%s  \"stz_thermal_high_k\": %.10g,\n%s  \"stz_thermal_cycles\": %d,\n%s  \"stz_thermal_steps\": %d,\n", ind,
+          (double)c->tr.thermal_low_k, ind, (double)c->tr.thermal_high_k, ind, (int)c->tr.thermal_cycles, ind, (int)c->tr.thermal_steps);
+  fprintf(fp, "%s  \"stz_thermal_period_s\": %.10g,\n%s  \"stz_alpha_spread\": %.10g,\n%s  \"stz_sequence\": [", ind, (double)c->tr.thermal_period_s, ind,
+          (double)c->tr.alpha_spread, ind);
+  for (PetscInt k = 0; k < c->tr.n_stages; k++) fprintf(fp, "%s\"%s\"", k ? ", " : "", StzProtocolNames[c->tr.stages[k]]);
   fprintf(fp, "],\n%s  \"stz_output_dir\": \"%s\",\n%s  \"stz_fields_csv\": %s\n%s}", ind, c->output_dir, ind, c->fields_csv ? "true" : "false", ind);
   PetscFunctionReturn(0);
 }

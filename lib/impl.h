@@ -15,12 +15,57 @@ typedef enum {
   STZ_PROTO_SIMPLE_SHEAR,
   STZ_PROTO_COMPRESSION,
   STZ_PROTO_TENSION,
+  STZ_PROTO_ANNEAL,
+  STZ_PROTO_CREEP,
+  STZ_PROTO_CYCLIC,
+  STZ_PROTO_THERMAL_CYCLING,
+  STZ_PROTO_SEQUENCE,
   STZ_PROTO_COUNT
 } StzProtocolType;
 extern const char *const StzProtocolNames[];
 
-typedef enum { STZ_ENGINE_KERNEL, STZ_ENGINE_RESOLVE, STZ_ENGINE_COUNT } StzEngineType;
+typedef enum { STZ_ENGINE_KERNEL, STZ_ENGINE_SLAB_KERNEL, STZ_ENGINE_FACTOR, STZ_ENGINE_RESOLVE, STZ_ENGINE_COUNT } StzEngineType;
 extern const char *const StzEngineNames[];
+
+typedef enum { STZ_INITIAL_AS_QUENCHED, STZ_INITIAL_ANNEALED } StzInitialState;
+extern const char *const StzInitialStateNames[];
+
+#define STZ_MAX_STAGES 8
+
+/* Structural state (docs/model.md, "Structural state") and the thermomechanical treatments (docs/outputs.md). */
+typedef struct {
+  PetscBool          on;                    /* -stz_structure: per-site fictive temperature (off: fixed quenched barriers) */
+  StzInitialState    initial;               /* as-quenched (from the cooling rate) or annealed (equilibrated at a temperature) */
+  PetscReal          cooling_rate_k_per_s;  /* as-quenched: cooling rate of the preparation */
+  PetscReal          initial_anneal_k;      /* annealed: temperature at which the start state was equilibrated */
+  PetscReal          tf_spread;             /* relative standard deviation of the initial T_f */
+  PetscReal          tf_flow_k;             /* T_ss: mean T_f drawn when a site is renewed by a shear activation */
+  PetscReal          tf_flow_spread;        /* relative standard deviation of renewed T_f */
+  PetscReal          relax_step;            /* fraction of (T - T_f) a relaxation event moves T_f */
+  PetscReal          tf_reference_k;        /* T_ref of the structural excess enthalpy dCp (T_f - T_ref) */
+  PetscReal          renewal_strain;        /* a site is renewed when its plastic strain leaves its basin: moves > this times gamma0 */
+  StzStructureParams p;                     /* T_g, kappa, tau_g, nu0 */
+} StzStructureConfig;
+
+typedef struct {
+  PetscReal hold_time_s;                    /* anneal and creep duration */
+  PetscReal anneal_temperature_k;           /* anneal temperature */
+  PetscReal creep_stress_fraction;          /* creep stress as a fraction of the yield stress */
+  PetscReal yield_stress_pa;                /* yield shear stress for creep (0: Johnson-Samwer estimate at T) */
+  PetscReal cyclic_amplitude;               /* strain amplitude (pure-shear strain) */
+  PetscInt  cycles;                         /* mechanical cycles */
+  PetscReal cyclic_frequency_hz;
+  PetscReal thermal_low_k, thermal_high_k;  /* thermal cycling temperatures */
+  PetscInt  thermal_cycles, thermal_steps;  /* cycles; temperature steps per half cycle */
+  PetscReal thermal_period_s;               /* duration of one thermal cycle */
+  PetscReal alpha_spread;                   /* relative standard deviation of the per-site thermal expansion coefficient */
+  PetscInt  n_stages;                       /* sequence: protocols run one after another on the same sample */
+  StzProtocolType stages[STZ_MAX_STAGES];
+} StzTreatmentConfig;
+/* periodic: the fully periodic box, loaded through its mean strain/stress; slab: periodic along x, the bottom and top edges
+ * take -stz_bc_bottom/-stz_bc_top; block: all four edges take -stz_bc_*. Slab and block are "bodies": loaded through edges. */
+typedef enum { STZ_GEOM_PERIODIC, STZ_GEOM_SLAB, STZ_GEOM_BLOCK, STZ_GEOM_COUNT } StzGeometryType;
+extern const char *const StzGeometryNames[];
 
 typedef struct {
   PetscInt        nx, ny, site_elems, n_orient, threads, max_events, n_maps;
@@ -28,33 +73,55 @@ typedef struct {
   PetscReal       temperature_k, strain_rate, max_strain, site_size_m, barrier_spread, dilatation, progress_s;
   PetscReal       map_strains[STZ_MAX_MAPS], series_dstrain, single_theta_deg;
   PetscBool       fields_csv, quiet;
+  PetscInt        flicker_limit; /* reversals of one STZ before its pair of rates is slowed by 10 (0: exact kinetics) */
   StzProtocolType protocol;
   StzEngineType   engine;
+  StzGeometryType geometry;
+  StzBCType       bc[4];          /* per StzEdge; all periodic for the periodic box, left/right periodic for a slab */
+  PetscReal       bc_value[4][2]; /* see StzBCType: m for displacement and roller, Pa for traction */
   char            output_dir[PETSC_MAX_PATH_LEN], material_name[64];
   StzMaterial     mat;
+  StzStructureConfig st;
+  StzTreatmentConfig tr;
 } StzConfig;
 
 PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg);
 PetscErrorCode StzConfigWriteJSON(const StzConfig *cfg, FILE *fp, const char *indent);
+/* True if the run uses protocol p, directly or as a stage of a sequence. */
+PetscBool StzConfigHasProtocol(const StzConfig *cfg, StzProtocolType p);
 
 /* ---------- elastic engines (lib/elastic/) ---------- */
 /* Site stresses are kept as s1 = (sxx - syy)/2, s2 = sxy, sp = (sxx + syy)/2: the rates need only s1 and s2.
- * In a periodic box these arrays hold the zero-mean fluctuation; the uniform mean stress is kept by the kMC driver. */
+ * In a periodic box these arrays hold the zero-mean fluctuation and the uniform mean stress is kept by the kMC driver; in a
+ * body (slab, block) they hold the full site stress (edge loads plus eigenstrains) and the driver's mean stress is zero. */
 typedef struct StzElastic_private *StzElastic;
 struct StzElastic_private {
   StzEngineType type;
+  PetscBool     body;
   PetscInt      nx, ny, N, site_elems, n_orient;
   PetscReal     gamma0, eps_v, mu_pa, nu, site_size_m;
   PetscReal    *s1, *s2, *sp;
-  /* kernel engine: response of the zero-mean stress to one event of orientation k (sense +1) at site 0, per site;
-   * index [k][comp][site]; dil: response to the dilatational part (NULL when eps_v = 0). */
+  /* Kernels the kMC pass applies, shifted: response to one event of orientation k (sense +1) at site (0, ey), row r of a kernel
+   * holding target row (ey + r) mod ny; index [k][comp][site]; kdil: the dilatational part (NULL when eps_v = 0).
+   * kernel engine: ey = 0 and the arrays are owned (translation invariance in y). slab-kernel engine: they point into `slab`
+   * at the block of the current event's source row (StzElasticEvent sets them). */
   PetscReal    *kern[STZ_MAX_ORIENT][3], *kdil[3];
-  /* resolve engine: FE solver and accumulated element eigenstrain. */
+  /* response to a unit in-plane isotropic eigenstrain (xx = yy = 1) on site 0: thermal strains (NULL unless needed). */
+  PetscReal    *kiso[3];
+  /* slab-kernel engine: one block of N sites per source row ys, at ys * N, rows rotated as above; [k][comp], [comp]. */
+  PetscReal    *slab[STZ_MAX_ORIENT][3], *sdil[3];
+  /* factor and resolve engines: FE solver; element eigenstrain (resolve: accumulated; factor: the event's only) and stresses. */
   StzFE         fe;
-  PetscReal    *eig, *estress;
+  PetscReal    *eig, *estress, *ds[3];
+  PetscReal     bytes; /* memory the engine holds (reported before allocation) */
 };
 PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic *el);
 PetscErrorCode StzElasticDestroy(StzElastic *el);
+/* Update the site stresses for one event (site, orientation k, sense, eigenstrain eig[3] tensor xx, yy, xy), before the kMC pass.
+ * factor and resolve engines add the FE answer here; kernel engines only point the pass at the right kernels, and the pass adds them. */
+PetscErrorCode StzElasticEvent(StzElastic el, PetscInt site, PetscInt orient, PetscInt sense, const PetscReal eig[3]);
+/* Bytes engine `type` needs for this configuration: held for the run, and the peak during its set-up (FE factorisation). Pure. */
+void StzElasticMemory(const StzConfig *cfg, StzEngineType type, PetscReal *held_bytes, PetscReal *setup_bytes);
 /* Site-average stress field (Pa, zero mean in a periodic box) of a unit eigenstrain eps (xx, yy, xy) on site (0, 0),
  * solved with the FE model of this configuration; out[3][N] in (s1, s2, sp). */
 PetscErrorCode StzElasticSiteResponse(StzFE fe, const StzConfig *cfg, const PetscReal eps[3], PetscReal *out[3]);
@@ -62,7 +129,7 @@ PetscErrorCode StzElasticSiteResponse(StzFE fe, const StzConfig *cfg, const Pets
 void StzSiteToElementEigenstrain(PetscInt nx, PetscInt ny, PetscInt se, const PetscReal site_eig[], PetscReal eig[]);
 /* Site averages (s1, s2, sp) of element stresses. */
 void StzElementToSiteStress(PetscInt nx, PetscInt ny, PetscInt se, const PetscReal estress[], PetscReal *s[3]);
-/* FE geometry of a configuration (periodic box of nx*se by ny*se elements). */
+/* FE geometry of a configuration: nx*se by ny*se elements, edges from -stz_geometry and -stz_bc_*. */
 void StzConfigFEGeometry(const StzConfig *cfg, StzFEGeometry *g);
 
 /* ---------- kinetic Monte Carlo state (lib/kmc.c) ---------- */
@@ -103,12 +170,30 @@ struct StzKmc_private {
   /* macroscopic state */
   StzMacroLoad load, load_rate; /* load values and their time derivative (piecewise constant) */
   PetscReal   mean_eig[3], E[3], S[3], Sdot[3];
+  PetscReal   E_pre[3], S_pre[3]; /* mean strain and stress just before the last event (= E, S after a step without one) */
   PetscReal   time_s;
   PetscInt64  events;
   uint64_t    key_time, key_select;
   PetscReal   hazard_left; /* unused part of the current -ln u (absolute units); < 0: draw a new one */
   PetscInt64  draws;       /* waiting-time draws so far (counter of key_time) */
+  /* structural state (cfg->st.on): barrier_j = dF_quench_j * f(T_f) */
+  PetscReal   temperature_k;
+  PetscReal  *dF_quench_j; /* quenched barrier of each site (Argon's barrier with the site's disorder) */
+  PetscReal  *tf_k;        /* fictive temperature */
+  PetscInt   *flicks;      /* shear events in the site's current basin since its penalty last grew (flicker acceleration) */
+  PetscReal  *eps_ref;     /* plastic strain (3 per site) where the site's current basin started: its last renewal */
+  PetscReal  *penalty;     /* flicker penalty: subtracted from the site's shear log-rates (both senses alike) */
+  PetscReal  *rel_rate;    /* relaxation rate per site, scaled by exp(-X) */
+  PetscReal  *rel_row;     /* per-row sums of rel_rate */
+  PetscReal   rel_sum;     /* total relaxation rate (scaled) */
+  PetscReal   relax_ratio; /* relaxation barrier / shear barrier, Q_g / dF0 */
+  PetscInt64  relax_events, reversals; /* reversals: shear events that stayed inside the site's basin */
+  uint64_t    key_struct;
+  /* thermal strain: per-site expansion coefficient and accumulated isotropic in-plane thermal strain */
+  PetscReal  *alpha_per_k, *eps_th;
 };
+/* Class index of a relaxation event (shear classes are 0 .. 2 n_orient - 1). */
+#define STZ_CLASS_RELAX(kmc) ((kmc)->n_classes)
 PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *kmc);
 PetscErrorCode StzKmcDestroy(StzKmc *kmc);
 /* Set the macroscopic load and its rate of change (values per second) from now on; recomputes rates. */
@@ -118,19 +203,33 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit_s, PetscBool *fired, Stz
 /* Total site stress (mean + fluctuation) at site i, (xx, yy, xy) in Pa. Brings sp up to date first if events are pending
  * (StzKmcSyncStress), so the first call after events is O(pending sources x N) and the others O(1); not thread-safe. */
 void StzKmcSiteStress(StzKmc kmc, PetscInt i, PetscReal s[3]);
+/* Change the temperature: rescales every rate (events keep their barriers) and clears the flicker penalties. */
+PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k);
+/* Change the temperature by dT with thermal strains: each site gets the isotropic in-plane eigenstrain alpha_i dT, whose
+ * non-uniform part sets up internal stresses (exact: kernel convolution or FE re-solve). */
+PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT_k);
+/* Stored energy per g-atom: internal elastic energy (-1/2 sum V s':eps*, exact for the FE model at zero mean stress) and
+ * structural excess enthalpy dCp <T_f - T_ref>. Also the mean fictive temperature (K). */
+typedef struct {
+  PetscReal elastic_j_per_gatom, structural_j_per_gatom, total_j_per_gatom, fraction_of_dhm, mean_tf_k, cooling_rate_k_per_s;
+} StzEnergy;
+void StzKmcEnergy(StzKmc kmc, StzEnergy *e);
 
 /* Contracts of the caches kept by the kMC (lib/kmc.c).
  *
  * Stress. After every StzKmcStep the stress components the rates use, el->s1 and el->s2, are current. The pressure-like
- * component el->sp is NOT: with the kernel engine the step only counts the event (sp_net, sp_dil), because the rates never
- * read sp. StzKmcSyncStress adds the kernels of every counted event to sp; after it s1, s2 and sp are all current.
- * Anyone who reads el->sp directly must call it first; StzKmcSiteStress, StzWriteFieldsCSV, StzSimGetSites and
- * StzSimVerifyStress do.
+ * component el->sp is NOT: with the kernel and slab-kernel engines the step only counts the event (sp_net, sp_dil), because
+ * the rates never read sp. StzKmcSyncStress adds the kernels of every counted event to sp; after it s1, s2 and sp are all
+ * current. Anyone who reads el->sp directly must call it first; StzKmcSiteStress, StzKmcEnergy, StzWriteFieldsCSV,
+ * StzSimGetSites and StzSimVerifyStress do. Code that adds to s1, s2, sp directly (StzKmcThermalStrain) may do so at any
+ * time: the pending kernels are added on top. The factor and resolve engines keep sp current themselves.
  *
- * Rates. The per-row rate sums and the cache pre_m/pre_e are derived from lnA, X, b_per_pa and the stresses. Code that
- * changes lnA[i] of one site between steps calls StzKmcSiteChanged(kmc, i); code that changes lnA at many sites, or kT_j
- * and b_per_pa (temperature), updates those fields itself and then calls StzKmcAllSitesChanged(kmc). Until then the next
- * step uses the old rates. Neither function touches lnA, barrier_j, kT_j or b_per_pa: they are the source of truth. */
+ * Rates. The per-row rate sums and the float cache pre_m/pre_e are derived from lnA, X, b_per_pa and the stresses. lnA is
+ * the source of truth: kmc.c's own StzKmcSiteRates (structural state, flicker penalty) and StzKmcSetTemperature refresh the
+ * cache as they set it. Any other code that changes lnA[i] of one site between steps calls StzKmcSiteChanged(kmc, i); code
+ * that changes lnA at many sites, or kT_j and b_per_pa (temperature), updates those fields itself and then calls
+ * StzKmcAllSitesChanged(kmc). Until then the next step uses the old rates. Neither function touches lnA, barrier_j, kT_j,
+ * b_per_pa or the relaxation rates (rel_rate, which follow barrier_j through StzKmcSiteRates). */
 
 /* Make el->s1, el->s2 and el->sp current: add the kernels of the events counted since the last sync to sp.
  * Cost O(distinct (site, orientation) sources x N), cache-blocked and threaded; the result does not depend on threads. */
@@ -156,5 +255,43 @@ PetscErrorCode StzFileOpen(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzFileCommit(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzMakeDir(const char dir[]);
 PetscErrorCode StzWriteFieldsCSV(const char dir[], StzKmc kmc, PetscReal site_size_m);
+
+/* ---------- a run (lib/sim.c, lib/treat.c) ---------- */
+typedef struct {
+  PetscInt   n, cap;
+  PetscReal *time_s, *strain, *stress, *plastic, *sxx, *syy, *sxy;
+  PetscInt64 *events;
+} StzSeriesBuf;
+
+struct StzSim_private {
+  MPI_Comm     comm;
+  PetscMPIInt  rank;
+  StzConfig    cfg;
+  StzElastic   el;
+  StzKmc       kmc;
+  StzSeriesBuf ser;
+  StzSimResult res;
+  FILE        *series_fp;
+  PetscBool    ran;
+  StzEvent     last;              /* the last event fired (site -1 before any) */
+  PetscReal    strain0, plastic0; /* protocol strain and plastic strain at the start of the current stage */
+  PetscInt64   events0, relax0;   /* STZ events and relaxation events before the current stage */
+  StzEnergy    energy0;           /* stored energy at the start of the current stage */
+};
+
+/* The protocol's scalar strain, stress and plastic strain, counted from the start of the current stage. */
+void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress, PetscReal *plastic);
+/* Open series.csv (.tmp until committed) in the current output directory and write its header. */
+PetscErrorCode StzSeriesBegin(StzSim sim);
+PetscErrorCode StzSeriesAppend(StzSim sim);
+/* Start a stage: reset the series, record the strain and energy origins. */
+void StzStageBegin(StzSim sim);
+/* The constant strain-rate protocols (pure-shear, simple-shear, compression, tension) from the current state. */
+PetscErrorCode StzRunStrainRate(StzSim sim);
+/* The treatments (lib/treat.c): anneal, creep, cyclic, thermal-cycling, and sequences of any protocols. */
+PetscErrorCode StzRunTreatment(StzSim sim);
+PetscErrorCode StzRunSequence(StzSim sim);
+/* "key": value JSON lines for the stored energy at the stage start (e0) and now (e1). */
+void StzWriteEnergyJSON(FILE *fp, const StzEnergy *e0, const StzEnergy *e1);
 
 #endif

@@ -225,7 +225,8 @@ static void StzKmcClassSums(StzKmc kmc)
  * read it), so the pass streams s1, s2, the rate cache (8 bytes per site) and the kernel. The kernel is inversion-symmetric,
  * so the rows ey + dy and ey - dy take the same stored kernel row dy (the second one mirrored in x) and are done together:
  * each kernel value is read from memory once for two sites, and only half of each kernel is ever touched, which keeps the
- * working set of a 512^2 lattice in the last-level cache. 48 bytes per site and event reach the cache hierarchy.
+ * working set of a 512^2 lattice in the last-level cache. 48 bytes per site and event reach the cache hierarchy. (The
+ * slab-kernel engine's kernels have no such symmetry and take one kernel row per stress row.)
  * The work per row is the same whatever the number of threads (each row is summed by one thread, in a fixed order); the
  * row sums sit on separate 64-byte lines, so threads never write the same line. No PETSc calls inside the parallel region. */
 static void StzKmcPass(StzKmc kmc, const StzEvent *ev)
@@ -259,13 +260,33 @@ static void StzKmcPass(StzKmc kmc, const StzEvent *ev)
       }
       emax = PetscMax(emax, StzKmcRowRates(kmc, yb, S1, S2, kmc->row_sum + yb * RS));
     }
+  } else if (ev && el->type == STZ_ENGINE_SLAB_KERNEL) {
+    /* Slab: kern points at the event's source-row block (StzElasticEvent), row r holding target row (ey + r) mod ny;
+     * periodic in x only, so no mirror symmetry: one kernel row per stress row. */
+    const PetscInt   ex = ev->site % nx, ey = ev->site / nx, ko = ev->orient;
+    const PetscReal  sg = (PetscReal)ev->sense;
+    const PetscReal *k1 = el->kern[ko][0], *k2 = el->kern[ko][1], *d1 = el->kdil[0], *d2 = el->kdil[1];
+#pragma omp parallel for schedule(static) reduction(max : emax)
+    for (PetscInt y = 0; y < ny; y++) {
+      const PetscInt ky = (y - ey + ny) % ny;
+      StzAddShiftedRow(nx, ex, sg, k1 + ky * nx, el->s1 + y * nx);
+      StzAddShiftedRow(nx, ex, sg, k2 + ky * nx, el->s2 + y * nx);
+      if (d1) {
+        StzAddShiftedRow(nx, ex, 1.0, d1 + ky * nx, el->s1 + y * nx);
+        StzAddShiftedRow(nx, ex, 1.0, d2 + ky * nx, el->s2 + y * nx);
+      }
+      emax = PetscMax(emax, StzKmcRowRates(kmc, y, S1, S2, kmc->row_sum + y * RS));
+    }
   } else {
+    /* No event, or the factor/resolve engines, which updated the stresses in StzElasticEvent: rates only. */
 #pragma omp parallel for schedule(static) reduction(max : emax)
     for (PetscInt y = 0; y < ny; y++) emax = PetscMax(emax, StzKmcRowRates(kmc, y, S1, S2, kmc->row_sum + y * RS));
   }
   StzKmcClassSums(kmc);
   kmc->e_max = emax;
 }
+
+static void StzKmcAllSiteRates(StzKmc kmc);
 
 /* Whether the shift X must move: the largest rate has left [2^STZ_E_LOW, 2^STZ_E_HIGH] exp(X). Inside that window no row
  * sum can overflow, and every flushed rate is below 2^(-126 - STZ_E_LOW) = 2^-86 of the largest one, so with up to 2^24
@@ -281,8 +302,46 @@ static void StzKmcRescale(StzKmc kmc)
 {
   for (int it = 0; it < 8 && StzKmcRescaleNeeded(kmc); it++) {
     kmc->X += (PetscReal)kmc->e_max * 0.693147180559945309;
-    StzKmcCacheAll(kmc);
+    StzKmcAllSiteRates(kmc); /* the rate cache and the relaxation rates are both scaled by exp(-X) */
     StzKmcPass(kmc, NULL);
+  }
+}
+
+/* ---------- structural state: barriers, relaxation rates ---------- */
+
+/* Relaxation rate sums of row y and the total, each in a fixed order (thread-count independent). */
+static void StzKmcRelaxRow(StzKmc kmc, PetscInt y)
+{
+  PetscReal s = 0;
+  for (PetscInt x = 0; x < kmc->nx; x++) s += kmc->rel_rate[y * kmc->nx + x];
+  kmc->rel_row[y] = s;
+}
+
+static void StzKmcRelaxTotal(StzKmc kmc)
+{
+  PetscReal s = 0;
+  for (PetscInt y = 0; y < kmc->ny; y++) s += kmc->rel_row[y];
+  kmc->rel_sum = s;
+}
+
+/* Site i's barrier, log-prefactor and (scaled) relaxation rate from its quenched barrier and fictive temperature.
+ * The relaxation barrier is the shear barrier times Q_g / dF0: the same disorder and the same T_f dependence. */
+static void StzKmcSiteRates(StzKmc kmc, PetscInt i)
+{
+  const StzStructureConfig *st = &kmc->cfg->st;
+  kmc->barrier_j[i]            = kmc->dF_quench_j[i] * (st->on ? StzBarrierFactor(&st->p, kmc->tf_k[i]) : 1.0);
+  kmc->lnA[i]                  = kmc->ln_nu0 - kmc->barrier_j[i] / kmc->kT_j - kmc->penalty[i];
+  if (st->on) kmc->rel_rate[i] = PetscExpReal(PetscMin(700.0, kmc->ln_nu0 - kmc->relax_ratio * kmc->barrier_j[i] / kmc->kT_j - kmc->X));
+  StzKmcCacheSite(kmc, i); /* the shear rates' float cache follows lnA (impl.h) */
+}
+
+/* Every site's rates (after a change of temperature or of the shift X). */
+static void StzKmcAllSiteRates(StzKmc kmc)
+{
+  for (PetscInt i = 0; i < kmc->N; i++) StzKmcSiteRates(kmc, i);
+  if (kmc->cfg->st.on) {
+    for (PetscInt y = 0; y < kmc->ny; y++) StzKmcRelaxRow(kmc, y);
+    StzKmcRelaxTotal(kmc);
   }
 }
 
@@ -315,12 +374,70 @@ void StzKmcAllSitesChanged(StzKmc kmc)
   StzKmcPassAndRescale(kmc, NULL);
 }
 
-/* Mean strain, mean stress and its time derivative from the load, its rate, and the mean eigenstrain. */
+/* Structural response to an event at site i (docs/model.md, "Structural state" and "Flicker").
+ * Basins: a site's plastic strain moves by gamma0 per activation. Held back by its own back-stress, an STZ with no net drive
+ * wanders among a few states near where it started (anelastic, reversible flips); only when its plastic strain has left
+ * that basin (moved more than renewal_strain * gamma0 from its last renewal, equivalent shear) has it flowed, and then:
+ * - the site is renewed: T_f is drawn around T_ss (a glass flowing at steady state) and a new basin starts there;
+ * - inside the basin, reversible flips do not rejuvenate; but a site more disordered than the flowing glass (T_f > T_ss)
+ *   settles when it rearranges: it takes the lower of its T_f and a new draw around T_ss (mechanical annealing of soft spots);
+ * - a relaxation event moves T_f a fraction of the way towards the temperature (ageing; equilibration above T_g).
+ * Flicker acceleration (superbasin kMC, after Chatterjee & Voter, J Chem Phys 132, 194101, 2010): every flicker_limit
+ * activations inside the same basin, every shear rate of the site is divided by 10 (the ratios between its states, hence
+ * their relative occupation, are kept) so that time can advance to the slower processes. The penalty is capped so these
+ * flips stay faster than the site's own structural relaxation, and it is cleared when the site leaves its basin. */
+static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
+{
+  const StzStructureConfig *st = &kmc->cfg->st;
+  const PetscInt            i  = ev->site;
+  if (ev->cls == STZ_CLASS_RELAX(kmc)) {
+    kmc->tf_k[i] += st->relax_step * (kmc->temperature_k - kmc->tf_k[i]);
+  } else {
+    const PetscReal *e = kmc->eps_p + 3 * i, *r = kmc->eps_ref + 3 * i;
+    const PetscReal  d1 = 0.5 * ((e[0] - r[0]) - (e[1] - r[1])), d2 = e[2] - r[2];
+    const PetscReal  dist = 2 * PetscSqrtReal(d1 * d1 + d2 * d2); /* equivalent shear strain from the basin's start */
+    const PetscReal  limit = (st->on ? st->renewal_strain : 2.0) * kmc->cfg->mat.gamma0;
+    if (dist > limit * (1 + 1e-9)) {
+      for (int q = 0; q < 3; q++) kmc->eps_ref[3 * i + q] = e[q];
+      kmc->flicks[i]  = 0;
+      kmc->penalty[i] = 0;
+      if (st->on) {
+        const PetscReal g = PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kmc->key_struct, n)));
+        kmc->tf_k[i]      = st->tf_flow_k * (1 + st->tf_flow_spread * g);
+      }
+    } else {
+      kmc->reversals++;
+      /* A site more disordered than the flowing glass settles at its next rearrangement: one-sided renewal. */
+      if (st->on && kmc->tf_k[i] > st->tf_flow_k) {
+        const PetscReal g = PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kmc->key_struct, n)));
+        kmc->tf_k[i]      = PetscMin(kmc->tf_k[i], st->tf_flow_k * (1 + st->tf_flow_spread * g));
+      }
+      if (kmc->cfg->flicker_limit > 0 && ++kmc->flicks[i] >= kmc->cfg->flicker_limit) {
+        /* Cap: the penalised shear barrier stays below the site's relaxation barrier (or 40 kT without a structural state). */
+        const PetscReal cap = st->on ? (kmc->relax_ratio - 1) * kmc->barrier_j[i] / kmc->kT_j : 40.0;
+        kmc->penalty[i]     = PetscMin(cap, kmc->penalty[i] + 2.302585092994046);
+        kmc->flicks[i]      = 0;
+      }
+    }
+  }
+  StzKmcSiteRates(kmc, i);
+  if (st->on) {
+    StzKmcRelaxRow(kmc, i / kmc->nx);
+    StzKmcRelaxTotal(kmc);
+  }
+}
+
+/* Mean strain, mean stress and its time derivative from the load, its rate, and the mean eigenstrain. A body (slab, block) is
+ * loaded through its edges at a fixed load and its engine holds the full site stress: no uniform part, E = S = Sdot = 0. */
 static void StzKmcMacro(StzKmc kmc)
 {
   const PetscReal mu = kmc->cfg->mat.shear_modulus_pa, nu = kmc->cfg->mat.poisson_ratio;
   StzMacroLoad    next = kmc->load;
   PetscReal       E1[3], S1[3];
+  if (kmc->el->body) {
+    for (int c = 0; c < 3; c++) kmc->E[c] = kmc->S[c] = kmc->Sdot[c] = 0;
+    return;
+  }
   StzMacroSolve(mu, nu, &kmc->load, kmc->mean_eig, kmc->E, kmc->S);
   for (int c = 0; c < 3; c++) next.value[c] += kmc->load_rate.value[c];
   StzMacroSolve(mu, nu, &next, kmc->mean_eig, E1, S1);
@@ -353,15 +470,19 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
   kmc->b_per_pa = m->gamma0 * m->stz_volume_m3 / (2 * kmc->kT_j);
   kmc->ln_nu0   = PetscLogReal(m->attempt_frequency_hz);
   PetscCall(PetscMalloc4(N, &kmc->lnA, N, &kmc->barrier_j, 3 * N, &kmc->eps_p, N, &kmc->count));
+  PetscCall(PetscMalloc4(N, &kmc->dF_quench_j, N, &kmc->tf_k, N, &kmc->rel_rate, cfg->ny, &kmc->rel_row));
+  PetscCall(PetscCalloc2(N, &kmc->alpha_per_k, N, &kmc->eps_th));
+  PetscCall(PetscCalloc3(N, &kmc->flicks, N, &kmc->penalty, 3 * N, &kmc->eps_ref));
+  kmc->temperature_k = cfg->temperature_k;
   PetscCall(PetscMalloc2(N, &kmc->pre_m, N, &kmc->pre_e));
   /* Row sums: a whole number of 64-byte lines per row, the block aligned to 64 bytes by hand (PetscMalloc aligns less). */
   kmc->row_stride = 8 * ((kmc->n_classes + 7) / 8);
   PetscCall(PetscMalloc1(kmc->row_stride * cfg->ny + 8, &kmc->row_sum_alloc));
   kmc->row_sum = kmc->row_sum_alloc + ((64 - ((uintptr_t)kmc->row_sum_alloc % 64)) % 64) / sizeof(PetscReal);
-  if (el->type == STZ_ENGINE_KERNEL) {
+  if (el->type == STZ_ENGINE_KERNEL || el->type == STZ_ENGINE_SLAB_KERNEL) {
     PetscCall(PetscCalloc1(cfg->n_orient * N, &kmc->sp_net));
-    if (el->kdil[0]) PetscCall(PetscCalloc1(N, &kmc->sp_dil));
-    PetscCall(PetscMalloc1((cfg->n_orient + (el->kdil[0] != NULL)) * N, &kmc->sp_src));
+    if (cfg->dilatation != 0) PetscCall(PetscCalloc1(N, &kmc->sp_dil));
+    PetscCall(PetscMalloc1((cfg->n_orient + (cfg->dilatation != 0)) * N, &kmc->sp_src));
   }
   PetscCall(PetscArrayzero(kmc->eps_p, 3 * N));
   PetscCall(PetscArrayzero(kmc->count, N));
@@ -369,18 +490,34 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
    * that no barrier becomes negative for spreads up to 0.33 (the option allows 0.5; the cut then keeps barriers > -0.5 dF). */
   dF0     = StzArgonBarrier(m->shear_modulus_pa, m->poisson_ratio, m->gamma0, m->stz_volume_m3, m->dilatancy_beta, m->tau_hat_over_mu * m->shear_modulus_pa);
   key_dis = StzRngKey((uint64_t)cfg->seed, 0xd15);
+  /* Structural state: initial T_f around the preparation's value; relaxation barrier Q_g per dF0. Thermal expansion
+   * coefficients with their own disorder (streams 0x7f0 and 0xa1f, independent of the barrier disorder). */
+  {
+    const StzStructureConfig *st   = &cfg->st;
+    const PetscReal           tf0  = st->initial == STZ_INITIAL_ANNEALED ? st->initial_anneal_k : StzFictiveFromCoolingRate(&st->p, st->cooling_rate_k_per_s);
+    const uint64_t            ktf  = StzRngKey((uint64_t)cfg->seed, 0x7f0), kal = StzRngKey((uint64_t)cfg->seed, 0xa1f);
+    kmc->relax_ratio               = StzRelaxBarrierAtTg(&st->p) / dF0;
+    kmc->key_struct                = StzRngKey((uint64_t)cfg->seed, 0x5eed);
+    for (PetscInt i = 0; i < N; i++) {
+      const PetscReal g  = cfg->st.tf_spread > 0 ? PetscMax(-3.0, PetscMin(3.0, StzRngNormal(ktf, (uint64_t)i))) : 0;
+      const PetscReal ga = cfg->tr.alpha_spread > 0 ? PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kal, (uint64_t)i))) : 0;
+      kmc->tf_k[i]       = tf0 * (1 + st->tf_spread * g);
+      kmc->alpha_per_k[i] = m->thermal_expansion_per_k * (1 + cfg->tr.alpha_spread * ga);
+    }
+  }
   for (PetscInt i = 0; i < N; i++) {
     PetscReal g = cfg->barrier_spread > 0 ? StzRngNormal(key_dis, (uint64_t)i) : 0;
-    g                 = PetscMax(-3.0, PetscMin(3.0, g));
-    kmc->barrier_j[i] = dF0 * (1 + cfg->barrier_spread * g);
-    kmc->lnA[i]       = kmc->ln_nu0 - kmc->barrier_j[i] / kmc->kT_j;
-    lnmax             = PetscMax(lnmax, kmc->lnA[i]);
+    g                   = PetscMax(-3.0, PetscMin(3.0, g));
+    kmc->dF_quench_j[i] = dF0 * (1 + cfg->barrier_spread * g);
+    kmc->X              = 0;
+    StzKmcSiteRates(kmc, i);
+    lnmax = PetscMax(lnmax, kmc->lnA[i]);
   }
   kmc->key_time   = StzRngKey((uint64_t)cfg->seed, 0x71e);
   kmc->key_select = StzRngKey((uint64_t)cfg->seed, 0x5e1);
   kmc->X          = lnmax;
-  StzKmcCacheAll(kmc);
   kmc->hazard_left = -1;
+  StzKmcAllSiteRates(kmc); /* with the shift: relaxation rates and the rate cache */
 #ifdef _OPENMP
   if (cfg->threads > 0) omp_set_num_threads((int)cfg->threads);
 #endif
@@ -395,6 +532,9 @@ PetscErrorCode StzKmcDestroy(StzKmc *kmc)
   PetscFunctionBeginUser;
   if (!*kmc) PetscFunctionReturn(0);
   PetscCall(PetscFree4((*kmc)->lnA, (*kmc)->barrier_j, (*kmc)->eps_p, (*kmc)->count));
+  PetscCall(PetscFree4((*kmc)->dF_quench_j, (*kmc)->tf_k, (*kmc)->rel_rate, (*kmc)->rel_row));
+  PetscCall(PetscFree2((*kmc)->alpha_per_k, (*kmc)->eps_th));
+  PetscCall(PetscFree3((*kmc)->flicks, (*kmc)->penalty, (*kmc)->eps_ref));
   PetscCall(PetscFree2((*kmc)->pre_m, (*kmc)->pre_e));
   PetscCall(PetscFree((*kmc)->row_sum_alloc));
   PetscCall(PetscFree((*kmc)->sp_net));
@@ -447,7 +587,8 @@ void StzKmcSyncStress(StzKmc kmc)
     for (PetscInt j = 0; j < nsrc; j++) {
       const PetscInt   k = src[j] / N, i = src[j] % N, sx = i % nx, sy = i / nx;
       const PetscReal  w = k < K ? (PetscReal)kmc->sp_net[k * N + i] : (PetscReal)kmc->sp_dil[i];
-      const PetscReal *kp = k < K ? el->kern[k][2] : el->kdil[2];
+      /* The kernel engine's kernels are the same for every source; the slab-kernel engine's belong to the source row. */
+      const PetscReal *kp = el->type == STZ_ENGINE_SLAB_KERNEL ? (k < K ? el->slab[k][2] : el->sdil[2]) + sy * N : (k < K ? el->kern[k][2] : el->kdil[2]);
       for (PetscInt y = y0; y < y1; y++) StzAddShiftedRow(nx, sx, w, kp + ((y - sy + ny) % ny) * nx, el->sp + y * nx);
     }
   }
@@ -513,21 +654,50 @@ static float StzKmcSiteRate(const StzKmc kmc, PetscInt i, PetscInt k, PetscInt s
 /* Draw the event at time dt after the last pass, with class weights R_c exp(g_c dt). */
 static void StzKmcSelect(StzKmc kmc, const PetscReal g[], PetscReal dt, uint64_t n, StzEvent *ev)
 {
-  const PetscInt nx = kmc->nx, ny = kmc->ny, C = kmc->n_classes;
-  PetscReal      w[STZ_MAX_CLASSES], W = 0, u, acc = 0, S1, S2, S[3];
+  const PetscInt nx = kmc->nx, ny = kmc->ny, C = kmc->n_classes, CR = C + (kmc->cfg->st.on ? 1 : 0);
+  PetscReal      w[STZ_MAX_CLASSES + 1], W = 0, u, acc = 0, S1, S2, S[3];
   PetscInt       c = 0, y = 0, x = 0, last = -1;
 
   for (PetscInt k = 0; k < C; k++) {
     w[k] = kmc->class_sum[k] * PetscExpReal(g[k] * dt);
     W += w[k];
   }
+  if (CR > C) W += (w[C] = kmc->rel_sum); /* relaxation rates do not depend on stress */
   u = StzRngUniform(kmc->key_select, 3 * n) * W;
-  for (c = 0; c < C; c++) {
+  for (c = 0; c < CR; c++) {
     if (w[c] > 0) last = c;
     acc += w[c];
     if (u < acc) break;
   }
-  if (c == C) c = last; /* round-off at the top end */
+  if (c == CR) c = last; /* round-off at the top end */
+  if (c == C) {
+    /* Relaxation: row, then site, by the stored relaxation rates. */
+    u    = StzRngUniform(kmc->key_select, 3 * n + 1) * kmc->rel_sum;
+    acc  = 0;
+    last = -1;
+    for (y = 0; y < ny; y++) {
+      if (kmc->rel_row[y] > 0) last = y;
+      acc += kmc->rel_row[y];
+      if (u < acc) break;
+    }
+    if (y == ny) y = last;
+    u    = StzRngUniform(kmc->key_select, 3 * n + 2) * kmc->rel_row[y];
+    acc  = 0;
+    last = -1;
+    for (x = 0; x < nx; x++) {
+      if (kmc->rel_rate[y * nx + x] > 0) last = x;
+      acc += kmc->rel_rate[y * nx + x];
+      if (u < acc) break;
+    }
+    if (x == nx) x = last;
+    ev->site   = y * nx + x;
+    ev->cls    = C;
+    ev->orient = -1;
+    ev->sense  = 0;
+    ev->dt_s   = dt;
+    ev->eig[0] = ev->eig[1] = ev->eig[2] = 0;
+    return;
+  }
   /* Row, then site, in class c. The common factor exp(g_c dt) does not change the choice inside the class. */
   u    = StzRngUniform(kmc->key_select, 3 * n + 1) * kmc->class_sum[c];
   acc  = 0;
@@ -565,34 +735,11 @@ static void StzKmcSelect(StzKmc kmc, const PetscReal g[], PetscReal dt, uint64_t
   }
 }
 
-/* Resolve engine: accumulate the event's eigenstrain on its elements and solve the FE problem again. */
-static PetscErrorCode StzKmcResolve(StzKmc kmc, const StzEvent *ev)
-{
-  StzElastic     el  = kmc->el;
-  const PetscInt se  = el->site_elems, nex = el->nx * se, sx = ev->site % el->nx, sy = ev->site / el->nx, N = el->N;
-  StzMacroLoad   zero_stress = {{1, 1, 1}, {0, 0, 0}};
-  PetscReal     *s[3]        = {el->s1, el->s2, el->sp}, mean[3] = {0, 0, 0};
-
-  PetscFunctionBeginUser;
-  for (PetscInt b = 0; b < se; b++)
-    for (PetscInt a = 0; a < se; a++) {
-      const PetscInt e = (sy * se + b) * nex + sx * se + a;
-      for (int c = 0; c < 3; c++) el->eig[3 * e + c] += ev->eig[c];
-    }
-  PetscCall(StzFESolve(el->fe, el->eig, &zero_stress, el->estress, NULL, NULL));
-  StzElementToSiteStress(el->nx, el->ny, se, el->estress, s);
-  for (int c = 0; c < 3; c++) {
-    for (PetscInt i = 0; i < N; i++) mean[c] += s[c][i];
-    for (PetscInt i = 0; i < N; i++) s[c][i] -= mean[c] / N;
-  }
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEvent *ev)
 {
-  const PetscInt  C = kmc->n_classes;
-  PetscReal       g[STZ_MAX_CLASSES], St1, St2, target, ln_target, dt;
-  const uint64_t  n = (uint64_t)kmc->events;
+  const PetscInt  C = kmc->n_classes, CR = C + (kmc->cfg->st.on ? 1 : 0);
+  PetscReal       g[STZ_MAX_CLASSES + 1], R[STZ_MAX_CLASSES + 1], St1, St2, target, ln_target, dt;
+  const uint64_t  n = (uint64_t)(kmc->events + kmc->relax_events); /* counter of the selection draws */
 
   PetscFunctionBeginUser;
   /* Growth rate of each class's rates under the stress ramp. */
@@ -602,31 +749,44 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
     g[2 * k]               = kmc->b_per_pa * taudot;
     g[2 * k + 1]           = -kmc->b_per_pa * taudot;
   }
+  for (PetscInt c = 0; c < C; c++) R[c] = kmc->class_sum[c];
+  if (CR > C) R[C] = kmc->rel_sum, g[C] = 0;
   /* -ln u in units of the scaled rates; a target beyond double range means nothing can happen before t_limit. */
   /* The hazard -ln u is consumed across milestones (series rows, maps): where the run pauses does not change the trajectory. */
   if (kmc->hazard_left < 0) kmc->hazard_left = -PetscLogReal(StzRngUniform(kmc->key_time, (uint64_t)kmc->draws++));
   ln_target = PetscLogReal(kmc->hazard_left) - kmc->X;
   target    = ln_target > 700 ? PETSC_MAX_REAL : PetscExpReal(ln_target);
-  *fired    = StzSolveWaitingTime(kmc->class_sum, g, C, target, t_limit, &dt);
+  *fired    = StzSolveWaitingTime(R, g, CR, target, t_limit, &dt);
   if (!*fired) {
     /* Survived to t_limit: keep the unused hazard and restart there with fresh rates. */
-    kmc->hazard_left = PetscMax(0.0, kmc->hazard_left - StzIntegratedRate(kmc->class_sum, g, C, t_limit, NULL) * PetscExpReal(kmc->X));
+    kmc->hazard_left = PetscMax(0.0, kmc->hazard_left - StzIntegratedRate(R, g, CR, t_limit, NULL) * PetscExpReal(kmc->X));
     StzKmcAdvanceLoad(kmc, t_limit);
     StzKmcMacro(kmc);
+    for (int c = 0; c < 3; c++) kmc->E_pre[c] = kmc->E[c], kmc->S_pre[c] = kmc->S[c];
     StzKmcPassAndRescale(kmc, NULL);
     PetscFunctionReturn(0);
   }
   kmc->hazard_left = -1;
   StzKmcSelect(kmc, g, dt, n, ev);
   StzKmcAdvanceLoad(kmc, dt);
+  StzKmcMacro(kmc);
+  for (int c = 0; c < 3; c++) kmc->E_pre[c] = kmc->E[c], kmc->S_pre[c] = kmc->S[c];
+  if (ev->cls == STZ_CLASS_RELAX(kmc)) {
+    kmc->relax_events++;
+    StzKmcStructure(kmc, ev, n);
+    StzKmcMacro(kmc);
+    StzKmcPassAndRescale(kmc, NULL);
+    PetscFunctionReturn(0);
+  }
   for (int c = 0; c < 3; c++) {
     kmc->eps_p[3 * ev->site + c] += ev->eig[c];
     kmc->mean_eig[c] += ev->eig[c] / kmc->N;
   }
+  StzKmcStructure(kmc, ev, n);
   kmc->count[ev->site]++;
   kmc->events++;
   StzKmcMacro(kmc);
-  if (kmc->el->type == STZ_ENGINE_RESOLVE) PetscCall(StzKmcResolve(kmc, ev));
+  PetscCall(StzElasticEvent(kmc->el, ev->site, ev->orient, ev->sense, ev->eig));
   if (kmc->sp_net) {
     /* sp is brought up to date lazily (StzKmcSyncStress); a site flipping back and forth costs nothing there. */
     kmc->sp_net[ev->orient * kmc->N + ev->site] += ev->sense;
@@ -635,4 +795,108 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
   }
   StzKmcPassAndRescale(kmc, ev);
   PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k)
+{
+  const StzMaterial *m = &kmc->cfg->mat;
+  PetscReal          lnmax = -PETSC_MAX_REAL;
+
+  PetscFunctionBeginUser;
+  PetscCheck(temperature_k > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "temperature %g K: must be positive", (double)temperature_k);
+  kmc->temperature_k = temperature_k;
+  kmc->kT_j          = STZ_BOLTZMANN_J_PER_K * temperature_k;
+  /* Flicker penalties belong to the conditions they were found under: start afresh. */
+  PetscCall(PetscArrayzero(kmc->penalty, kmc->N));
+  PetscCall(PetscArrayzero(kmc->flicks, kmc->N));
+  kmc->b_per_pa      = m->gamma0 * m->stz_volume_m3 / (2 * kmc->kT_j);
+  /* A fresh shift: the log-rates all move by a factor T_old / T_new. */
+  for (PetscInt i = 0; i < kmc->N; i++) lnmax = PetscMax(lnmax, kmc->ln_nu0 - kmc->barrier_j[i] / kmc->kT_j);
+  kmc->X = lnmax;
+  StzKmcAllSiteRates(kmc);
+  StzKmcPassAndRescale(kmc, NULL);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT)
+{
+  StzElastic      el = kmc->el;
+  const PetscInt  nx = kmc->nx, ny = kmc->ny, N = kmc->N;
+  PetscReal       mean = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(el->type == STZ_ENGINE_KERNEL || el->type == STZ_ENGINE_RESOLVE, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "thermal strains are implemented for -stz_engine kernel and resolve, not %s", StzEngineNames[el->type]);
+  for (PetscInt i = 0; i < N; i++) {
+    kmc->eps_th[i] += kmc->alpha_per_k[i] * dT;
+    mean += kmc->alpha_per_k[i] * dT;
+  }
+  mean /= N;
+  /* The uniform part changes only the mean strain (free expansion under stress control). */
+  kmc->mean_eig[0] += mean;
+  kmc->mean_eig[1] += mean;
+  if (el->type == STZ_ENGINE_KERNEL) {
+    PetscCheck(el->kiso[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "thermal strains need the isotropic kernel (protocol thermal-cycling, or a sequence with it)");
+    /* Only the deviation from the mean creates stress; the kernel has zero mean, so the full alpha_i dT can be used.
+     * Direct convolution, O(N^2) per temperature step: exact, and a handful of steps per cycle. */
+#pragma omp parallel for schedule(static)
+    for (PetscInt y = 0; y < ny; y++) {
+      for (PetscInt j = 0; j < N; j++) {
+        const PetscReal d = kmc->alpha_per_k[j] * dT;
+        const PetscInt  jx = j % nx, jy = j / nx, ky = (y - jy + ny) % ny;
+        for (PetscInt x = 0; x < nx; x++) {
+          const PetscInt kx = (x - jx + nx) % nx;
+          el->s1[y * nx + x] += d * el->kiso[0][ky * nx + kx];
+          el->s2[y * nx + x] += d * el->kiso[1][ky * nx + kx];
+          el->sp[y * nx + x] += d * el->kiso[2][ky * nx + kx];
+        }
+      }
+    }
+  } else {
+    /* Resolve engine: add the thermal eigenstrain to the elements and solve again. */
+    const PetscInt se = el->site_elems, nex = nx * se;
+    StzMacroLoad   zero_stress = {{1, 1, 1}, {0, 0, 0}};
+    PetscReal     *s[3]        = {el->s1, el->s2, el->sp}, m3[3] = {0, 0, 0};
+    for (PetscInt i = 0; i < N; i++)
+      for (PetscInt b = 0; b < se; b++)
+        for (PetscInt a = 0; a < se; a++) {
+          const PetscInt e = ((i / nx) * se + b) * nex + (i % nx) * se + a;
+          el->eig[3 * e] += kmc->alpha_per_k[i] * dT;
+          el->eig[3 * e + 1] += kmc->alpha_per_k[i] * dT;
+        }
+    PetscCall(StzFESolve(el->fe, el->eig, &zero_stress, el->estress, NULL, NULL));
+    StzElementToSiteStress(nx, ny, se, el->estress, s);
+    for (int c = 0; c < 3; c++) {
+      for (PetscInt i = 0; i < N; i++) m3[c] += s[c][i];
+      for (PetscInt i = 0; i < N; i++) s[c][i] -= m3[c] / N;
+    }
+  }
+  StzKmcMacro(kmc);
+  PetscCall(StzKmcSetTemperature(kmc, kmc->temperature_k + dT));
+  PetscFunctionReturn(0);
+}
+
+void StzKmcEnergy(StzKmc kmc, StzEnergy *e)
+{
+  StzKmcSyncStress(kmc); /* reads sp, which the step keeps lazily */
+  const StzConfig *cfg = kmc->cfg;
+  const PetscReal  V = cfg->site_size_m * cfg->site_size_m * cfg->site_size_m, va = cfg->mat.atomic_volume_m3;
+  const PetscReal *s1 = kmc->el->s1, *s2 = kmc->el->s2, *sp = kmc->el->sp;
+  PetscReal        w = 0, tf = 0;
+
+  /* Internal elastic energy of the eigenstrain field at zero mean stress: E = -1/2 sum_i V s'_i : eps*_i, with
+   * s':eps* = sp (exx + eyy) + s1 (exx - eyy) + 2 s2 exy. Exact for the FE model because each site's eigenstrain is
+   * uniform over its elements and s' is the average of their stresses. */
+  for (PetscInt i = 0; i < kmc->N; i++) {
+    const PetscReal exx = kmc->eps_p[3 * i] + kmc->eps_th[i], eyy = kmc->eps_p[3 * i + 1] + kmc->eps_th[i], exy = kmc->eps_p[3 * i + 2];
+    w += sp[i] * (exx + eyy) + s1[i] * (exx - eyy) + 2 * s2[i] * exy;
+    tf += kmc->tf_k[i];
+  }
+  tf /= kmc->N;
+  e->elastic_j_per_gatom    = StzJoulesPerGramAtom(-0.5 * V * w / kmc->N, V, va);
+  e->mean_tf_k              = cfg->st.on ? tf : 0;
+  e->structural_j_per_gatom = cfg->st.on ? cfg->mat.heat_capacity_jump_j_per_gatom_k * (tf - cfg->st.tf_reference_k) : 0;
+  e->total_j_per_gatom      = e->elastic_j_per_gatom + e->structural_j_per_gatom;
+  e->fraction_of_dhm        = e->total_j_per_gatom / cfg->mat.heat_of_melting_j_per_gatom;
+  e->cooling_rate_k_per_s   = cfg->st.on ? StzCoolingRateFromFictive(&cfg->st.p, tf) : 0;
 }

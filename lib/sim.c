@@ -2,24 +2,6 @@
 #include "impl.h"
 #include <string.h>
 
-typedef struct {
-  PetscInt   n, cap;
-  PetscReal *time_s, *strain, *stress, *plastic, *sxx, *syy, *sxy;
-  PetscInt64 *events;
-} StzSeriesBuf;
-
-struct StzSim_private {
-  MPI_Comm     comm;
-  PetscMPIInt  rank;
-  StzConfig    cfg;
-  StzElastic   el;
-  StzKmc       kmc;
-  StzSeriesBuf ser;
-  StzSimResult res;
-  FILE        *series_fp;
-  PetscBool    ran;
-};
-
 /* ---------- loading modes of the mechanical protocols ---------- */
 
 /* Load and load rate for a protocol at strain rate `rate` (1/s): which components are strain- or stress-controlled. */
@@ -46,16 +28,12 @@ static void StzProtocolLoad(StzProtocolType p, PetscReal rate, StzMacroLoad *loa
   }
 }
 
-/* The protocol's scalar strain, stress and plastic strain (positive in the loading sense). */
-static void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress, PetscReal *plastic)
+/* The protocol's scalar strain, stress and plastic strain (positive in the loading sense), from the stage's start.
+ * The treatments (anneal, creep, cyclic, thermal cycling) are measured in pure shear. */
+void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress, PetscReal *plastic)
 {
   const StzKmc k = sim->kmc;
   switch (sim->cfg.protocol) {
-  case STZ_PROTO_PURE_SHEAR:
-    *strain  = k->E[0] - k->E[1];
-    *stress  = 0.5 * (k->S[0] - k->S[1]);
-    *plastic = k->mean_eig[0] - k->mean_eig[1];
-    break;
   case STZ_PROTO_SIMPLE_SHEAR:
     *strain  = 2 * k->E[2];
     *stress  = k->S[2];
@@ -66,12 +44,43 @@ static void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress,
     *stress  = -k->S[1];
     *plastic = -k->mean_eig[1];
     break;
-  default:
+  case STZ_PROTO_TENSION:
     *strain  = k->E[1];
     *stress  = k->S[1];
     *plastic = k->mean_eig[1];
     break;
+  default:
+    *strain  = k->E[0] - k->E[1];
+    *stress  = 0.5 * (k->S[0] - k->S[1]);
+    *plastic = k->mean_eig[0] - k->mean_eig[1];
+    break;
   }
+  *strain -= sim->strain0;
+  *plastic -= sim->plastic0;
+}
+
+void StzStageBegin(StzSim sim)
+{
+  PetscReal strain, stress, plastic;
+  sim->strain0 = sim->plastic0 = 0;
+  StzProtocolMeasure(sim, &strain, &stress, &plastic);
+  sim->strain0  = strain;
+  sim->plastic0 = plastic;
+  sim->ser.n    = 0;
+  sim->events0  = sim->kmc->events;
+  sim->relax0   = sim->kmc->relax_events;
+  StzKmcEnergy(sim->kmc, &sim->energy0);
+}
+
+void StzWriteEnergyJSON(FILE *fp, const StzEnergy *e0, const StzEnergy *e1)
+{
+  fprintf(fp, "  \"stored_energy_j_per_gatom_initial\": %.9g,\n  \"stored_energy_j_per_gatom_final\": %.9g,\n", (double)e0->total_j_per_gatom, (double)e1->total_j_per_gatom);
+  fprintf(fp, "  \"stored_energy_fraction_dhm_initial\": %.9g,\n  \"stored_energy_fraction_dhm_final\": %.9g,\n", (double)e0->fraction_of_dhm, (double)e1->fraction_of_dhm);
+  fprintf(fp, "  \"elastic_energy_j_per_gatom_final\": %.9g,\n  \"structural_enthalpy_j_per_gatom_final\": %.9g,\n", (double)e1->elastic_j_per_gatom,
+          (double)e1->structural_j_per_gatom);
+  fprintf(fp, "  \"mean_fictive_temperature_k_initial\": %.9g,\n  \"mean_fictive_temperature_k_final\": %.9g,\n", (double)e0->mean_tf_k, (double)e1->mean_tf_k);
+  fprintf(fp, "  \"equivalent_cooling_rate_k_per_s_initial\": %.6g,\n  \"equivalent_cooling_rate_k_per_s_final\": %.6g,\n", (double)e0->cooling_rate_k_per_s,
+          (double)e1->cooling_rate_k_per_s);
 }
 
 /* Elastic modulus of the loading mode: dtau/dgamma = mu in shear, dsigma/deps = 2 mu / (1 - nu) in plane-strain uniaxial loading. */
@@ -83,7 +92,16 @@ static PetscReal StzProtocolModulus(const StzConfig *c)
 
 /* ---------- series ---------- */
 
-static PetscErrorCode StzSeriesAppend(StzSim sim)
+PetscErrorCode StzSeriesBegin(StzSim sim)
+{
+  PetscFunctionBeginUser;
+  PetscCall(StzFileOpen(sim->cfg.output_dir, "series.csv", &sim->series_fp));
+  fprintf(sim->series_fp, "time_s,strain,stress_pa,plastic_strain,events,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa,temperature_k,relaxation_events,stored_energy_j_per_gatom,"
+                          "elastic_energy_j_per_gatom,structural_enthalpy_j_per_gatom,stored_energy_fraction_dhm,mean_fictive_temperature_k,equivalent_cooling_rate_k_per_s\n");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSeriesAppend(StzSim sim)
 {
   StzSeriesBuf *s = &sim->ser;
   PetscReal     strain, stress, plastic;
@@ -116,8 +134,12 @@ static PetscErrorCode StzSeriesAppend(StzSim sim)
   s->sxy[s->n]     = sim->kmc->S[2];
   s->events[s->n]  = sim->kmc->events;
   if (sim->series_fp) {
-    fprintf(sim->series_fp, "%.10e,%.10e,%.10e,%.10e,%lld,%.10e,%.10e,%.10e\n", (double)s->time_s[s->n], (double)strain, (double)stress, (double)plastic,
-            (long long)s->events[s->n], (double)s->sxx[s->n], (double)s->syy[s->n], (double)s->sxy[s->n]);
+    StzEnergy e;
+    StzKmcEnergy(sim->kmc, &e);
+    fprintf(sim->series_fp, "%.10e,%.10e,%.10e,%.10e,%lld,%.10e,%.10e,%.10e,%.6g,%lld,%.8e,%.8e,%.8e,%.8e,%.8g,%.6e\n", (double)s->time_s[s->n], (double)strain, (double)stress,
+            (double)plastic, (long long)s->events[s->n], (double)s->sxx[s->n], (double)s->syy[s->n], (double)s->sxy[s->n], (double)sim->kmc->temperature_k,
+            (long long)sim->kmc->relax_events, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom, (double)e.fraction_of_dhm,
+            (double)e.mean_tf_k, (double)e.cooling_rate_k_per_s);
     fflush(sim->series_fp);
   }
   s->n++;
@@ -161,7 +183,8 @@ PetscErrorCode StzSimCreate(MPI_Comm comm, StzSim *out)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&sim));
-  sim->comm = comm;
+  sim->comm      = comm;
+  sim->last.site = sim->last.cls = -1;
   PetscCallMPI(MPI_Comm_rank(comm, &sim->rank));
   PetscCall(StzConfigFromOptions(comm, &sim->cfg));
   if (sim->cfg.protocol != STZ_PROTO_SINGLE) {
@@ -219,7 +242,8 @@ static PetscErrorCode StzRunSingle(StzSim sim)
   StzEigenstrain(c->mat.gamma0, c->single_theta_deg * PETSC_PI / 180.0, 1, c->dilatation, eps);
   for (int q = 0; q < 3; q++) site_eig[3 * (cy * c->nx + cx) + q] = eps[q];
   StzSiteToElementEigenstrain(c->nx, c->ny, se, site_eig, eig);
-  PetscCall(StzFESolve(fe, eig, &zero_stress, es, NULL, &energy));
+  /* A body carries its edge loads too; a box is at zero mean stress. */
+  PetscCall(StzFESolve(fe, eig, c->geometry == STZ_GEOM_PERIODIC ? &zero_stress : NULL, es, NULL, &energy));
   StzElementToSiteStress(c->nx, c->ny, se, es, s);
   if (sim->rank == 0) {
     /* Element-resolution map of sigma_xy. The colour range is set by the field outside the STZ (five sites or more from its
@@ -257,8 +281,9 @@ static PetscErrorCode StzRunSingle(StzSim sim)
     fprintf(fp, "\n}\n");
     PetscCall(StzFileCommit(c->output_dir, "summary.json", &fp));
     if (!c->quiet)
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: single STZ (gamma0 %g, theta %g deg) in a %d x %d periodic box; wrote %s/map_sigma_xy.png, fields.csv, summary.json\n",
-                            (double)c->mat.gamma0, (double)c->single_theta_deg, (int)c->nx, (int)c->ny, c->output_dir));
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: single STZ (gamma0 %g, theta %g deg) in a %d x %d %s%s; wrote %s/map_sigma_xy.png, fields.csv, summary.json\n",
+                            (double)c->mat.gamma0, (double)c->single_theta_deg, (int)c->nx, (int)c->ny, StzGeometryNames[c->geometry],
+                            c->geometry == STZ_GEOM_PERIODIC ? " box" : "", c->output_dir));
   }
   PetscCall(PetscFree(site_eig));
   PetscCall(PetscFree3(eig, es, map_v));
@@ -280,7 +305,7 @@ static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(r, sizeof(*r)));
-  r->events            = sim->kmc->events;
+  r->events            = sim->kmc->events - sim->events0;
   r->wall_time_s       = wall;
   r->events_per_second = wall > 0 ? r->events / wall : 0;
   r->yield_strain      = -1;
@@ -334,6 +359,12 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
   if (r->yield_strain >= 0) fprintf(fp, "  \"yield_strain\": %.9g,\n  \"yield_stress_pa\": %.9g,\n", (double)r->yield_strain, (double)r->yield_stress_pa);
   else fprintf(fp, "  \"yield_strain\": null,\n  \"yield_stress_pa\": null,\n");
   fprintf(fp, "  \"localization_index\": %.6f,\n  \"band_angle_deg\": %.2f,\n", (double)r->localization_index, (double)r->band_angle_deg);
+  fprintf(fp, "  \"relaxation_events\": %lld,\n", (long long)(sim->kmc->relax_events - sim->relax0));
+  {
+    StzEnergy e1;
+    StzKmcEnergy(sim->kmc, &e1);
+    StzWriteEnergyJSON(fp, &sim->energy0, &e1);
+  }
   fprintf(fp, "  \"options\": ");
   PetscCall(StzConfigWriteJSON(&sim->cfg, fp, "  "));
   fprintf(fp, "\n}\n");
@@ -341,7 +372,7 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode StzRunStrainRate(StzSim sim)
+PetscErrorCode StzRunStrainRate(StzSim sim)
 {
   const StzConfig *c = &sim->cfg;
   StzMacroLoad     load, dload;
@@ -353,13 +384,17 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
 
   PetscFunctionBeginUser;
   StzProtocolLoad(c->protocol, c->strain_rate, &load, &dload);
+  /* Start from the present state: strain-controlled components keep their current mean strain (zero in a fresh sample). */
+  for (int q = 0; q < 3; q++)
+    if (!load.control[q]) load.value[q] = sim->kmc->E[q];
+  if (sim->kmc->temperature_k != c->temperature_k) PetscCall(StzKmcSetTemperature(sim->kmc, c->temperature_k));
   PetscCall(StzKmcSetLoad(sim->kmc, &load, &dload));
+  StzStageBegin(sim);
   for (PetscInt k = 0; k < c->n_maps; k++) sorted_maps[k] = c->map_strains[k];
   PetscCall(PetscSortReal(c->n_maps, sorted_maps));
   if (c->n_maps) next_map = sorted_maps[0];
   /* The series is written as it grows (flushed per row) under a partial name, renamed when the run completes. */
-  PetscCall(StzFileOpen(c->output_dir, "series.csv", &sim->series_fp));
-  fprintf(sim->series_fp, "time_s,strain,stress_pa,plastic_strain,events,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa\n");
+  PetscCall(StzSeriesBegin(sim));
   PetscCall(StzSeriesAppend(sim));
   /* Row k sits at k * dstrain (not a running sum, which drifts); the last row is at max_strain exactly. */
   next_row = PetscMin(c->series_dstrain, c->max_strain);
@@ -377,6 +412,7 @@ static PetscErrorCode StzRunStrainRate(StzSim sim)
     /* Strain is linear in time in every strain-rate protocol: the time to the next milestone is exact. */
     t_limit = PetscMax(0, (target - strain) / c->strain_rate);
     PetscCall(StzKmcStep(sim->kmc, t_limit, &fired, &ev));
+    if (fired) sim->last = ev;
     StzProtocolMeasure(sim, &strain, &stress, &plastic);
     if (!fired) {
       /* Reached the milestone exactly. */
@@ -432,8 +468,18 @@ PetscErrorCode StzSimRun(StzSim sim)
   PetscCallMPI(MPI_Barrier(sim->comm));
   if (sim->cfg.protocol == STZ_PROTO_SINGLE) PetscCall(StzRunSingle(sim));
   else {
+    /* The loading protocols ramp the mean strain of a periodic box. A body is loaded through its edges at a fixed load: under a
+     * ramp its site rates would grow at different rates, which the closed-form waiting time of lib/kmc.c does not cover. */
+    PetscCheck(sim->cfg.geometry == STZ_GEOM_PERIODIC, sim->comm, PETSC_ERR_USER_INPUT,
+               "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block is loaded through fixed edge conditions (-stz_bc_*), which only "
+               "frozen-load runs support for now (single-stz, or StzSimRunEvents as in stzdyn-bench)",
+               StzProtocolNames[sim->cfg.protocol], StzGeometryNames[sim->cfg.geometry]);
     /* The kMC is serial: rank 0 runs it (other ranks serve only FE set-up). */
-    if (sim->rank == 0) PetscCall(StzRunStrainRate(sim));
+    if (sim->rank == 0) {
+      if (sim->cfg.protocol == STZ_PROTO_SEQUENCE) PetscCall(StzRunSequence(sim));
+      else if (sim->cfg.protocol >= STZ_PROTO_ANNEAL) PetscCall(StzRunTreatment(sim));
+      else PetscCall(StzRunStrainRate(sim));
+    }
   }
   PetscFunctionReturn(0);
 }
@@ -487,7 +533,7 @@ PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
   PetscCall(PetscMalloc2(3 * nel, &eig, 3 * nel, &es));
   PetscCall(PetscMalloc3(N, &s[0], N, &s[1], N, &s[2]));
   StzSiteToElementEigenstrain(c->nx, c->ny, c->site_elems, sim->kmc->eps_p, eig);
-  PetscCall(StzFESolve(fe, eig, &load, es, NULL, NULL));
+  PetscCall(StzFESolve(fe, eig, c->geometry == STZ_GEOM_PERIODIC ? &load : NULL, es, NULL, NULL));
   StzKmcSyncStress(sim->kmc); /* sp is lazy: add the pending events' kernels before comparing */
   StzElementToSiteStress(c->nx, c->ny, c->site_elems, es, s);
   for (PetscInt i = 0; i < N; i++) {
@@ -505,6 +551,37 @@ PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode StzSimVerifyEnergy(StzSim sim, PetscReal *kmc_j_per_gatom, PetscReal *fe_j_per_gatom)
+{
+  const StzConfig *c = &sim->cfg;
+  const PetscInt   N = c->nx * c->ny, nel = N * c->site_elems * c->site_elems;
+  const PetscReal  V = c->site_size_m * c->site_size_m * c->site_size_m;
+  StzMacroLoad     zero_stress = {{1, 1, 1}, {0, 0, 0}};
+  StzFEGeometry    g;
+  StzFE            fe;
+  PetscReal       *site_eig, *eig, energy;
+  StzEnergy        e;
+
+  PetscFunctionBeginUser;
+  PetscCheck(sim->kmc, sim->comm, PETSC_ERR_ARG_WRONGSTATE, "the single-stz protocol has no lattice state");
+  StzConfigFEGeometry(c, &g);
+  PetscCall(StzFECreate(PETSC_COMM_SELF, &g, &fe));
+  PetscCall(PetscMalloc2(3 * N, &site_eig, 3 * nel, &eig));
+  for (PetscInt i = 0; i < N; i++) {
+    site_eig[3 * i]     = sim->kmc->eps_p[3 * i] + sim->kmc->eps_th[i];
+    site_eig[3 * i + 1] = sim->kmc->eps_p[3 * i + 1] + sim->kmc->eps_th[i];
+    site_eig[3 * i + 2] = sim->kmc->eps_p[3 * i + 2];
+  }
+  StzSiteToElementEigenstrain(c->nx, c->ny, c->site_elems, site_eig, eig);
+  PetscCall(StzFESolve(fe, eig, &zero_stress, NULL, NULL, &energy));
+  StzKmcEnergy(sim->kmc, &e);
+  *kmc_j_per_gatom = e.elastic_j_per_gatom;
+  *fe_j_per_gatom  = StzJoulesPerGramAtom(energy * c->site_size_m / N, V, c->mat.atomic_volume_m3);
+  PetscCall(PetscFree2(site_eig, eig));
+  PetscCall(StzFEDestroy(&fe));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode StzSimRunEvents(StzSim sim, PetscInt n_events, PetscReal *wall_s)
 {
   PetscLogDouble t0, t1;
@@ -518,6 +595,7 @@ PetscErrorCode StzSimRunEvents(StzSim sim, PetscInt n_events, PetscReal *wall_s)
     StzEvent  ev;
     PetscCall(StzKmcStep(sim->kmc, PETSC_MAX_REAL, &fired, &ev));
     PetscCheck(fired, sim->comm, PETSC_ERR_PLIB, "no event can happen: every rate is zero (check temperature and barriers)");
+    sim->last = ev;
     done++;
   }
   PetscCall(PetscTime(&t1));
@@ -553,6 +631,14 @@ PetscErrorCode StzOptionsCheckUnused(MPI_Comm comm)
     }
   }
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSimGetLastEvent(StzSim sim, PetscInt *site, PetscInt *cls)
+{
+  PetscFunctionBeginUser;
+  if (site) *site = sim->last.site;
+  if (cls) *cls = sim->last.cls;
   PetscFunctionReturn(0);
 }
 

@@ -115,7 +115,7 @@ int main(int argc, char **argv)
     for (PetscInt s = 0; s < nseeds; s++) {
       char             opt[256];
       const PetscInt  *count;
-      PetscCall(PetscSNPrintf(opt, sizeof(opt), "-stz_protocol pure-shear -stz_nx %d -stz_ny %d -stz_barrier_spread 0 -stz_temperature_k 400 -stz_seed %d", (int)nx, (int)nx, (int)(s + 1)));
+      PetscCall(PetscSNPrintf(opt, sizeof(opt), "-stz_protocol pure-shear -stz_nx %d -stz_ny %d -stz_barrier_spread 0 -stz_structure false -stz_temperature_k 400 -stz_seed %d", (int)nx, (int)nx, (int)(s + 1)));
       PetscCall(Make(opt, &sim));
       PetscCall(StzSimRunEvents(sim, 1, NULL));
       PetscCall(StzSimGetSites(sim, NULL, NULL, NULL, NULL, &count));

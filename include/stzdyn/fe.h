@@ -47,6 +47,13 @@ typedef struct {
 /* Create the solver on `comm` (the mesh is distributed over its ranks), assemble K, and set up its factorisation.
  * Geometry errors (unpaired periodic edges, sizes < 2, nu outside (-1, 0.5)) are PETSC_ERR_USER_INPUT naming the value. */
 PetscErrorCode StzFECreate(MPI_Comm comm, const StzFEGeometry *geom, StzFE *fe);
+
+/* Default solver of StzFECreateWithSolver (the -elas_ options override either):
+ *   STZ_FE_DIRECT    Cholesky factorisation (MUMPS), computed once; every solve is one back-substitution;
+ *   STZ_FE_ITERATIVE conjugate gradients with algebraic multigrid (GAMG), each solve warm-started from the previous solution
+ *                    and converged to 1e-10 of its initial residual. */
+typedef enum { STZ_FE_DIRECT, STZ_FE_ITERATIVE } StzFESolverKind;
+PetscErrorCode StzFECreateWithSolver(MPI_Comm comm, const StzFEGeometry *geom, StzFESolverKind kind, StzFE *fe);
 PetscErrorCode StzFEDestroy(StzFE *fe);
 
 /* Solve for the stress caused by eigenstrain `eig` (3 per element, tensor components; NULL means zero) under the body's
@@ -57,6 +64,14 @@ PetscErrorCode StzFEDestroy(StzFE *fe);
  *   energy_j_per_m elastic energy per unit depth, 1/2 int (eps - eps*) : C : (eps - eps*) dA, exact for Q1 (2x2 Gauss). */
 PetscErrorCode StzFESolve(StzFE fe, const PetscReal eig[], const StzMacroLoad *load, PetscReal stress[], PetscReal macro_strain[3],
                           PetscReal *energy_j_per_m);
+
+/* Stress of the eigenstrain `eig` alone (3 per element, NULL: zero) with homogeneous boundary data: zero tractions, zero
+ * prescribed displacements and, for a periodic box, zero mean stress. By linearity the stress of StzFESolve is this plus the
+ * response to the boundary data (or macroscopic load) alone. stress[3*e] as in StzFESolve (identical on every rank). */
+PetscErrorCode StzFESolveEigenstrain(StzFE fe, const PetscReal eig[], PetscReal stress[]);
+/* The same for n eigenstrain fields at once (eig[k], stress[k] as above), in one call to the solver (a direct solver treats the
+ * right-hand sides together, which is much faster per field than n calls). */
+PetscErrorCode StzFESolveEigenstrainBatch(StzFE fe, PetscInt n, const PetscReal *const eig[], PetscReal *const stress[]);
 
 /* Number of solves done so far and the KSP iterations of the last one (0 for a direct solve). */
 PetscErrorCode StzFEGetStats(StzFE fe, PetscInt *n_solves, PetscInt *last_iterations);

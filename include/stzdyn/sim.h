@@ -36,8 +36,13 @@ PetscErrorCode StzSimGetSites(StzSim sim, PetscInt *nx, PetscInt *ny, PetscReal 
 /* Cross-check: solve the FE problem for all accumulated eigenstrains at the current load and return the largest
  * site-stress difference from the engine's field, relative to the largest site stress. */
 PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err);
+/* Cross-check of the energy accounting: the internal elastic energy as the run computes it (-1/2 sum V s':eps*, J per
+ * g-atom) and the FE model's energy of all accumulated eigenstrains (plastic and thermal) at zero mean stress. */
+PetscErrorCode StzSimVerifyEnergy(StzSim sim, PetscReal *kmc_j_per_gatom, PetscReal *fe_j_per_gatom);
 /* Run exactly n_events events with the load frozen (for tests and benchmarks); returns the wall time. */
 PetscErrorCode StzSimRunEvents(StzSim sim, PetscInt n_events, PetscReal *wall_s);
+/* The last event fired: its site index (i + nx j) and class (2 k + [sense < 0], k the orientation); -1 before any event. */
+PetscErrorCode StzSimGetLastEvent(StzSim sim, PetscInt *site, PetscInt *cls);
 /* Simulated time (s) of the run's clock. */
 PetscReal StzSimEventTime(StzSim sim);
 /* Fail if any option on the command line or in an options file was never read: a misspelled option is an error. */

@@ -8,6 +8,7 @@
 #include <stzdyn/fe.h>
 #include <stzdyn/png.h>
 #include <stzdyn/powerlaw.h>
+#include <stzdyn/structure.h>
 #include <stzdyn/sim.h>
 
 #endif

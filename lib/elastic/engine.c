@@ -1,13 +1,23 @@
 /* Stress-update engines behind one interface (see impl.h, StzElastic).
  *
- * kernel  : periodic box. Elasticity is linear and the mesh translation-invariant, so the stress change caused by an event
- *           at site (ex, ey) is the response to an event at site (0, 0), shifted. The responses to the shear eigenstrain of
- *           each orientation (and to the dilatation) are computed once with the FE solver; each event then costs O(N).
- *           The kMC pass applies the shifted kernel and recomputes the rates in the same loop (lib/kmc.c).
- * resolve : the naive baseline: accumulate element eigenstrains and solve the FE problem again after every event.
- * Both hold the zero-mean (fluctuation) part of the site stress; the uniform mean stress of the box is the kMC driver's.
+ * kernel      : periodic box. Elasticity is linear and the mesh translation-invariant, so the stress change caused by an event
+ *               at site (ex, ey) is the response to an event at site (0, 0), shifted. The responses to the shear eigenstrain of
+ *               each orientation (and to the dilatation) are computed once with the FE solver; each event then costs O(N).
+ *               The kMC pass applies the shifted kernel and recomputes the rates in the same loop (lib/kmc.c).
+ * slab-kernel : periodic along x only (a slab, or the periodic box): the response depends on (dx, y_source, y_target), so one
+ *               kernel per source row is stored (3 comps x modes x ny x N doubles), computed with ny x (2 or 3) back-substitutions
+ *               of one factorisation; the pass applies it exactly as the kernel engine's, O(N) per event.
+ * factor      : any geometry: the stiffness is Cholesky-factored once; each event is one back-substitution for the event's
+ *               eigenstrain alone, whose site stresses are added to the arrays (superposition).
+ * resolve     : the naive baseline of the original STZ-dynamics papers: accumulate the element eigenstrains and solve the whole
+ *               problem again after every event, iteratively (CG + GAMG), warm-started from the previous displacement.
+ * In a periodic box the engines hold the zero-mean (fluctuation) part of the site stress and the uniform mean stress is the kMC
+ * driver's; in a body (slab, block) they hold the full site stress, starting from the response to the edge loads.
  */
+#define _POSIX_C_SOURCE 200809L /* sysconf */
 #include "../impl.h"
+#include <stdio.h>
+#include <unistd.h>
 
 void StzConfigFEGeometry(const StzConfig *cfg, StzFEGeometry *g)
 {
@@ -17,7 +27,11 @@ void StzConfigFEGeometry(const StzConfig *cfg, StzFEGeometry *g)
   g->element_size_m = cfg->site_size_m / cfg->site_elems;
   g->mu_pa          = cfg->mat.shear_modulus_pa;
   g->nu             = cfg->mat.poisson_ratio;
-  for (int e = 0; e < 4; e++) g->bc[e] = STZ_BC_PERIODIC;
+  for (int e = 0; e < 4; e++) {
+    g->bc[e]          = cfg->bc[e];
+    g->bc_value[e][0] = cfg->bc_value[e][0];
+    g->bc_value[e][1] = cfg->bc_value[e][1];
+  }
 }
 
 void StzSiteToElementEigenstrain(PetscInt nx, PetscInt ny, PetscInt se, const PetscReal site_eig[], PetscReal eig[])
@@ -90,16 +104,202 @@ static void StzKernelSymmetrize(PetscInt nx, PetscInt ny, PetscReal k[])
     }
 }
 
+/* ---------- memory ---------- */
+
+/* Estimated bytes of an FE solver on nel elements: the matrix (18 nonzeros per row, value and column index), a few vectors,
+ * and either the Cholesky factor of a 2D mesh under nested dissection, about STZ_FACTOR_FILL ndof log2(ndof) entries (value
+ * and index), or the GAMG hierarchy (about twice the matrix). STZ_FACTOR_FILL was calibrated against the resident memory of
+ * MUMPS factorisations of 128^2 and 256^2-site meshes (docs/performance.md). */
+#define STZ_FACTOR_FILL 6.5
+/* Right-hand sides per solver call in the slab-kernel set-up; each holds element eigenstrain and stress arrays (6 nel doubles)
+ * and a column of the dense right-hand side and solution (4 nel). */
+#define STZ_SLAB_BATCH 16
+static PetscReal StzFEMemory(PetscReal nel, PetscBool direct)
+{
+  const PetscReal ndof = 2 * nel, mat = ndof * 18 * 12.0, vecs = 6 * ndof * 8.0;
+  return mat + vecs + (direct ? STZ_FACTOR_FILL * ndof * PetscLog2Real(ndof) * 12.0 : 2 * mat);
+}
+
+void StzElasticMemory(const StzConfig *cfg, StzEngineType type, PetscReal *held, PetscReal *setup)
+{
+  const PetscReal N = (PetscReal)cfg->nx * cfg->ny, nel = N * cfg->site_elems * cfg->site_elems, sites = 3 * N * 8.0;
+  const PetscReal modes = cfg->n_orient + (cfg->dilatation != 0), fe_scratch = 3 * 3 * nel * 8.0;
+  switch (type) {
+  case STZ_ENGINE_KERNEL: /* kernels; the set-up also holds the factorisation and one solve's arrays */
+    *held  = sites + 3 * modes * N * 8.0;
+    *setup = *held + StzFEMemory(nel, PETSC_TRUE) + fe_scratch;
+    break;
+  case STZ_ENGINE_SLAB_KERNEL:
+    *held  = sites + 3 * modes * cfg->ny * N * 8.0;
+    *setup = *held + StzFEMemory(nel, PETSC_TRUE) + fe_scratch + 3 * 3 * N * 8.0 + STZ_SLAB_BATCH * 10 * nel * 8.0;
+    break;
+  case STZ_ENGINE_FACTOR:
+    *held  = 2 * sites + StzFEMemory(nel, PETSC_TRUE) + fe_scratch;
+    *setup = *held;
+    break;
+  default:
+    *held  = sites + StzFEMemory(nel, PETSC_FALSE) + fe_scratch;
+    *setup = *held;
+    break;
+  }
+}
+
+/* Memory the system can give this process: MemAvailable from /proc/meminfo, else the physical memory. */
+static PetscReal StzAvailableMemory(void)
+{
+  FILE     *fp = fopen("/proc/meminfo", "r");
+  char      line[256];
+  long long kb = -1;
+  if (fp) {
+    while (fgets(line, sizeof(line), fp))
+      if (sscanf(line, "MemAvailable: %lld kB", &kb) == 1) break;
+    fclose(fp);
+  }
+  if (kb > 0) return 1024.0 * (PetscReal)kb;
+  {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (PetscReal)pages * page : PETSC_MAX_REAL;
+  }
+}
+
+/* ---------- responses ---------- */
+
+/* Site stresses out[3] (s1, s2, sp) of one event of eigenstrain eps on site `site` alone, with homogeneous boundary data;
+ * the round-off mean is removed in a periodic box (the mean belongs to the macroscopic balance). el->eig is zero on entry and
+ * on exit; el->estress is scratch. */
+static PetscErrorCode StzElasticEventResponse(StzElastic el, PetscInt site, const PetscReal eps[3], PetscReal *out[3])
+{
+  const PetscInt se = el->site_elems, nex = el->nx * se, sx = site % el->nx, sy = site / el->nx, N = el->N;
+
+  PetscFunctionBeginUser;
+  for (PetscInt b = 0; b < se; b++)
+    for (PetscInt a = 0; a < se; a++)
+      for (int c = 0; c < 3; c++) el->eig[3 * ((sy * se + b) * nex + sx * se + a) + c] = eps[c];
+  PetscCall(StzFESolveEigenstrain(el->fe, el->eig, el->estress));
+  for (PetscInt b = 0; b < se; b++)
+    for (PetscInt a = 0; a < se; a++)
+      for (int c = 0; c < 3; c++) el->eig[3 * ((sy * se + b) * nex + sx * se + a) + c] = 0;
+  StzElementToSiteStress(el->nx, el->ny, se, el->estress, out);
+  if (!el->body)
+    for (int c = 0; c < 3; c++) {
+      PetscReal mean = 0;
+      for (PetscInt i = 0; i < N; i++) mean += out[c][i];
+      mean /= N;
+      for (PetscInt i = 0; i < N; i++) out[c][i] -= mean;
+    }
+  PetscFunctionReturn(0);
+}
+
+/* Body: the site stresses start as the response to the edge loads alone. */
+static PetscErrorCode StzElasticLoadResponse(StzElastic el)
+{
+  PetscReal *s[3] = {el->s1, el->s2, el->sp};
+
+  PetscFunctionBeginUser;
+  PetscCall(StzFESolve(el->fe, NULL, NULL, el->estress, NULL, NULL));
+  StzElementToSiteStress(el->nx, el->ny, el->site_elems, el->estress, s);
+  PetscFunctionReturn(0);
+}
+
+/* slab-kernel: for every source row, the responses to the two deviatoric basis modes (theta = 0 and 45 degrees; every
+ * orientation is cos 2theta times the first plus sin 2theta times the second) and to the dilatation, stored rotated.
+ * The 2 ny (or 3 ny) solves go to the solver STZ_SLAB_BATCH at a time (defined with the memory estimate). */
+static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
+{
+  const PetscInt  N = el->N, nx = el->nx, ny = el->ny, nb = cfg->dilatation != 0 ? 3 : 2, se = el->site_elems, nex = nx * se;
+  const PetscInt  nel = N * se * se, ntask = nb * ny;
+  const PetscReal h = 0.5 * cfg->mat.gamma0;
+  PetscReal       basis[3][3] = {{0, 0, h}, {-h, h, 0}, {0.5 * cfg->dilatation, 0.5 * cfg->dilatation, 0}}, ca[STZ_MAX_ORIENT], cb[STZ_MAX_ORIENT];
+  PetscReal      *eig[STZ_SLAB_BATCH], *es[STZ_SLAB_BATCH], *r[3][3];
+
+  PetscFunctionBeginUser;
+  for (PetscInt k = 0; k < cfg->n_orient; k++) {
+    PetscReal eps[3];
+    StzEigenstrain(cfg->mat.gamma0, 0.5 * PETSC_PI * k / cfg->n_orient, 1, 0.0, eps);
+    ca[k] = eps[2] / h; /* cos 2theta */
+    cb[k] = eps[1] / h; /* sin 2theta */
+  }
+  for (int q = 0; q < STZ_SLAB_BATCH; q++) PetscCall(PetscCalloc2(3 * nel, &eig[q], 3 * nel, &es[q]));
+  for (int b = 0; b < nb; b++) PetscCall(PetscMalloc3(N, &r[b][0], N, &r[b][1], N, &r[b][2]));
+  /* Task t: source row ys = t / nb, basis mode t % nb. A batch may split a row's modes; a row is stored once its last mode is in. */
+  for (PetscInt t0 = 0; t0 < ntask; t0 += STZ_SLAB_BATCH) {
+    const PetscInt nt = PetscMin(STZ_SLAB_BATCH, ntask - t0);
+    for (PetscInt q = 0; q < nt; q++) {
+      const PetscInt ys = (t0 + q) / nb, b = (t0 + q) % nb;
+      for (PetscInt bb = 0; bb < se; bb++)
+        for (PetscInt aa = 0; aa < se; aa++)
+          for (int c = 0; c < 3; c++) eig[q][3 * ((ys * se + bb) * nex + aa) + c] = basis[b][c];
+    }
+    PetscCall(StzFESolveEigenstrainBatch(el->fe, nt, (const PetscReal *const *)eig, es));
+    for (PetscInt q = 0; q < nt; q++) {
+      const PetscInt ys = (t0 + q) / nb, b = (t0 + q) % nb;
+      for (PetscInt bb = 0; bb < se; bb++)
+        for (PetscInt aa = 0; aa < se; aa++)
+          for (int c = 0; c < 3; c++) eig[q][3 * ((ys * se + bb) * nex + aa) + c] = 0;
+      StzElementToSiteStress(nx, ny, se, es[q], r[b]);
+      if (!el->body)
+        for (int c = 0; c < 3; c++) {
+          PetscReal mean = 0;
+          for (PetscInt i = 0; i < N; i++) mean += r[b][c][i];
+          mean /= N;
+          for (PetscInt i = 0; i < N; i++) r[b][c][i] -= mean;
+        }
+      if (b < nb - 1) continue;
+      /* All modes of row ys are in r (a row's modes are consecutive tasks; those of an earlier batch stay in r). */
+      for (PetscInt yt = 0; yt < ny; yt++) {
+        const PetscInt dst = ys * N + ((yt - ys + ny) % ny) * nx, src = yt * nx;
+        for (int c = 0; c < 3; c++) {
+          for (PetscInt k = 0; k < cfg->n_orient; k++)
+            for (PetscInt x = 0; x < nx; x++) el->slab[k][c][dst + x] = ca[k] * r[0][c][src + x] + cb[k] * r[1][c][src + x];
+          if (nb == 3)
+            for (PetscInt x = 0; x < nx; x++) el->sdil[c][dst + x] = r[2][c][src + x];
+        }
+      }
+    }
+  }
+  for (int b = 0; b < nb; b++) PetscCall(PetscFree3(r[b][0], r[b][1], r[b][2]));
+  for (int q = 0; q < STZ_SLAB_BATCH; q++) PetscCall(PetscFree2(eig[q], es[q]));
+  PetscFunctionReturn(0);
+}
+
+/* ---------- create / destroy / event ---------- */
+
 PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic *out)
 {
   StzElastic     el;
   StzFEGeometry  g;
-  const PetscInt N = cfg->nx * cfg->ny;
-  PetscReal      mem_mb;
+  const PetscInt N = cfg->nx * cfg->ny, nel = N * cfg->site_elems * cfg->site_elems;
+  PetscReal      held, setup, avail;
+  char           others[128] = "";
 
   PetscFunctionBeginUser;
+  /* Report, and check, what the engine will hold before allocating any of it. */
+  StzElasticMemory(cfg, cfg->engine, &held, &setup);
+  avail = StzAvailableMemory();
+  if (!cfg->quiet) {
+    if (cfg->engine == STZ_ENGINE_SLAB_KERNEL)
+      PetscCall(PetscFPrintf(comm, stderr, "stzdyn: slab-kernel engine, %d x %d sites: kernels 3 comps x %d modes x %d source rows x %d sites x 8 B = %.4g MB held; %.4g MB peak in set-up\n",
+                             (int)cfg->nx, (int)cfg->ny, (int)(cfg->n_orient + (cfg->dilatation != 0)), (int)cfg->ny, (int)N,
+                             (double)(3.0 * (cfg->n_orient + (cfg->dilatation != 0)) * cfg->ny * N * 8 / 1048576.0), (double)(setup / 1048576.0)));
+    else
+      PetscCall(PetscFPrintf(comm, stderr, "stzdyn: %s engine, %d x %d sites: %.4g MB held; %.4g MB peak in set-up%s\n", StzEngineNames[cfg->engine], (int)cfg->nx, (int)cfg->ny,
+                             (double)(held / 1048576.0), (double)(setup / 1048576.0), cfg->engine == STZ_ENGINE_KERNEL ? "" : " (FE part estimated)"));
+  }
+  for (int t = 0; t < STZ_ENGINE_COUNT; t++) {
+    const PetscBool ok = (PetscBool)(t != (int)cfg->engine && (t != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC) &&
+                                     (t != STZ_ENGINE_SLAB_KERNEL || cfg->geometry != STZ_GEOM_BLOCK));
+    if (!ok) continue;
+    if (others[0]) PetscCall(PetscStrlcat(others, ", ", sizeof(others)));
+    PetscCall(PetscStrlcat(others, StzEngineNames[t], sizeof(others)));
+  }
+  PetscCheck(PetscMax(held, setup) <= avail, comm, PETSC_ERR_MEM,
+             "the %s engine needs %.0f bytes (%.3g GB) for %d x %d sites but only %.0f bytes (%.3g GB) of memory are available: choose another engine with -stz_engine (%s), or fewer sites",
+             StzEngineNames[cfg->engine], (double)PetscMax(held, setup), (double)(PetscMax(held, setup) / 1e9), (int)cfg->nx, (int)cfg->ny, (double)avail, (double)(avail / 1e9),
+             others);
+
   PetscCall(PetscNew(&el));
   el->type        = cfg->engine;
+  el->body        = (PetscBool)(cfg->geometry != STZ_GEOM_PERIODIC);
   el->nx          = cfg->nx;
   el->ny          = cfg->ny;
   el->N           = N;
@@ -110,16 +310,17 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
   el->mu_pa       = cfg->mat.shear_modulus_pa;
   el->nu          = cfg->mat.poisson_ratio;
   el->site_size_m = cfg->site_size_m;
-  /* Report what the engine will hold before allocating it. */
-  mem_mb = (cfg->engine == STZ_ENGINE_KERNEL ? 3.0 * (cfg->n_orient + (cfg->dilatation != 0) + 1) * N : 3.0 * N + 6.0 * N * cfg->site_elems * cfg->site_elems) * 8 / 1048576.0;
-  if (!cfg->quiet && cfg->engine == STZ_ENGINE_KERNEL && N > 16384)
-    PetscCall(PetscPrintf(comm, "stzdyn: %s engine needs %.1f MB for %d x %d sites (plus a one-off FE factorisation)\n", StzEngineNames[cfg->engine], (double)mem_mb,
-                          (int)cfg->nx, (int)cfg->ny));
+  el->bytes       = held;
   PetscCall(PetscCalloc3(N, &el->s1, N, &el->s2, N, &el->sp));
   StzConfigFEGeometry(cfg, &g);
-  /* The resolve engine solves inside the serial kMC loop, so its FE model lives on this rank alone. */
-  PetscCall(StzFECreate(cfg->engine == STZ_ENGINE_RESOLVE ? PETSC_COMM_SELF : comm, &g, &el->fe));
-  if (cfg->engine == STZ_ENGINE_KERNEL) {
+  /* factor and resolve solve inside the serial kMC loop, so their FE model lives on this rank alone; the kernel engines'
+   * set-up may use every rank. */
+  if (cfg->engine == STZ_ENGINE_RESOLVE) PetscCall(StzFECreateWithSolver(PETSC_COMM_SELF, &g, STZ_FE_ITERATIVE, &el->fe));
+  else PetscCall(StzFECreateWithSolver(cfg->engine == STZ_ENGINE_FACTOR ? PETSC_COMM_SELF : comm, &g, STZ_FE_DIRECT, &el->fe));
+  PetscCall(PetscCalloc2(3 * nel, &el->eig, 3 * nel, &el->estress));
+  if (el->body) PetscCall(StzElasticLoadResponse(el));
+  switch (cfg->engine) {
+  case STZ_ENGINE_KERNEL:
     for (PetscInt k = 0; k < cfg->n_orient; k++) {
       PetscReal eps[3], theta = 0.5 * PETSC_PI * k / cfg->n_orient;
       StzEigenstrain(cfg->mat.gamma0, theta, 1, 0.0, eps);
@@ -133,13 +334,68 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
       PetscCall(StzElasticSiteResponse(el->fe, cfg, eps, el->kdil));
       for (int c = 0; c < 3; c++) StzKernelSymmetrize(cfg->nx, cfg->ny, el->kdil[c]);
     }
-    /* The kernels are all the engine needs: free the factorisation's memory. */
-    PetscCall(StzFEDestroy(&el->fe));
-  } else {
-    const PetscInt nel = N * cfg->site_elems * cfg->site_elems;
-    PetscCall(PetscCalloc2(3 * nel, &el->eig, 3 * nel, &el->estress));
+    if (StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING)) {
+      PetscReal eps[3] = {1, 1, 0}; /* unit isotropic in-plane eigenstrain: thermal strains */
+      PetscCall(PetscMalloc3(N, &el->kiso[0], N, &el->kiso[1], N, &el->kiso[2]));
+      PetscCall(StzElasticSiteResponse(el->fe, cfg, eps, el->kiso));
+    }
+    break;
+  case STZ_ENGINE_SLAB_KERNEL:
+    for (PetscInt k = 0; k < cfg->n_orient; k++) PetscCall(PetscMalloc3(N * cfg->ny, &el->slab[k][0], N * cfg->ny, &el->slab[k][1], N * cfg->ny, &el->slab[k][2]));
+    if (cfg->dilatation != 0) PetscCall(PetscMalloc3(N * cfg->ny, &el->sdil[0], N * cfg->ny, &el->sdil[1], N * cfg->ny, &el->sdil[2]));
+    PetscCall(StzElasticSlabKernels(el, cfg));
+    break;
+  case STZ_ENGINE_FACTOR:
+    PetscCall(PetscMalloc3(N, &el->ds[0], N, &el->ds[1], N, &el->ds[2]));
+    break;
+  default:
+    break;
   }
-  *out        = el;
+  if (cfg->engine == STZ_ENGINE_KERNEL || cfg->engine == STZ_ENGINE_SLAB_KERNEL) {
+    /* The kernels are all these engines need: free the factorisation and the element arrays. */
+    PetscCall(StzFEDestroy(&el->fe));
+    PetscCall(PetscFree2(el->eig, el->estress));
+  }
+  *out = el;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzElasticEvent(StzElastic el, PetscInt site, PetscInt orient, PetscInt sense, const PetscReal eig[3])
+{
+  const PetscInt N = el->N, ey = site / el->nx;
+  PetscReal     *s[3] = {el->s1, el->s2, el->sp};
+
+  PetscFunctionBeginUser;
+  switch (el->type) {
+  case STZ_ENGINE_KERNEL: /* the pass adds the shifted kernel */
+    break;
+  case STZ_ENGINE_SLAB_KERNEL: /* point the pass at the source row's block; it then adds it as the kernel engine's */
+    for (PetscInt k = 0; k < el->n_orient; k++)
+      for (int c = 0; c < 3; c++) el->kern[k][c] = el->slab[k][c] + ey * N;
+    if (el->sdil[0])
+      for (int c = 0; c < 3; c++) el->kdil[c] = el->sdil[c] + ey * N;
+    break;
+  case STZ_ENGINE_FACTOR: /* one back-substitution for this event's eigenstrain; superpose its site stresses */
+    PetscCall(StzElasticEventResponse(el, site, eig, el->ds));
+    for (int c = 0; c < 3; c++)
+      for (PetscInt i = 0; i < N; i++) s[c][i] += el->ds[c][i];
+    break;
+  default: { /* resolve: the whole problem again, with every eigenstrain so far and the edge loads */
+    const PetscInt se = el->site_elems, nex = el->nx * se, sx = site % el->nx, sy = site / el->nx;
+    StzMacroLoad   zero_stress = {{1, 1, 1}, {0, 0, 0}};
+    for (PetscInt b = 0; b < se; b++)
+      for (PetscInt a = 0; a < se; a++)
+        for (int c = 0; c < 3; c++) el->eig[3 * ((sy * se + b) * nex + sx * se + a) + c] += eig[c];
+    PetscCall(StzFESolve(el->fe, el->eig, el->body ? NULL : &zero_stress, el->estress, NULL, NULL));
+    StzElementToSiteStress(el->nx, el->ny, se, el->estress, s);
+    if (!el->body)
+      for (int c = 0; c < 3; c++) {
+        PetscReal mean = 0;
+        for (PetscInt i = 0; i < N; i++) mean += s[c][i];
+        for (PetscInt i = 0; i < N; i++) s[c][i] -= mean / N;
+      }
+  } break;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -147,9 +403,14 @@ PetscErrorCode StzElasticDestroy(StzElastic *el)
 {
   PetscFunctionBeginUser;
   if (!*el) PetscFunctionReturn(0);
-  for (PetscInt k = 0; k < STZ_MAX_ORIENT; k++)
-    if ((*el)->kern[k][0]) PetscCall(PetscFree3((*el)->kern[k][0], (*el)->kern[k][1], (*el)->kern[k][2]));
-  if ((*el)->kdil[0]) PetscCall(PetscFree3((*el)->kdil[0], (*el)->kdil[1], (*el)->kdil[2]));
+  for (PetscInt k = 0; k < STZ_MAX_ORIENT; k++) {
+    if ((*el)->type == STZ_ENGINE_KERNEL && (*el)->kern[k][0]) PetscCall(PetscFree3((*el)->kern[k][0], (*el)->kern[k][1], (*el)->kern[k][2]));
+    if ((*el)->slab[k][0]) PetscCall(PetscFree3((*el)->slab[k][0], (*el)->slab[k][1], (*el)->slab[k][2]));
+  }
+  if ((*el)->type == STZ_ENGINE_KERNEL && (*el)->kdil[0]) PetscCall(PetscFree3((*el)->kdil[0], (*el)->kdil[1], (*el)->kdil[2]));
+  if ((*el)->sdil[0]) PetscCall(PetscFree3((*el)->sdil[0], (*el)->sdil[1], (*el)->sdil[2]));
+  if ((*el)->kiso[0]) PetscCall(PetscFree3((*el)->kiso[0], (*el)->kiso[1], (*el)->kiso[2]));
+  if ((*el)->ds[0]) PetscCall(PetscFree3((*el)->ds[0], (*el)->ds[1], (*el)->ds[2]));
   PetscCall(PetscFree3((*el)->s1, (*el)->s2, (*el)->sp));
   PetscCall(PetscFree2((*el)->eig, (*el)->estress));
   PetscCall(StzFEDestroy(&(*el)->fe));

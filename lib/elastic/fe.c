@@ -39,6 +39,7 @@ struct StzFE_private {
   PetscReal     Bgp[4][3][8];  /* strain-displacement at the 2x2 Gauss points (engineering shear) */
   PetscReal     Bbar[3][8];    /* int B dA over one element (per unit depth) */
   PetscReal     asym;          /* relative asymmetry of K before constraints */
+  PetscReal     diag;          /* diagonal of the constrained rows */
   PetscInt      n_solves, last_its;
 };
 
@@ -257,10 +258,13 @@ static PetscErrorCode StzFEAssemble(StzFE fe)
   PetscCall(DMLocalToGlobal(fe->da, flocal, ADD_VALUES, fe->f_fixed));
   PetscCall(DMRestoreLocalVector(fe->da, &flocal));
 
-  /* Replace constrained rows and columns by the identity: K stays symmetric positive definite for Cholesky and CG. */
+  /* Replace constrained rows and columns by a multiple d of the identity: K stays symmetric positive definite for Cholesky and
+   * CG, and d = K's own diagonal scale keeps it well scaled for multigrid (a unit diagonal against entries ~ mu made GAMG-CG
+   * diverge). The right-hand side of a constrained row is then d times the prescribed value. */
   PetscCall(PetscMalloc1(fe->n_bcs + 1, &rows));
   for (PetscInt k = 0; k < fe->n_bcs; k++) rows[k] = (MatStencil){.k = 0, .j = fe->bcs[k].j, .i = fe->bcs[k].i, .c = fe->bcs[k].c};
-  PetscCall(MatZeroRowsColumnsStencil(fe->K, fe->n_bcs, rows, 1.0, NULL, NULL));
+  fe->diag = fe->Ke[0][0];
+  PetscCall(MatZeroRowsColumnsStencil(fe->K, fe->n_bcs, rows, fe->diag, NULL, NULL));
   PetscCall(PetscFree(rows));
   PetscCall(MatSetOption(fe->K, MAT_SYMMETRIC, PETSC_TRUE));
   PetscCall(MatSetOption(fe->K, MAT_SPD, PETSC_TRUE));
@@ -269,8 +273,16 @@ static PetscErrorCode StzFEAssemble(StzFE fe)
 
 PetscErrorCode StzFECreate(MPI_Comm comm, const StzFEGeometry *geom, StzFE *fe_out)
 {
-  StzFE fe;
-  PC    pc;
+  PetscFunctionBeginUser;
+  PetscCall(StzFECreateWithSolver(comm, geom, STZ_FE_DIRECT, fe_out));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzFECreateWithSolver(MPI_Comm comm, const StzFEGeometry *geom, StzFESolverKind kind, StzFE *fe_out)
+{
+  StzFE     fe;
+  PC        pc;
+  PetscBool preonly;
 
   PetscFunctionBeginUser;
   PetscCall(StzFECheckGeometry(comm, geom));
@@ -293,16 +305,43 @@ PetscErrorCode StzFECreate(MPI_Comm comm, const StzFEGeometry *geom, StzFE *fe_o
   PetscCall(DMCreateGlobalVector(fe->da, &fe->u));
   PetscCall(VecDuplicate(fe->u, &fe->b));
 
-  /* Default: a direct Cholesky factorisation, computed once here and reused by every solve. */
+  /* Direct: a Cholesky factorisation, computed once here and reused by every solve. Iterative: CG + GAMG, warm-started. */
   PetscCall(KSPCreate(comm, &fe->ksp));
   PetscCall(KSPSetOptionsPrefix(fe->ksp, "elas_"));
   PetscCall(KSPSetOperators(fe->ksp, fe->K, fe->K));
-  PetscCall(KSPSetType(fe->ksp, KSPPREONLY));
   PetscCall(KSPGetPC(fe->ksp, &pc));
-  PetscCall(PCSetType(pc, PCCHOLESKY));
-  PetscCall(PCFactorSetMatSolverType(pc, MATSOLVERMUMPS));
+  if (kind == STZ_FE_DIRECT) {
+    PetscCall(KSPSetType(fe->ksp, KSPPREONLY));
+    PetscCall(PCSetType(pc, PCCHOLESKY));
+    PetscCall(PCFactorSetMatSolverType(pc, MATSOLVERMUMPS));
+  } else {
+    PetscCall(KSPSetType(fe->ksp, KSPCG));
+    PetscCall(PCSetType(pc, PCGAMG));
+    PetscCall(KSPSetInitialGuessNonzero(fe->ksp, PETSC_TRUE));
+    if (!fe->periodic[0] && !fe->periodic[1]) {
+      /* Rigid-body modes (two translations and the rotation) as GAMG's near null space; a periodic direction admits no rotation,
+       * and the default (the block size's translations) serves it. */
+      Vec          coords;
+      MatNullSpace nsp;
+      PetscCall(DMDASetUniformCoordinates(fe->da, 0, geom->element_size_m * geom->nex, 0, geom->element_size_m * geom->ney, 0, 0));
+      PetscCall(DMGetCoordinates(fe->da, &coords));
+      PetscCall(MatNullSpaceCreateRigidBody(coords, &nsp));
+      PetscCall(MatSetNearNullSpace(fe->K, nsp));
+      PetscCall(MatNullSpaceDestroy(&nsp));
+    }
+  }
   PetscCall(KSPSetTolerances(fe->ksp, 1e-12, 1e-30, PETSC_DEFAULT, 10000));
+  if (kind == STZ_FE_ITERATIVE) {
+    /* Warm-started: the tolerance is relative to the true initial residual (what the event changed, so errors do not build up
+     * over events), and no divergence test
+     * (the default compares with the preconditioned right-hand side, which a good initial guess can make look like divergence). */
+    PetscCall(KSPSetTolerances(fe->ksp, 1e-10, 1e-30, PETSC_MAX_REAL, 10000));
+    PetscCall(KSPConvergedDefaultSetUIRNorm(fe->ksp));
+  }
   PetscCall(KSPSetFromOptions(fe->ksp));
+  /* A warm start makes no sense for a direct solve (and PREONLY refuses it). */
+  PetscCall(PetscObjectTypeCompare((PetscObject)fe->ksp, KSPPREONLY, &preonly));
+  if (preonly) PetscCall(KSPSetInitialGuessNonzero(fe->ksp, PETSC_FALSE));
   PetscCall(KSPSetUp(fe->ksp));
   *fe_out = fe;
   PetscFunctionReturn(0);
@@ -352,9 +391,13 @@ void StzMacroSolve(PetscReal mu, PetscReal nu, const StzMacroLoad *load, const P
   S[2] = 2.0 * mu * d[2];
 }
 
-PetscErrorCode StzFESolve(StzFE fe, const PetscReal eig[], const StzMacroLoad *load, PetscReal stress[], PetscReal macro_strain[3],
-                          PetscReal *energy)
+/* StzFESolve and StzFESolveEigenstrain: with `homogeneous`, no boundary data (f_fixed and prescribed values are zero).
+ * Batched solves split the work: with b_out, only build the right-hand side into it; with u_in, skip the solve and evaluate
+ * the stresses of the given displacement. */
+static PetscErrorCode StzFESolveInternal(StzFE fe, const PetscReal eig[], const StzMacroLoad *load, PetscBool homogeneous, Vec b_out, Vec u_in, PetscReal stress[],
+                                         PetscReal macro_strain[3], PetscReal *energy)
 {
+  Vec b = b_out ? b_out : fe->b, usol = u_in ? u_in : fe->u;
   const PetscInt nel = fe->g.nex * fe->g.ney;
   PetscInt       xs, ys, xm, ym;
   PetscReal      E[3] = {0, 0, 0}, S[3], mean[3] = {0, 0, 0}, energy_local = 0, strain_sum[3] = {0, 0, 0};
@@ -378,6 +421,7 @@ PetscErrorCode StzFESolve(StzFE fe, const PetscReal eig[], const StzMacroLoad *l
 
   /* Load: f = sum_e Bbar^T C (eps*_e - E) + f_fixed, then the prescribed values on constrained rows. */
   PetscCall(DMGetLocalVector(fe->da, &loc));
+  if (u_in) goto solved;
   PetscCall(VecZeroEntries(loc));
   PetscCall(DMDAVecGetArray(fe->da, loc, &a));
   for (PetscInt j = ys; j < ys + ym; j++)
@@ -400,14 +444,20 @@ PetscErrorCode StzFESolve(StzFE fe, const PetscReal eig[], const StzMacroLoad *l
       }
     }
   PetscCall(DMDAVecRestoreArray(fe->da, loc, &a));
-  PetscCall(VecCopy(fe->f_fixed, fe->b));
-  PetscCall(DMLocalToGlobal(fe->da, loc, ADD_VALUES, fe->b));
-  PetscCall(DMDAVecGetArray(fe->da, fe->b, &a));
+  if (homogeneous) PetscCall(VecZeroEntries(b));
+  else PetscCall(VecCopy(fe->f_fixed, b));
+  PetscCall(DMLocalToGlobal(fe->da, loc, ADD_VALUES, b));
+  PetscCall(DMDAVecGetArray(fe->da, b, &a));
   for (PetscInt k = 0; k < fe->n_bcs; k++) {
-    if (fe->bcs[k].c == 0) a[fe->bcs[k].j][fe->bcs[k].i].ux = fe->bcs[k].value;
-    else a[fe->bcs[k].j][fe->bcs[k].i].uy = fe->bcs[k].value;
+    const PetscReal v = homogeneous ? 0.0 : fe->diag * fe->bcs[k].value;
+    if (fe->bcs[k].c == 0) a[fe->bcs[k].j][fe->bcs[k].i].ux = v;
+    else a[fe->bcs[k].j][fe->bcs[k].i].uy = v;
   }
-  PetscCall(DMDAVecRestoreArray(fe->da, fe->b, &a));
+  PetscCall(DMDAVecRestoreArray(fe->da, b, &a));
+  if (b_out) {
+    PetscCall(DMRestoreLocalVector(fe->da, &loc));
+    PetscFunctionReturn(0);
+  }
 
   PetscCall(KSPSolve(fe->ksp, fe->b, fe->u));
   {
@@ -419,8 +469,9 @@ PetscErrorCode StzFESolve(StzFE fe, const PetscReal eig[], const StzMacroLoad *l
   }
   fe->n_solves++;
 
+solved:
   /* Stresses and energy from the ghosted displacement. */
-  PetscCall(DMGlobalToLocal(fe->da, fe->u, INSERT_VALUES, loc));
+  PetscCall(DMGlobalToLocal(fe->da, usol, INSERT_VALUES, loc));
   PetscCall(DMDAVecGetArrayRead(fe->da, loc, &u));
   if (stress) {
     PetscCall(PetscCalloc1(3 * nel, &out));
@@ -469,6 +520,54 @@ PetscErrorCode StzFESolve(StzFE fe, const PetscReal eig[], const StzMacroLoad *l
       for (int c = 0; c < 3; c++) macro_strain[c] /= nel;
     }
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzFESolve(StzFE fe, const PetscReal eig[], const StzMacroLoad *load, PetscReal stress[], PetscReal macro_strain[3], PetscReal *energy)
+{
+  PetscFunctionBeginUser;
+  PetscCall(StzFESolveInternal(fe, eig, load, PETSC_FALSE, NULL, NULL, stress, macro_strain, energy));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzFESolveEigenstrain(StzFE fe, const PetscReal eig[], PetscReal stress[])
+{
+  StzMacroLoad zero_stress = {{1, 1, 1}, {0, 0, 0}};
+
+  PetscFunctionBeginUser;
+  PetscCall(StzFESolveInternal(fe, eig, fe->periodic[0] && fe->periodic[1] ? &zero_stress : NULL, PETSC_TRUE, NULL, NULL, stress, NULL, NULL));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzFESolveEigenstrainBatch(StzFE fe, PetscInt n, const PetscReal *const eig[], PetscReal *const stress[])
+{
+  StzMacroLoad   zero_stress = {{1, 1, 1}, {0, 0, 0}};
+  const StzMacroLoad *load   = fe->periodic[0] && fe->periodic[1] ? &zero_stress : NULL;
+  PetscInt       nlocal, Nglobal;
+  Mat            B, X;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecGetLocalSize(fe->b, &nlocal));
+  PetscCall(VecGetSize(fe->b, &Nglobal));
+  PetscCall(MatCreateDense(fe->comm, nlocal, PETSC_DECIDE, Nglobal, n, NULL, &B));
+  PetscCall(MatDuplicate(B, MAT_DO_NOT_COPY_VALUES, &X));
+  for (PetscInt k = 0; k < n; k++) {
+    Vec col;
+    PetscCall(MatDenseGetColumnVecWrite(B, k, &col));
+    PetscCall(StzFESolveInternal(fe, eig[k], load, PETSC_TRUE, col, NULL, NULL, NULL, NULL));
+    PetscCall(MatDenseRestoreColumnVecWrite(B, k, &col));
+  }
+  /* One call for all right-hand sides: a direct solver does them together (BLAS 3), others one by one. */
+  PetscCall(KSPMatSolve(fe->ksp, B, X));
+  fe->n_solves += n;
+  for (PetscInt k = 0; k < n; k++) {
+    Vec col;
+    PetscCall(MatDenseGetColumnVecRead(X, k, &col));
+    PetscCall(StzFESolveInternal(fe, eig[k], load, PETSC_TRUE, NULL, col, stress[k], NULL, NULL));
+    PetscCall(MatDenseRestoreColumnVecRead(X, k, &col));
+  }
+  PetscCall(MatDestroy(&B));
+  PetscCall(MatDestroy(&X));
   PetscFunctionReturn(0);
 }
 

@@ -1,0 +1,377 @@
+/* Thermomechanical treatments of the glass (issue 5; docs/outputs.md, docs/model.md "Treatments"):
+ *   anneal          hold at -stz_anneal_temperature_k, zero stress, for -stz_hold_time_s;
+ *   creep           hold at a constant pure-shear stress (a fraction of the yield stress) at -stz_temperature_k;
+ *   cyclic          strain-controlled pure shear, triangle wave of amplitude -stz_cyclic_amplitude, -stz_cycles cycles;
+ *   thermal-cycling temperature steps between -stz_thermal_high_k and -stz_thermal_low_k with per-site thermal expansion;
+ *   sequence        any of the protocols in order on the same sample, each in its own sub-directory.
+ * Every treatment writes series.csv (time-based rows), summary.json, map_plastic_strain_final.png, and the cyclic ones
+ * cycles.csv. Energies are per g-atom (lib/kmc.c, StzKmcEnergy). */
+#include "impl.h"
+
+/* Plane-strain elastic energy density of a uniform stress (xx, yy, xy): [s1^2 + s2^2 + (1 - 2 nu) sp^2] / (2 mu). */
+static PetscReal StzMeanElasticEnergyDensity(const StzConfig *c, const PetscReal S[3])
+{
+  const PetscReal s1 = 0.5 * (S[0] - S[1]), s2 = S[2], sp = 0.5 * (S[0] + S[1]);
+  return (s1 * s1 + s2 * s2 + (1 - 2 * c->mat.poisson_ratio) * sp * sp) / (2 * c->mat.shear_modulus_pa);
+}
+
+/* J/m^3 to J per g-atom. */
+static PetscReal StzDensityToGramAtom(const StzConfig *c, PetscReal w)
+{
+  return w * c->mat.atomic_volume_m3 * STZ_AVOGADRO_PER_MOL;
+}
+
+
+/* Work bookkeeping across kMC steps: external work density done on the sample, sum_c w_c int S_c dE_c (w = 1, 1, 2). */
+typedef struct {
+  PetscReal work_j_per_m3;
+  PetscReal peak_stress_pa;
+} StzWork;
+
+static void StzWorkAdd(StzWork *w, const PetscReal Sa[3], const PetscReal Ea[3], const PetscReal Sb[3], const PetscReal Eb[3])
+{
+  const PetscReal wt[3] = {1, 1, 2};
+  /* Between events the response is elastic and linear in time, and across an event each component keeps either its
+   * stress or its strain: the trapezoid is exact in both pieces. */
+  for (int q = 0; q < 3; q++) w->work_j_per_m3 += wt[q] * 0.5 * (Sa[q] + Sb[q]) * (Eb[q] - Ea[q]);
+}
+
+/* Advance the kMC to time t_end_s, writing a series row every row_dt_s and a progress line; accumulates work. */
+static PetscErrorCode StzAdvanceTo(StzSim sim, PetscReal t_end_s, PetscReal row_dt_s, PetscReal *next_row_s, StzWork *w, const char *what)
+{
+  StzKmc         k = sim->kmc;
+  PetscLogDouble t0, tlast, now;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscTime(&t0));
+  tlast = t0;
+  while (k->time_s < t_end_s * (1 - 1e-14)) {
+    PetscBool fired;
+    StzEvent  ev;
+    PetscReal Sa[3], Ea[3], t_stop = PetscMin(t_end_s, *next_row_s), strain, stress, plastic;
+    for (int q = 0; q < 3; q++) Sa[q] = k->S[q], Ea[q] = k->E[q];
+    if (k->events >= sim->cfg.max_events) break;
+    PetscCall(StzKmcStep(k, PetscMax(0, t_stop - k->time_s), &fired, &ev));
+    if (w) {
+      StzWorkAdd(w, Sa, Ea, k->S_pre, k->E_pre);
+      StzWorkAdd(w, k->S_pre, k->E_pre, k->S, k->E);
+      StzProtocolMeasure(sim, &strain, &stress, &plastic);
+      w->peak_stress_pa = PetscMax(w->peak_stress_pa, PetscAbsReal(stress));
+    }
+    if (!fired && k->time_s >= *next_row_s * (1 - 1e-14)) {
+      PetscCall(StzSeriesAppend(sim));
+      *next_row_s += row_dt_s;
+    }
+    if (sim->cfg.progress_s > 0 && !sim->cfg.quiet) {
+      PetscCall(PetscTime(&now));
+      if (now - tlast >= sim->cfg.progress_s) {
+        StzEnergy e;
+        StzKmcEnergy(k, &e);
+        PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: %s  t %.4g s  T %.4g K  events %lld (reversals %lld)  relaxations %lld  stored energy %.4g J/g-atom\n", what, (double)k->time_s,
+                               (double)k->temperature_k, (long long)k->events, (long long)k->reversals, (long long)k->relax_events, (double)e.total_j_per_gatom));
+        tlast = now;
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Zero mean stress in every component: the box is free (anneal, thermal cycling). */
+static PetscErrorCode StzSetFree(StzKmc k)
+{
+  StzMacroLoad load = {{1, 1, 1}, {0, 0, 0}};
+  PetscFunctionBeginUser;
+  PetscCall(StzKmcSetLoad(k, &load, NULL));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode StzCyclesOpen(StzSim sim, FILE **fp)
+{
+  PetscFunctionBeginUser;
+  PetscCall(StzFileOpen(sim->cfg.output_dir, "cycles.csv", fp));
+  fprintf(*fp, "cycle,time_s,stored_energy_j_per_gatom,elastic_energy_j_per_gatom,structural_enthalpy_j_per_gatom,stored_energy_fraction_dhm,mean_fictive_temperature_k,"
+               "dissipated_work_j_per_gatom,external_work_j_per_gatom,peak_stress_pa,plastic_strain,events,relaxation_events\n");
+  PetscFunctionReturn(0);
+}
+
+/* One row of cycles.csv. The dissipated work of a cycle is the external work done on the sample minus the change of the
+ * elastic energy it holds (internal plus mean-field): the work turned into heat. */
+static void StzCyclesRow(StzSim sim, FILE *fp, PetscInt cycle, const StzWork *w, PetscReal elastic_before, PetscReal *elastic_after, StzEnergy *e)
+{
+  PetscReal strain, stress, plastic, ext;
+  StzKmcEnergy(sim->kmc, e);
+  *elastic_after = e->elastic_j_per_gatom + StzDensityToGramAtom(&sim->cfg, StzMeanElasticEnergyDensity(&sim->cfg, sim->kmc->S));
+  ext            = StzDensityToGramAtom(&sim->cfg, w->work_j_per_m3);
+  StzProtocolMeasure(sim, &strain, &stress, &plastic);
+  fprintf(fp, "%d,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,%.8e,%.8e,%.8e,%.8e,%lld,%lld\n", (int)cycle, (double)sim->kmc->time_s, (double)e->total_j_per_gatom, (double)e->elastic_j_per_gatom,
+          (double)e->structural_j_per_gatom, (double)e->fraction_of_dhm, (double)e->mean_tf_k, (double)(ext - (*elastic_after - elastic_before)), (double)ext,
+          (double)w->peak_stress_pa, (double)plastic, (long long)sim->kmc->events, (long long)sim->kmc->relax_events);
+  fflush(fp);
+}
+
+static PetscErrorCode StzWritePlasticMapFinal(StzSim sim)
+{
+  const PetscInt N = sim->kmc->N;
+  PetscReal     *g, vmax = 0;
+  char           path[PETSC_MAX_PATH_LEN];
+  StzPngMap      map = {0};
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(N, &g));
+  StzPlasticShear(N, sim->kmc->eps_p, g);
+  for (PetscInt i = 0; i < N; i++) vmax = PetscMax(vmax, g[i]);
+  map.title       = "accumulated plastic shear strain";
+  map.units       = "-";
+  map.vmax        = vmax > 0 ? vmax : 1;
+  map.cmap        = STZ_CMAP_SEQUENTIAL;
+  map.cell_size_m = sim->cfg.site_size_m;
+  PetscCall(PetscSNPrintf(path, sizeof(path), "%s/map_plastic_strain_final.png", sim->cfg.output_dir));
+  PetscCall(StzPngWriteMap(path, sim->cfg.nx, sim->cfg.ny, g, &map));
+  PetscCall(PetscFree(g));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzWork *w, PetscInt n_cycles)
+{
+  FILE     *fp;
+  StzEnergy e1;
+  PetscReal strain, stress, plastic;
+
+  PetscFunctionBeginUser;
+  StzKmcEnergy(sim->kmc, &e1);
+  StzProtocolMeasure(sim, &strain, &stress, &plastic);
+  PetscCall(StzFileOpen(sim->cfg.output_dir, "summary.json", &fp));
+  fprintf(fp, "{\n  \"protocol\": \"%s\",\n  \"seed\": %lld,\n  \"events\": %lld,\n  \"relaxation_events\": %lld,\n", StzProtocolNames[sim->cfg.protocol], (long long)sim->cfg.seed,
+          (long long)(sim->kmc->events - sim->events0), (long long)(sim->kmc->relax_events - sim->relax0));
+  fprintf(fp, "  \"wall_time_s\": %.6g,\n  \"events_per_second\": %.6g,\n  \"final_time_s\": %.9g,\n", (double)wall, (double)(wall > 0 ? (sim->kmc->events - sim->events0) / wall : 0),
+          (double)sim->kmc->time_s);
+  fprintf(fp, "  \"final_strain\": %.9g,\n  \"final_stress_pa\": %.9g,\n  \"plastic_strain_final\": %.9g,\n", (double)strain, (double)stress, (double)plastic);
+  if (w) fprintf(fp, "  \"external_work_j_per_gatom\": %.9g,\n  \"peak_stress_pa\": %.9g,\n", (double)StzDensityToGramAtom(&sim->cfg, w->work_j_per_m3), (double)w->peak_stress_pa);
+  if (n_cycles) fprintf(fp, "  \"cycles\": %d,\n", (int)n_cycles);
+  StzWriteEnergyJSON(fp, &sim->energy0, &e1);
+  fprintf(fp, "  \"options\": ");
+  PetscCall(StzConfigWriteJSON(&sim->cfg, fp, "  "));
+  fprintf(fp, "\n}\n");
+  PetscCall(StzFileCommit(sim->cfg.output_dir, "summary.json", &fp));
+  if (!sim->cfg.quiet)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: %s: %lld STZ events, %lld relaxations in %.4g s of simulated time; stored energy %.4g -> %.4g J/g-atom (%.3g -> %.3g of dH_m)\n  outputs in %s/\n",
+                          StzProtocolNames[sim->cfg.protocol], (long long)sim->kmc->events, (long long)sim->kmc->relax_events, (double)sim->kmc->time_s,
+                          (double)sim->energy0.total_j_per_gatom, (double)e1.total_j_per_gatom, (double)sim->energy0.fraction_of_dhm, (double)e1.fraction_of_dhm, sim->cfg.output_dir));
+  PetscFunctionReturn(0);
+}
+
+/* Hold at fixed load and temperature (anneal: free; creep: constant pure-shear stress). */
+static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
+{
+  StzConfig     *c = &sim->cfg;
+  StzKmc         k = sim->kmc;
+  StzWork        w = {0, 0};
+  PetscReal      t_end, next_row, row_dt;
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBeginUser;
+  if (c->protocol == STZ_PROTO_ANNEAL) {
+    PetscCall(StzKmcSetTemperature(k, c->tr.anneal_temperature_k));
+    PetscCall(StzSetFree(k));
+  } else {
+    const PetscReal tau = c->tr.creep_stress_fraction * c->tr.yield_stress_pa;
+    StzMacroLoad    load = {{1, 1, 1}, {tau, -tau, 0}};
+    if (k->temperature_k != c->temperature_k) PetscCall(StzKmcSetTemperature(k, c->temperature_k));
+    PetscCall(StzSetFree(k));
+    StzStageBegin(sim); /* strain counted from the unloaded state: the creep strain includes the elastic step */
+    PetscCall(StzKmcSetLoad(k, &load, NULL));
+  }
+  if (c->protocol == STZ_PROTO_ANNEAL) StzStageBegin(sim);
+  PetscCall(StzSeriesBegin(sim));
+  PetscCall(StzSeriesAppend(sim));
+  row_dt   = c->tr.hold_time_s / 1000;
+  next_row = k->time_s + row_dt;
+  t_end    = k->time_s + c->tr.hold_time_s;
+  PetscCall(PetscTime(&t0));
+  PetscCall(StzAdvanceTo(sim, t_end, row_dt, &next_row, &w, StzProtocolNames[c->protocol]));
+  PetscCall(PetscTime(&t1));
+  if (sim->ser.n == 0 || sim->ser.time_s[sim->ser.n - 1] < k->time_s) PetscCall(StzSeriesAppend(sim));
+  PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
+  /* Unload creep at the end, so the next stage of a sequence starts stress-free. */
+  if (c->protocol == STZ_PROTO_CREEP) PetscCall(StzSetFree(k));
+  *wall = t1 - t0;
+  PetscCall(StzWritePlasticMapFinal(sim));
+  PetscCall(StzTreatmentSummary(sim, *wall, c->protocol == STZ_PROTO_CREEP ? &w : NULL, 0));
+  PetscFunctionReturn(0);
+}
+
+/* Strain-controlled pure shear, triangle wave 0 -> +A -> -A -> 0 per cycle, at -stz_temperature_k. */
+static PetscErrorCode StzRunCyclic(StzSim sim, PetscReal *wall)
+{
+  StzConfig     *c = &sim->cfg;
+  StzKmc         k = sim->kmc;
+  const PetscReal period = 1 / c->tr.cyclic_frequency_hz, A = c->tr.cyclic_amplitude, rate = 4 * A / period;
+  const PetscReal legs[3][2] = {{0.25, 1}, {0.5, -1}, {0.25, 1}}; /* fraction of the period, sign of the strain rate */
+  const PetscInt  rows_per_cycle = 40;
+  PetscReal       next_row, row_dt = period / rows_per_cycle, el0, el1;
+  PetscLogDouble  t0, t1;
+  FILE           *cyc;
+  StzEnergy       e;
+
+  PetscFunctionBeginUser;
+  if (k->temperature_k != c->temperature_k) PetscCall(StzKmcSetTemperature(k, c->temperature_k));
+  PetscCall(StzSetFree(k));
+  StzStageBegin(sim);
+  PetscCall(StzSeriesBegin(sim));
+  PetscCall(StzSeriesAppend(sim));
+  PetscCall(StzCyclesOpen(sim, &cyc));
+  StzKmcEnergy(k, &e);
+  el0 = e.elastic_j_per_gatom + StzDensityToGramAtom(c, StzMeanElasticEnergyDensity(c, k->S));
+  fprintf(cyc, "0,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,,,,0,%lld,%lld\n", (double)k->time_s, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom,
+          (double)e.fraction_of_dhm, (double)e.mean_tf_k, (long long)k->events, (long long)k->relax_events);
+  next_row = k->time_s + row_dt;
+  PetscCall(PetscTime(&t0));
+  for (PetscInt cycle = 1; cycle <= c->tr.cycles; cycle++) {
+    StzWork w = {0, 0};
+    for (int leg = 0; leg < 3; leg++) {
+      /* Pure shear: E_xx = E_xx0 + gamma/2, E_yy = E_yy0 - gamma/2, S_xy = 0; the legs continue from the current strain. */
+      StzMacroLoad load = {{0, 0, 1}, {k->E[0], k->E[1], 0}}, dload = {{0, 0, 1}, {0.5 * legs[leg][1] * rate, -0.5 * legs[leg][1] * rate, 0}};
+      PetscCall(StzKmcSetLoad(k, &load, &dload));
+      PetscCall(StzAdvanceTo(sim, k->time_s + legs[leg][0] * period, row_dt, &next_row, &w, "cyclic"));
+    }
+    StzCyclesRow(sim, cyc, cycle, &w, el0, &el1, &e);
+    el0 = el1;
+    if (k->events >= c->max_events) break;
+  }
+  PetscCall(PetscTime(&t1));
+  PetscCall(StzSeriesAppend(sim));
+  PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
+  PetscCall(StzFileCommit(c->output_dir, "cycles.csv", &cyc));
+  PetscCall(StzSetFree(k));
+  *wall = t1 - t0;
+  PetscCall(StzWritePlasticMapFinal(sim));
+  PetscCall(StzTreatmentSummary(sim, *wall, NULL, c->tr.cycles));
+  PetscFunctionReturn(0);
+}
+
+/* Temperature steps high -> low -> high, free box; each step changes every site's thermal strain by alpha_i dT. */
+static PetscErrorCode StzRunThermalCycling(StzSim sim, PetscReal *wall)
+{
+  StzConfig      *c = &sim->cfg;
+  StzKmc          k = sim->kmc;
+  const PetscInt  n = c->tr.thermal_steps;
+  const PetscReal dT = (c->tr.thermal_high_k - c->tr.thermal_low_k) / n, step_s = c->tr.thermal_period_s / (2 * n);
+  PetscReal       next_row, el0, el1;
+  PetscLogDouble  t0, t1;
+  FILE           *cyc;
+  StzEnergy       e;
+
+  PetscFunctionBeginUser;
+  /* Start at the high temperature: the thermal strains are counted from here. */
+  if (k->temperature_k != c->tr.thermal_high_k) PetscCall(StzKmcSetTemperature(k, c->tr.thermal_high_k));
+  PetscCall(StzSetFree(k));
+  StzStageBegin(sim);
+  PetscCall(StzSeriesBegin(sim));
+  PetscCall(StzSeriesAppend(sim));
+  PetscCall(StzCyclesOpen(sim, &cyc));
+  StzKmcEnergy(k, &e);
+  el0 = e.elastic_j_per_gatom;
+  fprintf(cyc, "0,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,,,,0,%lld,%lld\n", (double)k->time_s, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom,
+          (double)e.fraction_of_dhm, (double)e.mean_tf_k, (long long)k->events, (long long)k->relax_events);
+  next_row = k->time_s + step_s;
+  PetscCall(PetscTime(&t0));
+  for (PetscInt cycle = 1; cycle <= c->tr.thermal_cycles; cycle++) {
+    StzWork w = {0, 0};
+    for (PetscInt s = 0; s < 2 * n; s++) {
+      PetscCall(StzKmcThermalStrain(k, s < n ? -dT : dT));
+      PetscCall(StzAdvanceTo(sim, k->time_s + step_s, step_s, &next_row, NULL, "thermal-cycling"));
+    }
+    /* No external work in a free box: the dissipated work column is minus the change of elastic energy. */
+    StzCyclesRow(sim, cyc, cycle, &w, el0, &el1, &e);
+    el0 = el1;
+    if (k->events >= c->max_events) break;
+  }
+  PetscCall(PetscTime(&t1));
+  PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
+  PetscCall(StzFileCommit(c->output_dir, "cycles.csv", &cyc));
+  *wall = t1 - t0;
+  PetscCall(StzWritePlasticMapFinal(sim));
+  PetscCall(StzTreatmentSummary(sim, *wall, NULL, c->tr.thermal_cycles));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzRunTreatment(StzSim sim)
+{
+  PetscReal wall = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(sim->cfg.st.on || sim->cfg.protocol == STZ_PROTO_CYCLIC || sim->cfg.protocol == STZ_PROTO_CREEP || sim->cfg.protocol == STZ_PROTO_THERMAL_CYCLING, sim->comm,
+             PETSC_ERR_USER_INPUT, "option -stz_protocol = %s needs the structural state: set -stz_structure true", StzProtocolNames[sim->cfg.protocol]);
+  /* The yield stress of the model depends on temperature, rate, size and state; no formula stands in for measuring it. */
+  PetscCheck(sim->cfg.protocol != STZ_PROTO_CREEP || sim->cfg.tr.yield_stress_pa > 0, sim->comm, PETSC_ERR_USER_INPUT,
+             "option -stz_yield_stress_pa is needed by -stz_protocol creep (the creep stress is -stz_creep_stress_fraction times it): take yield_stress_pa "
+             "from the summary.json of a pure-shear run at the same temperature");
+  switch (sim->cfg.protocol) {
+  case STZ_PROTO_ANNEAL:
+  case STZ_PROTO_CREEP:
+    PetscCall(StzRunHold(sim, &wall));
+    break;
+  case STZ_PROTO_CYCLIC:
+    PetscCall(StzRunCyclic(sim, &wall));
+    break;
+  case STZ_PROTO_THERMAL_CYCLING:
+    PetscCall(StzRunThermalCycling(sim, &wall));
+    break;
+  default:
+    PetscCall(StzRunStrainRate(sim));
+    break;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzRunSequence(StzSim sim)
+{
+  StzConfig      *c = &sim->cfg;
+  char            top[PETSC_MAX_PATH_LEN];
+  StzEnergy       e_start, e_stage0, e1;
+  FILE           *fp;
+  PetscInt        n = c->tr.n_stages;
+  char            dirs[STZ_MAX_STAGES][PETSC_MAX_PATH_LEN];
+  StzEnergy       e_before[STZ_MAX_STAGES], e_after[STZ_MAX_STAGES];
+  StzSimResult    shear[STZ_MAX_STAGES];
+  PetscBool       is_shear[STZ_MAX_STAGES];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(top, c->output_dir, sizeof(top)));
+  StzKmcEnergy(sim->kmc, &e_start);
+  for (PetscInt s = 0; s < n; s++) {
+    const StzProtocolType p = c->tr.stages[s];
+    PetscCall(PetscSNPrintf(dirs[s], sizeof(dirs[s]), "%s/%02d-%s", top, (int)s + 1, StzProtocolNames[p]));
+    PetscCall(PetscStrncpy(c->output_dir, dirs[s], sizeof(c->output_dir)));
+    PetscCall(StzMakeDir(c->output_dir));
+    c->protocol = p;
+    StzKmcEnergy(sim->kmc, &e_before[s]);
+    if (!c->quiet) PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: sequence stage %d/%d: %s\n", (int)s + 1, (int)n, StzProtocolNames[p]));
+    PetscCall(StzRunTreatment(sim));
+    StzKmcEnergy(sim->kmc, &e_after[s]);
+    is_shear[s] = (PetscBool)(p <= STZ_PROTO_TENSION);
+    if (is_shear[s]) shear[s] = sim->res;
+    /* After a loading test, unload so the next stage starts stress-free. */
+    if (is_shear[s]) PetscCall(StzSetFree(sim->kmc));
+  }
+  c->protocol = STZ_PROTO_SEQUENCE;
+  PetscCall(PetscStrncpy(c->output_dir, top, sizeof(c->output_dir)));
+  e_stage0 = e_start;
+  StzKmcEnergy(sim->kmc, &e1);
+  PetscCall(StzFileOpen(top, "summary.json", &fp));
+  fprintf(fp, "{\n  \"protocol\": \"sequence\",\n  \"seed\": %lld,\n  \"events\": %lld,\n  \"relaxation_events\": %lld,\n", (long long)c->seed, (long long)sim->kmc->events,
+          (long long)sim->kmc->relax_events);
+  StzWriteEnergyJSON(fp, &e_stage0, &e1);
+  fprintf(fp, "  \"stages\": [\n");
+  for (PetscInt s = 0; s < n; s++) {
+    fprintf(fp, "    {\"protocol\": \"%s\", \"output_dir\": \"%s\", \"stored_energy_j_per_gatom_initial\": %.9g, \"stored_energy_j_per_gatom_final\": %.9g", StzProtocolNames[c->tr.stages[s]],
+            dirs[s], (double)e_before[s].total_j_per_gatom, (double)e_after[s].total_j_per_gatom);
+    if (is_shear[s]) fprintf(fp, ", \"peak_stress_pa\": %.9g, \"flow_stress_pa\": %.9g", (double)shear[s].peak_stress_pa, (double)shear[s].flow_stress_pa);
+    fprintf(fp, "}%s\n", s + 1 < n ? "," : "");
+  }
+  fprintf(fp, "  ],\n  \"options\": ");
+  PetscCall(StzConfigWriteJSON(c, fp, "  "));
+  fprintf(fp, "\n}\n");
+  PetscCall(StzFileCommit(top, "summary.json", &fp));
+  PetscFunctionReturn(0);
+}
