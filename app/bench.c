@@ -32,6 +32,10 @@ static double StreamTriad(void)
 
 /* Events per second of `engine` at n x n sites: best of `windows` windows of `events` events after a warm-up. If sync_s is
  * not NULL, also the time to bring the lazily kept pressure sp up to date afterwards (StzSimGetSites with stresses). */
+/* Threads of the kernel engines' pass: OMP_NUM_THREADS (or all cores) as found at start. Passed explicitly, because
+ * -stz_threads 1 of a factor or resolve run sets the process-wide OpenMP default, which later runs would otherwise inherit. */
+static int pass_threads;
+
 static PetscErrorCode Measure(const char *engine, PetscInt n, PetscInt events, PetscInt windows, PetscReal *eps, PetscReal *sync_s)
 {
   char   opt[256];
@@ -44,6 +48,11 @@ static PetscErrorCode Measure(const char *engine, PetscInt n, PetscInt events, P
   /* The FE engines' time is the solve: one pass thread, so that idle OpenMP workers spinning between passes do not compete with
    * the solver's BLAS for the cores. */
   if (!strcmp(engine, "factor") || !strcmp(engine, "resolve")) PetscCall(PetscStrlcat(opt, " -stz_threads 1", sizeof(opt)));
+  else {
+    char t[32];
+    PetscCall(PetscSNPrintf(t, sizeof(t), " -stz_threads %d", pass_threads));
+    PetscCall(PetscStrlcat(opt, t, sizeof(opt)));
+  }
   PetscCall(PetscOptionsInsertString(NULL, opt));
   PetscCall(StzSimCreate(PETSC_COMM_WORLD, &sim));
   PetscCall(StzSimRunEvents(sim, PetscMax(10, events / 20), NULL)); /* warm-up */
@@ -78,6 +87,7 @@ int main(int argc, char **argv)
   const char *const names[4] = {"kernel", "slab-kernel", "factor", "resolve"};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, "stzdyn-bench: events/s of each stress engine"));
+  pass_threads = omp_get_max_threads();
   PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-sizes", sizes, &nsizes, &set));
   if (!set) nsizes = 2;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-events", &events, NULL));
@@ -97,7 +107,7 @@ int main(int argc, char **argv)
   fp = fopen(csv, "w");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write -csv %s", csv);
   fprintf(fp, "engine,nx,ny,events_per_second,extrapolated,bandwidth_fraction\n");
-  printf("threads %d, STREAM triad %.1f GB/s (best of 5; measured again at the end)\n", omp_get_max_threads(), bw / 1e9);
+  printf("threads %d, STREAM triad %.1f GB/s (best of 5; measured again at the end)\n", pass_threads, bw / 1e9);
   for (PetscInt s = 0; s < nsizes; s++) {
     const PetscInt n = sizes[s];
     PetscReal      ek = 0, es = 0, ef = 0, er = 0, sync_s = 0;
@@ -134,8 +144,9 @@ int main(int argc, char **argv)
     fflush(stdout);
   }
   /* The bandwidth reference: the better of the two STREAM runs, so a run slowed by other users does not inflate the fraction. */
+  omp_set_num_threads(pass_threads);
   bw = PetscMax(bw, StreamTriad());
-  printf("\nthreads %d, STREAM triad %.1f GB/s (best of the runs before and after)\n", omp_get_max_threads(), bw / 1e9);
+  printf("\nthreads %d (kernel engines; factor and resolve 1), STREAM triad %.1f GB/s (best of the runs before and after)\n", pass_threads, bw / 1e9);
   printf("%-11s %9s %12s %12s %10s %12s %14s\n", "engine", "sites", "events/s", "extrapolated", "bw frac", "kernel/this", "sp sync (ms)");
   for (PetscInt s = 0; s < nsizes; s++) {
     const PetscInt n = sizes[s];

@@ -122,10 +122,10 @@ static inline void StzRatePair(float u, float m2, int32_t eb, float *rp, float *
 /* b times a driving stress, clamped to +-STZ_U_MAX and rounded once to float. */
 static inline float StzDrive(PetscReal b, PetscReal s)
 {
-  PetscReal u = b * s;
-  u           = u < -STZ_U_MAX ? -STZ_U_MAX : u;
-  u           = u > STZ_U_MAX ? STZ_U_MAX : u;
-  return (float)u;
+  /* Convert first, then select between values: with the conversion inside a branch GCC kept the loop scalar (a
+   * conditional conversion may trap); selects of values become vector compares and blends. */
+  const float u = (float)(b * s);
+  return u < (float)-STZ_U_MAX ? (float)-STZ_U_MAX : (u > (float)STZ_U_MAX ? (float)STZ_U_MAX : u);
 }
 
 /* Cache entry of site i: exp(lnA_i - X) = (pre_m / 2) 2^(pre_e - STZ_E_BIAS), reduced in double so the split is exact
