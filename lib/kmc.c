@@ -18,8 +18,10 @@
  *
  * Selection is O(sqrt N): per class, the pass stores one sum per row of sites; a draw scans the rows, then one row.
  * Every sum is taken in a fixed order inside a row and rows are summed serially, so the result does not depend on the number
- * of threads. Rates are stored scaled by exp(-X) (X is the largest log-rate seen in the previous pass) so that neither
- * cryogenic barriers (exp(-300)) nor high stresses overflow or underflow.
+ * of threads. Rates are stored scaled by exp(-X), X a shift moved onto the largest log-rate whenever that leaves a window
+ * around it, so that neither cryogenic barriers (exp(-300)) nor high stresses overflow or underflow. The shear rates are
+ * evaluated in single precision from double stresses (see "rates in single precision" below and docs/performance.md);
+ * the stresses and kernels stay in double, so superposition stays exact.
  */
 #include "impl.h"
 #include <string.h>
@@ -27,8 +29,8 @@
   #include <omp.h>
 #endif
 
-/* exp(x) for |x| <= 708, branch-free so that the pass vectorises: 2^n times a degree-12 Taylor polynomial on
- * |r| <= ln2/2 (truncation error < 2e-16 relative). The same code path is taken for a given site whatever the threads. */
+/* exp(x) for |x| <= 708, branch-free so that a loop over sites vectorises: 2^n times a degree-12 Taylor polynomial on
+ * |r| <= ln2/2 (truncation error < 2e-16 relative). Used for the rate cache (StzKmcCacheSite). */
 #pragma omp declare simd notinbranch
 static inline double StzExp(double x)
 {
@@ -878,7 +880,15 @@ PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT)
 
 void StzKmcEnergy(StzKmc kmc, StzEnergy *e)
 {
-  StzKmcSyncStress(kmc); /* reads sp, which the step keeps lazily */
+  /* sp is kept lazily (StzKmcSyncStress), but it enters only multiplied by the eigenstrain's trace, exactly zero at every
+   * site for shear STZs without dilatation or thermal strain (StzEigenstrain gives exx = -eyy, and sums of exact negatives
+   * stay exact negatives). Then the stale sp gives the same sum (sp * 0 = 0) and the sync, which series rows would otherwise
+   * force, is skipped. */
+  for (PetscInt i = 0; i < kmc->N; i++)
+    if ((kmc->eps_p[3 * i] + kmc->eps_th[i]) + (kmc->eps_p[3 * i + 1] + kmc->eps_th[i]) != 0) { /* exx + eyy, as summed below */
+      StzKmcSyncStress(kmc);
+      break;
+    }
   const StzConfig *cfg = kmc->cfg;
   const PetscReal  V = cfg->site_size_m * cfg->site_size_m * cfg->site_size_m, va = cfg->mat.atomic_volume_m3;
   const PetscReal *s1 = kmc->el->s1, *s2 = kmc->el->s2, *sp = kmc->el->sp;
