@@ -69,8 +69,9 @@ static inline void StzMeanShear(const PetscReal S[3], PetscReal *t1, PetscReal *
 /* ---------- rates in single precision ----------
  *
  * The pass evaluates 2 n_orient rates per site and event; in double that made it compute-bound. The rates only steer the
- * random choice of the next event and its waiting time, so float accuracy (a few 1e-7 relative, see docs/performance.md) is
- * plenty, while the stresses and kernels stay in double (superposition must stay exact against the FE solve).
+ * random choice of the next event and its waiting time, so float accuracy is plenty: a rate is off by at most about
+ * 2^-22 (|b s1| + |b s2|) + 2^-21 relative, as if the stress were rounded to float (docs/performance.md; tests/test_rates.c).
+ * The stresses and kernels stay in double (superposition must stay exact against the FE solve).
  *
  * A scaled rate exp(a_i +- u_ik), a_i = lnA_i - X and u_ik = b tau_ik, spans far more than the float range at cryogenic
  * temperatures (a ~ -300, u ~ +300), so each factor is split into a mantissa and an integer binary exponent:
@@ -80,7 +81,7 @@ static inline void StzMeanShear(const PetscReal S[3], PetscReal *t1, PetscReal *
  * senses, and the exponents add as integers. A rate below 2^-126 exp(X) is set to zero: while the largest rate stays
  * above 2^STZ_E_LOW exp(X) that is 2^-86 of it, irrelevant to the selection (see StzKmcRescaleNeeded). */
 #define STZ_E_HIGH 64    /* rescale when the largest rate exceeds 2^64 exp(X): rows of 2^40 sites cannot overflow a float */
-#define STZ_E_LOW  (-40) /* rescale when the largest rate is below 2^-40 exp(X): flushed rates stay < 2^-85 of it */
+#define STZ_E_LOW  (-40) /* rescale when the largest rate is below 2^-40 exp(X): flushed rates stay < 2^-86 of it */
 #define STZ_E_BIAS 126   /* pre_e holds the exponent plus this bias, so a float's exponent field is one integer add away */
 #define STZ_U_MAX  1.0e4 /* b s1 and b s2 are clamped here, so |u| < 2^15 ln2 and the reduction below stays exact; a
                             stress with |b tau| that large is 1e4 kT of work, far beyond any physical state */
@@ -298,8 +299,8 @@ static PetscBool StzKmcRescaleNeeded(const StzKmc kmc)
   return (PetscBool)(kmc->e_max > STZ_E_HIGH || kmc->e_max < STZ_E_LOW);
 }
 
-/* Move X onto the largest log-rate of the last pass, rebuild the cache, and recompute the rates (no event). A pass that hit
- * the clamp only under-estimates the maximum, so repeat until the window holds (twice at most in practice). */
+/* Move X onto the largest log-rate of the last pass, rebuild the cache, and recompute the rates (no event). The maximum is
+ * exact (integer exponents, taken before flushing), so one round puts it at 2^0 or 2^1; the loop is a guard. */
 static void StzKmcRescale(StzKmc kmc)
 {
   for (int it = 0; it < 8 && StzKmcRescaleNeeded(kmc); it++) {
