@@ -154,6 +154,7 @@ struct StzKmc_private {
    * the integer exponent kept apart so that neither a deep barrier nor a high stress leaves the range of a float. */
   float      *pre_m;      /* mantissa factor 2 exp(r), |r| <= ln2/2 */
   int32_t    *pre_e;      /* binary exponent, biased by 126 */
+  float      *sel_rate;   /* scratch of the selection: the rates of one row and class */
   /* selection: rate sums per row and class (scaled by exp(-X)), totals per class */
   PetscReal  *row_sum;    /* [row][row_stride]: one 64-byte line per row, so threads never write the same line */
   PetscReal  *row_sum_alloc;

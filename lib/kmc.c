@@ -477,7 +477,7 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
   PetscCall(PetscCalloc2(N, &kmc->alpha_per_k, N, &kmc->eps_th));
   PetscCall(PetscCalloc3(N, &kmc->flicks, N, &kmc->penalty, 3 * N, &kmc->eps_ref));
   kmc->temperature_k = cfg->temperature_k;
-  PetscCall(PetscMalloc2(N, &kmc->pre_m, N, &kmc->pre_e));
+  PetscCall(PetscMalloc3(N, &kmc->pre_m, N, &kmc->pre_e, cfg->nx, &kmc->sel_rate));
   /* Row sums: a whole number of 64-byte lines per row, the block aligned to 64 bytes by hand (PetscMalloc aligns less). */
   kmc->row_stride = 8 * ((kmc->n_classes + 7) / 8);
   PetscCall(PetscMalloc1(kmc->row_stride * cfg->ny + 8, &kmc->row_sum_alloc));
@@ -538,7 +538,7 @@ PetscErrorCode StzKmcDestroy(StzKmc *kmc)
   PetscCall(PetscFree4((*kmc)->dF_quench_j, (*kmc)->tf_k, (*kmc)->rel_rate, (*kmc)->rel_row));
   PetscCall(PetscFree2((*kmc)->alpha_per_k, (*kmc)->eps_th));
   PetscCall(PetscFree3((*kmc)->flicks, (*kmc)->penalty, (*kmc)->eps_ref));
-  PetscCall(PetscFree2((*kmc)->pre_m, (*kmc)->pre_e));
+  PetscCall(PetscFree3((*kmc)->pre_m, (*kmc)->pre_e, (*kmc)->sel_rate));
   PetscCall(PetscFree((*kmc)->row_sum_alloc));
   PetscCall(PetscFree((*kmc)->sp_net));
   PetscCall(PetscFree((*kmc)->sp_dil));
@@ -643,15 +643,24 @@ static void StzKmcAdvanceLoad(StzKmc kmc, PetscReal dt)
   for (int c = 0; c < 3; c++) kmc->load.value[c] += kmc->load_rate.value[c] * dt;
 }
 
-/* Scaled rate of class (k, sense) at site i, the same float arithmetic as StzKmcRowRates. */
-static float StzKmcSiteRate(const StzKmc kmc, PetscInt i, PetscInt k, PetscInt sense, PetscReal S1, PetscReal S2)
+/* Scaled rates of class (k, sense) at the sites of row y, into r[0 .. nx): the same float arithmetic as StzKmcRowRates,
+ * so a site gets exactly the rate the pass summed (a flushed rate is never chosen). Vectorised like the pass. */
+static void StzKmcRowClassRates(const StzKmc kmc, PetscInt y, PetscInt k, PetscInt sense, PetscReal S1, PetscReal S2, float *restrict r)
 {
-  const PetscReal b  = kmc->b_per_pa;
-  const float     U1 = StzDrive(b, S1 + kmc->el->s1[i]), U2 = StzDrive(b, S2 + kmc->el->s2[i]);
-  float           rp, rm;
-  int32_t         ea;
-  StzRatePair(fmaf(U2, (float)kmc->cos2[k], -(U1 * (float)kmc->sin2[k])), kmc->pre_m[i], kmc->pre_e[i], &rp, &rm, &ea);
-  return sense > 0 ? rp : rm;
+  const PetscInt nx = kmc->nx;
+  const PetscReal b = kmc->b_per_pa;
+  const PetscReal *restrict s1 = kmc->el->s1 + y * nx, *restrict s2 = kmc->el->s2 + y * nx;
+  const float *restrict pm    = kmc->pre_m + y * nx;
+  const int32_t *restrict pe  = kmc->pre_e + y * nx;
+  const float c2 = (float)kmc->cos2[k], n2 = (float)kmc->sin2[k];
+#pragma omp simd
+  for (PetscInt x = 0; x < nx; x++) {
+    const float U1 = StzDrive(b, S1 + s1[x]), U2 = StzDrive(b, S2 + s2[x]);
+    float       rp, rm;
+    int32_t     ea;
+    StzRatePair(fmaf(U2, c2, -(U1 * n2)), pm[x], pe[x], &rp, &rm, &ea);
+    r[x] = sense > 0 ? rp : rm;
+  }
 }
 
 /* Draw the event at time dt after the last pass, with class weights R_c exp(g_c dt). */
@@ -715,15 +724,16 @@ static void StzKmcSelect(StzKmc kmc, const PetscReal g[], PetscReal dt, uint64_t
     const PetscInt  k = c / 2, sense = (c % 2) ? -1 : 1;
     PetscReal       row = 0;
     /* The mean stress the selection sees is the one of the last pass (the dt-dependence is the common class factor).
-     * Site rates are recomputed exactly as the pass computed them (StzKmcSiteRate), so a flushed rate is never chosen. */
+     * Site rates are recomputed exactly as the pass computed them (StzKmcRowClassRates), so a flushed rate is never chosen. */
     for (int q = 0; q < 3; q++) S[q] = kmc->S[q];
     StzMeanShear(S, &S1, &S2);
-    for (x = 0; x < nx; x++) row += StzKmcSiteRate(kmc, y * nx + x, k, sense, S1, S2);
+    StzKmcRowClassRates(kmc, y, k, sense, S1, S2, kmc->sel_rate);
+    for (x = 0; x < nx; x++) row += kmc->sel_rate[x];
     u    = StzRngUniform(kmc->key_select, 3 * n + 2) * row;
     acc  = 0;
     last = -1;
     for (x = 0; x < nx; x++) {
-      const PetscReal r = StzKmcSiteRate(kmc, y * nx + x, k, sense, S1, S2);
+      const PetscReal r = kmc->sel_rate[x];
       if (r > 0) last = x;
       acc += r;
       if (u < acc) break;
