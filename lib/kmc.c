@@ -387,8 +387,9 @@ void StzKmcAllSitesChanged(StzKmc kmc)
  * - a relaxation event moves T_f a fraction of the way towards the temperature (ageing; equilibration above T_g).
  * Flicker acceleration (superbasin kMC, after Chatterjee & Voter, J Chem Phys 132, 194101, 2010): every flicker_limit
  * activations inside the same basin, every shear rate of the site is divided by 10 (the ratios between its states, hence
- * their relative occupation, are kept) so that time can advance to the slower processes. The penalty is capped so these
- * flips stay faster than the site's own structural relaxation, and it is cleared when the site leaves its basin. */
+ * their relative occupation, are kept) so that time can advance to the slower processes. The penalty is capped so that the
+ * site's fastest shear event (stress included) stays at least as fast as its structural relaxation, and it is cleared when
+ * the site leaves its basin or the temperature changes. */
 static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
 {
   const StzStructureConfig *st = &kmc->cfg->st;
@@ -416,8 +417,16 @@ static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
         kmc->tf_k[i]      = PetscMin(kmc->tf_k[i], st->tf_flow_k * (1 + st->tf_flow_spread * g));
       }
       if (kmc->cfg->flicker_limit > 0 && ++kmc->flicks[i] >= kmc->cfg->flicker_limit) {
-        /* Cap: the penalised shear barrier stays below the site's relaxation barrier (or 40 kT without a structural state). */
-        const PetscReal cap = st->on ? (kmc->relax_ratio - 1) * kmc->barrier_j[i] / kmc->kT_j : 40.0;
+        /* Cap: the site's fastest (penalised) shear rate, stress included, stays at least its relaxation rate (or the
+         * penalty stays below 40 without a structural state). */
+        PetscReal cap = 40.0;
+        if (st->on) {
+          PetscReal S1, S2, umax = 0;
+          StzMeanShear(kmc->S, &S1, &S2);
+          for (PetscInt k = 0; k < kmc->n_orient; k++)
+            umax = PetscMax(umax, PetscAbsReal(kmc->b_per_pa * ((S2 + kmc->el->s2[i]) * kmc->cos2[k] - (S1 + kmc->el->s1[i]) * kmc->sin2[k])));
+          cap = PetscMax(0.0, (kmc->relax_ratio - 1) * kmc->barrier_j[i] / kmc->kT_j + umax);
+        }
         kmc->penalty[i]     = PetscMin(cap, kmc->penalty[i] + 2.302585092994046);
         kmc->flicks[i]      = 0;
       }
