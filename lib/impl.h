@@ -177,10 +177,24 @@ struct StzKmc_private {
   PetscReal  *barrier_j;  /* dF_i */
   PetscReal  *eps_p;      /* accumulated eigenstrain, 3 per site (xx, yy, xy) */
   PetscInt   *count;      /* activations per site */
+  /* Rate cache derived from lnA and X (see StzKmcSiteChanged): exp(lnA_i - X) = (pre_m[i] / 2) 2^(pre_e[i] - 126), with
+   * the integer exponent kept apart so that neither a deep barrier nor a high stress leaves the range of a float. */
+  float      *pre_m;      /* mantissa factor 2 exp(r), |r| <= ln2/2 */
+  int32_t    *pre_e;      /* binary exponent, biased by 126 */
+  float      *sel_rate;   /* scratch of the selection: the rates of one row and class */
   /* selection: rate sums per row and class (scaled by exp(-X)), totals per class */
-  PetscReal  *row_sum;    /* [class][row] */
+  PetscReal  *row_sum;    /* [row][row_stride]: one 64-byte line per row, so threads never write the same line */
+  PetscReal  *row_sum_alloc;
+  PetscInt    row_stride;
   PetscReal   class_sum[STZ_MAX_CLASSES];
-  PetscReal   X, X_next;  /* exponent shift used for the stored sums, and the maximum seen in the last pass */
+  PetscReal   X;          /* exponent shift used for the cache and the stored sums */
+  PetscInt    e_max;      /* largest binary exponent of a scaled rate in the last pass (log2 of max rate / exp(X)) */
+  /* Lazy pressure (kernel engine): sp is not needed by the rates, so events are only counted here, per site and
+   * orientation (net sense), and StzKmcSyncStress adds their kernels to sp when someone reads it. */
+  int32_t    *sp_net;     /* [orient][site] net sense of events not yet in sp (NULL for other engines) */
+  int32_t    *sp_dil;     /* [site] events not yet in sp, for the dilatational kernel (NULL when eps_v = 0) */
+  PetscInt64  sp_pending; /* events not yet in sp */
+  int32_t    *sp_src;     /* scratch of StzKmcSyncStress: the nonzero counts, (kernel index) * N + site */
   /* macroscopic state */
   StzMacroLoad load, load_rate; /* load values and their time derivative (piecewise constant) */
   PetscReal   mean_eig[3], E[3], S[3], Sdot[3];
@@ -214,7 +228,8 @@ PetscErrorCode StzKmcDestroy(StzKmc *kmc);
 PetscErrorCode StzKmcSetLoad(StzKmc kmc, const StzMacroLoad *load, const StzMacroLoad *rate);
 /* Advance by one event, or to time t_limit_s with no event if none happens before it (*fired = PETSC_FALSE). */
 PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit_s, PetscBool *fired, StzEvent *ev);
-/* Total site stress (mean + fluctuation) at site i, (xx, yy, xy) in Pa. */
+/* Total site stress (mean + fluctuation) at site i, (xx, yy, xy) in Pa. Brings sp up to date first if events are pending
+ * (StzKmcSyncStress), so the first call after events is O(pending sources x N) and the others O(1); not thread-safe. */
 void StzKmcSiteStress(StzKmc kmc, PetscInt i, PetscReal s[3]);
 /* Change the temperature: rescales every rate (events keep their barriers) and clears the flicker penalties. */
 PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k);
@@ -227,6 +242,31 @@ typedef struct {
   PetscReal elastic_j_per_gatom, structural_j_per_gatom, total_j_per_gatom, fraction_of_dhm, mean_tf_k, cooling_rate_k_per_s;
 } StzEnergy;
 void StzKmcEnergy(StzKmc kmc, StzEnergy *e);
+
+/* Contracts of the caches kept by the kMC (lib/kmc.c).
+ *
+ * Stress. After every StzKmcStep the stress components the rates use, el->s1 and el->s2, are current. The pressure-like
+ * component el->sp is NOT: with the kernel and slab-kernel engines the step only counts the event (sp_net, sp_dil), because
+ * the rates never read sp. StzKmcSyncStress adds the kernels of every counted event to sp; after it s1, s2 and sp are all
+ * current. Anyone who reads el->sp directly must call it first; StzKmcSiteStress, StzKmcEnergy, StzWriteFieldsCSV,
+ * StzSimGetSites and StzSimVerifyStress do. Code that adds to s1, s2, sp directly (StzKmcThermalStrain) may do so at any
+ * time: the pending kernels are added on top. The factor and resolve engines keep sp current themselves.
+ *
+ * Rates. The per-row rate sums and the float cache pre_m/pre_e are derived from lnA, X, b_per_pa and the stresses. lnA is
+ * the source of truth: kmc.c's own StzKmcSiteRates (structural state, flicker penalty) and StzKmcSetTemperature refresh the
+ * cache as they set it. Any other code that changes lnA[i] of one site between steps calls StzKmcSiteChanged(kmc, i); code
+ * that changes lnA at many sites, or kT_j and b_per_pa (temperature), updates those fields itself and then calls
+ * StzKmcAllSitesChanged(kmc). Until then the next step uses the old rates. Neither function touches lnA, barrier_j, kT_j,
+ * b_per_pa or the relaxation rates (rel_rate, which follow barrier_j through StzKmcSiteRates). */
+
+/* Make el->s1, el->s2 and el->sp current: add the kernels of the events counted since the last sync to sp.
+ * Cost O(distinct (site, orientation) sources x N), cache-blocked and threaded; the result does not depend on threads. */
+void StzKmcSyncStress(StzKmc kmc);
+/* Site i's lnA changed: refresh its cache entry and the rate sums of its row (O(nx n_orient + ny)); rescales all rates
+ * if the new rate would leave the float range of the cache. */
+void StzKmcSiteChanged(StzKmc kmc, PetscInt i);
+/* lnA changed at many sites, and/or kT_j and b_per_pa changed: rebuild the cache and all rate sums (one O(N) pass). */
+void StzKmcAllSitesChanged(StzKmc kmc);
 
 /* ---------- athermal quasistatic driver (lib/aqs.c) ---------- */
 /* T -> 0 extremal dynamics on the kMC's lattice, stresses and bookkeeping (eps_p, mean_eig, count, events, load). */

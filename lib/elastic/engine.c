@@ -90,6 +90,20 @@ PetscErrorCode StzElasticSiteResponse(StzFE fe, const StzConfig *cfg, const Pets
   PetscFunctionReturn(0);
 }
 
+/* Make a periodic kernel exactly inversion-symmetric, K(-dx, -dy) = K(dx, dy), by averaging each value with its mirror.
+ * The continuum and the discrete model share the symmetry (a uniform eigenstrain on one cell of a uniform periodic mesh; a
+ * stress tensor is even under inversion), so this only removes the solver's round-off asymmetry. The kMC pass relies on it
+ * bit for bit: it reads only the rows dy = 0 .. ny/2 and takes the others mirrored (lib/kmc.c, StzKmcPass). */
+static void StzKernelSymmetrize(PetscInt nx, PetscInt ny, PetscReal k[])
+{
+  for (PetscInt y = 0; y < ny; y++)
+    for (PetscInt x = 0; x < nx; x++) {
+      const PetscInt i = y * nx + x, m = ((ny - y) % ny) * nx + (nx - x) % nx;
+      if (m < i) continue; /* each pair once; the self-mirrored points stay */
+      k[i] = k[m] = 0.5 * (k[i] + k[m]);
+    }
+}
+
 /* ---------- memory ---------- */
 
 /* Estimated bytes of an FE solver on nel elements: the matrix (18 nonzeros per row, value and column index), a few vectors,
@@ -312,11 +326,13 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
       StzEigenstrain(cfg->mat.gamma0, theta, 1, 0.0, eps);
       PetscCall(PetscMalloc3(N, &el->kern[k][0], N, &el->kern[k][1], N, &el->kern[k][2]));
       PetscCall(StzElasticSiteResponse(el->fe, cfg, eps, el->kern[k]));
+      for (int c = 0; c < 3; c++) StzKernelSymmetrize(cfg->nx, cfg->ny, el->kern[k][c]);
     }
     if (cfg->dilatation != 0) {
       PetscReal eps[3] = {0.5 * cfg->dilatation, 0.5 * cfg->dilatation, 0};
       PetscCall(PetscMalloc3(N, &el->kdil[0], N, &el->kdil[1], N, &el->kdil[2]));
       PetscCall(StzElasticSiteResponse(el->fe, cfg, eps, el->kdil));
+      for (int c = 0; c < 3; c++) StzKernelSymmetrize(cfg->nx, cfg->ny, el->kdil[c]);
     }
     if (StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING)) {
       PetscReal eps[3] = {1, 1, 0}; /* unit isotropic in-plane eigenstrain: thermal strains */

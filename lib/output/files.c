@@ -56,6 +56,7 @@ PetscErrorCode StzWriteFieldsCSV(const char dir[], StzKmc kmc, PetscReal a)
   FILE *fp;
 
   PetscFunctionBeginUser;
+  StzKmcSyncStress(kmc); /* sp is lazy (impl.h) */
   PetscCall(StzFileOpen(dir, "fields.csv", &fp));
   fprintf(fp, "x_m,y_m,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa,eps_p_xx,eps_p_yy,eps_p_xy,activations,barrier_ev\n");
   for (PetscInt i = 0; i < kmc->N; i++) {

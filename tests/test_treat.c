@@ -1,0 +1,117 @@
+/* Thermomechanical treatments (issue 5), against the signs and trends the literature reports (review in reference/,
+ * Box 2 and "Effects of elastic and thermal strains"):
+ *  - Annealing below T_g lowers the stored energy and raises the peak stress of a later shear test (same seed, with and
+ *    without the anneal).
+ *  - Cyclic pure shear below the yield strain lowers the energy of an as-quenched glass cycle by cycle towards a plateau
+ *    (the last cycle changes it by less than a quarter of the first); above it the dissipated work per cycle is at least
+ *    100 times larger, and the glass ends with more stored energy than after the same cycles below the threshold.
+ *  - A hold at T_g brings a relaxed (T_f < T_g) and a rejuvenated (T_f > T_g) glass towards the same state: both mean T_f
+ *    move towards T_g and their difference shrinks by at least half.
+ * Not tested here because the model does not show them (docs/validation.md, "Treatments"): rejuvenation by creep at
+ * 0.85 sigma_y, rejuvenation by thermal cycling, and loss of memory of the initial state in above-yield cycling. */
+#include <stzdyn/stzdyn.h>
+#include "../lib/impl.h"
+#include "check.h"
+#include <stdlib.h>
+#include <string.h>
+
+static PetscErrorCode Run(const char *opts, StzSim *sim)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsClear(NULL));
+  PetscCall(PetscOptionsInsertString(NULL, "-stz_quiet -stz_progress_s 0 -stz_nx 32 -stz_ny 32"));
+  PetscCall(PetscOptionsInsertString(NULL, opts));
+  PetscCall(StzSimCreate(PETSC_COMM_WORLD, sim));
+  PetscCall(StzSimRun(*sim));
+  PetscFunctionReturn(0);
+}
+
+/* Columns 3 (stored energy) and 8 (dissipated work) of cycles.csv, rows 0..n-1. */
+static int ReadCycles(const char *dir, double E[], double W[], int nmax)
+{
+  char  path[512], line[1024];
+  FILE *fp;
+  int   n = 0;
+  snprintf(path, sizeof(path), "%s/cycles.csv", dir);
+  if (!(fp = fopen(path, "r"))) return 0;
+  if (!fgets(line, sizeof(line), fp)) return fclose(fp), 0;
+  while (n < nmax && fgets(line, sizeof(line), fp)) {
+    char *tok = strtok(line, ",");
+    for (int c = 0; tok; c++, tok = strtok(NULL, ",")) {
+      if (c == 2) E[n] = atof(tok);
+      if (c == 7) W[n] = atof(tok);
+    }
+    n++;
+  }
+  fclose(fp);
+  return n;
+}
+
+int main(int argc, char **argv)
+{
+  StzSim       sim;
+  StzSimResult plain, after;
+  StzEnergy    e0, e1;
+  double       Eb[16], Wb[16], Ea[16], Wa[16], wb = 0, wa = 0;
+  int          nb, na;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+
+  /* Anneal -> shear, against shear alone. */
+  PetscCall(Run("-stz_protocol pure-shear -stz_temperature_k 300 -stz_strain_rate 1e-2 -stz_max_strain 0.05 -stz_output_dir /tmp/stzdyn-test-treat/plain", &sim));
+  PetscCall(StzSimGetResult(sim, &plain));
+  PetscCall(StzSimDestroy(&sim));
+  PetscCall(Run("-stz_protocol anneal -stz_anneal_temperature_k 562.5 -stz_hold_time_s 600 -stz_output_dir /tmp/stzdyn-test-treat/anneal", &sim));
+  e0 = sim->energy0;
+  StzKmcEnergy(sim->kmc, &e1);
+  STZ_CHECK(e1.total_j_per_gatom < e0.total_j_per_gatom - 100, "annealing 600 s at 0.9 T_g lowers the stored energy: %.1f -> %.1f J/g-atom (by > 100)", e0.total_j_per_gatom,
+            e1.total_j_per_gatom);
+  PetscCall(StzSimDestroy(&sim));
+  PetscCall(Run("-stz_protocol sequence -stz_sequence anneal,pure-shear -stz_anneal_temperature_k 562.5 -stz_hold_time_s 600 -stz_temperature_k 300 -stz_strain_rate 1e-2 "
+                "-stz_max_strain 0.05 -stz_output_dir /tmp/stzdyn-test-treat/seq",
+                &sim));
+  PetscCall(StzSimGetResult(sim, &after));
+  STZ_CHECK(after.peak_stress_pa > 1.02 * plain.peak_stress_pa, "annealing raises the peak stress of a later shear test: %.1f MPa vs %.1f MPa without (> 2%%)",
+            after.peak_stress_pa / 1e6, plain.peak_stress_pa / 1e6);
+  PetscCall(StzSimDestroy(&sim));
+
+  /* Cyclic pure shear below (0.01) and above (0.04) the yield strain (about 0.02 here). */
+  PetscCall(Run("-stz_protocol cyclic -stz_temperature_k 300 -stz_cyclic_amplitude 0.01 -stz_cycles 6 -stz_output_dir /tmp/stzdyn-test-treat/below", &sim));
+  PetscCall(StzSimDestroy(&sim));
+  PetscCall(Run("-stz_protocol cyclic -stz_temperature_k 300 -stz_cyclic_amplitude 0.04 -stz_cycles 6 -stz_output_dir /tmp/stzdyn-test-treat/above", &sim));
+  PetscCall(StzSimDestroy(&sim));
+  nb = ReadCycles("/tmp/stzdyn-test-treat/below", Eb, Wb, 16);
+  na = ReadCycles("/tmp/stzdyn-test-treat/above", Ea, Wa, 16);
+  STZ_CHECK(nb == 7 && na == 7, "cycles.csv has rows 0..6 (%d and %d rows)", nb, na);
+  if (nb == 7 && na == 7) {
+    for (int k = 2; k <= 6; k++) wb += Wb[k] / 5, wa += Wa[k] / 5;
+    STZ_CHECK(Eb[6] < Eb[0] - 20, "below the threshold cycling lowers the energy: %.1f -> %.1f J/g-atom (by > 20)", Eb[0], Eb[6]);
+    STZ_CHECK(fabs(Eb[6] - Eb[5]) < 0.25 * fabs(Eb[1] - Eb[0]), "towards a plateau: last cycle changes it by %.2f, the first by %.2f J/g-atom (< 1/4)", Eb[6] - Eb[5],
+              Eb[1] - Eb[0]);
+    STZ_CHECK(wa > 100 * fabs(wb) && wa > 10, "dissipated work per cycle rises sharply across the threshold: %.3g J/g-atom above vs %.3g below (> 100x)", wa, wb);
+    STZ_CHECK(Ea[6] > Eb[6] + 10, "above the threshold the glass ends more energetic than below it: %.1f vs %.1f J/g-atom (by > 10)", Ea[6], Eb[6]);
+  }
+
+  /* A hold at T_g from a relaxed and from a rejuvenated start (16 x 16 sites). */
+  {
+    PetscReal tf[2][2];
+    for (int s = 0; s < 2; s++) {
+      PetscCall(Run(s ? "-stz_protocol anneal -stz_nx 16 -stz_ny 16 -stz_anneal_temperature_k 625 -stz_hold_time_s 2000 -stz_initial_state annealed -stz_initial_anneal_k 575 "
+                        "-stz_output_dir /tmp/stzdyn-test-treat/tg-relaxed"
+                      : "-stz_protocol anneal -stz_nx 16 -stz_ny 16 -stz_anneal_temperature_k 625 -stz_hold_time_s 2000 -stz_cooling_rate_k_per_s 1e3 "
+                        "-stz_output_dir /tmp/stzdyn-test-treat/tg-rejuvenated",
+                    &sim));
+      StzKmcEnergy(sim->kmc, &e1);
+      tf[s][0] = sim->energy0.mean_tf_k;
+      tf[s][1] = e1.mean_tf_k;
+      PetscCall(StzSimDestroy(&sim));
+    }
+    STZ_CHECK(tf[0][1] < tf[0][0] && tf[0][1] > 625 - 5, "at T_g a rejuvenated glass relaxes towards T_g: T_f %.1f -> %.1f K", tf[0][0], tf[0][1]);
+    STZ_CHECK(tf[1][1] > tf[1][0] && tf[1][1] < 625 + 5, "at T_g a relaxed glass rejuvenates towards T_g: T_f %.1f -> %.1f K", tf[1][0], tf[1][1]);
+    STZ_CHECK(fabs(tf[0][1] - tf[1][1]) < 0.5 * fabs(tf[0][0] - tf[1][0]), "and their difference shrinks by more than half: %.1f K -> %.1f K", fabs(tf[0][0] - tf[1][0]),
+              fabs(tf[0][1] - tf[1][1]));
+  }
+  PetscCall(PetscFinalize());
+  return STZ_TEST_EXIT();
+}
