@@ -348,35 +348,6 @@ static void StzKmcAllSiteRates(StzKmc kmc)
   }
 }
 
-/* Shear rate sums of one row and the class totals (after a change of one site's barrier at a fixed mean stress). The
- * arithmetic is the pass's, site by site, so the sums are the ones a full pass would give. */
-static void StzKmcRowRates(StzKmc kmc, PetscInt y)
-{
-  const PetscInt  nx = kmc->nx, ny = kmc->ny, K = kmc->n_orient;
-  const PetscReal b = kmc->b_per_pa, X = kmc->X;
-  const PetscReal *r1 = kmc->el->s1 + y * nx, *r2 = kmc->el->s2 + y * nx, *la = kmc->lnA + y * nx;
-  PetscReal       S1, S2;
-
-  StzMeanShear(kmc->S, &S1, &S2);
-  for (PetscInt k = 0; k < K; k++) {
-    const PetscReal c2 = kmc->cos2[k], n2 = kmc->sin2[k];
-    PetscReal       sum_p = 0, sum_m = 0;
-#pragma omp simd reduction(+ : sum_p, sum_m)
-    for (PetscInt x = 0; x < nx; x++) {
-      const PetscReal u = b * ((S2 + r2[x]) * c2 - (S1 + r1[x]) * n2), a = la[x] - X;
-      sum_p += StzExp(a + u);
-      sum_m += StzExp(a - u);
-    }
-    kmc->row_sum[(2 * k) * ny + y]     = sum_p;
-    kmc->row_sum[(2 * k + 1) * ny + y] = sum_m;
-  }
-  for (PetscInt c = 0; c < kmc->n_classes; c++) {
-    PetscReal t = 0;
-    for (PetscInt q = 0; q < ny; q++) t += kmc->row_sum[c * ny + q];
-    kmc->class_sum[c] = t;
-  }
-}
-
 /* Recompute the rates with a fresh shift when the log-rates have moved far from the stored shift. */
 static void StzKmcPassAndRescale(StzKmc kmc, const StzEvent *ev)
 {
@@ -560,7 +531,12 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
   kmc->hazard_left = -1;
   StzKmcAllSiteRates(kmc); /* with the shift: relaxation rates and the rate cache */
 #ifdef _OPENMP
-  if (cfg->threads > 0) omp_set_num_threads((int)cfg->threads);
+  {
+    /* -stz_threads 0 means the process default (OMP_NUM_THREADS or all cores), not whatever an earlier run set. */
+    static int default_threads = 0;
+    if (!default_threads) default_threads = omp_get_max_threads();
+    omp_set_num_threads(cfg->threads > 0 ? (int)cfg->threads : default_threads);
+  }
 #endif
   StzKmcMacro(kmc);
   StzKmcPassAndRescale(kmc, NULL);
@@ -828,7 +804,7 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
     StzKmcMacro(kmc);
     /* Only the site's barrier changed. At a fixed load the mean stress did not move either, so only its row's sums need
      * recomputing; under a ramp every rate moved with the mean stress. */
-    if (kmc->Sdot[0] == 0 && kmc->Sdot[1] == 0 && kmc->Sdot[2] == 0) StzKmcRowRates(kmc, ev->site / kmc->nx);
+    if (kmc->Sdot[0] == 0 && kmc->Sdot[1] == 0 && kmc->Sdot[2] == 0) StzKmcSiteChanged(kmc, ev->site);
     else StzKmcPassAndRescale(kmc, NULL);
     PetscFunctionReturn(0);
   }
