@@ -1,5 +1,7 @@
 /* The stzdyn command: parses the sub-command, hands everything else to the PETSc options database, calls lib/. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <stzdyn/stzdyn.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] = "usage: stzdyn run -options_file configs/<scenario>.yaml [-option value ...]\n"
@@ -11,6 +13,9 @@ int main(int argc, char **argv)
   StzSim    sim = NULL;
   PetscBool help;
 
+  /* Idle OpenMP threads that spin between the per-event passes steal the cores the other thread needs on a shared or
+   * busy machine (5-10x slower); sleeping costs little here. An explicit OMP_WAIT_POLICY wins. */
+  setenv("OMP_WAIT_POLICY", "passive", 0);
   /* The sub-command is ours, not an option: take it out before PETSc sees argv. */
   if (argc >= 2 && !strcmp(argv[1], "--version")) {
     printf("stzdyn 0.1.0\n");

@@ -531,7 +531,12 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
   kmc->hazard_left = -1;
   StzKmcAllSiteRates(kmc); /* with the shift: relaxation rates and the rate cache */
 #ifdef _OPENMP
-  if (cfg->threads > 0) omp_set_num_threads((int)cfg->threads);
+  {
+    /* -stz_threads 0 means the process default (OMP_NUM_THREADS or all cores), not whatever an earlier run set. */
+    static int default_threads = 0;
+    if (!default_threads) default_threads = omp_get_max_threads();
+    omp_set_num_threads(cfg->threads > 0 ? (int)cfg->threads : default_threads);
+  }
 #endif
   StzKmcMacro(kmc);
   StzKmcPassAndRescale(kmc, NULL);
@@ -799,7 +804,7 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
     StzKmcMacro(kmc);
     /* Only the site's barrier changed. At a fixed load the mean stress did not move either, so only its row's sums need
      * recomputing; under a ramp every rate moved with the mean stress. */
-    if (kmc->Sdot[0] == 0 && kmc->Sdot[1] == 0 && kmc->Sdot[2] == 0) StzKmcSiteChanged(kmc, ev->site); /* its row, with the pass's arithmetic */
+    if (kmc->Sdot[0] == 0 && kmc->Sdot[1] == 0 && kmc->Sdot[2] == 0) StzKmcSiteChanged(kmc, ev->site);
     else StzKmcPassAndRescale(kmc, NULL);
     PetscFunctionReturn(0);
   }
