@@ -314,6 +314,13 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_thermal_steps", cfg->tr.thermal_steps, 1, 10000);
   StzCheckRange(comm, "-stz_thermal_period_s", cfg->tr.thermal_period_s, 1e-9, 1e12);
   StzCheckRange(comm, "-stz_alpha_spread", cfg->tr.alpha_spread, 0, 1);
+  /* The yield stress of the model depends on temperature, rate, size and state; no formula stands in for measuring it. */
+  PetscCheck(!StzConfigHasProtocol(cfg, STZ_PROTO_CREEP) || cfg->tr.yield_stress_pa > 0, comm, PETSC_ERR_USER_INPUT,
+             "option -stz_yield_stress_pa is needed by -stz_protocol creep (the creep stress is -stz_creep_stress_fraction times it): take yield_stress_pa "
+             "from the summary.json of a pure-shear run at the same temperature");
+  /* An anneal without a structural state has nothing to change. */
+  PetscCheck(cfg->st.on || !StzConfigHasProtocol(cfg, STZ_PROTO_ANNEAL), comm, PETSC_ERR_USER_INPUT,
+             "option -stz_protocol anneal (or a sequence with it) needs the structural state, but -stz_structure is false: set it true");
   /* Defaults tied to the material's T_g. */
   cfg->st.p.tg_k                 = cfg->mat.glass_transition_k;
   cfg->st.p.attempt_frequency_hz = cfg->mat.attempt_frequency_hz;

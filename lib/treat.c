@@ -300,12 +300,6 @@ PetscErrorCode StzRunTreatment(StzSim sim)
   PetscReal wall = 0;
 
   PetscFunctionBeginUser;
-  PetscCheck(sim->cfg.st.on || sim->cfg.protocol == STZ_PROTO_CYCLIC || sim->cfg.protocol == STZ_PROTO_CREEP || sim->cfg.protocol == STZ_PROTO_THERMAL_CYCLING, sim->comm,
-             PETSC_ERR_USER_INPUT, "option -stz_protocol = %s needs the structural state: set -stz_structure true", StzProtocolNames[sim->cfg.protocol]);
-  /* The yield stress of the model depends on temperature, rate, size and state; no formula stands in for measuring it. */
-  PetscCheck(sim->cfg.protocol != STZ_PROTO_CREEP || sim->cfg.tr.yield_stress_pa > 0, sim->comm, PETSC_ERR_USER_INPUT,
-             "option -stz_yield_stress_pa is needed by -stz_protocol creep (the creep stress is -stz_creep_stress_fraction times it): take yield_stress_pa "
-             "from the summary.json of a pure-shear run at the same temperature");
   switch (sim->cfg.protocol) {
   case STZ_PROTO_ANNEAL:
   case STZ_PROTO_CREEP:
