@@ -54,4 +54,17 @@ check "aqs summary.json has the avalanche keys" 'grep -q "\"avalanche_count\": [
 out=$("$stz" run -stz_protocol aqs -stz_nx 16 -stz_ny 16 -stz_max_strain 0.15 -stz_avalanche_bootstrap 0 -stz_output_dir "$tmp/aqs-j" 2>&1); rc=$?
 check "summary.json stays valid JSON without a bootstrap interval (rc $rc)" '[ $rc -eq 0 ] && python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$tmp/aqs-j/summary.json" && grep -q "\"avalanche_exponent_ci_low\": null" "$tmp/aqs-j/summary.json"'
 check "no temporary files left by the aqs run" '[ -z "$(find "$tmp/aqs-i" -name "*.tmp")" ]'
+# Treatments (docs/outputs.md): their options are validated before anything is written, and a short cyclic run writes
+# cycles.csv with the contract's columns and a summary.json with the stored-energy keys.
+out=$("$stz" run -stz_protocol creep -stz_output_dir "$tmp/t1" 2>&1); rc=$?
+check "creep without -stz_yield_stress_pa is an error saying where to get it, nothing written (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_yield_stress_pa is needed by -stz_protocol creep" <<<"$out" && [ ! -e "$tmp/t1" ]'
+out=$("$stz" run -stz_protocol sequence -stz_sequence anneal,bake -stz_output_dir "$tmp/t2" 2>&1); rc=$?
+check "an unknown stage of -stz_sequence names it (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_sequence: stage 2 = .bake. is not a treatment" <<<"$out"'
+out=$("$stz" run -stz_protocol anneal -stz_initial_state crystal -stz_output_dir "$tmp/t3" 2>&1); rc=$?
+check "unknown -stz_initial_state lists the allowed ones (rc $rc)" '[ $rc -ne 0 ] && grep -q "allowed as-quenched, annealed" <<<"$out"'
+out=$("$stz" run -stz_protocol cyclic -stz_cyclic_amplitude 2 -stz_output_dir "$tmp/t4" 2>&1); rc=$?
+check "out-of-range -stz_cyclic_amplitude 2 names option, value and range (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_cyclic_amplitude = 2.* is out of range" <<<"$out"'
+out=$("$stz" run -stz_protocol cyclic -stz_nx 16 -stz_ny 16 -stz_cycles 2 -stz_output_dir "$tmp/t5" 2>&1); rc=$?
+check "a cyclic run writes cycles.csv (cycle, stored and dissipated energy, peak stress) and the stored-energy keys (rc $rc)" \
+  '[ $rc -eq 0 ] && head -1 "$tmp/t5/cycles.csv" | grep -q "^cycle,time_s,stored_energy_j_per_gatom,.*dissipated_work_j_per_gatom,.*peak_stress_pa" && [ "$(wc -l < "$tmp/t5/cycles.csv")" -eq 4 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert \"stored_energy_j_per_gatom_initial\" in d and \"stored_energy_j_per_gatom_final\" in d" "$tmp/t5/summary.json"'
 exit $fail
