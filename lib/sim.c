@@ -535,6 +535,22 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
   PetscFunctionReturn(0);
 }
 
+/* End of a loading run (strain-rate or aqs): commit series.csv, close the avalanches, summarise, write the final map,
+ * fields.csv on request and summary.json. */
+static PetscErrorCode StzLoadingFinish(StzSim sim, PetscReal wall_s)
+{
+  const StzConfig *c = &sim->cfg;
+
+  PetscFunctionBeginUser;
+  PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
+  PetscCall(StzAvalancheFinish(sim));
+  PetscCall(StzSummarize(sim, wall_s));
+  PetscCall(StzWritePlasticMap(sim, "map_plastic_strain_final.png"));
+  if (c->fields_csv) PetscCall(StzWriteFieldsCSV(c->output_dir, sim->kmc, c->site_size_m));
+  PetscCall(StzWriteSummary(sim));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode StzRunStrainRate(StzSim sim)
 {
   const StzConfig *c = &sim->cfg;
@@ -614,12 +630,7 @@ PetscErrorCode StzRunStrainRate(StzSim sim)
     }
   }
   PetscCall(PetscTime(&t1));
-  PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
-  PetscCall(StzAvalancheFinish(sim));
-  PetscCall(StzSummarize(sim, t1 - t0));
-  PetscCall(StzWritePlasticMap(sim, "map_plastic_strain_final.png"));
-  if (c->fields_csv) PetscCall(StzWriteFieldsCSV(c->output_dir, sim->kmc, c->site_size_m));
-  PetscCall(StzWriteSummary(sim));
+  PetscCall(StzLoadingFinish(sim, t1 - t0));
   if (!c->quiet) {
     const StzSimResult *r = &sim->res;
     PetscCall(PetscPrintf(PETSC_COMM_SELF,
@@ -721,12 +732,7 @@ static PetscErrorCode StzRunAqs(StzSim sim)
     }
   }
   PetscCall(PetscTime(&t1));
-  PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
-  PetscCall(StzAvalancheFinish(sim));
-  PetscCall(StzSummarize(sim, t1 - t0));
-  PetscCall(StzWritePlasticMap(sim, "map_plastic_strain_final.png"));
-  if (c->fields_csv) PetscCall(StzWriteFieldsCSV(c->output_dir, sim->kmc, c->site_size_m));
-  PetscCall(StzWriteSummary(sim));
+  PetscCall(StzLoadingFinish(sim, t1 - t0));
   if (!c->quiet) {
     const StzSimResult *r = &sim->res;
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: aqs (%s): %lld events in %d avalanches, %.2f s\n  peak stress %.4g MPa, flow stress %.4g MPa, localization %.3f (band at %.1f deg)\n",

@@ -85,12 +85,26 @@ static PetscErrorCode StzSetFree(StzKmc k)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode StzCyclesOpen(StzSim sim, FILE **fp)
+/* Start a cyclic treatment at temperature T in a free box: a new stage, series.csv and cycles.csv with row 0 (the state
+ * before the first cycle); *elastic0 is the elastic energy the sample holds (internal plus mean-field), J per g-atom. */
+static PetscErrorCode StzCyclesBegin(StzSim sim, PetscReal temperature_k, FILE **fp, PetscReal *elastic0)
 {
+  StzKmc    k = sim->kmc;
+  StzEnergy e;
+
   PetscFunctionBeginUser;
+  if (k->temperature_k != temperature_k) PetscCall(StzKmcSetTemperature(k, temperature_k));
+  PetscCall(StzSetFree(k));
+  StzStageBegin(sim);
+  PetscCall(StzSeriesBegin(sim));
+  PetscCall(StzSeriesAppend(sim));
   PetscCall(StzFileOpen(sim->cfg.output_dir, "cycles.csv", fp));
   fprintf(*fp, "cycle,time_s,stored_energy_j_per_gatom,elastic_energy_j_per_gatom,structural_enthalpy_j_per_gatom,stored_energy_fraction_dhm,mean_fictive_temperature_k,"
                "dissipated_work_j_per_gatom,external_work_j_per_gatom,peak_stress_pa,plastic_strain,events,relaxation_events\n");
+  StzKmcEnergy(k, &e);
+  *elastic0 = e.elastic_j_per_gatom + StzDensityToGramAtom(&sim->cfg, StzMeanElasticEnergyDensity(&sim->cfg, k->S));
+  fprintf(*fp, "0,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,,,,0,%lld,%lld\n", (double)k->time_s, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom,
+          (double)e.fraction_of_dhm, (double)e.mean_tf_k, (long long)k->events, (long long)k->relax_events);
   PetscFunctionReturn(0);
 }
 
@@ -214,16 +228,7 @@ static PetscErrorCode StzRunCyclic(StzSim sim, PetscReal *wall)
   StzEnergy       e;
 
   PetscFunctionBeginUser;
-  if (k->temperature_k != c->temperature_k) PetscCall(StzKmcSetTemperature(k, c->temperature_k));
-  PetscCall(StzSetFree(k));
-  StzStageBegin(sim);
-  PetscCall(StzSeriesBegin(sim));
-  PetscCall(StzSeriesAppend(sim));
-  PetscCall(StzCyclesOpen(sim, &cyc));
-  StzKmcEnergy(k, &e);
-  el0 = e.elastic_j_per_gatom + StzDensityToGramAtom(c, StzMeanElasticEnergyDensity(c, k->S));
-  fprintf(cyc, "0,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,,,,0,%lld,%lld\n", (double)k->time_s, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom,
-          (double)e.fraction_of_dhm, (double)e.mean_tf_k, (long long)k->events, (long long)k->relax_events);
+  PetscCall(StzCyclesBegin(sim, c->temperature_k, &cyc, &el0));
   next_row = k->time_s + row_dt;
   PetscCall(PetscTime(&t0));
   for (PetscInt cycle = 1; cycle <= c->tr.cycles; cycle++) {
@@ -263,16 +268,7 @@ static PetscErrorCode StzRunThermalCycling(StzSim sim, PetscReal *wall)
 
   PetscFunctionBeginUser;
   /* Start at the high temperature: the thermal strains are counted from here. */
-  if (k->temperature_k != c->tr.thermal_high_k) PetscCall(StzKmcSetTemperature(k, c->tr.thermal_high_k));
-  PetscCall(StzSetFree(k));
-  StzStageBegin(sim);
-  PetscCall(StzSeriesBegin(sim));
-  PetscCall(StzSeriesAppend(sim));
-  PetscCall(StzCyclesOpen(sim, &cyc));
-  StzKmcEnergy(k, &e);
-  el0 = e.elastic_j_per_gatom;
-  fprintf(cyc, "0,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,,,,0,%lld,%lld\n", (double)k->time_s, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom,
-          (double)e.fraction_of_dhm, (double)e.mean_tf_k, (long long)k->events, (long long)k->relax_events);
+  PetscCall(StzCyclesBegin(sim, c->tr.thermal_high_k, &cyc, &el0));
   next_row = k->time_s + step_s;
   PetscCall(PetscTime(&t0));
   for (PetscInt cycle = 1; cycle <= c->tr.thermal_cycles; cycle++) {
