@@ -135,6 +135,9 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   cfg->flicker_limit = 10;
   PetscCall(PetscOptionsInt("-stz_flicker_limit", "reversals of one STZ before its forward/back pair is slowed tenfold (superbasin acceleration; 0: exact kinetics) [-]",
                             NULL, cfg->flicker_limit, &cfg->flicker_limit, NULL));
+  cfg->renew_disorder = PETSC_TRUE;
+  PetscCall(PetscOptionsBool("-stz_renew_disorder", "a site that rearranges (leaves its basin) draws a new barrier disorder factor; false: the disorder is frozen",
+                             NULL, cfg->renew_disorder, &cfg->renew_disorder, NULL));
   /* Structural state. Defaults that depend on T_g are set as 0 here and resolved after the material is known. */
   cfg->st.on = PETSC_TRUE;
   PetscCall(PetscOptionsBool("-stz_structure", "per-site fictive temperature: barriers evolve (renewal by shear, relaxation events)", NULL, cfg->st.on, &cfg->st.on, NULL));
@@ -379,7 +382,7 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
   fprintf(fp, "%s  \"stz_frames\": \"%s\",\n%s  \"stz_frame_min_events\": %d,\n%s  \"stz_frame_dstrain\": %.10g,\n", ind, StzFramesNames[c->av.frames], ind,
           (int)c->av.frame_min_events, ind, (double)c->av.frame_dstrain);
   fprintf(fp, "%s  \"stz_frame_scale\": %.10g,\n%s  \"stz_max_frames\": %d,\n", ind, (double)c->av.frame_scale, ind, (int)c->av.max_frames);
-  fprintf(fp, "%s  \"stz_flicker_limit\": %d,\n", ind, (int)c->flicker_limit);
+  fprintf(fp, "%s  \"stz_flicker_limit\": %d,\n%s  \"stz_renew_disorder\": %s,\n", ind, (int)c->flicker_limit, ind, c->renew_disorder ? "true" : "false");
   fprintf(fp, "%s  \"stz_structure\": %s,\n%s  \"stz_initial_state\": \"%s\",\n%s  \"stz_cooling_rate_k_per_s\": %.10g,\n%s  \"stz_initial_anneal_k\": %.10g,\n", ind,
           c->st.on ? "true" : "false", ind, StzInitialStateNames[c->st.initial], ind, (double)c->st.cooling_rate_k_per_s, ind, (double)c->st.initial_anneal_k);
   fprintf(fp, "%s  \"stz_tf_spread\": %.10g,\n%s  \"stz_tf_flow_k\": %.10g,\n%s  \"stz_tf_flow_spread\": %.10g,\n%s  \"stz_barrier_tf_sensitivity\": %.10g,\n", ind,

@@ -6,6 +6,7 @@
 
 #define STZ_MAX_ORIENT 8
 #define STZ_MAX_CLASSES (2 * STZ_MAX_ORIENT)
+#define STZ_KMC_PARALLEL_SITES 16384 /* -stz_threads 0: lattices smaller than 128 x 128 run the kMC passes on one thread */
 #define STZ_MAX_MAPS 16
 
 /* ---------- configuration (lib/config.c) ---------- */
@@ -90,6 +91,7 @@ typedef struct {
   PetscReal       map_strains[STZ_MAX_MAPS], series_dstrain, single_theta_deg;
   PetscBool       fields_csv, quiet;
   PetscInt        flicker_limit; /* reversals of one STZ before its pair of rates is slowed by 10 (0: exact kinetics) */
+  PetscBool       renew_disorder; /* a site that leaves its basin draws a new barrier disorder factor (threshold renewal) */
   StzProtocolType protocol;
   StzEngineType   engine;
   StzGeometryType geometry;
@@ -210,13 +212,18 @@ struct StzKmc_private {
   PetscReal  *tf_k;        /* fictive temperature */
   PetscInt   *flicks;      /* shear events in the site's current basin since its penalty last grew (flicker acceleration) */
   PetscReal  *eps_ref;     /* plastic strain (3 per site) where the site's current basin started: its last renewal */
-  PetscReal  *penalty;     /* flicker penalty: subtracted from the site's shear log-rates (both senses alike) */
+  PetscReal  *penalty;     /* flicker penalty: subtracted from the site's shear log-rates (both senses alike); a multiple of ln 2 */
+  int32_t    *esc;         /* flicker penalty in units of ln 2 (bits 0-7) and, bit 8 + class, the classes that leave the site's
+                              flicker basin: those keep their exact rate (the pass adds the penalty back to their exponent) */
+  float      *ctr;         /* [2N] centre of the site's flicker basin in (d1, d2) = ((eps_xx - eps_yy) / 2, eps_xy) */
   PetscReal  *rel_rate;    /* relaxation rate per site, scaled by exp(-X) */
   PetscReal  *rel_row;     /* per-row sums of rel_rate */
   PetscReal   rel_sum;     /* total relaxation rate (scaled) */
   PetscReal   relax_ratio; /* relaxation barrier / shear barrier, Q_g / dF0 */
+  PetscReal   dF0_j;       /* Argon's barrier, the mean of the disorder */
+  PetscBool   parallel;    /* run the passes on several threads (explicit -stz_threads, or at least STZ_KMC_PARALLEL_SITES) */
   PetscInt64  relax_events, reversals; /* reversals: shear events that stayed inside the site's basin */
-  uint64_t    key_struct;
+  uint64_t    key_struct, key_renew;
   /* thermal strain: per-site expansion coefficient and accumulated isotropic in-plane thermal strain */
   PetscReal  *alpha_per_k, *eps_th;
 };

@@ -91,8 +91,9 @@ static inline void StzMeanShear(const PetscReal S[3], PetscReal *t1, PetscReal *
  * A rate with biased exponent <= 0, i.e. below 2^-126 exp(X), comes out as +0 (never denormal): m2 (E +- O) lies in
  * [1, 4], so the smallest nonzero rate is a normal float. Exponents beyond the float range give garbage, but then
  * *eb_max > STZ_E_HIGH + STZ_E_BIAS and the pass is redone with a new shift (StzKmcRescale) before anyone uses it.
+ * xp, xm: binary exponents added to the + and - rate (a flicker penalty given back to a class that leaves the basin).
  * Pure float and int arithmetic with explicit fmaf: the vectorised pass and the scalar selection get bit-identical rates. */
-static inline void StzRatePair(float u, float m2, int32_t eb, float *rp, float *rm, int32_t *eb_max)
+static inline void StzRatePair(float u, float m2, int32_t eb, int32_t xp, int32_t xm, float *rp, float *rm, int32_t *eb_max)
 {
   const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits */
   union {
@@ -111,8 +112,8 @@ static inline void StzRatePair(float u, float m2, int32_t eb, float *rp, float *
   /* |r| <= 0.347: the first omitted terms, r^8/8! and r^9/9!, are below 6e-9, a tenth of a float ulp. */
   ev      = fmaf(r2, fmaf(r2, fmaf(r2, 1.0f / 720, 1.0f / 24), 0.5f), 1.0f);
   od      = fmaf(r * r2, fmaf(r2, fmaf(r2, 1.0f / 5040, 1.0f / 120), 1.0f / 6), r);
-  ep      = eb + ni;
-  em      = eb - ni;
+  ep      = eb + ni + xp;
+  em      = eb - ni + xm;
   *eb_max = ep > em ? ep : em;
   ep      = ep < 0 ? 0 : ep;
   em      = em < 0 ? 0 : em;
@@ -144,7 +145,7 @@ static inline void StzKmcCacheSite(StzKmc kmc, PetscInt i)
 
 static void StzKmcCacheAll(StzKmc kmc)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (kmc->parallel)
   for (PetscInt i = 0; i < kmc->N; i++) StzKmcCacheSite(kmc, i);
 }
 
@@ -160,6 +161,7 @@ static inline int32_t StzKmcRowRates(const StzKmc kmc, PetscInt y, PetscReal S1,
   const PetscReal *restrict s1 = kmc->el->s1 + y * nx, *restrict s2 = kmc->el->s2 + y * nx;
   const float *restrict pm    = kmc->pre_m + y * nx;
   const int32_t *restrict pe  = kmc->pre_e + y * nx;
+  const int32_t *restrict xq  = kmc->esc + y * nx;
   float    U1[STZ_CHUNK], U2[STZ_CHUNK], sum[2 * STZ_MAX_ORIENT];
   int32_t  emax = INT32_MIN;
 
@@ -180,7 +182,8 @@ static inline int32_t StzKmcRowRates(const StzKmc kmc, PetscInt y, PetscReal S1,
       for (PetscInt x = 0; x < len; x++) {
         float   rp, rm;
         int32_t ea;
-        StzRatePair(fmaf(U2[x], c2, -(U1[x] * n2)), pm[x0 + x], pe[x0 + x], &rp, &rm, &ea);
+        const int32_t q = xq[x0 + x], pn = q & 0xff;
+        StzRatePair(fmaf(U2[x], c2, -(U1[x] * n2)), pm[x0 + x], pe[x0 + x], ((q >> (8 + 2 * k)) & 1) * pn, ((q >> (9 + 2 * k)) & 1) * pn, &rp, &rm, &ea);
         sp += rp;
         sm += rm;
         em = em > ea ? em : ea;
@@ -244,7 +247,7 @@ static void StzKmcPass(StzKmc kmc, const StzEvent *ev)
     const PetscInt   ex = ev->site % nx, ey = ev->site / nx, ko = ev->orient, nh = ny / 2 + 1;
     const PetscReal  sg = (PetscReal)ev->sense;
     const PetscReal *k1 = el->kern[ko][0], *k2 = el->kern[ko][1], *d1 = el->kdil[0], *d2 = el->kdil[1];
-#pragma omp parallel for schedule(static) reduction(max : emax)
+#pragma omp parallel for schedule(static) reduction(max : emax) if (kmc->parallel)
     for (PetscInt ky = 0; ky < nh; ky++) {
       const PetscInt ya = (ey + ky) % ny, yb = (ey - ky + ny) % ny;
       StzAddShiftedRow(nx, ex, sg, k1 + ky * nx, el->s1 + ya * nx);
@@ -269,7 +272,7 @@ static void StzKmcPass(StzKmc kmc, const StzEvent *ev)
     const PetscInt   ex = ev->site % nx, ey = ev->site / nx, ko = ev->orient;
     const PetscReal  sg = (PetscReal)ev->sense;
     const PetscReal *k1 = el->kern[ko][0], *k2 = el->kern[ko][1], *d1 = el->kdil[0], *d2 = el->kdil[1];
-#pragma omp parallel for schedule(static) reduction(max : emax)
+#pragma omp parallel for schedule(static) reduction(max : emax) if (kmc->parallel)
     for (PetscInt y = 0; y < ny; y++) {
       const PetscInt ky = (y - ey + ny) % ny;
       StzAddShiftedRow(nx, ex, sg, k1 + ky * nx, el->s1 + y * nx);
@@ -282,7 +285,7 @@ static void StzKmcPass(StzKmc kmc, const StzEvent *ev)
     }
   } else {
     /* No event, or the factor/resolve engines, which updated the stresses in StzElasticEvent: rates only. */
-#pragma omp parallel for schedule(static) reduction(max : emax)
+#pragma omp parallel for schedule(static) reduction(max : emax) if (kmc->parallel)
     for (PetscInt y = 0; y < ny; y++) emax = PetscMax(emax, StzKmcRowRates(kmc, y, S1, S2, kmc->row_sum + y * RS));
   }
   StzKmcClassSums(kmc);
@@ -381,15 +384,13 @@ void StzKmcAllSitesChanged(StzKmc kmc)
  * Basins: a site's plastic strain moves by gamma0 per activation. Held back by its own back-stress, an STZ with no net drive
  * wanders among a few states near where it started (anelastic, reversible flips); only when its plastic strain has left
  * that basin (moved more than renewal_strain * gamma0 from its last renewal, equivalent shear) has it flowed, and then:
- * - the site is renewed: T_f is drawn around T_ss (a glass flowing at steady state) and a new basin starts there;
+ * - the site is renewed: T_f is drawn around T_ss (a glass flowing at steady state) and a new basin starts there; with
+ *   -stz_renew_disorder it also draws a new barrier disorder factor (a new local structure: threshold renewal);
  * - inside the basin, reversible flips do not rejuvenate; but a site more disordered than the flowing glass (T_f > T_ss)
  *   settles when it rearranges: it takes the lower of its T_f and a new draw around T_ss (mechanical annealing of soft spots);
  * - a relaxation event moves T_f a fraction of the way towards the temperature (ageing; equilibration above T_g).
- * Flicker acceleration (superbasin kMC, after Chatterjee & Voter, J Chem Phys 132, 194101, 2010): every flicker_limit
- * activations inside the same basin, every shear rate of the site is divided by 10 (the ratios between its states, hence
- * their relative occupation, are kept) so that time can advance to the slower processes. The penalty is capped so that the
- * site's fastest shear event (stress included) stays at least as fast as its structural relaxation, and it is cleared when
- * the site leaves its basin or the temperature changes. */
+ * Flicker acceleration: StzKmcFlicker. */
+static void StzKmcFlicker(StzKmc kmc, PetscInt i);
 static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
 {
   const StzStructureConfig *st = &kmc->cfg->st;
@@ -403,40 +404,101 @@ static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
     const PetscReal  limit = (st->on ? st->renewal_strain : 2.0) * kmc->cfg->mat.gamma0;
     if (dist > limit * (1 + 1e-9)) {
       for (int q = 0; q < 3; q++) kmc->eps_ref[3 * i + q] = e[q];
-      kmc->flicks[i]  = 0;
-      kmc->penalty[i] = 0;
       if (st->on) {
+        /* Rejuvenation by flow depends on how hard the applied load drove the rearrangement: w = W / kT, with
+         * W = tau gamma0 Omega0 / 2 the work of the resolved APPLIED (mean) stress across the saddle. T_f moves a fraction
+         * 1 - exp(-w) of the way to the flowing glass's T_ss (to T above it), with a spread in proportion: a strongly
+         * driven site (w >> 1: flow below T_g) is renewed around T_ss as in the original rule; a thermal rearrangement
+         * (w <= 0: no load, or a move against it) leaves T_f alone, so that only relaxation events (calibrated on the
+         * liquid's relaxation time) age the glass or equilibrate it. Only the applied stress counts because the external
+         * work is what feeds disorder (effective-temperature theories, Bouchbinder & Langer, PRE 80, 031131, 2009); internal
+         * stresses fluctuate in an unloaded glass too, and counting them heated it above T. */
+        PetscReal       S1, S2, w, tc;
         const PetscReal g = PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kmc->key_struct, n)));
-        kmc->tf_k[i]      = st->tf_flow_k * (1 + st->tf_flow_spread * g);
+        StzMeanShear(kmc->S, &S1, &S2);
+        w            = ev->sense * kmc->b_per_pa * (S2 * kmc->cos2[ev->orient] - S1 * kmc->sin2[ev->orient]);
+        w            = w > 0 ? 1 - PetscExpReal(-w) : 0;
+        tc           = PetscMax(kmc->temperature_k, st->tf_flow_k);
+        kmc->tf_k[i] = kmc->tf_k[i] + (tc * (1 + st->tf_flow_spread * g) - kmc->tf_k[i]) * w;
+      }
+      if (kmc->cfg->renew_disorder && kmc->cfg->barrier_spread > 0) {
+        const PetscReal g   = PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kmc->key_renew, n)));
+        kmc->dF_quench_j[i] = kmc->dF0_j * (1 + kmc->cfg->barrier_spread * g);
       }
     } else {
       kmc->reversals++;
-      /* A site more disordered than the flowing glass settles at its next rearrangement: one-sided renewal. */
       if (st->on && kmc->tf_k[i] > st->tf_flow_k) {
         const PetscReal g = PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kmc->key_struct, n)));
         kmc->tf_k[i]      = PetscMin(kmc->tf_k[i], st->tf_flow_k * (1 + st->tf_flow_spread * g));
       }
-      if (kmc->cfg->flicker_limit > 0 && ++kmc->flicks[i] >= kmc->cfg->flicker_limit) {
-        /* Cap: the site's fastest (penalised) shear rate, stress included, stays at least its relaxation rate (or the
-         * penalty stays below 40 without a structural state). */
-        PetscReal cap = 40.0;
-        if (st->on) {
-          PetscReal S1, S2, umax = 0;
-          StzMeanShear(kmc->S, &S1, &S2);
-          for (PetscInt k = 0; k < kmc->n_orient; k++)
-            umax = PetscMax(umax, PetscAbsReal(kmc->b_per_pa * ((S2 + kmc->el->s2[i]) * kmc->cos2[k] - (S1 + kmc->el->s1[i]) * kmc->sin2[k])));
-          cap = PetscMax(0.0, (kmc->relax_ratio - 1) * kmc->barrier_j[i] / kmc->kT_j + umax);
-        }
-        kmc->penalty[i]     = PetscMin(cap, kmc->penalty[i] + 2.302585092994046);
-        kmc->flicks[i]      = 0;
-      }
     }
+    if (kmc->cfg->flicker_limit > 0) StzKmcFlicker(kmc, i);
   }
   StzKmcSiteRates(kmc, i);
   if (st->on) {
     StzKmcRelaxRow(kmc, i / kmc->nx);
     StzKmcRelaxTotal(kmc);
   }
+}
+
+/* Flicker acceleration (superbasin kMC after Chatterjee & Voter, J Chem Phys 132, 194101, 2010), after a shear event at i.
+ * The site's flicker basin is a ball of radius renewal_strain * gamma0 (equivalent shear) around a centre that follows the
+ * site's plastic state (moving average, weight 1/10 per event). While the site stays inside, every flicker_limit events its
+ * moves that stay inside the ball are slowed 8-fold (penalty ln 8): they are slowed alike in both directions, so the relative
+ * occupation of the states inside is kept, while the moves that leave the ball keep their exact rates (bit 8 + class of
+ * esc[i]); the escape from the basin, which is what the flow and the load see, is therefore not delayed beyond the time the
+ * slowed states take to be visited. The penalty is capped so that the site's fastest slowed move, stress included, stays at
+ * least as fast as its structural relaxation (at most 40 = e^40-fold without a structural state), and it is cleared when the
+ * site leaves the ball (the centre then jumps to the new state) or the temperature changes. A site wandering among a few
+ * nearly equal states (common inside a band, where a neighbour's transformation makes several of its states degenerate)
+ * keeps its ball: the moving centre sits in the middle of what it visits. */
+static void StzKmcFlicker(StzKmc kmc, PetscInt i)
+{
+  const StzStructureConfig *st    = &kmc->cfg->st;
+  const PetscReal           g0    = kmc->cfg->mat.gamma0, radius = (st->on ? st->renewal_strain : 2.0) * g0;
+  const PetscReal          *e     = kmc->eps_p + 3 * i;
+  const PetscReal           d1    = 0.5 * (e[0] - e[1]), d2 = e[2];
+  float                    *c     = kmc->ctr + 2 * i;
+  PetscReal                 r1, r2;
+  int32_t                   pn, mask = 0;
+
+  r1 = d1 - c[0];
+  r2 = d2 - c[1];
+  if (2 * PetscSqrtReal(r1 * r1 + r2 * r2) > radius * (1 + 1e-9)) {
+    /* Left the ball: a new basin around the new state, at exact rates. */
+    c[0] = (float)d1;
+    c[1] = (float)d2;
+    kmc->flicks[i]  = 0;
+    kmc->penalty[i] = 0;
+    kmc->esc[i]     = 0;
+    return;
+  }
+  c[0] += (float)(0.1 * r1);
+  c[1] += (float)(0.1 * r2);
+  pn = kmc->esc[i] & 0xff;
+  if (++kmc->flicks[i] >= kmc->cfg->flicker_limit) {
+    PetscReal cap = 40.0;
+    kmc->flicks[i] = 0;
+    if (st->on) {
+      PetscReal S1, S2, umax = 0;
+      StzMeanShear(kmc->S, &S1, &S2);
+      for (PetscInt k = 0; k < kmc->n_orient; k++)
+        umax = PetscMax(umax, PetscAbsReal(kmc->b_per_pa * ((S2 + kmc->el->s2[i]) * kmc->cos2[k] - (S1 + kmc->el->s1[i]) * kmc->sin2[k])));
+      cap = PetscMax(0.0, (kmc->relax_ratio - 1) * kmc->barrier_j[i] / kmc->kT_j + umax);
+    }
+    pn = (int32_t)PetscMin((PetscReal)(pn + 3), PetscMin(255.0, PetscFloorReal(cap / 0.693147180559945309)));
+  }
+  if (pn > 0) {
+    /* Which moves leave the ball around the (new) centre. A move of orientation k and sense s changes (d1, d2) by
+     * s gamma0 / 2 (-sin 2theta_k, cos 2theta_k) (StzEigenstrain). */
+    for (PetscInt k = 0; k < kmc->n_orient; k++)
+      for (int sg = 0; sg < 2; sg++) {
+        const PetscReal h = (sg ? -0.5 : 0.5) * g0, q1 = d1 - h * kmc->sin2[k] - c[0], q2 = d2 + h * kmc->cos2[k] - c[1];
+        if (2 * PetscSqrtReal(q1 * q1 + q2 * q2) > radius * (1 + 1e-9)) mask |= 1 << (8 + 2 * k + sg);
+      }
+  }
+  kmc->esc[i]     = pn > 0 ? (pn | mask) : 0;
+  kmc->penalty[i] = pn * 0.693147180559945309;
 }
 
 /* Mean strain, mean stress and its time derivative from the load, its rate, and the mean eigenstrain. A body (slab, block) is
@@ -485,6 +547,7 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
   PetscCall(PetscMalloc4(N, &kmc->dF_quench_j, N, &kmc->tf_k, N, &kmc->rel_rate, cfg->ny, &kmc->rel_row));
   PetscCall(PetscCalloc2(N, &kmc->alpha_per_k, N, &kmc->eps_th));
   PetscCall(PetscCalloc3(N, &kmc->flicks, N, &kmc->penalty, 3 * N, &kmc->eps_ref));
+  PetscCall(PetscCalloc2(N, &kmc->esc, 2 * N, &kmc->ctr));
   kmc->temperature_k = cfg->temperature_k;
   PetscCall(PetscMalloc3(N, &kmc->pre_m, N, &kmc->pre_e, cfg->nx, &kmc->sel_rate));
   /* Row sums: a whole number of 64-byte lines per row, the block aligned to 64 bytes by hand (PetscMalloc aligns less). */
@@ -510,6 +573,8 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
     const uint64_t            ktf  = StzRngKey((uint64_t)cfg->seed, 0x7f0), kal = StzRngKey((uint64_t)cfg->seed, 0xa1f);
     kmc->relax_ratio               = StzRelaxBarrierAtTg(&st->p) / dF0;
     kmc->key_struct                = StzRngKey((uint64_t)cfg->seed, 0x5eed);
+    kmc->key_renew                 = StzRngKey((uint64_t)cfg->seed, 0x2e7e);
+    kmc->dF0_j                     = dF0;
     for (PetscInt i = 0; i < N; i++) {
       const PetscReal g  = cfg->st.tf_spread > 0 ? PetscMax(-3.0, PetscMin(3.0, StzRngNormal(ktf, (uint64_t)i))) : 0;
       const PetscReal ga = cfg->tr.alpha_spread > 0 ? PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kal, (uint64_t)i))) : 0;
@@ -525,6 +590,10 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
     StzKmcSiteRates(kmc, i);
     lnmax = PetscMax(lnmax, kmc->lnA[i]);
   }
+  /* With -stz_threads 0 (automatic) small lattices run on one thread: waking the other threads costs more than their share
+   * of a pass over a few thousand sites (a 16 x 16 hold at T_g ran 15x slower on two threads with passive waiting).
+   * Results do not depend on it (the work per row is fixed). */
+  kmc->parallel   = (PetscBool)(cfg->threads > 0 || N >= STZ_KMC_PARALLEL_SITES);
   kmc->key_time   = StzRngKey((uint64_t)cfg->seed, 0x71e);
   kmc->key_select = StzRngKey((uint64_t)cfg->seed, 0x5e1);
   kmc->X          = lnmax;
@@ -552,6 +621,7 @@ PetscErrorCode StzKmcDestroy(StzKmc *kmc)
   PetscCall(PetscFree4((*kmc)->dF_quench_j, (*kmc)->tf_k, (*kmc)->rel_rate, (*kmc)->rel_row));
   PetscCall(PetscFree2((*kmc)->alpha_per_k, (*kmc)->eps_th));
   PetscCall(PetscFree3((*kmc)->flicks, (*kmc)->penalty, (*kmc)->eps_ref));
+  PetscCall(PetscFree2((*kmc)->esc, (*kmc)->ctr));
   PetscCall(PetscFree3((*kmc)->pre_m, (*kmc)->pre_e, (*kmc)->sel_rate));
   PetscCall(PetscFree((*kmc)->row_sum_alloc));
   PetscCall(PetscFree((*kmc)->sp_net));
@@ -598,7 +668,7 @@ void StzKmcSyncStress(StzKmc kmc)
     for (PetscInt i = 0; i < N; i++)
       if (cnt[i]) src[nsrc++] = (int32_t)(k * N + i);
   }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (kmc->parallel)
   for (PetscInt blk = 0; blk < nblocks; blk++) {
     const PetscInt y0 = blk * rows, y1 = PetscMin(ny, y0 + rows);
     for (PetscInt j = 0; j < nsrc; j++) {
@@ -666,13 +736,15 @@ static void StzKmcRowClassRates(const StzKmc kmc, PetscInt y, PetscInt k, PetscI
   const PetscReal *restrict s1 = kmc->el->s1 + y * nx, *restrict s2 = kmc->el->s2 + y * nx;
   const float *restrict pm    = kmc->pre_m + y * nx;
   const int32_t *restrict pe  = kmc->pre_e + y * nx;
+  const int32_t *restrict xq  = kmc->esc + y * nx;
   const float c2 = (float)kmc->cos2[k], n2 = (float)kmc->sin2[k];
 #pragma omp simd
   for (PetscInt x = 0; x < nx; x++) {
     const float U1 = StzDrive(b, S1 + s1[x]), U2 = StzDrive(b, S2 + s2[x]);
     float       rp, rm;
     int32_t     ea;
-    StzRatePair(fmaf(U2, c2, -(U1 * n2)), pm[x], pe[x], &rp, &rm, &ea);
+    const int32_t q = xq[x], pn = q & 0xff;
+    StzRatePair(fmaf(U2, c2, -(U1 * n2)), pm[x], pe[x], ((q >> (8 + 2 * k)) & 1) * pn, ((q >> (9 + 2 * k)) & 1) * pn, &rp, &rm, &ea);
     r[x] = sense > 0 ? rp : rm;
   }
 }
@@ -839,6 +911,7 @@ PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k)
   /* Flicker penalties belong to the conditions they were found under: start afresh. */
   PetscCall(PetscArrayzero(kmc->penalty, kmc->N));
   PetscCall(PetscArrayzero(kmc->flicks, kmc->N));
+  PetscCall(PetscArrayzero(kmc->esc, kmc->N));
   kmc->b_per_pa      = m->gamma0 * m->stz_volume_m3 / (2 * kmc->kT_j);
   /* A fresh shift: the log-rates all move by a factor T_old / T_new. */
   for (PetscInt i = 0; i < kmc->N; i++) lnmax = PetscMax(lnmax, kmc->ln_nu0 - kmc->barrier_j[i] / kmc->kT_j);

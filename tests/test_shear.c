@@ -5,21 +5,23 @@
  *    no spatial correlation; the shuffled index, about 0.07 here, is counting noise, and the margin keeps the check about
  *    correlation rather than about one seed's band width).
  *  - Thermally activated flow: the flow stress rises with strain rate (1e-2 -> 1 /s at 300 K) and falls with temperature
- *    (300 -> 400 K at 1 /s). Three seeds for the orientation check. */
+ *    (300 -> 400 K at 1 /s). Three seeds for the orientation check.
+ *  - Homogeneous flow near T_g: at 560 K (0.9 T_g) and 1e-3 /s the plastic strain is spread over the lattice, and the flow
+ *    stress rises with strain rate (1e-3 -> 1e-1 /s). */
 #include <stzdyn/stzdyn.h>
 #include "../lib/impl.h"
 #include "check.h"
 
-static PetscErrorCode Run(PetscReal T, PetscReal rate, PetscInt seed, StzSim *sim, StzSimResult *res)
+static PetscErrorCode Run(PetscReal T, PetscReal rate, PetscReal max_strain, PetscInt seed, StzSim *sim, StzSimResult *res)
 {
   char opt[512];
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsClear(NULL));
   PetscCall(PetscSNPrintf(opt, sizeof(opt),
-                          "-stz_quiet -stz_progress_s 0 -stz_output_dir /tmp/stzdyn-test-shear -stz_protocol pure-shear -stz_nx 32 -stz_ny 32 -stz_max_strain 0.05 "
+                          "-stz_quiet -stz_progress_s 0 -stz_output_dir /tmp/stzdyn-test-shear -stz_protocol pure-shear -stz_nx 32 -stz_ny 32 -stz_max_strain %g "
                           "-stz_temperature_k %g -stz_strain_rate %g -stz_seed %d",
-                          (double)T, (double)rate, (int)seed));
+                          (double)max_strain, (double)T, (double)rate, (int)seed));
   PetscCall(PetscOptionsInsertString(NULL, opt));
   PetscCall(StzSimCreate(PETSC_COMM_WORLD, sim));
   PetscCall(StzSimRun(*sim));
@@ -30,7 +32,7 @@ static PetscErrorCode Run(PetscReal T, PetscReal rate, PetscInt seed, StzSim *si
 int main(int argc, char **argv)
 {
   StzSim       sim;
-  StzSimResult cold[3], slow, warm;
+  StzSimResult cold[3], slow, warm, hot, hotfast;
 
   PetscFunctionBeginUser;
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
@@ -39,7 +41,7 @@ int main(int argc, char **argv)
     PetscInt         nx, ny;
     PetscReal        g[32 * 32], ang;
     StzLocalization  shuffled;
-    PetscCall(Run(300, 1, s + 1, &sim, &cold[s]));
+    PetscCall(Run(300, 1, 0.05, s + 1, &sim, &cold[s]));
     PetscCall(StzSimGetSites(sim, &nx, &ny, NULL, &eps, NULL));
     StzPlasticShear(nx * ny, eps, g);
     /* Fisher-Yates shuffle with the project's counter-based generator. */
@@ -58,15 +60,30 @@ int main(int argc, char **argv)
               (double)cold[s].localization_index, (double)shuffled.index);
     PetscCall(StzSimDestroy(&sim));
   }
-  PetscCall(Run(300, 1e-2, 1, &sim, &slow));
+  PetscCall(Run(300, 1e-2, 0.05, 1, &sim, &slow));
   PetscCall(StzSimDestroy(&sim));
-  PetscCall(Run(400, 1, 1, &sim, &warm));
+  PetscCall(Run(400, 1, 0.05, 1, &sim, &warm));
+  PetscCall(StzSimDestroy(&sim));
+  PetscCall(Run(560, 1e-3, 0.3, 1, &sim, &hot));
+  PetscCall(StzSimDestroy(&sim));
+  PetscCall(Run(560, 1e-1, 0.3, 1, &sim, &hotfast));
+  PetscCall(StzSimDestroy(&sim));
   PetscCall(StzSimDestroy(&sim));
   STZ_CHECK(slow.flow_stress_pa < cold[0].flow_stress_pa, "flow stress rises with strain rate at 300 K: %.0f MPa at 1e-2 /s < %.0f MPa at 1 /s",
             (double)(slow.flow_stress_pa / 1e6), (double)(cold[0].flow_stress_pa / 1e6));
   STZ_CHECK(warm.flow_stress_pa < cold[0].flow_stress_pa && warm.peak_stress_pa < cold[0].peak_stress_pa,
             "flow and peak stress fall with temperature at 1 /s: 400 K %.0f / %.0f MPa < 300 K %.0f / %.0f MPa", (double)(warm.flow_stress_pa / 1e6),
             (double)(warm.peak_stress_pa / 1e6), (double)(cold[0].flow_stress_pa / 1e6), (double)(cold[0].peak_stress_pa / 1e6));
+  /* Deformation maps of metallic glasses (Spaepen, Acta Metall 25, 407, 1977; Schuh, Hufnagel & Ramamurty, Acta Mater 55,
+   * 4067, 2007): well below T_g flow localizes, near T_g and at low rates it is homogeneous, and thermally activated flow
+   * needs a higher stress to go faster. At 0.9 T_g, 1e-3 /s and strain 0.3 (about three transformations per site) the
+   * plastic strain must be spread: index below 0.1 (a band over 90 % of the lattice lines would give 0.1) and below a third
+   * of the room-temperature run's; and the flow stress at 1e-1 /s must exceed that at 1e-3 /s. */
+  STZ_CHECK(hot.localization_index < 0.1 && hot.localization_index < cold[0].localization_index / 3,
+            "560 K (0.9 T_g), 1e-3 /s: homogeneous flow, localization %.3f < 0.1 and < 1/3 of 300 K's %.3f", (double)hot.localization_index,
+            (double)cold[0].localization_index);
+  STZ_CHECK(hotfast.flow_stress_pa > hot.flow_stress_pa, "560 K: flow stress rises with strain rate: %.0f MPa at 1e-3 /s < %.0f MPa at 1e-1 /s",
+            (double)(hot.flow_stress_pa / 1e6), (double)(hotfast.flow_stress_pa / 1e6));
   PetscCall(PetscFinalize());
   return STZ_TEST_EXIT();
 }
