@@ -347,12 +347,25 @@ PetscBool StzConfigHasProtocol(const StzConfig *cfg, StzProtocolType p)
   return PETSC_FALSE;
 }
 
+void StzWriteJSONString(FILE *fp, const char *str)
+{
+  fputc('"', fp);
+  for (const unsigned char *q = (const unsigned char *)str; *q; q++) {
+    if (*q == '"' || *q == '\\') fprintf(fp, "\\%c", *q);
+    else if (*q < 0x20) fprintf(fp, "\\u%04x", (unsigned)*q);
+    else fputc(*q, fp);
+  }
+  fputc('"', fp);
+}
+
 /* The full option set as a JSON object, so summary.json can reproduce the run. */
 PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
 {
   PetscFunctionBeginUser;
   fprintf(fp, "{\n");
-  fprintf(fp, "%s  \"stz_material\": \"%s\",\n", ind, c->material_name);
+  fprintf(fp, "%s  \"stz_material\": ", ind);
+  StzWriteJSONString(fp, c->material_name);
+  fprintf(fp, ",\n");
   fprintf(fp, "%s  \"stz_shear_modulus_pa\": %.10g,\n%s  \"stz_poisson_ratio\": %.10g,\n", ind, (double)c->mat.shear_modulus_pa, ind, (double)c->mat.poisson_ratio);
   fprintf(fp, "%s  \"stz_gamma0\": %.10g,\n%s  \"stz_volume_m3\": %.10g,\n%s  \"stz_beta\": %.10g,\n", ind, (double)c->mat.gamma0, ind,
           (double)c->mat.stz_volume_m3, ind, (double)c->mat.dilatancy_beta);
@@ -398,6 +411,8 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
   fprintf(fp, "%s  \"stz_thermal_period_s\": %.10g,\n%s  \"stz_alpha_spread\": %.10g,\n%s  \"stz_sequence\": [", ind, (double)c->tr.thermal_period_s, ind,
           (double)c->tr.alpha_spread, ind);
   for (PetscInt k = 0; k < c->tr.n_stages; k++) fprintf(fp, "%s\"%s\"", k ? ", " : "", StzProtocolNames[c->tr.stages[k]]);
-  fprintf(fp, "],\n%s  \"stz_output_dir\": \"%s\",\n%s  \"stz_fields_csv\": %s\n%s}", ind, c->output_dir, ind, c->fields_csv ? "true" : "false", ind);
+  fprintf(fp, "],\n%s  \"stz_output_dir\": ", ind);
+  StzWriteJSONString(fp, c->output_dir);
+  fprintf(fp, ",\n%s  \"stz_fields_csv\": %s\n%s}", ind, c->fields_csv ? "true" : "false", ind);
   PetscFunctionReturn(0);
 }

@@ -112,6 +112,8 @@ static inline StzProtocolType StzConfigLoading(const StzConfig *cfg)
 
 PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg);
 PetscErrorCode StzConfigWriteJSON(const StzConfig *cfg, FILE *fp, const char *indent);
+/* Write str as a JSON string literal, quotes included: '"' and '\\' escaped, control characters as \u00XX. */
+void StzWriteJSONString(FILE *fp, const char *str);
 /* True if the run uses protocol p, directly or as a stage of a sequence. */
 PetscBool StzConfigHasProtocol(const StzConfig *cfg, StzProtocolType p);
 

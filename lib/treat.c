@@ -354,8 +354,9 @@ PetscErrorCode StzRunSequence(StzSim sim)
   StzWriteEnergyJSON(fp, &e_stage0, &e1);
   fprintf(fp, "  \"stages\": [\n");
   for (PetscInt s = 0; s < n; s++) {
-    fprintf(fp, "    {\"protocol\": \"%s\", \"output_dir\": \"%s\", \"stored_energy_j_per_gatom_initial\": %.9g, \"stored_energy_j_per_gatom_final\": %.9g", StzProtocolNames[c->tr.stages[s]],
-            dirs[s], (double)e_before[s].total_j_per_gatom, (double)e_after[s].total_j_per_gatom);
+    fprintf(fp, "    {\"protocol\": \"%s\", \"output_dir\": ", StzProtocolNames[c->tr.stages[s]]);
+    StzWriteJSONString(fp, dirs[s]);
+    fprintf(fp, ", \"stored_energy_j_per_gatom_initial\": %.9g, \"stored_energy_j_per_gatom_final\": %.9g", (double)e_before[s].total_j_per_gatom, (double)e_after[s].total_j_per_gatom);
     if (is_shear[s]) fprintf(fp, ", \"peak_stress_pa\": %.9g, \"flow_stress_pa\": %.9g", (double)shear[s].peak_stress_pa, (double)shear[s].flow_stress_pa);
     fprintf(fp, "}%s\n", s + 1 < n ? "," : "");
   }

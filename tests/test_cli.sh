@@ -67,4 +67,7 @@ check "out-of-range -stz_cyclic_amplitude 2 names option, value and range (rc $r
 out=$("$stz" run -stz_protocol cyclic -stz_nx 16 -stz_ny 16 -stz_cycles 2 -stz_output_dir "$tmp/t5" 2>&1); rc=$?
 check "a cyclic run writes cycles.csv (cycle, stored and dissipated energy, peak stress) and the stored-energy keys (rc $rc)" \
   '[ $rc -eq 0 ] && head -1 "$tmp/t5/cycles.csv" | grep -q "^cycle,time_s,stored_energy_j_per_gatom,.*dissipated_work_j_per_gatom,.*peak_stress_pa" && [ "$(wc -l < "$tmp/t5/cycles.csv")" -eq 4 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert \"stored_energy_j_per_gatom_initial\" in d and \"stored_energy_j_per_gatom_final\" in d" "$tmp/t5/summary.json"'
+out=$("$stz" run -options_file "$cfg" -stz_nx 16 -stz_ny 16 -stz_output_dir "$tmp/q\"uo\\te" 2>&1); rc=$?
+check "a quote and a backslash in -stz_output_dir stay valid JSON in summary.json (rc $rc)" \
+  '[ $rc -eq 0 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"options\"][\"stz_output_dir\"] == sys.argv[2]" "$tmp/q\"uo\\te/summary.json" "$tmp/q\"uo\\te"'
 exit $fail
