@@ -19,7 +19,7 @@ static PetscErrorCode Run(const char *opts, StzSim *sim)
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsClear(NULL));
   /* One directory per process: test suites of several checkouts may run at the same time. */
-  PetscCall(PetscSNPrintf(dir, sizeof(dir), "-stz_output_dir /tmp/stzdyn-test-aqs-%d", (int)getpid()));
+  PetscCall(PetscSNPrintf(dir, sizeof(dir), "-stz_output_dir test-output/stzdyn-test-aqs-%d", (int)getpid()));
   PetscCall(PetscOptionsInsertString(NULL, dir));
   PetscCall(PetscOptionsInsertString(NULL, "-stz_quiet -stz_progress_s 0 -stz_protocol aqs -stz_avalanche_bootstrap 20"));
   PetscCall(PetscOptionsInsertString(NULL, opts));

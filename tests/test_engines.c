@@ -33,7 +33,7 @@ static PetscErrorCode RunEngine(const char *base, const char *engine, const char
   PetscCall(PetscOptionsClear(NULL));
   PetscCall(PetscSNPrintf(
       opt, sizeof(opt),
-      "-stz_quiet -stz_progress_s 0 -stz_output_dir /tmp/stzdyn-test-engines -stz_protocol pure-shear -stz_temperature_k 600 -stz_structure false -stz_flicker_limit 0 %s -stz_engine %s %s", base,
+      "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-engines -stz_protocol pure-shear -stz_temperature_k 600 -stz_structure false -stz_flicker_limit 0 %s -stz_engine %s %s", base,
       engine, extra));
   PetscCall(PetscOptionsInsertString(NULL, opt));
   PetscCall(StzSimCreate(PETSC_COMM_WORLD, &sim));

@@ -14,7 +14,7 @@ static PetscErrorCode Make(const char *opts, StzSim *sim)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsClear(NULL));
-  PetscCall(PetscOptionsInsertString(NULL, "-stz_quiet -stz_progress_s 0 -stz_output_dir /tmp/stzdyn-test-kmc"));
+  PetscCall(PetscOptionsInsertString(NULL, "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-kmc"));
   PetscCall(PetscOptionsInsertString(NULL, opts));
   PetscCall(StzSimCreate(PETSC_COMM_WORLD, sim));
   PetscFunctionReturn(0);

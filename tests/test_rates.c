@@ -76,7 +76,7 @@ int main(int argc, char **argv)
   PetscFunctionBeginUser;
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCall(PetscOptionsInsertString(NULL, "-stz_quiet -stz_progress_s 0 -stz_protocol pure-shear -stz_nx 48 -stz_ny 32 -stz_dilatation 0.01 "
-                                           "-stz_output_dir /tmp/stzdyn-test-rates"));
+                                           "-stz_output_dir test-output/stzdyn-test-rates"));
   PetscCall(StzConfigFromOptions(PETSC_COMM_WORLD, &cfg));
   PetscCall(StzElasticCreate(PETSC_COMM_WORLD, &cfg, &el));
   PetscCall(StzKmcCreate(&cfg, el, &kmc));

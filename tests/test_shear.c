@@ -19,7 +19,7 @@ static PetscErrorCode Run(PetscReal T, PetscReal rate, PetscReal max_strain, Pet
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsClear(NULL));
   PetscCall(PetscSNPrintf(opt, sizeof(opt),
-                          "-stz_quiet -stz_progress_s 0 -stz_output_dir /tmp/stzdyn-test-shear -stz_protocol pure-shear -stz_nx 32 -stz_ny 32 -stz_max_strain %g "
+                          "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-shear -stz_protocol pure-shear -stz_nx 32 -stz_ny 32 -stz_max_strain %g "
                           "-stz_temperature_k %g -stz_strain_rate %g -stz_seed %d",
                           (double)max_strain, (double)T, (double)rate, (int)seed));
   PetscCall(PetscOptionsInsertString(NULL, opt));

@@ -28,7 +28,7 @@ int main(int argc, char **argv)
             (double)StzJoulesPerGramAtom(1e-20, 1e-27, 1.634e-29));
 
   /* Energy identity after a few thousand events of pure shear past yield (32 x 32 sites). */
-  PetscCall(PetscOptionsInsertString(NULL, "-stz_quiet -stz_progress_s 0 -stz_output_dir /tmp/stzdyn-test-structure -stz_protocol pure-shear -stz_nx 32 -stz_ny 32 "
+  PetscCall(PetscOptionsInsertString(NULL, "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-structure -stz_protocol pure-shear -stz_nx 32 -stz_ny 32 "
                                            "-stz_strain_rate 1 -stz_max_strain 0.04"));
   PetscCall(StzSimCreate(PETSC_COMM_WORLD, &sim));
   PetscCall(StzSimRun(sim));

@@ -36,7 +36,7 @@ int main(int argc, char **argv)
     StzSimResult res;
     PetscCall(PetscOptionsClear(NULL));
     PetscCall(PetscSNPrintf(opt, sizeof(opt),
-                            "-stz_quiet -stz_progress_s 0 -stz_output_dir /tmp/stzdyn-test-survival -stz_protocol pure-shear -stz_nx 4 -stz_ny 4 -stz_barrier_spread 0 -stz_structure false "
+                            "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-survival -stz_protocol pure-shear -stz_nx 4 -stz_ny 4 -stz_barrier_spread 0 -stz_structure false "
                             "-stz_temperature_k %g -stz_strain_rate %.17g -stz_max_strain 1 -stz_max_events 1 -stz_seed %d",
                             (double)T, (double)gdot, (int)(s + 1)));
     PetscCall(PetscOptionsInsertString(NULL, opt));

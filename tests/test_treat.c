@@ -59,17 +59,17 @@ int main(int argc, char **argv)
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
 
   /* Anneal -> shear, against shear alone. */
-  PetscCall(Run("-stz_protocol pure-shear -stz_temperature_k 300 -stz_strain_rate 1e-2 -stz_max_strain 0.05 -stz_output_dir /tmp/stzdyn-test-treat/plain", &sim));
+  PetscCall(Run("-stz_protocol pure-shear -stz_temperature_k 300 -stz_strain_rate 1e-2 -stz_max_strain 0.05 -stz_output_dir test-output/stzdyn-test-treat/plain", &sim));
   PetscCall(StzSimGetResult(sim, &plain));
   PetscCall(StzSimDestroy(&sim));
-  PetscCall(Run("-stz_protocol anneal -stz_anneal_temperature_k 562.5 -stz_hold_time_s 600 -stz_output_dir /tmp/stzdyn-test-treat/anneal", &sim));
+  PetscCall(Run("-stz_protocol anneal -stz_anneal_temperature_k 562.5 -stz_hold_time_s 600 -stz_output_dir test-output/stzdyn-test-treat/anneal", &sim));
   e0 = sim->energy0;
   StzKmcEnergy(sim->kmc, &e1);
   STZ_CHECK(e1.total_j_per_gatom < e0.total_j_per_gatom - 100, "annealing 600 s at 0.9 T_g lowers the stored energy: %.1f -> %.1f J/g-atom (by > 100)", e0.total_j_per_gatom,
             e1.total_j_per_gatom);
   PetscCall(StzSimDestroy(&sim));
   PetscCall(Run("-stz_protocol sequence -stz_sequence anneal,pure-shear -stz_anneal_temperature_k 562.5 -stz_hold_time_s 600 -stz_temperature_k 300 -stz_strain_rate 1e-2 "
-                "-stz_max_strain 0.05 -stz_output_dir /tmp/stzdyn-test-treat/seq",
+                "-stz_max_strain 0.05 -stz_output_dir test-output/stzdyn-test-treat/seq",
                 &sim));
   PetscCall(StzSimGetResult(sim, &after));
   STZ_CHECK(after.peak_stress_pa > 1.02 * plain.peak_stress_pa, "annealing raises the peak stress of a later shear test: %.1f MPa vs %.1f MPa without (> 2%%)",
@@ -77,12 +77,12 @@ int main(int argc, char **argv)
   PetscCall(StzSimDestroy(&sim));
 
   /* Cyclic pure shear below (0.01) and above (0.04) the yield strain (about 0.02 here). */
-  PetscCall(Run("-stz_protocol cyclic -stz_temperature_k 300 -stz_cyclic_amplitude 0.01 -stz_cycles 6 -stz_output_dir /tmp/stzdyn-test-treat/below", &sim));
+  PetscCall(Run("-stz_protocol cyclic -stz_temperature_k 300 -stz_cyclic_amplitude 0.01 -stz_cycles 6 -stz_output_dir test-output/stzdyn-test-treat/below", &sim));
   PetscCall(StzSimDestroy(&sim));
-  PetscCall(Run("-stz_protocol cyclic -stz_temperature_k 300 -stz_cyclic_amplitude 0.04 -stz_cycles 6 -stz_output_dir /tmp/stzdyn-test-treat/above", &sim));
+  PetscCall(Run("-stz_protocol cyclic -stz_temperature_k 300 -stz_cyclic_amplitude 0.04 -stz_cycles 6 -stz_output_dir test-output/stzdyn-test-treat/above", &sim));
   PetscCall(StzSimDestroy(&sim));
-  nb = ReadCycles("/tmp/stzdyn-test-treat/below", Eb, Wb, 16);
-  na = ReadCycles("/tmp/stzdyn-test-treat/above", Ea, Wa, 16);
+  nb = ReadCycles("test-output/stzdyn-test-treat/below", Eb, Wb, 16);
+  na = ReadCycles("test-output/stzdyn-test-treat/above", Ea, Wa, 16);
   STZ_CHECK(nb == 7 && na == 7, "cycles.csv has rows 0..6 (%d and %d rows)", nb, na);
   if (nb == 7 && na == 7) {
     for (int k = 2; k <= 6; k++) wb += Wb[k] / 5, wa += Wa[k] / 5;
@@ -98,9 +98,9 @@ int main(int argc, char **argv)
     PetscReal tf[2][2];
     for (int s = 0; s < 2; s++) {
       PetscCall(Run(s ? "-stz_protocol anneal -stz_nx 16 -stz_ny 16 -stz_anneal_temperature_k 625 -stz_hold_time_s 2000 -stz_initial_state annealed -stz_initial_anneal_k 575 "
-                        "-stz_output_dir /tmp/stzdyn-test-treat/tg-relaxed"
+                        "-stz_output_dir test-output/stzdyn-test-treat/tg-relaxed"
                       : "-stz_protocol anneal -stz_nx 16 -stz_ny 16 -stz_anneal_temperature_k 625 -stz_hold_time_s 2000 -stz_cooling_rate_k_per_s 1e3 "
-                        "-stz_output_dir /tmp/stzdyn-test-treat/tg-rejuvenated",
+                        "-stz_output_dir test-output/stzdyn-test-treat/tg-rejuvenated",
                     &sim));
       StzKmcEnergy(sim->kmc, &e1);
       tf[s][0] = sim->energy0.mean_tf_k;
