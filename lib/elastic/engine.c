@@ -269,21 +269,26 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
   StzElastic     el;
   StzFEGeometry  g;
   const PetscInt N = cfg->nx * cfg->ny, nel = N * cfg->site_elems * cfg->site_elems;
-  PetscReal      held, setup, avail;
+  PetscReal      held, setup, avail, kmc_bytes;
   char           others[128] = "";
 
   PetscFunctionBeginUser;
   /* Report, and check, what the engine will hold before allocating any of it. */
   StzElasticMemory(cfg, cfg->engine, &held, &setup);
+  /* The kMC's own per-site state (rates, caches, structural state, flicker basins, lazy stress sums): about 160 bytes plus
+   * 8 per orientation (lib/impl.h, StzKmc), held alongside the engine. */
+  kmc_bytes = (PetscReal)N * (160 + 8 * cfg->n_orient);
+  held += kmc_bytes;
+  setup += kmc_bytes;
   avail = StzAvailableMemory();
   if (!cfg->quiet) {
     if (cfg->engine == STZ_ENGINE_SLAB_KERNEL)
-      PetscCall(PetscFPrintf(comm, stderr, "stzdyn: slab-kernel engine, %d x %d sites: kernels 3 comps x %d modes x %d source rows x %d sites x 8 B = %.4g MB held; %.4g MB peak in set-up\n",
+      PetscCall(PetscFPrintf(comm, stderr, "stzdyn: slab-kernel engine, %d x %d sites: kernels 3 comps x %d modes x %d source rows x %d sites x 8 B = %.4g MB held, plus %.4g MB of kMC state; %.4g MB peak in set-up\n",
                              (int)cfg->nx, (int)cfg->ny, (int)(cfg->n_orient + (cfg->dilatation != 0)), (int)cfg->ny, (int)N,
-                             (double)(3.0 * (cfg->n_orient + (cfg->dilatation != 0)) * cfg->ny * N * 8 / 1048576.0), (double)(setup / 1048576.0)));
+                             (double)(3.0 * (cfg->n_orient + (cfg->dilatation != 0)) * cfg->ny * N * 8 / 1048576.0), (double)(kmc_bytes / 1048576.0), (double)(setup / 1048576.0)));
     else
-      PetscCall(PetscFPrintf(comm, stderr, "stzdyn: %s engine, %d x %d sites: %.4g MB held; %.4g MB peak in set-up%s\n", StzEngineNames[cfg->engine], (int)cfg->nx, (int)cfg->ny,
-                             (double)(held / 1048576.0), (double)(setup / 1048576.0), cfg->engine == STZ_ENGINE_KERNEL ? "" : " (FE part estimated)"));
+      PetscCall(PetscFPrintf(comm, stderr, "stzdyn: %s engine, %d x %d sites: %.4g MB held (%.4g MB of it kMC state); %.4g MB peak in set-up%s\n", StzEngineNames[cfg->engine], (int)cfg->nx,
+                             (int)cfg->ny, (double)(held / 1048576.0), (double)(kmc_bytes / 1048576.0), (double)(setup / 1048576.0), cfg->engine == STZ_ENGINE_KERNEL ? "" : " (FE part estimated)"));
   }
   for (int t = 0; t < STZ_ENGINE_COUNT; t++) {
     const PetscBool ok = (PetscBool)(t != (int)cfg->engine && (t != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC) &&
