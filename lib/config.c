@@ -413,6 +413,14 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
   for (PetscInt k = 0; k < c->tr.n_stages; k++) fprintf(fp, "%s\"%s\"", k ? ", " : "", StzProtocolNames[c->tr.stages[k]]);
   fprintf(fp, "],\n%s  \"stz_output_dir\": ", ind);
   StzWriteJSONString(fp, c->output_dir);
+  {
+    /* Everything PETSc was given (command line, options file, environment), -elas_ solver options included, as one string. */
+    char *all;
+    PetscCall(PetscOptionsGetAll(NULL, &all));
+    fprintf(fp, ",\n%s  \"petsc_options\": ", ind);
+    StzWriteJSONString(fp, all);
+    PetscCall(PetscFree(all));
+  }
   fprintf(fp, ",\n%s  \"stz_fields_csv\": %s\n%s}", ind, c->fields_csv ? "true" : "false", ind);
   PetscFunctionReturn(0);
 }
