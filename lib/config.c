@@ -133,7 +133,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   cfg->single_theta_deg = 0;
   PetscCall(PetscOptionsReal("-stz_single_theta_deg", "single-stz: orientation of the transformation [deg]", NULL, cfg->single_theta_deg, &cfg->single_theta_deg, NULL));
   cfg->flicker_limit = 10;
-  PetscCall(PetscOptionsInt("-stz_flicker_limit", "reversals of one STZ before its forward/back pair is slowed tenfold (superbasin acceleration; 0: exact kinetics) [-]",
+  PetscCall(PetscOptionsInt("-stz_flicker_limit", "activations of a site inside its flicker basin before its moves that stay inside are slowed eightfold (superbasin acceleration; escapes keep exact rates; 0: exact kinetics) [-]",
                             NULL, cfg->flicker_limit, &cfg->flicker_limit, NULL));
   cfg->renew_disorder = PETSC_TRUE;
   PetscCall(PetscOptionsBool("-stz_renew_disorder", "a site that rearranges (leaves its basin) draws a new barrier disorder factor; false: the disorder is frozen",
@@ -149,7 +149,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
                              &cfg->st.initial_anneal_k, NULL));
   cfg->st.tf_spread = 0.05;
   PetscCall(PetscOptionsReal("-stz_tf_spread", "relative standard deviation of the initial fictive temperatures [-]", NULL, cfg->st.tf_spread, &cfg->st.tf_spread, NULL));
-  PetscCall(PetscOptionsReal("-stz_tf_flow_k", "mean fictive temperature of a site renewed by a shear activation, T_ss [K] (0: 1.1 T_g)", NULL, cfg->st.tf_flow_k,
+  PetscCall(PetscOptionsReal("-stz_tf_flow_k", "T_ss: fictive temperature a rearrangement driven hard by the applied stress renews a site to; a weaker drive w moves T_f a fraction 1 - exp(-w) of the way [K] (0: 1.1 T_g)", NULL, cfg->st.tf_flow_k,
                              &cfg->st.tf_flow_k, NULL));
   cfg->st.tf_flow_spread = 0.05;
   PetscCall(PetscOptionsReal("-stz_tf_flow_spread", "relative standard deviation of renewed fictive temperatures [-]", NULL, cfg->st.tf_flow_spread, &cfg->st.tf_flow_spread, NULL));
@@ -158,7 +158,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   cfg->st.p.relax_time_at_tg_s = 100;
   PetscCall(PetscOptionsReal("-stz_relax_time_at_tg_s", "structural relaxation time of the liquid at T_g [s]", NULL, cfg->st.p.relax_time_at_tg_s, &cfg->st.p.relax_time_at_tg_s, NULL));
   cfg->st.renewal_strain = 1.5;
-  PetscCall(PetscOptionsReal("-stz_renewal_strain", "a site is renewed (new T_f) when its plastic shear strain has moved this many gamma0 from its last renewal [-]", NULL,
+  PetscCall(PetscOptionsReal("-stz_renewal_strain", "a site is renewed (T_f towards T_ss by the drive, new barrier disorder) when its plastic shear strain has moved this many gamma0 from its last renewal [-]", NULL,
                              cfg->st.renewal_strain, &cfg->st.renewal_strain, NULL));
   cfg->st.relax_step = 0.2;
   PetscCall(PetscOptionsReal("-stz_relax_step", "fraction of (T - T_f) one relaxation event moves a site's T_f [-]", NULL, cfg->st.relax_step, &cfg->st.relax_step, NULL));

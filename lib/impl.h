@@ -90,7 +90,7 @@ typedef struct {
   PetscReal       temperature_k, strain_rate, max_strain, site_size_m, barrier_spread, dilatation, progress_s;
   PetscReal       map_strains[STZ_MAX_MAPS], series_dstrain, single_theta_deg;
   PetscBool       fields_csv, quiet;
-  PetscInt        flicker_limit; /* reversals of one STZ before its pair of rates is slowed by 10 (0: exact kinetics) */
+  PetscInt        flicker_limit; /* activations inside a flicker basin before its inner moves are slowed 8-fold (0: exact kinetics) */
   PetscBool       renew_disorder; /* a site that leaves its basin draws a new barrier disorder factor (threshold renewal) */
   StzProtocolType protocol;
   StzEngineType   engine;
