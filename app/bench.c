@@ -151,11 +151,12 @@ int main(int argc, char **argv)
   for (PetscInt s = 0; s < nsizes; s++) {
     const PetscInt n = sizes[s];
     /* Bytes the O(N) pass must move per event and site (StzKmcPass in lib/kmc.c): s1 and s2 read and written (4 doubles) and
-     * the rate cache read (a float and an int32), plus the event's two kernel components. The periodic kernel is
+     * the rate cache read (a float and an int32) and the flicker word (an int32: penalty and escape mask), plus the event's
+     * two kernel components. The periodic kernel is
      * inversion-symmetric, so the kernel engine reads each kernel value once for the two mirror-image sites ey +- dy
      * (1 double per site); the slab-kernel engine reads 2 doubles per site. The default benchmark has no dilatation. sp is not
      * touched by the step: its cost is the separate sync column (paid only when someone reads the stresses). */
-    const double bytes[2] = {(4 * 8.0 + 4.0 + 4.0 + 8.0) * n * n, (4 * 8.0 + 4.0 + 4.0 + 16.0) * n * n};
+    const double bytes[2] = {(4 * 8.0 + 4.0 + 4.0 + 4.0 + 8.0) * n * n, (4 * 8.0 + 4.0 + 4.0 + 4.0 + 16.0) * n * n};
     for (int e = 0; e < 4; e++) {
       const PetscReal r = rate[s][e];
       char            frac[32] = "-", ratio[32], sync[32] = "-";

@@ -231,7 +231,7 @@ static void StzKmcClassSums(StzKmc kmc)
  * read it), so the pass streams s1, s2, the rate cache (8 bytes per site) and the kernel. The kernel is inversion-symmetric,
  * so the rows ey + dy and ey - dy take the same stored kernel row dy (the second one mirrored in x) and are done together:
  * each kernel value is read from memory once for two sites, and only half of each kernel is ever touched, which keeps the
- * working set of a 512^2 lattice in the last-level cache. 48 bytes per site and event reach the cache hierarchy. (The
+ * working set of a 512^2 lattice in the last-level cache. 52 bytes per site and event reach the cache hierarchy (with the flicker word esc). (The
  * slab-kernel engine's kernels have no such symmetry and take one kernel row per stress row.)
  * The work per row is the same whatever the number of threads (each row is summed by one thread, in a fixed order); the
  * row sums sit on separate 64-byte lines, so threads never write the same line. No PETSc calls inside the parallel region. */
