@@ -214,9 +214,9 @@ struct StzKmc_private {
   PetscReal  *tf_k;        /* fictive temperature */
   PetscInt   *flicks;      /* shear events in the site's current basin since its penalty last grew (flicker acceleration) */
   PetscReal  *eps_ref;     /* plastic strain (3 per site) where the site's current basin started: its last renewal */
-  PetscReal  *penalty;     /* flicker penalty: subtracted from the site's shear log-rates (both senses alike); a multiple of ln 2 */
-  int32_t    *esc;         /* flicker penalty in units of ln 2 (bits 0-7) and, bit 8 + class, the classes that leave the site's
-                              flicker basin: those keep their exact rate (the pass adds the penalty back to their exponent) */
+  int32_t    *esc;         /* flicker penalty in units of ln 2 (bits 0-7), subtracted from the site's shear log-rates, and, bit
+                              8 + class, the classes that leave the site's flicker basin: those keep their exact rate (the pass
+                              adds the penalty back to their exponent) */
   float      *ctr;         /* [2N] centre of the site's flicker basin in (d1, d2) = ((eps_xx - eps_yy) / 2, eps_xy) */
   PetscReal  *rel_rate;    /* relaxation rate per site, scaled by exp(-X) */
   PetscReal  *rel_row;     /* per-row sums of rel_rate */

@@ -336,7 +336,7 @@ static void StzKmcSiteRates(StzKmc kmc, PetscInt i)
 {
   const StzStructureConfig *st = &kmc->cfg->st;
   kmc->barrier_j[i]            = kmc->dF_quench_j[i] * (st->on ? StzBarrierFactor(&st->p, kmc->tf_k[i]) : 1.0);
-  kmc->lnA[i]                  = kmc->ln_nu0 - kmc->barrier_j[i] / kmc->kT_j - kmc->penalty[i];
+  kmc->lnA[i]                  = kmc->ln_nu0 - kmc->barrier_j[i] / kmc->kT_j - (kmc->esc[i] & 0xff) * 0.693147180559945309;
   if (st->on) kmc->rel_rate[i] = PetscExpReal(PetscMin(700.0, kmc->ln_nu0 - kmc->relax_ratio * kmc->barrier_j[i] / kmc->kT_j - kmc->X));
   StzKmcCacheSite(kmc, i); /* the shear rates' float cache follows lnA (impl.h) */
 }
@@ -380,12 +380,20 @@ void StzKmcAllSitesChanged(StzKmc kmc)
   StzKmcPassAndRescale(kmc, NULL);
 }
 
+/* b tau_k: the resolved shear stress of orientation k for a stress with shear parts (t1, t2), times b = gamma0 Omega0 / 2kT
+ * (the rate of a + event is exp(lnA + this), StzKmcRowRates). */
+static inline PetscReal StzKmcDriveK(const StzKmc kmc, PetscInt k, PetscReal t1, PetscReal t2)
+{
+  return kmc->b_per_pa * (t2 * kmc->cos2[k] - t1 * kmc->sin2[k]);
+}
+
 /* Structural response to an event at site i (docs/model.md, "Structural state" and "Flicker").
  * Basins: a site's plastic strain moves by gamma0 per activation. Held back by its own back-stress, an STZ with no net drive
  * wanders among a few states near where it started (anelastic, reversible flips); only when its plastic strain has left
  * that basin (moved more than renewal_strain * gamma0 from its last renewal, equivalent shear) has it flowed, and then:
- * - the site is renewed: T_f is drawn around T_ss (a glass flowing at steady state) and a new basin starts there; with
- *   -stz_renew_disorder it also draws a new barrier disorder factor (a new local structure: threshold renewal);
+ * - the site is renewed and a new basin starts there: T_f moves towards T_ss (a glass flowing at steady state) as far as
+ *   the applied stress drove the rearrangement (below); with -stz_renew_disorder it also draws a new barrier disorder
+ *   factor (a new local structure: threshold renewal);
  * - inside the basin, reversible flips do not rejuvenate; but a site more disordered than the flowing glass (T_f > T_ss)
  *   settles when it rearranges: it takes the lower of its T_f and a new draw around T_ss (mechanical annealing of soft spots);
  * - a relaxation event moves T_f a fraction of the way towards the temperature (ageing; equilibration above T_g).
@@ -416,7 +424,7 @@ static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
         PetscReal       S1, S2, w, tc;
         const PetscReal g = PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kmc->key_struct, n)));
         StzMeanShear(kmc->S, &S1, &S2);
-        w            = ev->sense * kmc->b_per_pa * (S2 * kmc->cos2[ev->orient] - S1 * kmc->sin2[ev->orient]);
+        w            = ev->sense * StzKmcDriveK(kmc, ev->orient, S1, S2);
         w            = w > 0 ? 1 - PetscExpReal(-w) : 0;
         tc           = PetscMax(kmc->temperature_k, st->tf_flow_k);
         kmc->tf_k[i] = kmc->tf_k[i] + (tc * (1 + st->tf_flow_spread * g) - kmc->tf_k[i]) * w;
@@ -427,6 +435,7 @@ static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
       }
     } else {
       kmc->reversals++;
+      /* A site more disordered than the flowing glass settles at its next rearrangement: one-sided renewal. */
       if (st->on && kmc->tf_k[i] > st->tf_flow_k) {
         const PetscReal g = PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kmc->key_struct, n)));
         kmc->tf_k[i]      = PetscMin(kmc->tf_k[i], st->tf_flow_k * (1 + st->tf_flow_spread * g));
@@ -468,9 +477,8 @@ static void StzKmcFlicker(StzKmc kmc, PetscInt i)
     /* Left the ball: a new basin around the new state, at exact rates. */
     c[0] = (float)d1;
     c[1] = (float)d2;
-    kmc->flicks[i]  = 0;
-    kmc->penalty[i] = 0;
-    kmc->esc[i]     = 0;
+    kmc->flicks[i] = 0;
+    kmc->esc[i]    = 0;
     return;
   }
   c[0] += (float)(0.1 * r1);
@@ -483,7 +491,7 @@ static void StzKmcFlicker(StzKmc kmc, PetscInt i)
       PetscReal S1, S2, umax = 0;
       StzMeanShear(kmc->S, &S1, &S2);
       for (PetscInt k = 0; k < kmc->n_orient; k++)
-        umax = PetscMax(umax, PetscAbsReal(kmc->b_per_pa * ((S2 + kmc->el->s2[i]) * kmc->cos2[k] - (S1 + kmc->el->s1[i]) * kmc->sin2[k])));
+        umax = PetscMax(umax, PetscAbsReal(StzKmcDriveK(kmc, k, S1 + kmc->el->s1[i], S2 + kmc->el->s2[i])));
       cap = PetscMax(0.0, (kmc->relax_ratio - 1) * kmc->barrier_j[i] / kmc->kT_j + umax);
     }
     pn = (int32_t)PetscMin((PetscReal)(pn + 3), PetscMin(255.0, PetscFloorReal(cap / 0.693147180559945309)));
@@ -497,8 +505,7 @@ static void StzKmcFlicker(StzKmc kmc, PetscInt i)
         if (2 * PetscSqrtReal(q1 * q1 + q2 * q2) > radius * (1 + 1e-9)) mask |= 1 << (8 + 2 * k + sg);
       }
   }
-  kmc->esc[i]     = pn > 0 ? (pn | mask) : 0;
-  kmc->penalty[i] = pn * 0.693147180559945309;
+  kmc->esc[i] = pn > 0 ? (pn | mask) : 0;
 }
 
 /* Mean strain, mean stress and its time derivative from the load, its rate, and the mean eigenstrain. A body (slab, block) is
@@ -546,7 +553,7 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
   PetscCall(PetscMalloc4(N, &kmc->lnA, N, &kmc->barrier_j, 3 * N, &kmc->eps_p, N, &kmc->count));
   PetscCall(PetscMalloc4(N, &kmc->dF_quench_j, N, &kmc->tf_k, N, &kmc->rel_rate, cfg->ny, &kmc->rel_row));
   PetscCall(PetscCalloc2(N, &kmc->alpha_per_k, N, &kmc->eps_th));
-  PetscCall(PetscCalloc3(N, &kmc->flicks, N, &kmc->penalty, 3 * N, &kmc->eps_ref));
+  PetscCall(PetscCalloc2(N, &kmc->flicks, 3 * N, &kmc->eps_ref));
   PetscCall(PetscCalloc2(N, &kmc->esc, 2 * N, &kmc->ctr));
   kmc->temperature_k = cfg->temperature_k;
   PetscCall(PetscMalloc3(N, &kmc->pre_m, N, &kmc->pre_e, cfg->nx, &kmc->sel_rate));
@@ -620,7 +627,7 @@ PetscErrorCode StzKmcDestroy(StzKmc *kmc)
   PetscCall(PetscFree4((*kmc)->lnA, (*kmc)->barrier_j, (*kmc)->eps_p, (*kmc)->count));
   PetscCall(PetscFree4((*kmc)->dF_quench_j, (*kmc)->tf_k, (*kmc)->rel_rate, (*kmc)->rel_row));
   PetscCall(PetscFree2((*kmc)->alpha_per_k, (*kmc)->eps_th));
-  PetscCall(PetscFree3((*kmc)->flicks, (*kmc)->penalty, (*kmc)->eps_ref));
+  PetscCall(PetscFree2((*kmc)->flicks, (*kmc)->eps_ref));
   PetscCall(PetscFree2((*kmc)->esc, (*kmc)->ctr));
   PetscCall(PetscFree3((*kmc)->pre_m, (*kmc)->pre_e, (*kmc)->sel_rate));
   PetscCall(PetscFree((*kmc)->row_sum_alloc));
@@ -909,7 +916,6 @@ PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k)
   kmc->temperature_k = temperature_k;
   kmc->kT_j          = STZ_BOLTZMANN_J_PER_K * temperature_k;
   /* Flicker penalties belong to the conditions they were found under: start afresh. */
-  PetscCall(PetscArrayzero(kmc->penalty, kmc->N));
   PetscCall(PetscArrayzero(kmc->flicks, kmc->N));
   PetscCall(PetscArrayzero(kmc->esc, kmc->N));
   kmc->b_per_pa      = m->gamma0 * m->stz_volume_m3 / (2 * kmc->kT_j);
