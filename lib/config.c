@@ -122,7 +122,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   cfg->strain_rate = 1e-4;
   PetscCall(PetscOptionsReal("-stz_strain_rate", "imposed strain rate [1/s]", NULL, cfg->strain_rate, &cfg->strain_rate, NULL));
   cfg->max_strain = 0.1;
-  PetscCall(PetscOptionsReal("-stz_max_strain", "strain at which the loading stops [-]", NULL, cfg->max_strain, &cfg->max_strain, NULL));
+  PetscCall(PetscOptionsReal("-stz_max_strain", "strain at which the loading stops; creep: strain at which the hold stops (a stress above the flow stress) [-]", NULL, cfg->max_strain, &cfg->max_strain, NULL));
   cfg->series_dstrain = 0;
   PetscCall(PetscOptionsReal("-stz_series_dstrain", "strain between rows of series.csv [-] (0: max_strain/1000)", NULL, cfg->series_dstrain, &cfg->series_dstrain, NULL));
   cfg->max_events = PETSC_MAX_INT;

@@ -26,6 +26,8 @@ static PetscReal StzDensityToGramAtom(const StzConfig *c, PetscReal w)
 typedef struct {
   PetscReal work_j_per_m3;
   PetscReal peak_stress_pa;
+  PetscReal max_abs_strain; /* > 0: stop when |strain| reaches it (creep above the flow stress would run on for ever) */
+  PetscBool strain_limited; /* the strain limit stopped the advance */
 } StzWork;
 
 static void StzWorkAdd(StzWork *w, const PetscReal Sa[3], const PetscReal Ea[3], const PetscReal Sb[3], const PetscReal Eb[3])
@@ -57,6 +59,11 @@ static PetscErrorCode StzAdvanceTo(StzSim sim, PetscReal t_end_s, PetscReal row_
       StzWorkAdd(w, k->S_pre, k->E_pre, k->S, k->E);
       StzProtocolMeasure(sim, &strain, &stress, &plastic);
       w->peak_stress_pa = PetscMax(w->peak_stress_pa, PetscAbsReal(stress));
+      if (w->max_abs_strain > 0 && PetscAbsReal(strain) >= w->max_abs_strain) {
+        w->strain_limited = PETSC_TRUE;
+        PetscCall(StzSeriesAppend(sim));
+        break;
+      }
     }
     if (!fired && k->time_s >= *next_row_s * (1 - 1e-14)) {
       PetscCall(StzSeriesAppend(sim));
@@ -160,7 +167,9 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
   fprintf(fp, "  \"wall_time_s\": %.6g,\n  \"events_per_second\": %.6g,\n  \"final_time_s\": %.9g,\n", (double)wall, (double)(wall > 0 ? (sim->kmc->events - sim->events0) / wall : 0),
           (double)sim->kmc->time_s);
   fprintf(fp, "  \"final_strain\": %.9g,\n  \"final_stress_pa\": %.9g,\n  \"plastic_strain_final\": %.9g,\n", (double)strain, (double)stress, (double)plastic);
-  if (w) fprintf(fp, "  \"external_work_j_per_gatom\": %.9g,\n  \"peak_stress_pa\": %.9g,\n", (double)StzDensityToGramAtom(&sim->cfg, w->work_j_per_m3), (double)w->peak_stress_pa);
+  if (w)
+    fprintf(fp, "  \"external_work_j_per_gatom\": %.9g,\n  \"peak_stress_pa\": %.9g,\n  \"stopped_at_max_strain\": %s,\n", (double)StzDensityToGramAtom(&sim->cfg, w->work_j_per_m3),
+            (double)w->peak_stress_pa, w->strain_limited ? "true" : "false");
   if (n_cycles) fprintf(fp, "  \"cycles\": %d,\n", (int)n_cycles);
   StzWriteEnergyJSON(fp, &sim->energy0, &e1);
   fprintf(fp, "  \"options\": ");
@@ -179,7 +188,7 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
 {
   StzConfig     *c = &sim->cfg;
   StzKmc         k = sim->kmc;
-  StzWork        w = {0, 0};
+  StzWork        w = {0, 0, 0, PETSC_FALSE};
   PetscReal      t_end, next_row, row_dt;
   PetscLogDouble t0, t1;
 
@@ -194,6 +203,7 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
     PetscCall(StzSetFree(k));
     StzStageBegin(sim); /* strain counted from the unloaded state: the creep strain includes the elastic step */
     PetscCall(StzKmcSetLoad(k, &load, NULL));
+    w.max_abs_strain = c->max_strain;
   }
   if (c->protocol == STZ_PROTO_ANNEAL) StzStageBegin(sim);
   PetscCall(StzSeriesBegin(sim));
@@ -206,6 +216,12 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
   PetscCall(PetscTime(&t1));
   if (sim->ser.n == 0 || sim->ser.time_s[sim->ser.n - 1] < k->time_s) PetscCall(StzSeriesAppend(sim));
   PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
+  if (w.strain_limited && !c->quiet)
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr,
+                           "stzdyn: creep: the strain reached -stz_max_strain %g after %.4g s of the %.4g s hold: the stress (%.4g MPa) is above the flow stress at %.4g K "
+                           "(runaway, tertiary creep); the hold stopped there. Lower -stz_creep_stress_fraction or raise -stz_max_strain.\n",
+                           (double)c->max_strain, (double)(k->time_s - (t_end - c->tr.hold_time_s)), (double)c->tr.hold_time_s,
+                           (double)(c->tr.creep_stress_fraction * c->tr.yield_stress_pa / 1e6), (double)k->temperature_k));
   /* Unload creep at the end, so the next stage of a sequence starts stress-free. */
   if (c->protocol == STZ_PROTO_CREEP) PetscCall(StzSetFree(k));
   *wall = t1 - t0;
@@ -232,7 +248,7 @@ static PetscErrorCode StzRunCyclic(StzSim sim, PetscReal *wall)
   next_row = k->time_s + row_dt;
   PetscCall(PetscTime(&t0));
   for (PetscInt cycle = 1; cycle <= c->tr.cycles; cycle++) {
-    StzWork w = {0, 0};
+    StzWork w = {0, 0, 0, PETSC_FALSE};
     for (int leg = 0; leg < 3; leg++) {
       /* Pure shear: E_xx = E_xx0 + gamma/2, E_yy = E_yy0 - gamma/2, S_xy = 0; the legs continue from the current strain. */
       StzMacroLoad load = {{0, 0, 1}, {k->E[0], k->E[1], 0}}, dload = {{0, 0, 1}, {0.5 * legs[leg][1] * rate, -0.5 * legs[leg][1] * rate, 0}};
@@ -272,7 +288,7 @@ static PetscErrorCode StzRunThermalCycling(StzSim sim, PetscReal *wall)
   next_row = k->time_s + step_s;
   PetscCall(PetscTime(&t0));
   for (PetscInt cycle = 1; cycle <= c->tr.thermal_cycles; cycle++) {
-    StzWork w = {0, 0};
+    StzWork w = {0, 0, 0, PETSC_FALSE};
     for (PetscInt s = 0; s < 2 * n; s++) {
       PetscCall(StzKmcThermalStrain(k, s < n ? -dT : dT));
       PetscCall(StzAdvanceTo(sim, k->time_s + step_s, step_s, &next_row, NULL, "thermal-cycling"));
