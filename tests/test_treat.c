@@ -15,8 +15,8 @@
  *  - Cycling far above the yield amplitude where flow spreads over the sample (0.72 T_g, amplitude 0.12, six times the
  *    yield strain) erases the memory of the initial state: an as-quenched and a well-annealed start both gain energy and
  *    end within a tenth of their initial difference (MD: Fiocco, Foffi & Sastry, PRE 88, 020301, 2013; Leishangthem,
- *    Parmar & Sastry, Nat. Commun. 8, 14653, 2017). Thermal relaxation at 450 K is negligible over the 40 s (the
- *    equilibrium relaxation time of the annealed start there is ~10^7 s), so the convergence is mechanical.
+ *    Parmar & Sastry, Nat. Commun. 8, 14653, 2017). Thermal relaxation at 450 K is negligible over the 40 s (a
+ *    median site of the annealed start relaxes once in ~10^10 s there), so the convergence is mechanical.
  *  - A long hold at T_g brings a relaxed (T_f < T_g) and a rejuvenated (T_f > T_g) glass towards the same state (the
  *    equilibrium liquid, T_f = T_g): both mean T_f move towards T_g, the relaxed one more than half-way, and their
  *    difference shrinks by at least three quarters.
