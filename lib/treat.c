@@ -38,8 +38,30 @@ static void StzWorkAdd(StzWork *w, const PetscReal Sa[3], const PetscReal Ea[3],
   for (int q = 0; q < 3; q++) w->work_j_per_m3 += wt[q] * 0.5 * (Sa[q] + Sb[q]) * (Eb[q] - Ea[q]);
 }
 
-/* Advance the kMC to time t_end_s, writing a series row every row_dt_s and a progress line; accumulates work. */
-static PetscErrorCode StzAdvanceTo(StzSim sim, PetscReal t_end_s, PetscReal row_dt_s, PetscReal *next_row_s, StzWork *w, const char *what)
+/* Times of the series.csv rows: every dt_s (decades = 0), or log-spaced, per_decade rows per decade over the last
+ * `decades` decades of span_s after t0_s (holds, whose ageing and creep go with log t; row k's time is computed, not
+ * accumulated). Where the rows fall changes a trajectory only through rounding of the consumed hazard. */
+typedef struct {
+  PetscReal t0_s, dt_s, span_s;
+  PetscInt  k, per_decade, decades;
+  PetscReal next_s;
+} StzRows;
+
+static void StzRowsNext(StzRows *r)
+{
+  r->k++;
+  r->next_s = r->decades > 0 ? r->t0_s + r->span_s * PetscPowReal(10.0, (PetscReal)(r->k - r->decades * r->per_decade) / r->per_decade) : r->next_s + r->dt_s;
+}
+
+static StzRows StzRowsLinear(PetscReal t0_s, PetscReal dt_s)
+{
+  StzRows r = {t0_s, dt_s, 0, 0, 0, 0, t0_s};
+  StzRowsNext(&r);
+  return r;
+}
+
+/* Advance the kMC to time t_end_s, writing the series rows due and a progress line; accumulates work. */
+static PetscErrorCode StzAdvanceTo(StzSim sim, PetscReal t_end_s, StzRows *rows, StzWork *w, const char *what)
 {
   StzKmc         k = sim->kmc;
   PetscLogDouble t0, tlast, now;
@@ -50,7 +72,7 @@ static PetscErrorCode StzAdvanceTo(StzSim sim, PetscReal t_end_s, PetscReal row_
   while (k->time_s < t_end_s * (1 - 1e-14)) {
     PetscBool fired;
     StzEvent  ev;
-    PetscReal Sa[3], Ea[3], t_stop = PetscMin(t_end_s, *next_row_s), strain, stress, plastic;
+    PetscReal Sa[3], Ea[3], t_stop = PetscMin(t_end_s, rows->next_s), strain, stress, plastic;
     for (int q = 0; q < 3; q++) Sa[q] = k->S[q], Ea[q] = k->E[q];
     if (k->events >= sim->cfg.max_events) break;
     PetscCall(StzKmcStep(k, PetscMax(0, t_stop - k->time_s), &fired, &ev));
@@ -65,9 +87,9 @@ static PetscErrorCode StzAdvanceTo(StzSim sim, PetscReal t_end_s, PetscReal row_
         break;
       }
     }
-    if (!fired && k->time_s >= *next_row_s * (1 - 1e-14)) {
+    if (!fired && k->time_s >= rows->next_s * (1 - 1e-14)) {
       PetscCall(StzSeriesAppend(sim));
-      *next_row_s += row_dt_s;
+      StzRowsNext(rows);
     }
     if (sim->cfg.progress_s > 0 && !sim->cfg.quiet) {
       PetscCall(PetscTime(&now));
@@ -189,7 +211,8 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
   StzConfig     *c = &sim->cfg;
   StzKmc         k = sim->kmc;
   StzWork        w = {0, 0, 0, PETSC_FALSE};
-  PetscReal      t_end, next_row, row_dt;
+  PetscReal      t_end;
+  StzRows        rows;
   PetscLogDouble t0, t1;
 
   PetscFunctionBeginUser;
@@ -208,11 +231,12 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
   if (c->protocol == STZ_PROTO_ANNEAL) StzStageBegin(sim);
   PetscCall(StzSeriesBegin(sim));
   PetscCall(StzSeriesAppend(sim));
-  row_dt   = c->tr.hold_time_s / 1000;
-  next_row = k->time_s + row_dt;
-  t_end    = k->time_s + c->tr.hold_time_s;
+  /* Rows log-spaced over the last six decades of the hold, 100 per decade (ageing and creep go with log t). */
+  rows  = (StzRows){k->time_s, 0, c->tr.hold_time_s, 0, 100, 6, 0};
+  rows.next_s = rows.t0_s + rows.span_s * 1e-6;
+  t_end = k->time_s + c->tr.hold_time_s;
   PetscCall(PetscTime(&t0));
-  PetscCall(StzAdvanceTo(sim, t_end, row_dt, &next_row, &w, StzProtocolNames[c->protocol]));
+  PetscCall(StzAdvanceTo(sim, t_end, &rows, &w, StzProtocolNames[c->protocol]));
   PetscCall(PetscTime(&t1));
   if (sim->ser.n == 0 || sim->ser.time_s[sim->ser.n - 1] < k->time_s) PetscCall(StzSeriesAppend(sim));
   PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
@@ -238,14 +262,15 @@ static PetscErrorCode StzRunCyclic(StzSim sim, PetscReal *wall)
   const PetscReal period = 1 / c->tr.cyclic_frequency_hz, A = c->tr.cyclic_amplitude, rate = 4 * A / period;
   const PetscReal legs[3][2] = {{0.25, 1}, {0.5, -1}, {0.25, 1}}; /* fraction of the period, sign of the strain rate */
   const PetscInt  rows_per_cycle = 40;
-  PetscReal       next_row, row_dt = period / rows_per_cycle, el0, el1;
+  PetscReal       el0, el1;
+  StzRows         rows;
   PetscLogDouble  t0, t1;
   FILE           *cyc;
   StzEnergy       e;
 
   PetscFunctionBeginUser;
   PetscCall(StzCyclesBegin(sim, c->temperature_k, &cyc, &el0));
-  next_row = k->time_s + row_dt;
+  rows = StzRowsLinear(k->time_s, period / rows_per_cycle);
   PetscCall(PetscTime(&t0));
   for (PetscInt cycle = 1; cycle <= c->tr.cycles; cycle++) {
     StzWork w = {0, 0, 0, PETSC_FALSE};
@@ -253,7 +278,7 @@ static PetscErrorCode StzRunCyclic(StzSim sim, PetscReal *wall)
       /* Pure shear: E_xx = E_xx0 + gamma/2, E_yy = E_yy0 - gamma/2, S_xy = 0; the legs continue from the current strain. */
       StzMacroLoad load = {{0, 0, 1}, {k->E[0], k->E[1], 0}}, dload = {{0, 0, 1}, {0.5 * legs[leg][1] * rate, -0.5 * legs[leg][1] * rate, 0}};
       PetscCall(StzKmcSetLoad(k, &load, &dload));
-      PetscCall(StzAdvanceTo(sim, k->time_s + legs[leg][0] * period, row_dt, &next_row, &w, "cyclic"));
+      PetscCall(StzAdvanceTo(sim, k->time_s + legs[leg][0] * period, &rows, &w, "cyclic"));
     }
     StzCyclesRow(sim, cyc, cycle, &w, el0, &el1, &e);
     el0 = el1;
@@ -277,7 +302,8 @@ static PetscErrorCode StzRunThermalCycling(StzSim sim, PetscReal *wall)
   StzKmc          k = sim->kmc;
   const PetscInt  n = c->tr.thermal_steps;
   const PetscReal dT = (c->tr.thermal_high_k - c->tr.thermal_low_k) / n, step_s = c->tr.thermal_period_s / (2 * n);
-  PetscReal       next_row, el0, el1;
+  PetscReal       el0, el1;
+  StzRows         rows;
   PetscLogDouble  t0, t1;
   FILE           *cyc;
   StzEnergy       e;
@@ -285,13 +311,13 @@ static PetscErrorCode StzRunThermalCycling(StzSim sim, PetscReal *wall)
   PetscFunctionBeginUser;
   /* Start at the high temperature: the thermal strains are counted from here. */
   PetscCall(StzCyclesBegin(sim, c->tr.thermal_high_k, &cyc, &el0));
-  next_row = k->time_s + step_s;
+  rows = StzRowsLinear(k->time_s, step_s);
   PetscCall(PetscTime(&t0));
   for (PetscInt cycle = 1; cycle <= c->tr.thermal_cycles; cycle++) {
     StzWork w = {0, 0, 0, PETSC_FALSE};
     for (PetscInt s = 0; s < 2 * n; s++) {
       PetscCall(StzKmcThermalStrain(k, s < n ? -dT : dT));
-      PetscCall(StzAdvanceTo(sim, k->time_s + step_s, step_s, &next_row, NULL, "thermal-cycling"));
+      PetscCall(StzAdvanceTo(sim, k->time_s + step_s, &rows, NULL, "thermal-cycling"));
     }
     /* No external work in a free box: the dissipated work column is minus the change of elastic energy. */
     StzCyclesRow(sim, cyc, cycle, &w, el0, &el1, &e);
