@@ -122,7 +122,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   cfg->strain_rate = 1e-4;
   PetscCall(PetscOptionsReal("-stz_strain_rate", "imposed strain rate [1/s]", NULL, cfg->strain_rate, &cfg->strain_rate, NULL));
   cfg->max_strain = 0.1;
-  PetscCall(PetscOptionsReal("-stz_max_strain", "strain at which the loading stops; creep: strain at which the hold stops (a stress above the flow stress) [-]", NULL, cfg->max_strain, &cfg->max_strain, NULL));
+  PetscCall(PetscOptionsReal("-stz_max_strain", "strain at which the loading stops [-]", NULL, cfg->max_strain, &cfg->max_strain, NULL));
   cfg->series_dstrain = 0;
   PetscCall(PetscOptionsReal("-stz_series_dstrain", "strain between rows of series.csv [-] (0: max_strain/1000)", NULL, cfg->series_dstrain, &cfg->series_dstrain, NULL));
   cfg->max_events = PETSC_MAX_INT;
@@ -169,6 +169,11 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCall(PetscOptionsReal("-stz_anneal_temperature_k", "anneal: temperature [K] (0: 0.9 T_g)", NULL, cfg->tr.anneal_temperature_k, &cfg->tr.anneal_temperature_k, NULL));
   cfg->tr.creep_stress_fraction = 0.85;
   PetscCall(PetscOptionsReal("-stz_creep_stress_fraction", "creep: shear stress as a fraction of the yield stress [-]", NULL, cfg->tr.creep_stress_fraction, &cfg->tr.creep_stress_fraction, NULL));
+  PetscCall(PetscOptionsReal("-stz_creep_temperature_k", "creep: temperature [K] (0: -stz_temperature_k; in a sequence, lets a later test run at another temperature)", NULL,
+                             cfg->tr.creep_temperature_k, &cfg->tr.creep_temperature_k, NULL));
+  cfg->tr.creep_max_strain = 0.1;
+  PetscCall(PetscOptionsReal("-stz_creep_max_strain", "creep: strain at which the hold stops, because the stress is above the flow stress and the sample runs away [-]", NULL,
+                             cfg->tr.creep_max_strain, &cfg->tr.creep_max_strain, NULL));
   PetscCall(PetscOptionsReal("-stz_yield_stress_pa", "creep: yield shear stress the creep stress is a fraction of [Pa] (required by creep; e.g. yield_stress_pa of a pure-shear run)", NULL, cfg->tr.yield_stress_pa, &cfg->tr.yield_stress_pa, NULL));
   cfg->tr.cyclic_amplitude = 0.01;
   PetscCall(PetscOptionsReal("-stz_cyclic_amplitude", "cyclic: pure-shear strain amplitude [-]", NULL, cfg->tr.cyclic_amplitude, &cfg->tr.cyclic_amplitude, NULL));
@@ -307,6 +312,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_hold_time_s", cfg->tr.hold_time_s, 0, 1e15);
   StzCheckRange(comm, "-stz_anneal_temperature_k", cfg->tr.anneal_temperature_k, 0, 5000);
   StzCheckRange(comm, "-stz_creep_stress_fraction", cfg->tr.creep_stress_fraction, 0, 2);
+  StzCheckRange(comm, "-stz_creep_temperature_k", cfg->tr.creep_temperature_k, 0, 5000);
+  StzCheckRange(comm, "-stz_creep_max_strain", cfg->tr.creep_max_strain, 1e-6, 10);
   StzCheckRange(comm, "-stz_yield_stress_pa", cfg->tr.yield_stress_pa, 0, 1e11);
   StzCheckRange(comm, "-stz_cyclic_amplitude", cfg->tr.cyclic_amplitude, 1e-6, 1);
   StzCheckRange(comm, "-stz_cycles", cfg->tr.cycles, 1, 100000);
@@ -331,6 +338,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   if (cfg->st.tf_flow_k == 0) cfg->st.tf_flow_k = 1.1 * cfg->st.p.tg_k;
   if (cfg->st.tf_reference_k == 0) cfg->st.tf_reference_k = cfg->st.p.tg_k;
   if (cfg->tr.anneal_temperature_k == 0) cfg->tr.anneal_temperature_k = 0.9 * cfg->st.p.tg_k;
+  if (cfg->tr.creep_temperature_k == 0) cfg->tr.creep_temperature_k = cfg->temperature_k;
   if (cfg->series_dstrain == 0) cfg->series_dstrain = cfg->max_strain / 1000;
   if (cfg->av.gap_strain == 0) cfg->av.gap_strain = cfg->mat.gamma0 / (cfg->nx * cfg->ny);
   if (cfg->av.frame_dstrain == 0) cfg->av.frame_dstrain = cfg->max_strain / 100;
@@ -404,6 +412,7 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
           (double)c->st.relax_step, ind, (double)c->st.renewal_strain, ind, (double)c->st.tf_reference_k);
   fprintf(fp, "%s  \"stz_hold_time_s\": %.10g,\n%s  \"stz_anneal_temperature_k\": %.10g,\n%s  \"stz_creep_stress_fraction\": %.10g,\n%s  \"stz_yield_stress_pa\": %.10g,\n", ind,
           (double)c->tr.hold_time_s, ind, (double)c->tr.anneal_temperature_k, ind, (double)c->tr.creep_stress_fraction, ind, (double)c->tr.yield_stress_pa);
+  fprintf(fp, "%s  \"stz_creep_temperature_k\": %.10g,\n%s  \"stz_creep_max_strain\": %.10g,\n", ind, (double)c->tr.creep_temperature_k, ind, (double)c->tr.creep_max_strain);
   fprintf(fp, "%s  \"stz_cyclic_amplitude\": %.10g,\n%s  \"stz_cycles\": %d,\n%s  \"stz_cyclic_frequency_hz\": %.10g,\n", ind, (double)c->tr.cyclic_amplitude, ind,
           (int)c->tr.cycles, ind, (double)c->tr.cyclic_frequency_hz);
   fprintf(fp, "%s  \"stz_thermal_low_k\": %.10g,\n%s  \"stz_thermal_high_k\": %.10g,\n%s  \"stz_thermal_cycles\": %d,\n%s  \"stz_thermal_steps\": %d,\n", ind,

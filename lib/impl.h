@@ -68,6 +68,8 @@ typedef struct {
   PetscReal hold_time_s;                    /* anneal and creep duration */
   PetscReal anneal_temperature_k;           /* anneal temperature */
   PetscReal creep_stress_fraction;          /* creep stress as a fraction of the yield stress */
+  PetscReal creep_temperature_k;            /* creep temperature (0 in the options: -stz_temperature_k) */
+  PetscReal creep_max_strain;               /* creep stops when |strain| reaches it (runaway above the flow stress) */
   PetscReal yield_stress_pa;                /* yield shear stress for creep (0: Johnson-Samwer estimate at T) */
   PetscReal cyclic_amplitude;               /* strain amplitude (pure-shear strain) */
   PetscInt  cycles;                         /* mechanical cycles */
@@ -249,6 +251,8 @@ PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT_k);
  * structural excess enthalpy dCp <T_f - T_ref>. Also the mean fictive temperature (K). */
 typedef struct {
   PetscReal elastic_j_per_gatom, structural_j_per_gatom, total_j_per_gatom, fraction_of_dhm, mean_tf_k, cooling_rate_k_per_s;
+  PetscReal mean_barrier_ev;       /* mean shear barrier (quenched disorder times the T_f factor) */
+  PetscReal mean_barrier_disorder; /* mean disorder g of the barriers (dF_quench = dF0 (1 + spread g)); 0 without spread */
 } StzEnergy;
 void StzKmcEnergy(StzKmc kmc, StzEnergy *e);
 

@@ -999,7 +999,7 @@ void StzKmcEnergy(StzKmc kmc, StzEnergy *e)
   const StzConfig *cfg = kmc->cfg;
   const PetscReal  V = cfg->site_size_m * cfg->site_size_m * cfg->site_size_m, va = cfg->mat.atomic_volume_m3;
   const PetscReal *s1 = kmc->el->s1, *s2 = kmc->el->s2, *sp = kmc->el->sp;
-  PetscReal        w = 0, tf = 0;
+  PetscReal        w = 0, tf = 0, bar = 0, dis = 0;
 
   /* Internal elastic energy of the eigenstrain field at zero mean stress: E = -1/2 sum_i V s'_i : eps*_i, with
    * s':eps* = sp (exx + eyy) + s1 (exx - eyy) + 2 s2 exy. Exact for the FE model because each site's eigenstrain is
@@ -1008,8 +1008,14 @@ void StzKmcEnergy(StzKmc kmc, StzEnergy *e)
     const PetscReal exx = kmc->eps_p[3 * i] + kmc->eps_th[i], eyy = kmc->eps_p[3 * i + 1] + kmc->eps_th[i], exy = kmc->eps_p[3 * i + 2];
     w += sp[i] * (exx + eyy) + s1[i] * (exx - eyy) + 2 * s2[i] * exy;
     tf += kmc->tf_k[i];
+    bar += kmc->barrier_j[i];
+    dis += kmc->dF_quench_j[i];
   }
   tf /= kmc->N;
+  /* The barrier disorder is not part of the stored energy (only T_f is), but renewal can shift it (docs/model.md, Known
+   * limitations): it is reported so that a hardening it causes is seen. */
+  e->mean_barrier_ev       = bar / kmc->N / 1.602176634e-19;
+  e->mean_barrier_disorder = cfg->barrier_spread > 0 ? (dis / kmc->N / kmc->dF0_j - 1) / cfg->barrier_spread : 0;
   e->elastic_j_per_gatom    = StzJoulesPerGramAtom(-0.5 * V * w / kmc->N, V, va);
   e->mean_tf_k              = cfg->st.on ? tf : 0;
   e->structural_j_per_gatom = cfg->st.on ? cfg->mat.heat_capacity_jump_j_per_gatom_k * (tf - cfg->st.tf_reference_k) : 0;

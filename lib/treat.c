@@ -1,6 +1,7 @@
 /* Thermomechanical treatments of the glass (issue 5; docs/outputs.md, docs/model.md "Treatments"):
  *   anneal          hold at -stz_anneal_temperature_k, zero stress, for -stz_hold_time_s;
- *   creep           hold at a constant pure-shear stress (a fraction of the yield stress) at -stz_temperature_k;
+ *   creep           hold at a constant pure-shear stress (a fraction of the yield stress) at -stz_creep_temperature_k
+ *                   (default -stz_temperature_k);
  *   cyclic          strain-controlled pure shear, triangle wave of amplitude -stz_cyclic_amplitude, -stz_cycles cycles;
  *   thermal-cycling temperature steps between -stz_thermal_high_k and -stz_thermal_low_k with per-site thermal expansion;
  *   sequence        any of the protocols in order on the same sample, each in its own sub-directory.
@@ -129,11 +130,11 @@ static PetscErrorCode StzCyclesBegin(StzSim sim, PetscReal temperature_k, FILE *
   PetscCall(StzSeriesAppend(sim));
   PetscCall(StzFileOpen(sim->cfg.output_dir, "cycles.csv", fp));
   fprintf(*fp, "cycle,time_s,stored_energy_j_per_gatom,elastic_energy_j_per_gatom,structural_enthalpy_j_per_gatom,stored_energy_fraction_dhm,mean_fictive_temperature_k,"
-               "dissipated_work_j_per_gatom,external_work_j_per_gatom,peak_stress_pa,plastic_strain,events,relaxation_events\n");
+               "dissipated_work_j_per_gatom,external_work_j_per_gatom,peak_stress_pa,plastic_strain,events,relaxation_events,mean_barrier_ev,mean_barrier_disorder\n");
   StzKmcEnergy(k, &e);
   *elastic0 = e.elastic_j_per_gatom + StzDensityToGramAtom(&sim->cfg, StzMeanElasticEnergyDensity(&sim->cfg, k->S));
-  fprintf(*fp, "0,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,,,,0,%lld,%lld\n", (double)k->time_s, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom,
-          (double)e.fraction_of_dhm, (double)e.mean_tf_k, (long long)k->events, (long long)k->relax_events);
+  fprintf(*fp, "0,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,,,,0,%lld,%lld,%.8g,%.6g\n", (double)k->time_s, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom,
+          (double)e.fraction_of_dhm, (double)e.mean_tf_k, (long long)k->events, (long long)k->relax_events, (double)e.mean_barrier_ev, (double)e.mean_barrier_disorder);
   PetscFunctionReturn(0);
 }
 
@@ -146,9 +147,9 @@ static void StzCyclesRow(StzSim sim, FILE *fp, PetscInt cycle, const StzWork *w,
   *elastic_after = e->elastic_j_per_gatom + StzDensityToGramAtom(&sim->cfg, StzMeanElasticEnergyDensity(&sim->cfg, sim->kmc->S));
   ext            = StzDensityToGramAtom(&sim->cfg, w->work_j_per_m3);
   StzProtocolMeasure(sim, &strain, &stress, &plastic);
-  fprintf(fp, "%d,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,%.8e,%.8e,%.8e,%.8e,%lld,%lld\n", (int)cycle, (double)sim->kmc->time_s, (double)e->total_j_per_gatom, (double)e->elastic_j_per_gatom,
+  fprintf(fp, "%d,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,%.8e,%.8e,%.8e,%.8e,%lld,%lld,%.8g,%.6g\n", (int)cycle, (double)sim->kmc->time_s, (double)e->total_j_per_gatom, (double)e->elastic_j_per_gatom,
           (double)e->structural_j_per_gatom, (double)e->fraction_of_dhm, (double)e->mean_tf_k, (double)(ext - (*elastic_after - elastic_before)), (double)ext,
-          (double)w->peak_stress_pa, (double)plastic, (long long)sim->kmc->events, (long long)sim->kmc->relax_events);
+          (double)w->peak_stress_pa, (double)plastic, (long long)sim->kmc->events, (long long)sim->kmc->relax_events, (double)e->mean_barrier_ev, (double)e->mean_barrier_disorder);
   fflush(fp);
 }
 
@@ -222,11 +223,11 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
   } else {
     const PetscReal tau = c->tr.creep_stress_fraction * c->tr.yield_stress_pa;
     StzMacroLoad    load = {{1, 1, 1}, {tau, -tau, 0}};
-    if (k->temperature_k != c->temperature_k) PetscCall(StzKmcSetTemperature(k, c->temperature_k));
+    if (k->temperature_k != c->tr.creep_temperature_k) PetscCall(StzKmcSetTemperature(k, c->tr.creep_temperature_k));
     PetscCall(StzSetFree(k));
     StzStageBegin(sim); /* strain counted from the unloaded state: the creep strain includes the elastic step */
     PetscCall(StzKmcSetLoad(k, &load, NULL));
-    w.max_abs_strain = c->max_strain;
+    w.max_abs_strain = c->tr.creep_max_strain;
   }
   if (c->protocol == STZ_PROTO_ANNEAL) StzStageBegin(sim);
   PetscCall(StzSeriesBegin(sim));
@@ -242,9 +243,9 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
   PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
   if (w.strain_limited && !c->quiet)
     PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr,
-                           "stzdyn: creep: the strain reached -stz_max_strain %g after %.4g s of the %.4g s hold: the stress (%.4g MPa) is above the flow stress at %.4g K "
-                           "(runaway, tertiary creep); the hold stopped there. Lower -stz_creep_stress_fraction or raise -stz_max_strain.\n",
-                           (double)c->max_strain, (double)(k->time_s - (t_end - c->tr.hold_time_s)), (double)c->tr.hold_time_s,
+                           "stzdyn: creep: the strain reached -stz_creep_max_strain %g after %.4g s of the %.4g s hold: the stress (%.4g MPa) is above the flow stress at %.4g K "
+                           "(runaway, tertiary creep); the hold stopped there. Lower -stz_creep_stress_fraction or raise -stz_creep_max_strain.\n",
+                           (double)c->tr.creep_max_strain, (double)(k->time_s - (t_end - c->tr.hold_time_s)), (double)c->tr.hold_time_s,
                            (double)(c->tr.creep_stress_fraction * c->tr.yield_stress_pa / 1e6), (double)k->temperature_k));
   /* Unload creep at the end, so the next stage of a sequence starts stress-free. */
   if (c->protocol == STZ_PROTO_CREEP) PetscCall(StzSetFree(k));
