@@ -1,7 +1,8 @@
 /* Thermomechanical treatments (issue 5), against the signs and trends the literature reports (review in reference/,
  * Box 2 and "Effects of elastic and thermal strains"):
  *  - Annealing below T_g lowers the stored energy and raises the peak stress of a later shear test (same seed, with and
- *    without the anneal).
+ *    without the anneal). Part of the hardening comes from renewal's selection of strong barrier draws, which the
+ *    stored energy does not count (docs/model.md 13, "Renewal selects strong barriers").
  *  - Creep at low stress and high temperature (0.3 sigma_y, 0.9 T_g): ageing wins, the energy falls; but less than in the
  *    same anneal without load, as creep-induced rejuvenation partly balances relaxation (review: "for Zr-based bulk
  *    metallic glasses subjected to creep, rejuvenation roughly balances the structural relaxation induced by annealing"),
