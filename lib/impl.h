@@ -255,6 +255,9 @@ typedef struct {
   PetscReal mean_barrier_disorder; /* mean disorder g of the barriers (dF_quench = dF0 (1 + spread g)); 0 without spread */
 } StzEnergy;
 void StzKmcEnergy(StzKmc kmc, StzEnergy *e);
+/* Stored energy of site i per g-atom of its atoms: its share of the internal elastic energy, -1/2 V s'_i : eps*_i, and
+ * its structural enthalpy dCp (T_f,i - T_ref). Their means over the sites are StzKmcEnergy's totals. */
+void StzKmcSiteEnergy(StzKmc kmc, PetscInt i, PetscReal *elastic_j_per_gatom, PetscReal *structural_j_per_gatom);
 
 /* Contracts of the caches kept by the kMC (lib/kmc.c).
  *
@@ -336,6 +339,10 @@ PetscErrorCode StzFileOpen(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzFileCommit(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzMakeDir(const char dir[]);
 PetscErrorCode StzWriteFieldsCSV(const char dir[], StzKmc kmc, PetscReal site_size_m);
+/* Header of fields.csv (docs/outputs.md), shared by StzWriteFieldsCSV and the single-STZ writer. */
+#define STZ_FIELDS_HEADER \
+  "x_m,y_m,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa,eps_p_xx,eps_p_yy,eps_p_xy,activations,barrier_ev,fictive_temperature_k,elastic_energy_j_per_gatom," \
+  "structural_enthalpy_j_per_gatom,stored_energy_j_per_gatom\n"
 /* frames/frame_<index, 5 digits>.png: a plastic-shear-increment map on the fixed colour scale 0 .. vmax. */
 PetscErrorCode StzWriteFrame(const char dir[], PetscInt index, PetscInt nx, PetscInt ny, const PetscReal gamma_p[], PetscReal vmax, PetscReal site_size_m,
                              const char title[]);

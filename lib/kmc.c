@@ -985,6 +985,23 @@ PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT)
   PetscFunctionReturn(0);
 }
 
+/* sigma'_i : eps*_i of site i (zero-mean site stress times the site's total eigenstrain, plastic plus thermal), with
+ * s':eps* = sp (exx + eyy) + s1 (exx - eyy) + 2 s2 exy. */
+static inline PetscReal StzKmcSiteWork(const StzKmc kmc, PetscInt i)
+{
+  const PetscReal exx = kmc->eps_p[3 * i] + kmc->eps_th[i], eyy = kmc->eps_p[3 * i + 1] + kmc->eps_th[i], exy = kmc->eps_p[3 * i + 2];
+  return kmc->el->sp[i] * (exx + eyy) + kmc->el->s1[i] * (exx - eyy) + 2 * kmc->el->s2[i] * exy;
+}
+
+void StzKmcSiteEnergy(StzKmc kmc, PetscInt i, PetscReal *elastic_j_per_gatom, PetscReal *structural_j_per_gatom)
+{
+  const StzConfig *cfg = kmc->cfg;
+  const PetscReal  V   = cfg->site_size_m * cfg->site_size_m * cfg->site_size_m;
+  if (kmc->sp_pending) StzKmcSyncStress(kmc);
+  *elastic_j_per_gatom    = StzJoulesPerGramAtom(-0.5 * V * StzKmcSiteWork(kmc, i), V, cfg->mat.atomic_volume_m3);
+  *structural_j_per_gatom = cfg->st.on ? cfg->mat.heat_capacity_jump_j_per_gatom_k * (kmc->tf_k[i] - cfg->st.tf_reference_k) : 0;
+}
+
 void StzKmcEnergy(StzKmc kmc, StzEnergy *e)
 {
   /* sp is kept lazily (StzKmcSyncStress), but it enters only multiplied by the eigenstrain's trace, exactly zero at every
@@ -998,15 +1015,12 @@ void StzKmcEnergy(StzKmc kmc, StzEnergy *e)
     }
   const StzConfig *cfg = kmc->cfg;
   const PetscReal  V = cfg->site_size_m * cfg->site_size_m * cfg->site_size_m, va = cfg->mat.atomic_volume_m3;
-  const PetscReal *s1 = kmc->el->s1, *s2 = kmc->el->s2, *sp = kmc->el->sp;
   PetscReal        w = 0, tf = 0, bar = 0, dis = 0;
 
-  /* Internal elastic energy of the eigenstrain field at zero mean stress: E = -1/2 sum_i V s'_i : eps*_i, with
-   * s':eps* = sp (exx + eyy) + s1 (exx - eyy) + 2 s2 exy. Exact for the FE model because each site's eigenstrain is
-   * uniform over its elements and s' is the average of their stresses. */
+  /* Internal elastic energy of the eigenstrain field at zero mean stress: E = -1/2 sum_i V s'_i : eps*_i. Exact for the
+   * FE model because each site's eigenstrain is uniform over its elements and s' is the average of their stresses. */
   for (PetscInt i = 0; i < kmc->N; i++) {
-    const PetscReal exx = kmc->eps_p[3 * i] + kmc->eps_th[i], eyy = kmc->eps_p[3 * i + 1] + kmc->eps_th[i], exy = kmc->eps_p[3 * i + 2];
-    w += sp[i] * (exx + eyy) + s1[i] * (exx - eyy) + 2 * s2[i] * exy;
+    w += StzKmcSiteWork(kmc, i);
     tf += kmc->tf_k[i];
     bar += kmc->barrier_j[i];
     dis += kmc->dF_quench_j[i];

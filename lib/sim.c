@@ -401,10 +401,10 @@ static PetscErrorCode StzRunSingle(StzSim sim)
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s/map_sigma_xy.png", c->output_dir));
     PetscCall(StzPngWriteMap(path, nex, ney, map_v, &map));
     PetscCall(StzFileOpen(c->output_dir, "fields.csv", &fp));
-    fprintf(fp, "x_m,y_m,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa,eps_p_xx,eps_p_yy,eps_p_xy,activations,barrier_ev,fictive_temperature_k\n");
+    fprintf(fp, STZ_FIELDS_HEADER);
     for (PetscInt i = 0; i < N; i++) {
       const PetscBool center = (PetscBool)(i == cy * c->nx + cx);
-      fprintf(fp, "%.6e,%.6e,%.9e,%.9e,%.9e,%.9e,%.9e,%.9e,%d,,\n", (double)(((i % c->nx) + 0.5) * c->site_size_m), (double)(((i / c->nx) + 0.5) * c->site_size_m),
+      fprintf(fp, "%.6e,%.6e,%.9e,%.9e,%.9e,%.9e,%.9e,%.9e,%d,,,,,\n", (double)(((i % c->nx) + 0.5) * c->site_size_m), (double)(((i / c->nx) + 0.5) * c->site_size_m),
               (double)(s[2][i] + s[0][i]), (double)(s[2][i] - s[0][i]), (double)s[1][i], (double)site_eig[3 * i], (double)site_eig[3 * i + 1],
               (double)site_eig[3 * i + 2], center ? 1 : 0);
     }

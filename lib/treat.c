@@ -182,6 +182,7 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
   PetscReal strain, stress, plastic;
 
   PetscFunctionBeginUser;
+  if (sim->cfg.fields_csv) PetscCall(StzWriteFieldsCSV(sim->cfg.output_dir, sim->kmc, sim->cfg.site_size_m));
   StzKmcEnergy(sim->kmc, &e1);
   StzProtocolMeasure(sim, &strain, &stress, &plastic);
   PetscCall(StzFileOpen(sim->cfg.output_dir, "summary.json", &fp));

@@ -69,6 +69,11 @@ check "out-of-range -stz_cyclic_amplitude 2 names option, value and range (rc $r
 out=$("$stz" run -stz_protocol cyclic -stz_nx 16 -stz_ny 16 -stz_cycles 2 -stz_output_dir "$tmp/t5" 2>&1); rc=$?
 check "a cyclic run writes cycles.csv (cycle, stored and dissipated energy, peak stress) and the stored-energy keys (rc $rc)" \
   '[ $rc -eq 0 ] && head -1 "$tmp/t5/cycles.csv" | grep -q "^cycle,time_s,stored_energy_j_per_gatom,.*dissipated_work_j_per_gatom,.*peak_stress_pa" && [ "$(wc -l < "$tmp/t5/cycles.csv")" -eq 4 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert \"stored_energy_j_per_gatom_initial\" in d and \"stored_energy_j_per_gatom_final\" in d" "$tmp/t5/summary.json"'
+out=$("$stz" run -stz_protocol creep -stz_nx 8 -stz_ny 8 -stz_temperature_k 77 -stz_yield_stress_pa 2.4e9 -stz_hold_time_s 10 -stz_fields_csv -stz_output_dir "$tmp/fe" 2>&1); rc=$?
+# The per-site stored energies of fields.csv average to the sample's stored energy (summary.json), to the printed precision.
+fe_mean=$(awk -F, 'NR > 1 { s += $14; n++ } END { if (n) printf "%.9e", s / n }' "$tmp/fe/fields.csv" 2>/dev/null)
+fe_total=$(sed -n 's/.*"stored_energy_j_per_gatom_final": \([^,]*\),.*/\1/p' "$tmp/fe/summary.json" 2>/dev/null)
+check "a treatment with -stz_fields_csv writes per-site stored energies whose mean is the sample's ($fe_mean vs $fe_total J/g-atom; rc $rc)" '[ $rc -eq 0 ] && [ "$(wc -l < "$tmp/fe/fields.csv")" -eq 65 ] && awk -v a="$fe_mean" -v b="$fe_total" "BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(d <= 1e-6 * (m > 1 ? m : 1)) }"'
 out=$("$stz" run -options_file "$cfg" -stz_nx 16 -stz_ny 16 -stz_output_dir "$tmp/q\"uo\\te" 2>&1); rc=$?
 check "a quote and a backslash in -stz_output_dir stay valid JSON in summary.json (rc $rc)" \
   '[ $rc -eq 0 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"options\"][\"stz_output_dir\"] == sys.argv[2]" "$tmp/q\"uo\\te/summary.json" "$tmp/q\"uo\\te"'

@@ -58,13 +58,14 @@ PetscErrorCode StzWriteFieldsCSV(const char dir[], StzKmc kmc, PetscReal a)
   PetscFunctionBeginUser;
   StzKmcSyncStress(kmc); /* sp is lazy (impl.h) */
   PetscCall(StzFileOpen(dir, "fields.csv", &fp));
-  fprintf(fp, "x_m,y_m,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa,eps_p_xx,eps_p_yy,eps_p_xy,activations,barrier_ev,fictive_temperature_k\n");
+  fprintf(fp, STZ_FIELDS_HEADER);
   for (PetscInt i = 0; i < kmc->N; i++) {
-    PetscReal s[3];
+    PetscReal s[3], el, st;
     StzKmcSiteStress(kmc, i, s);
-    fprintf(fp, "%.6e,%.6e,%.9e,%.9e,%.9e,%.9e,%.9e,%.9e,%d,%.6f,%.4f\n", (double)(((i % kmc->nx) + 0.5) * a), (double)(((i / kmc->nx) + 0.5) * a), (double)s[0],
+    StzKmcSiteEnergy(kmc, i, &el, &st);
+    fprintf(fp, "%.6e,%.6e,%.9e,%.9e,%.9e,%.9e,%.9e,%.9e,%d,%.6f,%.4f,%.9e,%.9e,%.9e\n", (double)(((i % kmc->nx) + 0.5) * a), (double)(((i / kmc->nx) + 0.5) * a), (double)s[0],
             (double)s[1], (double)s[2], (double)kmc->eps_p[3 * i], (double)kmc->eps_p[3 * i + 1], (double)kmc->eps_p[3 * i + 2], (int)kmc->count[i],
-            (double)(kmc->barrier_j[i] / 1.602176634e-19), (double)(kmc->cfg->st.on ? kmc->tf_k[i] : 0));
+            (double)(kmc->barrier_j[i] / 1.602176634e-19), (double)(kmc->cfg->st.on ? kmc->tf_k[i] : 0), (double)el, (double)st, (double)(el + st));
   }
   PetscCall(StzFileCommit(dir, "fields.csv", &fp));
   PetscFunctionReturn(0);
