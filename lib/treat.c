@@ -401,6 +401,7 @@ PetscErrorCode StzRunSequence(StzSim sim)
     fprintf(fp, "    {\"protocol\": \"%s\", \"output_dir\": ", StzProtocolNames[c->tr.stages[s]]);
     StzWriteJSONString(fp, dirs[s]);
     fprintf(fp, ", \"stored_energy_j_per_gatom_initial\": %.9g, \"stored_energy_j_per_gatom_final\": %.9g", (double)e_before[s].total_j_per_gatom, (double)e_after[s].total_j_per_gatom);
+    fprintf(fp, ", \"mean_barrier_ev_initial\": %.9g, \"mean_barrier_ev_final\": %.9g", (double)e_before[s].mean_barrier_ev, (double)e_after[s].mean_barrier_ev);
     if (is_shear[s]) fprintf(fp, ", \"peak_stress_pa\": %.9g, \"flow_stress_pa\": %.9g", (double)shear[s].peak_stress_pa, (double)shear[s].flow_stress_pa);
     fprintf(fp, "}%s\n", s + 1 < n ? "," : "");
   }
