@@ -38,8 +38,8 @@ static int pass_threads;
 
 static PetscErrorCode Measure(const char *engine, PetscInt n, PetscInt events, PetscInt windows, PetscReal *eps, PetscReal *sync_s)
 {
-  char   opt[256];
-  StzSim sim;
+  char      opt[256];
+  StzSim    sim;
   PetscReal wall;
 
   PetscFunctionBeginUser;
@@ -76,14 +76,14 @@ static PetscErrorCode Measure(const char *engine, PetscInt n, PetscInt events, P
 
 int main(int argc, char **argv)
 {
-  PetscInt  sizes[8] = {128, 256}, nsizes = 8, events = 2000, windows = 3, resolve_max = 64, factor_max = 256, slab_max = 128;
-  PetscReal slab_ratio = -1, f0 = -1;
-  PetscBool set;
-  char      csv[PETSC_MAX_PATH_LEN] = "bench.csv";
-  FILE     *fp;
-  double    bw;
-  PetscReal rate[8][4], ksync[8];
-  PetscBool extra[8][4];
+  PetscInt          sizes[8] = {128, 256}, nsizes = 8, events = 2000, windows = 3, resolve_max = 64, factor_max = 256, slab_max = 128;
+  PetscReal         slab_ratio = -1, f0 = -1;
+  PetscBool         set;
+  char              csv[PETSC_MAX_PATH_LEN] = "bench.csv";
+  FILE             *fp;
+  double            bw;
+  PetscReal         rate[8][4], ksync[8];
+  PetscBool         extra[8][4];
   const char *const names[4] = {"kernel", "slab-kernel", "factor", "resolve"};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, "stzdyn-bench: events/s of each stress engine"));
@@ -109,7 +109,7 @@ int main(int argc, char **argv)
   fprintf(fp, "engine,nx,ny,events_per_second,extrapolated,bandwidth_fraction\n");
   printf("threads %d, STREAM triad %.1f GB/s (best of 5; measured again at the end)\n", pass_threads, bw / 1e9);
   for (PetscInt s = 0; s < nsizes; s++) {
-    const PetscInt n = sizes[s];
+    const PetscInt n  = sizes[s];
     PetscReal      ek = 0, es = 0, ef = 0, er = 0, sync_s = 0;
     PetscBool      rextra = (PetscBool)(n > resolve_max), sextra = (PetscBool)(n > slab_max), fextra = (PetscBool)(n > factor_max);
     PetscCall(Measure("kernel", n, events, windows, &ek, &sync_s));
@@ -138,9 +138,8 @@ int main(int argc, char **argv)
     rate[s][0] = ek, rate[s][1] = es, rate[s][2] = ef, rate[s][3] = er;
     extra[s][0] = PETSC_FALSE, extra[s][1] = sextra, extra[s][2] = fextra, extra[s][3] = rextra;
     ksync[s] = sync_s;
-    printf("measured %d x %d: kernel %.0f events/s (then sp sync after %d events: %.1f ms), slab-kernel %.0f%s, factor %.1f%s, resolve %.1f%s\n", (int)n,
-           (int)n, ek, (int)(events * windows + PetscMax(10, events / 20)), 1e3 * sync_s, es, sextra ? " (extrapolated)" : "", ef,
-           fextra ? " (extrapolated)" : "", er, rextra ? " (extrapolated)" : "");
+    printf("measured %d x %d: kernel %.0f events/s (then sp sync after %d events: %.1f ms), slab-kernel %.0f%s, factor %.1f%s, resolve %.1f%s\n", (int)n, (int)n, ek,
+           (int)(events * windows + PetscMax(10, events / 20)), 1e3 * sync_s, es, sextra ? " (extrapolated)" : "", ef, fextra ? " (extrapolated)" : "", er, rextra ? " (extrapolated)" : "");
     fflush(stdout);
   }
   /* The bandwidth reference: the better of the two STREAM runs, so a run slowed by other users does not inflate the fraction. */
@@ -158,7 +157,7 @@ int main(int argc, char **argv)
      * touched by the step: its cost is the separate sync column (paid only when someone reads the stresses). */
     const double bytes[2] = {(4 * 8.0 + 4.0 + 4.0 + 4.0 + 8.0) * n * n, (4 * 8.0 + 4.0 + 4.0 + 4.0 + 16.0) * n * n};
     for (int e = 0; e < 4; e++) {
-      const PetscReal r = rate[s][e];
+      const PetscReal r        = rate[s][e];
       char            frac[32] = "-", ratio[32], sync[32] = "-";
       if (e < 2) PetscCall(PetscSNPrintf(frac, sizeof(frac), "%.3f", r * bytes[e] / bw));
       PetscCall(PetscSNPrintf(ratio, sizeof(ratio), e == 1 ? "%.2f" : "%.0f", rate[s][0] / r));

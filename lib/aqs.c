@@ -63,8 +63,7 @@ static void StzAqsMacro(StzAqs aqs)
     kmc->load.value[c]   = aqs->strain * aqs->dload.value[c];
   }
   StzMacroSolve(mu, nu, &kmc->load, kmc->mean_eig, kmc->E, kmc->S);
-  for (int c = 0; c < 3; c++)
-    kmc->Sdot[c] = 0;
+  for (int c = 0; c < 3; c++) kmc->Sdot[c] = 0;
 }
 
 PetscErrorCode StzAqsCreate(StzKmc kmc, const StzMacroLoad *dload, StzAqs *out)
@@ -95,8 +94,7 @@ PetscErrorCode StzAqsCreate(StzKmc kmc, const StzMacroLoad *dload, StzAqs *out)
 PetscErrorCode StzAqsDestroy(StzAqs *aqs)
 {
   PetscFunctionBeginUser;
-  if (!*aqs)
-    PetscFunctionReturn(0);
+  if (!*aqs) PetscFunctionReturn(0);
   PetscCall(PetscFree3((*aqs)->tau_c, (*aqs)->over, (*aqs)->mark));
   PetscCall(PetscFree3((*aqs)->row_val, (*aqs)->row_site, (*aqs)->row_cls));
   PetscCall(PetscFree(*aqs));
@@ -133,11 +131,9 @@ static void StzAqsScanLoad(StzAqs aqs, PetscReal *dstrain, PetscInt *site, Petsc
         for (PetscInt s = 0; s < 2; s++) {
           const PetscReal sg = s ? -1.0 : 1.0, rate = sg * g;
           PetscReal       d;
-          if (!(rate > 0))
-            continue;
+          if (!(rate > 0)) continue;
           d = (aqs->tau_c[i] - sg * tau) / rate;
-          if (d < best)
-            best = d, bs = i, bc = 2 * k + s;
+          if (d < best) best = d, bs = i, bc = 2 * k + s;
         }
       }
     }
@@ -145,8 +141,7 @@ static void StzAqsScanLoad(StzAqs aqs, PetscReal *dstrain, PetscInt *site, Petsc
   }
   *dstrain = PETSC_MAX_REAL, *site = -1, *cls = -1;
   for (PetscInt y = 0; y < ny; y++)
-    if (aqs->row_site[y] >= 0 && aqs->row_val[y] < *dstrain)
-      *dstrain = aqs->row_val[y], *site = aqs->row_site[y], *cls = aqs->row_cls[y];
+    if (aqs->row_site[y] >= 0 && aqs->row_val[y] < *dstrain) *dstrain = aqs->row_val[y], *site = aqs->row_site[y], *cls = aqs->row_cls[y];
 }
 
 /* Orientation class (2k, or 2k + 1 for the negative sense) of the largest |tau_k| at total shear (t1, t2); first k on ties. */
@@ -156,8 +151,7 @@ static PetscInt StzAqsBestClass(StzKmc kmc, PetscReal t1, PetscReal t2)
   PetscInt  cls  = 0;
   for (PetscInt k = 0; k < kmc->n_orient; k++) {
     const PetscReal tau = StzAqsTau(t1, t2, kmc->cos2[k], kmc->sin2[k]);
-    if (PetscAbsReal(tau) > best)
-      best = PetscAbsReal(tau), cls = 2 * k + (tau < 0);
+    if (PetscAbsReal(tau) > best) best = PetscAbsReal(tau), cls = 2 * k + (tau < 0);
   }
   return cls;
 }
@@ -183,18 +177,14 @@ static void StzAqsScanUnstable(StzAqs aqs, PetscInt *site, PetscInt *cls)
     for (PetscInt x = 0; x < nx; x++) {
       const PetscReal t1 = S1 + r1[x], t2 = S2 + r2[x];
       PetscReal       m = 0;
-      for (PetscInt k = 0; k < K; k++)
-        m = PetscMax(m, PetscAbsReal(t2 * kmc->cos2[k] - t1 * kmc->sin2[k]));
+      for (PetscInt k = 0; k < K; k++) m = PetscMax(m, PetscAbsReal(t2 * kmc->cos2[k] - t1 * kmc->sin2[k]));
       ov[x] = m - tc[x];
     }
     for (PetscInt x = 0; x < nx; x++) {
       if (ov[x] >= 0) {
-        if (mk[x] < 0)
-          mk[x] = gnext;
-        if (ov[x] > best)
-          best = ov[x], bs = y * nx + x;
-      } else if (mk[x] >= 0)
-        mk[x] = -1;
+        if (mk[x] < 0) mk[x] = gnext;
+        if (ov[x] > best) best = ov[x], bs = y * nx + x;
+      } else if (mk[x] >= 0) mk[x] = -1;
     }
     aqs->row_val[y] = best, aqs->row_site[y] = bs;
   }
@@ -202,11 +192,9 @@ static void StzAqsScanUnstable(StzAqs aqs, PetscInt *site, PetscInt *cls)
   {
     PetscReal best = -1;
     for (PetscInt y = 0; y < ny; y++)
-      if (aqs->row_site[y] >= 0 && aqs->row_val[y] > best)
-        best = aqs->row_val[y], *site = aqs->row_site[y];
+      if (aqs->row_site[y] >= 0 && aqs->row_val[y] > best) best = aqs->row_val[y], *site = aqs->row_site[y];
   }
-  if (*site >= 0)
-    *cls = StzAqsBestClass(kmc, S1 + el->s1[*site], S2 + el->s2[*site]);
+  if (*site >= 0) *cls = StzAqsBestClass(kmc, S1 + el->s1[*site], S2 + el->s2[*site]);
 }
 
 PetscErrorCode StzAqsLoad(StzAqs aqs, PetscReal strain_limit, PetscBool *triggered)

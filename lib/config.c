@@ -1,13 +1,14 @@
 /* Run configuration: every -stz_ option is read and validated here, in one place (see docs/outputs.md for the list). */
 #include "impl.h"
 
-const char *const StzProtocolNames[] = {"single-stz", "pure-shear", "simple-shear", "compression", "tension", "anneal", "creep", "cyclic", "thermal-cycling", "sequence", "aqs", NULL};
+const char *const StzProtocolNames[]     = {"single-stz", "pure-shear", "simple-shear", "compression", "tension", "anneal", "creep", "cyclic", "thermal-cycling", "sequence", "aqs", NULL};
 const char *const StzInitialStateNames[] = {"as-quenched", "annealed", NULL};
-const char *const StzEngineNames[]   = {"kernel", "slab-kernel", "factor", "resolve", NULL};
-const char *const StzGeometryNames[] = {"periodic", "slab", "block", NULL};
+const char *const StzEngineNames[]       = {"kernel", "slab-kernel", "factor", "resolve", NULL};
+const char *const StzGeometryNames[]     = {"periodic", "slab", "block", NULL};
+const char *const StzFramesNames[]       = {"none", "avalanche", "strain", NULL};
+
 /* Edge conditions a body's edge may take (periodic edges come only from -stz_geometry). */
 static const char *const StzBodyBCNames[] = {"free", "fixed", "roller", "displacement", "traction", NULL};
-const char *const StzFramesNames[]   = {"none", "avalanche", "strain", NULL};
 /* Loading modes that -stz_aqs_loading accepts, and the protocol each one is. */
 static const char *const StzAqsLoadingNames[] = {"pure-shear", "simple-shear", "compression", "tension", NULL};
 
@@ -31,15 +32,15 @@ static void StzListJoin(const char *const list[], char out[], size_t len)
 }
 
 /* Fail with the option's name, its value and the allowed range. */
-#define StzCheckRange(comm, name, v, lo, hi) \
-  PetscCheck((v) >= (lo) && (v) <= (hi), comm, PETSC_ERR_USER_INPUT, "option %s = %g is out of range: allowed %g .. %g", name, (double)(v), \
-             (double)(lo), (double)(hi))
+#define StzCheckRange(comm, name, v, lo, hi)                                                                                                                                                           \
+  PetscCheck((v) >= (lo) && (v) <= (hi), comm, PETSC_ERR_USER_INPUT, "option %s = %g is out of range: allowed %g .. %g", name, (double)(v), (double)(lo), (double)(hi))
 
 PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
 {
-  char      protocol[64] = "single-stz", engine[64] = "kernel", geometry[64] = "periodic", allowed[256], initial[64] = "as-quenched", aqs_loading[64] = "pure-shear", frames[64] = "none", *stages[STZ_MAX_STAGES] = {NULL};
-  PetscInt  n_stages = STZ_MAX_STAGES;
-  char      bc[4][64] = {"free", "free", "fixed", "free"};
+  char protocol[64] = "single-stz", engine[64] = "kernel", geometry[64] = "periodic", allowed[256], initial[64] = "as-quenched", aqs_loading[64] = "pure-shear", frames[64] = "none",
+       *stages[STZ_MAX_STAGES] = {NULL};
+  PetscInt  n_stages           = STZ_MAX_STAGES;
+  char      bc[4][64]          = {"free", "free", "fixed", "free"};
   PetscInt  idx;
   PetscBool set, engine_set, bc_set[4], bc_value_set[4];
 
@@ -48,8 +49,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCall(PetscStrncpy(cfg->material_name, "vitreloy1", sizeof(cfg->material_name)));
   PetscCall(PetscStrncpy(cfg->output_dir, "out", sizeof(cfg->output_dir)));
   PetscOptionsBegin(comm, NULL, "stzdyn: STZ dynamics of metallic glasses (units in brackets)", NULL);
-  PetscCall(PetscOptionsString("-stz_material", "material preset (vitreloy1, cu57zr43, ...): sets every -stz_ material option below", NULL, cfg->material_name,
-                               cfg->material_name, sizeof(cfg->material_name), NULL));
+  PetscCall(PetscOptionsString("-stz_material", "material preset (vitreloy1, cu57zr43, ...): sets every -stz_ material option below", NULL, cfg->material_name, cfg->material_name,
+                               sizeof(cfg->material_name), NULL));
   PetscCall(StzMaterialPreset(cfg->material_name, &cfg->mat));
   PetscCall(PetscOptionsReal("-stz_shear_modulus_pa", "shear modulus mu [Pa]", NULL, cfg->mat.shear_modulus_pa, &cfg->mat.shear_modulus_pa, NULL));
   PetscCall(PetscOptionsReal("-stz_poisson_ratio", "Poisson ratio nu [-]", NULL, cfg->mat.poisson_ratio, &cfg->mat.poisson_ratio, NULL));
@@ -67,57 +68,51 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   cfg->site_size_m = PetscPowReal(cfg->mat.stz_volume_m3, 1.0 / 3.0);
   PetscCall(PetscOptionsReal("-stz_site_size_m", "site spacing [m] (default: cube root of the STZ volume)", NULL, cfg->site_size_m, &cfg->site_size_m, NULL));
   cfg->n_orient = 3;
-  PetscCall(PetscOptionsInt("-stz_n_orient", "STZ shear orientations per site, evenly spaced over 90 degrees, each in both senses [-]", NULL, cfg->n_orient,
-                            &cfg->n_orient, NULL));
+  PetscCall(PetscOptionsInt("-stz_n_orient", "STZ shear orientations per site, evenly spaced over 90 degrees, each in both senses [-]", NULL, cfg->n_orient, &cfg->n_orient, NULL));
   cfg->seed = 1;
   PetscCall(PetscOptionsInt("-stz_seed", "random seed [-]", NULL, cfg->seed, &cfg->seed, NULL));
   cfg->temperature_k = 300;
   PetscCall(PetscOptionsReal("-stz_temperature_k", "temperature [K]", NULL, cfg->temperature_k, &cfg->temperature_k, NULL));
   cfg->barrier_spread = 0.1;
-  PetscCall(PetscOptionsReal("-stz_barrier_spread", "relative standard deviation of the quenched site barriers [-] (0: uniform)", NULL, cfg->barrier_spread,
-                             &cfg->barrier_spread, NULL));
+  PetscCall(PetscOptionsReal("-stz_barrier_spread", "relative standard deviation of the quenched site barriers [-] (0: uniform)", NULL, cfg->barrier_spread, &cfg->barrier_spread, NULL));
   cfg->dilatation = 0;
   PetscCall(PetscOptionsReal("-stz_dilatation", "in-plane dilatational eigenstrain (trace) added by each activation [-]", NULL, cfg->dilatation, &cfg->dilatation, NULL));
-  PetscCall(PetscOptionsString("-stz_protocol", "what to do: single-stz, pure-shear, simple-shear, compression, tension, anneal, creep, cyclic, thermal-cycling, sequence, aqs (athermal quasistatic)", NULL, protocol, protocol, sizeof(protocol), NULL));
-  PetscCall(PetscOptionsString("-stz_aqs_loading", "aqs: loading mode (pure-shear, simple-shear, compression, tension)", NULL, aqs_loading, aqs_loading, sizeof(aqs_loading),
-                               NULL));
+  PetscCall(PetscOptionsString("-stz_protocol", "what to do: single-stz, pure-shear, simple-shear, compression, tension, anneal, creep, cyclic, thermal-cycling, sequence, aqs (athermal quasistatic)",
+                               NULL, protocol, protocol, sizeof(protocol), NULL));
+  PetscCall(PetscOptionsString("-stz_aqs_loading", "aqs: loading mode (pure-shear, simple-shear, compression, tension)", NULL, aqs_loading, aqs_loading, sizeof(aqs_loading), NULL));
   cfg->av.gap_strain = 0;
-  PetscCall(PetscOptionsReal("-stz_avalanche_gap_strain", "thermal protocols: events closer than this in applied strain form one avalanche [-] (0: gamma0/N)", NULL,
-                             cfg->av.gap_strain, &cfg->av.gap_strain, NULL));
+  PetscCall(PetscOptionsReal("-stz_avalanche_gap_strain", "thermal protocols: events closer than this in applied strain form one avalanche [-] (0: gamma0/N)", NULL, cfg->av.gap_strain,
+                             &cfg->av.gap_strain, NULL));
   cfg->av.bootstrap = 200;
-  PetscCall(PetscOptionsInt("-stz_avalanche_bootstrap", "bootstrap resamples for the confidence interval of the avalanche exponent [-]", NULL, cfg->av.bootstrap,
-                            &cfg->av.bootstrap, NULL));
+  PetscCall(PetscOptionsInt("-stz_avalanche_bootstrap", "bootstrap resamples for the confidence interval of the avalanche exponent [-]", NULL, cfg->av.bootstrap, &cfg->av.bootstrap, NULL));
   cfg->av.bins = 0;
   PetscCall(PetscOptionsInt("-stz_avalanche_bins", "log bins of avalanche_sizes.csv [-] (0: five per decade)", NULL, cfg->av.bins, &cfg->av.bins, NULL));
-  PetscCall(PetscOptionsString("-stz_frames", "PNG frames of the plastic-strain increment in frames/: none, avalanche (one per avalanche), strain (one per strain step)", NULL,
-                               frames, frames, sizeof(frames), NULL));
+  PetscCall(PetscOptionsString("-stz_frames", "PNG frames of the plastic-strain increment in frames/: none, avalanche (one per avalanche), strain (one per strain step)", NULL, frames, frames,
+                               sizeof(frames), NULL));
   cfg->av.frame_min_events = 1;
-  PetscCall(PetscOptionsInt("-stz_frame_min_events", "frames avalanche: only avalanches with at least this many events get a frame [-]", NULL, cfg->av.frame_min_events,
-                            &cfg->av.frame_min_events, NULL));
+  PetscCall(
+      PetscOptionsInt("-stz_frame_min_events", "frames avalanche: only avalanches with at least this many events get a frame [-]", NULL, cfg->av.frame_min_events, &cfg->av.frame_min_events, NULL));
   cfg->av.frame_dstrain = 0;
-  PetscCall(PetscOptionsReal("-stz_frame_dstrain", "frames strain: applied strain between frames [-] (0: max_strain/100)", NULL, cfg->av.frame_dstrain, &cfg->av.frame_dstrain,
-                             NULL));
+  PetscCall(PetscOptionsReal("-stz_frame_dstrain", "frames strain: applied strain between frames [-] (0: max_strain/100)", NULL, cfg->av.frame_dstrain, &cfg->av.frame_dstrain, NULL));
   cfg->av.frame_scale = 0;
-  PetscCall(PetscOptionsReal("-stz_frame_scale", "top of the fixed colour scale of every frame, in plastic shear increment [-] (0: gamma0, one transformation)", NULL,
-                             cfg->av.frame_scale, &cfg->av.frame_scale, NULL));
+  PetscCall(PetscOptionsReal("-stz_frame_scale", "top of the fixed colour scale of every frame, in plastic shear increment [-] (0: gamma0, one transformation)", NULL, cfg->av.frame_scale,
+                             &cfg->av.frame_scale, NULL));
   cfg->av.max_frames = 1000;
   PetscCall(PetscOptionsInt("-stz_max_frames", "write at most this many frames [-]", NULL, cfg->av.max_frames, &cfg->av.max_frames, NULL));
-  PetscCall(PetscOptionsString("-stz_geometry", "body: periodic (box), slab (periodic in x, -stz_bc_bottom/top), block (four -stz_bc_* edges)", NULL, geometry,
-                               geometry, sizeof(geometry), NULL));
+  PetscCall(PetscOptionsString("-stz_geometry", "body: periodic (box), slab (periodic in x, -stz_bc_bottom/top), block (four -stz_bc_* edges)", NULL, geometry, geometry, sizeof(geometry), NULL));
   PetscCall(PetscOptionsString("-stz_engine",
                                "stress-update engine: kernel (periodic box), slab-kernel (periodic in x), factor (one back-substitution per event), resolve "
                                "(iterative FE solve per event); default: the fastest for -stz_geometry",
                                NULL, engine, engine, sizeof(engine), &engine_set));
   for (int e = 0; e < 4; e++) {
-    char      name[64], vname[64], help[160];
-    PetscInt  nv = 2;
+    char     name[64], vname[64], help[160];
+    PetscInt nv = 2;
     PetscCall(PetscSNPrintf(name, sizeof(name), "-stz_bc_%s", StzEdgeNames[e]));
     PetscCall(PetscSNPrintf(vname, sizeof(vname), "-stz_bc_%s_value", StzEdgeNames[e]));
     PetscCall(PetscSNPrintf(help, sizeof(help), "%s edge of a %s: free, fixed, roller, displacement, traction", StzEdgeNames[e], e < 2 ? "block" : "slab or block"));
     PetscCall(PetscOptionsString(name, help, NULL, bc[e], bc[e], sizeof(bc[e]), &bc_set[e]));
     cfg->bc_value[e][0] = cfg->bc_value[e][1] = 0;
-    PetscCall(PetscOptionsRealArray(vname, "edge value: roller normal displacement [m]; displacement ux,uy [m]; traction tx,ty [Pa]", NULL, cfg->bc_value[e], &nv,
-                                    &bc_value_set[e]));
+    PetscCall(PetscOptionsRealArray(vname, "edge value: roller normal displacement [m]; displacement ux,uy [m]; traction tx,ty [Pa]", NULL, cfg->bc_value[e], &nv, &bc_value_set[e]));
   }
   cfg->strain_rate = 1e-4;
   PetscCall(PetscOptionsReal("-stz_strain_rate", "imposed strain rate [1/s]", NULL, cfg->strain_rate, &cfg->strain_rate, NULL));
@@ -133,24 +128,28 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   cfg->single_theta_deg = 0;
   PetscCall(PetscOptionsReal("-stz_single_theta_deg", "single-stz: orientation of the transformation [deg]", NULL, cfg->single_theta_deg, &cfg->single_theta_deg, NULL));
   cfg->flicker_limit = 10;
-  PetscCall(PetscOptionsInt("-stz_flicker_limit", "activations of a site inside its flicker basin before its moves that stay inside are slowed eightfold (superbasin acceleration; escapes keep exact rates; 0: exact kinetics) [-]",
+  PetscCall(PetscOptionsInt("-stz_flicker_limit",
+                            "activations of a site inside its flicker basin before its moves that stay inside are slowed eightfold (superbasin acceleration; escapes keep exact rates; 0: exact "
+                            "kinetics) [-]",
                             NULL, cfg->flicker_limit, &cfg->flicker_limit, NULL));
   cfg->renew_disorder = PETSC_TRUE;
-  PetscCall(PetscOptionsBool("-stz_renew_disorder", "a site that rearranges (leaves its basin) draws a new barrier disorder factor; false: the disorder is frozen",
-                             NULL, cfg->renew_disorder, &cfg->renew_disorder, NULL));
+  PetscCall(PetscOptionsBool("-stz_renew_disorder", "a site that rearranges (leaves its basin) draws a new barrier disorder factor; false: the disorder is frozen", NULL, cfg->renew_disorder,
+                             &cfg->renew_disorder, NULL));
   /* Structural state. Defaults that depend on T_g are set as 0 here and resolved after the material is known. */
   cfg->st.on = PETSC_TRUE;
   PetscCall(PetscOptionsBool("-stz_structure", "per-site fictive temperature: barriers evolve (renewal by shear, relaxation events)", NULL, cfg->st.on, &cfg->st.on, NULL));
-  PetscCall(PetscOptionsString("-stz_initial_state", "initial glass: as-quenched (from -stz_cooling_rate_k_per_s) or annealed (equilibrated at -stz_initial_anneal_k)", NULL,
-                               initial, initial, sizeof(initial), NULL));
+  PetscCall(PetscOptionsString("-stz_initial_state", "initial glass: as-quenched (from -stz_cooling_rate_k_per_s) or annealed (equilibrated at -stz_initial_anneal_k)", NULL, initial, initial,
+                               sizeof(initial), NULL));
   cfg->st.cooling_rate_k_per_s = 10;
   PetscCall(PetscOptionsReal("-stz_cooling_rate_k_per_s", "as-quenched: cooling rate of the preparation [K/s]", NULL, cfg->st.cooling_rate_k_per_s, &cfg->st.cooling_rate_k_per_s, NULL));
-  PetscCall(PetscOptionsReal("-stz_initial_anneal_k", "annealed: temperature at which the initial glass was equilibrated [K] (0: 0.9 T_g)", NULL, cfg->st.initial_anneal_k,
-                             &cfg->st.initial_anneal_k, NULL));
+  PetscCall(
+      PetscOptionsReal("-stz_initial_anneal_k", "annealed: temperature at which the initial glass was equilibrated [K] (0: 0.9 T_g)", NULL, cfg->st.initial_anneal_k, &cfg->st.initial_anneal_k, NULL));
   cfg->st.tf_spread = 0.05;
   PetscCall(PetscOptionsReal("-stz_tf_spread", "relative standard deviation of the initial fictive temperatures [-]", NULL, cfg->st.tf_spread, &cfg->st.tf_spread, NULL));
-  PetscCall(PetscOptionsReal("-stz_tf_flow_k", "T_ss: fictive temperature a rearrangement driven hard by the applied stress renews a site to; a weaker drive w moves T_f a fraction 1 - exp(-w) of the way [K] (0: 1.1 T_g)", NULL, cfg->st.tf_flow_k,
-                             &cfg->st.tf_flow_k, NULL));
+  PetscCall(
+      PetscOptionsReal("-stz_tf_flow_k",
+                       "T_ss: fictive temperature a rearrangement driven hard by the applied stress renews a site to; a weaker drive w moves T_f a fraction 1 - exp(-w) of the way [K] (0: 1.1 T_g)",
+                       NULL, cfg->st.tf_flow_k, &cfg->st.tf_flow_k, NULL));
   cfg->st.tf_flow_spread = 0.05;
   PetscCall(PetscOptionsReal("-stz_tf_flow_spread", "relative standard deviation of renewed fictive temperatures [-]", NULL, cfg->st.tf_flow_spread, &cfg->st.tf_flow_spread, NULL));
   cfg->st.p.kappa = 1;
@@ -158,7 +157,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   cfg->st.p.relax_time_at_tg_s = 100;
   PetscCall(PetscOptionsReal("-stz_relax_time_at_tg_s", "structural relaxation time of the liquid at T_g [s]", NULL, cfg->st.p.relax_time_at_tg_s, &cfg->st.p.relax_time_at_tg_s, NULL));
   cfg->st.renewal_strain = 1.5;
-  PetscCall(PetscOptionsReal("-stz_renewal_strain", "a site is renewed (T_f towards T_ss by the drive, new barrier disorder) when its plastic shear strain has moved this many gamma0 from its last renewal [-]", NULL,
+  PetscCall(PetscOptionsReal("-stz_renewal_strain",
+                             "a site is renewed (T_f towards T_ss by the drive, new barrier disorder) when its plastic shear strain has moved this many gamma0 from its last renewal [-]", NULL,
                              cfg->st.renewal_strain, &cfg->st.renewal_strain, NULL));
   cfg->st.relax_step = 0.2;
   PetscCall(PetscOptionsReal("-stz_relax_step", "fraction of (T - T_f) one relaxation event moves a site's T_f [-]", NULL, cfg->st.relax_step, &cfg->st.relax_step, NULL));
@@ -172,9 +172,10 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCall(PetscOptionsReal("-stz_creep_temperature_k", "creep: temperature [K] (0: -stz_temperature_k; in a sequence, lets a later test run at another temperature)", NULL,
                              cfg->tr.creep_temperature_k, &cfg->tr.creep_temperature_k, NULL));
   cfg->tr.creep_max_strain = 0.1;
-  PetscCall(PetscOptionsReal("-stz_creep_max_strain", "creep: strain at which the hold stops, because the stress is above the flow stress and the sample runs away [-]", NULL,
-                             cfg->tr.creep_max_strain, &cfg->tr.creep_max_strain, NULL));
-  PetscCall(PetscOptionsReal("-stz_yield_stress_pa", "creep: yield shear stress the creep stress is a fraction of [Pa] (required by creep; e.g. yield_stress_pa of a pure-shear run)", NULL, cfg->tr.yield_stress_pa, &cfg->tr.yield_stress_pa, NULL));
+  PetscCall(PetscOptionsReal("-stz_creep_max_strain", "creep: strain at which the hold stops, because the stress is above the flow stress and the sample runs away [-]", NULL, cfg->tr.creep_max_strain,
+                             &cfg->tr.creep_max_strain, NULL));
+  PetscCall(PetscOptionsReal("-stz_yield_stress_pa", "creep: yield shear stress the creep stress is a fraction of [Pa] (required by creep; e.g. yield_stress_pa of a pure-shear run)", NULL,
+                             cfg->tr.yield_stress_pa, &cfg->tr.yield_stress_pa, NULL));
   cfg->tr.cyclic_amplitude = 0.01;
   PetscCall(PetscOptionsReal("-stz_cyclic_amplitude", "cyclic: pure-shear strain amplitude [-]", NULL, cfg->tr.cyclic_amplitude, &cfg->tr.cyclic_amplitude, NULL));
   cfg->tr.cycles = 10;
@@ -211,29 +212,28 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzListJoin(StzProtocolNames, allowed, sizeof(allowed));
   PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_protocol = '%s' is not known: allowed %s", protocol, allowed);
   cfg->protocol = (StzProtocolType)idx;
-  idx = StzListFind(StzEngineNames, engine);
+  idx           = StzListFind(StzEngineNames, engine);
   StzListJoin(StzEngineNames, allowed, sizeof(allowed));
   PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_engine = '%s' is not known: allowed %s", engine, allowed);
   cfg->engine = (StzEngineType)idx;
-  idx = StzListFind(StzAqsLoadingNames, aqs_loading);
+  idx         = StzListFind(StzAqsLoadingNames, aqs_loading);
   StzListJoin(StzAqsLoadingNames, allowed, sizeof(allowed));
   PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_aqs_loading = '%s' is not known: allowed %s", aqs_loading, allowed);
   cfg->av.aqs_loading = (StzProtocolType)(STZ_PROTO_PURE_SHEAR + idx);
-  idx = StzListFind(StzFramesNames, frames);
+  idx                 = StzListFind(StzFramesNames, frames);
   StzListJoin(StzFramesNames, allowed, sizeof(allowed));
   PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_frames = '%s' is not known: allowed %s", frames, allowed);
   cfg->av.frames = (StzFramesType)idx;
-  idx = StzListFind(StzInitialStateNames, initial);
+  idx            = StzListFind(StzInitialStateNames, initial);
   StzListJoin(StzInitialStateNames, allowed, sizeof(allowed));
   PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_initial_state = '%s' is not known: allowed %s", initial, allowed);
-  cfg->st.initial = (StzInitialState)idx;
+  cfg->st.initial  = (StzInitialState)idx;
   cfg->tr.n_stages = n_stages;
   for (PetscInt k = 0; k < n_stages; k++) {
     idx = StzListFind(StzProtocolNames, stages[k]);
     StzListJoin(StzProtocolNames, allowed, sizeof(allowed));
     PetscCheck(idx > 0 && idx != STZ_PROTO_SEQUENCE && idx != STZ_PROTO_AQS, comm, PETSC_ERR_USER_INPUT,
-               "option -stz_sequence: stage %d = '%s' is not a treatment: allowed %s except single-stz, sequence and aqs",
-               (int)k + 1, stages[k], allowed);
+               "option -stz_sequence: stage %d = '%s' is not a treatment: allowed %s except single-stz, sequence and aqs", (int)k + 1, stages[k], allowed);
     cfg->tr.stages[k] = (StzProtocolType)idx;
     PetscCall(PetscFree(stages[k]));
   }
@@ -248,9 +248,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   for (int e = 0; e < 4; e++) {
     /* Edges that -stz_geometry makes periodic take no condition: say so rather than ignore the option. */
     const PetscBool periodic = (PetscBool)(cfg->geometry == STZ_GEOM_PERIODIC || (cfg->geometry == STZ_GEOM_SLAB && e < 2));
-    PetscCheck(!periodic || (!bc_set[e] && !bc_value_set[e]), comm, PETSC_ERR_USER_INPUT,
-               "option -stz_bc_%s%s is given but the %s edge of -stz_geometry %s is periodic: edge conditions apply to %s", StzEdgeNames[e], bc_set[e] ? "" : "_value",
-               StzEdgeNames[e], geometry, e < 2 ? "-stz_geometry block" : "-stz_geometry slab or block");
+    PetscCheck(!periodic || (!bc_set[e] && !bc_value_set[e]), comm, PETSC_ERR_USER_INPUT, "option -stz_bc_%s%s is given but the %s edge of -stz_geometry %s is periodic: edge conditions apply to %s",
+               StzEdgeNames[e], bc_set[e] ? "" : "_value", StzEdgeNames[e], geometry, e < 2 ? "-stz_geometry block" : "-stz_geometry slab or block");
     if (periodic) {
       cfg->bc[e] = STZ_BC_PERIODIC;
       continue;
@@ -259,14 +258,12 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
     PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_bc_%s = '%s' is not known: allowed %s", StzEdgeNames[e], bc[e], allowed);
     cfg->bc[e] = (StzBCType)(idx + STZ_BC_FREE);
     PetscCheck(!bc_value_set[e] || cfg->bc[e] == STZ_BC_ROLLER || cfg->bc[e] == STZ_BC_DISPLACEMENT || cfg->bc[e] == STZ_BC_TRACTION, comm, PETSC_ERR_USER_INPUT,
-               "option -stz_bc_%s_value is given but -stz_bc_%s = %s takes no value: values apply to roller, displacement and traction", StzEdgeNames[e], StzEdgeNames[e],
-               bc[e]);
+               "option -stz_bc_%s_value is given but -stz_bc_%s = %s takes no value: values apply to roller, displacement and traction", StzEdgeNames[e], StzEdgeNames[e], bc[e]);
   }
   /* The engine: the fastest exact one for the geometry unless chosen; a kernel engine needs the periodicity it relies on. */
   if (!engine_set) cfg->engine = cfg->geometry == STZ_GEOM_PERIODIC ? STZ_ENGINE_KERNEL : (cfg->geometry == STZ_GEOM_SLAB ? STZ_ENGINE_SLAB_KERNEL : STZ_ENGINE_FACTOR);
-  PetscCheck(cfg->engine != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC, comm, PETSC_ERR_USER_INPUT,
-             "option -stz_engine = kernel needs -stz_geometry periodic (it is %s): use %s", geometry,
-             cfg->geometry == STZ_GEOM_SLAB ? "slab-kernel, factor or resolve" : "factor or resolve");
+  PetscCheck(cfg->engine != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC, comm, PETSC_ERR_USER_INPUT, "option -stz_engine = kernel needs -stz_geometry periodic (it is %s): use %s",
+             geometry, cfg->geometry == STZ_GEOM_SLAB ? "slab-kernel, factor or resolve" : "factor or resolve");
   PetscCheck(cfg->engine != STZ_ENGINE_SLAB_KERNEL || cfg->geometry != STZ_GEOM_BLOCK, comm, PETSC_ERR_USER_INPUT,
              "option -stz_engine = slab-kernel needs a body periodic in x (-stz_geometry slab or periodic, it is block): use factor or resolve");
   StzCheckRange(comm, "-stz_nx", cfg->nx, 4, 8192);
@@ -375,50 +372,46 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
   StzWriteJSONString(fp, c->material_name);
   fprintf(fp, ",\n");
   fprintf(fp, "%s  \"stz_shear_modulus_pa\": %.10g,\n%s  \"stz_poisson_ratio\": %.10g,\n", ind, (double)c->mat.shear_modulus_pa, ind, (double)c->mat.poisson_ratio);
-  fprintf(fp, "%s  \"stz_gamma0\": %.10g,\n%s  \"stz_volume_m3\": %.10g,\n%s  \"stz_beta\": %.10g,\n", ind, (double)c->mat.gamma0, ind,
-          (double)c->mat.stz_volume_m3, ind, (double)c->mat.dilatancy_beta);
-  fprintf(fp, "%s  \"stz_tau_hat_over_mu\": %.10g,\n%s  \"stz_attempt_frequency_hz\": %.10g,\n", ind, (double)c->mat.tau_hat_over_mu, ind,
-          (double)c->mat.attempt_frequency_hz);
-  fprintf(fp, "%s  \"stz_nx\": %d,\n%s  \"stz_ny\": %d,\n%s  \"stz_site_elems\": %d,\n%s  \"stz_site_size_m\": %.10g,\n", ind, (int)c->nx, ind, (int)c->ny, ind,
-          (int)c->site_elems, ind, (double)c->site_size_m);
-  fprintf(fp, "%s  \"stz_n_orient\": %d,\n%s  \"stz_seed\": %lld,\n%s  \"stz_temperature_k\": %.10g,\n", ind, (int)c->n_orient, ind, (long long)c->seed, ind,
-          (double)c->temperature_k);
+  fprintf(fp, "%s  \"stz_gamma0\": %.10g,\n%s  \"stz_volume_m3\": %.10g,\n%s  \"stz_beta\": %.10g,\n", ind, (double)c->mat.gamma0, ind, (double)c->mat.stz_volume_m3, ind,
+          (double)c->mat.dilatancy_beta);
+  fprintf(fp, "%s  \"stz_tau_hat_over_mu\": %.10g,\n%s  \"stz_attempt_frequency_hz\": %.10g,\n", ind, (double)c->mat.tau_hat_over_mu, ind, (double)c->mat.attempt_frequency_hz);
+  fprintf(fp, "%s  \"stz_nx\": %d,\n%s  \"stz_ny\": %d,\n%s  \"stz_site_elems\": %d,\n%s  \"stz_site_size_m\": %.10g,\n", ind, (int)c->nx, ind, (int)c->ny, ind, (int)c->site_elems, ind,
+          (double)c->site_size_m);
+  fprintf(fp, "%s  \"stz_n_orient\": %d,\n%s  \"stz_seed\": %lld,\n%s  \"stz_temperature_k\": %.10g,\n", ind, (int)c->n_orient, ind, (long long)c->seed, ind, (double)c->temperature_k);
   fprintf(fp, "%s  \"stz_barrier_spread\": %.10g,\n%s  \"stz_dilatation\": %.10g,\n", ind, (double)c->barrier_spread, ind, (double)c->dilatation);
   fprintf(fp, "%s  \"stz_protocol\": \"%s\",\n%s  \"stz_engine\": \"%s\",\n", ind, StzProtocolNames[c->protocol], ind, StzEngineNames[c->engine]);
   fprintf(fp, "%s  \"stz_geometry\": \"%s\",\n", ind, StzGeometryNames[c->geometry]);
   for (int e = 0; e < 4; e++) {
     if (c->bc[e] == STZ_BC_PERIODIC) continue;
-    fprintf(fp, "%s  \"stz_bc_%s\": \"%s\",\n%s  \"stz_bc_%s_value\": [%.10g, %.10g],\n", ind, StzEdgeNames[e], StzBCTypes[c->bc[e]], ind, StzEdgeNames[e],
-            (double)c->bc_value[e][0], (double)c->bc_value[e][1]);
+    fprintf(fp, "%s  \"stz_bc_%s\": \"%s\",\n%s  \"stz_bc_%s_value\": [%.10g, %.10g],\n", ind, StzEdgeNames[e], StzBCTypes[c->bc[e]], ind, StzEdgeNames[e], (double)c->bc_value[e][0],
+            (double)c->bc_value[e][1]);
   }
-  fprintf(fp, "%s  \"stz_strain_rate\": %.10g,\n%s  \"stz_max_strain\": %.10g,\n%s  \"stz_series_dstrain\": %.10g,\n", ind, (double)c->strain_rate, ind,
-          (double)c->max_strain, ind, (double)c->series_dstrain);
+  fprintf(fp, "%s  \"stz_strain_rate\": %.10g,\n%s  \"stz_max_strain\": %.10g,\n%s  \"stz_series_dstrain\": %.10g,\n", ind, (double)c->strain_rate, ind, (double)c->max_strain, ind,
+          (double)c->series_dstrain);
   fprintf(fp, "%s  \"stz_max_events\": %d,\n%s  \"stz_single_theta_deg\": %.10g,\n", ind, (int)c->max_events, ind, (double)c->single_theta_deg);
   fprintf(fp, "%s  \"stz_map_strains\": [", ind);
   for (PetscInt k = 0; k < c->n_maps; k++) fprintf(fp, "%s%.10g", k ? ", " : "", (double)c->map_strains[k]);
   fprintf(fp, "],\n");
-  fprintf(fp, "%s  \"stz_aqs_loading\": \"%s\",\n%s  \"stz_avalanche_gap_strain\": %.10g,\n", ind, StzProtocolNames[c->av.aqs_loading], ind,
-          (double)c->av.gap_strain);
+  fprintf(fp, "%s  \"stz_aqs_loading\": \"%s\",\n%s  \"stz_avalanche_gap_strain\": %.10g,\n", ind, StzProtocolNames[c->av.aqs_loading], ind, (double)c->av.gap_strain);
   fprintf(fp, "%s  \"stz_avalanche_bootstrap\": %d,\n%s  \"stz_avalanche_bins\": %d,\n", ind, (int)c->av.bootstrap, ind, (int)c->av.bins);
-  fprintf(fp, "%s  \"stz_frames\": \"%s\",\n%s  \"stz_frame_min_events\": %d,\n%s  \"stz_frame_dstrain\": %.10g,\n", ind, StzFramesNames[c->av.frames], ind,
-          (int)c->av.frame_min_events, ind, (double)c->av.frame_dstrain);
+  fprintf(fp, "%s  \"stz_frames\": \"%s\",\n%s  \"stz_frame_min_events\": %d,\n%s  \"stz_frame_dstrain\": %.10g,\n", ind, StzFramesNames[c->av.frames], ind, (int)c->av.frame_min_events, ind,
+          (double)c->av.frame_dstrain);
   fprintf(fp, "%s  \"stz_frame_scale\": %.10g,\n%s  \"stz_max_frames\": %d,\n", ind, (double)c->av.frame_scale, ind, (int)c->av.max_frames);
   fprintf(fp, "%s  \"stz_flicker_limit\": %d,\n%s  \"stz_renew_disorder\": %s,\n", ind, (int)c->flicker_limit, ind, c->renew_disorder ? "true" : "false");
-  fprintf(fp, "%s  \"stz_structure\": %s,\n%s  \"stz_initial_state\": \"%s\",\n%s  \"stz_cooling_rate_k_per_s\": %.10g,\n%s  \"stz_initial_anneal_k\": %.10g,\n", ind,
-          c->st.on ? "true" : "false", ind, StzInitialStateNames[c->st.initial], ind, (double)c->st.cooling_rate_k_per_s, ind, (double)c->st.initial_anneal_k);
-  fprintf(fp, "%s  \"stz_tf_spread\": %.10g,\n%s  \"stz_tf_flow_k\": %.10g,\n%s  \"stz_tf_flow_spread\": %.10g,\n%s  \"stz_barrier_tf_sensitivity\": %.10g,\n", ind,
-          (double)c->st.tf_spread, ind, (double)c->st.tf_flow_k, ind, (double)c->st.tf_flow_spread, ind, (double)c->st.p.kappa);
-  fprintf(fp, "%s  \"stz_relax_time_at_tg_s\": %.10g,\n%s  \"stz_relax_step\": %.10g,\n%s  \"stz_renewal_strain\": %.10g,\n%s  \"stz_tf_reference_k\": %.10g,\n", ind, (double)c->st.p.relax_time_at_tg_s, ind,
-          (double)c->st.relax_step, ind, (double)c->st.renewal_strain, ind, (double)c->st.tf_reference_k);
+  fprintf(fp, "%s  \"stz_structure\": %s,\n%s  \"stz_initial_state\": \"%s\",\n%s  \"stz_cooling_rate_k_per_s\": %.10g,\n%s  \"stz_initial_anneal_k\": %.10g,\n", ind, c->st.on ? "true" : "false", ind,
+          StzInitialStateNames[c->st.initial], ind, (double)c->st.cooling_rate_k_per_s, ind, (double)c->st.initial_anneal_k);
+  fprintf(fp, "%s  \"stz_tf_spread\": %.10g,\n%s  \"stz_tf_flow_k\": %.10g,\n%s  \"stz_tf_flow_spread\": %.10g,\n%s  \"stz_barrier_tf_sensitivity\": %.10g,\n", ind, (double)c->st.tf_spread, ind,
+          (double)c->st.tf_flow_k, ind, (double)c->st.tf_flow_spread, ind, (double)c->st.p.kappa);
+  fprintf(fp, "%s  \"stz_relax_time_at_tg_s\": %.10g,\n%s  \"stz_relax_step\": %.10g,\n%s  \"stz_renewal_strain\": %.10g,\n%s  \"stz_tf_reference_k\": %.10g,\n", ind,
+          (double)c->st.p.relax_time_at_tg_s, ind, (double)c->st.relax_step, ind, (double)c->st.renewal_strain, ind, (double)c->st.tf_reference_k);
   fprintf(fp, "%s  \"stz_hold_time_s\": %.10g,\n%s  \"stz_anneal_temperature_k\": %.10g,\n%s  \"stz_creep_stress_fraction\": %.10g,\n%s  \"stz_yield_stress_pa\": %.10g,\n", ind,
           (double)c->tr.hold_time_s, ind, (double)c->tr.anneal_temperature_k, ind, (double)c->tr.creep_stress_fraction, ind, (double)c->tr.yield_stress_pa);
   fprintf(fp, "%s  \"stz_creep_temperature_k\": %.10g,\n%s  \"stz_creep_max_strain\": %.10g,\n", ind, (double)c->tr.creep_temperature_k, ind, (double)c->tr.creep_max_strain);
-  fprintf(fp, "%s  \"stz_cyclic_amplitude\": %.10g,\n%s  \"stz_cycles\": %d,\n%s  \"stz_cyclic_frequency_hz\": %.10g,\n", ind, (double)c->tr.cyclic_amplitude, ind,
-          (int)c->tr.cycles, ind, (double)c->tr.cyclic_frequency_hz);
-  fprintf(fp, "%s  \"stz_thermal_low_k\": %.10g,\n%s  \"stz_thermal_high_k\": %.10g,\n%s  \"stz_thermal_cycles\": %d,\n%s  \"stz_thermal_steps\": %d,\n", ind,
-          (double)c->tr.thermal_low_k, ind, (double)c->tr.thermal_high_k, ind, (int)c->tr.thermal_cycles, ind, (int)c->tr.thermal_steps);
-  fprintf(fp, "%s  \"stz_thermal_period_s\": %.10g,\n%s  \"stz_alpha_spread\": %.10g,\n%s  \"stz_sequence\": [", ind, (double)c->tr.thermal_period_s, ind,
-          (double)c->tr.alpha_spread, ind);
+  fprintf(fp, "%s  \"stz_cyclic_amplitude\": %.10g,\n%s  \"stz_cycles\": %d,\n%s  \"stz_cyclic_frequency_hz\": %.10g,\n", ind, (double)c->tr.cyclic_amplitude, ind, (int)c->tr.cycles, ind,
+          (double)c->tr.cyclic_frequency_hz);
+  fprintf(fp, "%s  \"stz_thermal_low_k\": %.10g,\n%s  \"stz_thermal_high_k\": %.10g,\n%s  \"stz_thermal_cycles\": %d,\n%s  \"stz_thermal_steps\": %d,\n", ind, (double)c->tr.thermal_low_k, ind,
+          (double)c->tr.thermal_high_k, ind, (int)c->tr.thermal_cycles, ind, (int)c->tr.thermal_steps);
+  fprintf(fp, "%s  \"stz_thermal_period_s\": %.10g,\n%s  \"stz_alpha_spread\": %.10g,\n%s  \"stz_sequence\": [", ind, (double)c->tr.thermal_period_s, ind, (double)c->tr.alpha_spread, ind);
   for (PetscInt k = 0; k < c->tr.n_stages; k++) fprintf(fp, "%s\"%s\"", k ? ", " : "", StzProtocolNames[c->tr.stages[k]]);
   fprintf(fp, "],\n%s  \"stz_output_dir\": ", ind);
   StzWriteJSONString(fp, c->output_dir);

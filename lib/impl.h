@@ -4,10 +4,10 @@
 
 #include <stzdyn/stzdyn.h>
 
-#define STZ_MAX_ORIENT 8
-#define STZ_MAX_CLASSES (2 * STZ_MAX_ORIENT)
+#define STZ_MAX_ORIENT         8
+#define STZ_MAX_CLASSES        (2 * STZ_MAX_ORIENT)
 #define STZ_KMC_PARALLEL_SITES 16384 /* -stz_threads 0: lattices smaller than 128 x 128 run the kMC passes on one thread */
-#define STZ_MAX_MAPS 16
+#define STZ_MAX_MAPS           16
 
 /* ---------- configuration (lib/config.c) ---------- */
 typedef enum {
@@ -35,10 +35,10 @@ extern const char *const StzFramesNames[];
 
 /* Avalanche and frame options (aqs and the thermal protocols). */
 typedef struct {
-  StzProtocolType aqs_loading;     /* loading mode of -stz_protocol aqs: one of the four mechanical protocols */
-  PetscReal       gap_strain;      /* thermal protocols: events closer than this in applied strain join one avalanche (resolved, > 0) */
-  PetscInt        bootstrap;       /* bootstrap resamples of the exponent fit */
-  PetscInt        bins;            /* log bins of avalanche_sizes.csv; 0: five per decade */
+  StzProtocolType aqs_loading; /* loading mode of -stz_protocol aqs: one of the four mechanical protocols */
+  PetscReal       gap_strain;  /* thermal protocols: events closer than this in applied strain join one avalanche (resolved, > 0) */
+  PetscInt        bootstrap;   /* bootstrap resamples of the exponent fit */
+  PetscInt        bins;        /* log bins of avalanche_sizes.csv; 0: five per decade */
   StzFramesType   frames;
   PetscInt        frame_min_events, max_frames;
   PetscReal       frame_dstrain, frame_scale; /* resolved: never 0 */
@@ -51,34 +51,34 @@ extern const char *const StzInitialStateNames[];
 
 /* Structural state (docs/model.md, "Structural state") and the thermomechanical treatments (docs/outputs.md). */
 typedef struct {
-  PetscBool          on;                    /* -stz_structure: per-site fictive temperature (off: fixed quenched barriers) */
-  StzInitialState    initial;               /* as-quenched (from the cooling rate) or annealed (equilibrated at a temperature) */
-  PetscReal          cooling_rate_k_per_s;  /* as-quenched: cooling rate of the preparation */
-  PetscReal          initial_anneal_k;      /* annealed: temperature at which the start state was equilibrated */
-  PetscReal          tf_spread;             /* relative standard deviation of the initial T_f */
-  PetscReal          tf_flow_k;             /* T_ss: mean T_f drawn when a site is renewed by a shear activation */
-  PetscReal          tf_flow_spread;        /* relative standard deviation of renewed T_f */
-  PetscReal          relax_step;            /* fraction of (T - T_f) a relaxation event moves T_f */
-  PetscReal          tf_reference_k;        /* T_ref of the structural excess enthalpy dCp (T_f - T_ref) */
-  PetscReal          renewal_strain;        /* a site is renewed when its plastic strain leaves its basin: moves > this times gamma0 */
-  StzStructureParams p;                     /* T_g, kappa, tau_g, nu0 */
+  PetscBool          on;                   /* -stz_structure: per-site fictive temperature (off: fixed quenched barriers) */
+  StzInitialState    initial;              /* as-quenched (from the cooling rate) or annealed (equilibrated at a temperature) */
+  PetscReal          cooling_rate_k_per_s; /* as-quenched: cooling rate of the preparation */
+  PetscReal          initial_anneal_k;     /* annealed: temperature at which the start state was equilibrated */
+  PetscReal          tf_spread;            /* relative standard deviation of the initial T_f */
+  PetscReal          tf_flow_k;            /* T_ss: mean T_f drawn when a site is renewed by a shear activation */
+  PetscReal          tf_flow_spread;       /* relative standard deviation of renewed T_f */
+  PetscReal          relax_step;           /* fraction of (T - T_f) a relaxation event moves T_f */
+  PetscReal          tf_reference_k;       /* T_ref of the structural excess enthalpy dCp (T_f - T_ref) */
+  PetscReal          renewal_strain;       /* a site is renewed when its plastic strain leaves its basin: moves > this times gamma0 */
+  StzStructureParams p;                    /* T_g, kappa, tau_g, nu0 */
 } StzStructureConfig;
 
 typedef struct {
-  PetscReal hold_time_s;                    /* anneal and creep duration */
-  PetscReal anneal_temperature_k;           /* anneal temperature */
-  PetscReal creep_stress_fraction;          /* creep stress as a fraction of the yield stress */
-  PetscReal creep_temperature_k;            /* creep temperature (0 in the options: -stz_temperature_k) */
-  PetscReal creep_max_strain;               /* creep stops when |strain| reaches it (runaway above the flow stress) */
-  PetscReal yield_stress_pa;                /* yield shear stress for creep (0: Johnson-Samwer estimate at T) */
-  PetscReal cyclic_amplitude;               /* strain amplitude (pure-shear strain) */
-  PetscInt  cycles;                         /* mechanical cycles */
-  PetscReal cyclic_frequency_hz;
-  PetscReal thermal_low_k, thermal_high_k;  /* thermal cycling temperatures */
-  PetscInt  thermal_cycles, thermal_steps;  /* cycles; temperature steps per half cycle */
-  PetscReal thermal_period_s;               /* duration of one thermal cycle */
-  PetscReal alpha_spread;                   /* relative standard deviation of the per-site thermal expansion coefficient */
-  PetscInt  n_stages;                       /* sequence: protocols run one after another on the same sample */
+  PetscReal       hold_time_s;           /* anneal and creep duration */
+  PetscReal       anneal_temperature_k;  /* anneal temperature */
+  PetscReal       creep_stress_fraction; /* creep stress as a fraction of the yield stress */
+  PetscReal       creep_temperature_k;   /* creep temperature (0 in the options: -stz_temperature_k) */
+  PetscReal       creep_max_strain;      /* creep stops when |strain| reaches it (runaway above the flow stress) */
+  PetscReal       yield_stress_pa;       /* yield shear stress for creep (0: Johnson-Samwer estimate at T) */
+  PetscReal       cyclic_amplitude;      /* strain amplitude (pure-shear strain) */
+  PetscInt        cycles;                /* mechanical cycles */
+  PetscReal       cyclic_frequency_hz;
+  PetscReal       thermal_low_k, thermal_high_k; /* thermal cycling temperatures */
+  PetscInt        thermal_cycles, thermal_steps; /* cycles; temperature steps per half cycle */
+  PetscReal       thermal_period_s;              /* duration of one thermal cycle */
+  PetscReal       alpha_spread;                  /* relative standard deviation of the per-site thermal expansion coefficient */
+  PetscInt        n_stages;                      /* sequence: protocols run one after another on the same sample */
   StzProtocolType stages[STZ_MAX_STAGES];
 } StzTreatmentConfig;
 /* periodic: the fully periodic box, loaded through its mean strain/stress; slab: periodic along x, the bottom and top edges
@@ -87,20 +87,20 @@ typedef enum { STZ_GEOM_PERIODIC, STZ_GEOM_SLAB, STZ_GEOM_BLOCK, STZ_GEOM_COUNT 
 extern const char *const StzGeometryNames[];
 
 typedef struct {
-  PetscInt        nx, ny, site_elems, n_orient, threads, max_events, n_maps;
-  PetscInt        seed;
-  PetscReal       temperature_k, strain_rate, max_strain, site_size_m, barrier_spread, dilatation, progress_s;
-  PetscReal       map_strains[STZ_MAX_MAPS], series_dstrain, single_theta_deg;
-  PetscBool       fields_csv, quiet;
-  PetscInt        flicker_limit; /* activations inside a flicker basin before its inner moves are slowed 8-fold (0: exact kinetics) */
-  PetscBool       renew_disorder; /* a site that leaves its basin draws a new barrier disorder factor (threshold renewal) */
-  StzProtocolType protocol;
-  StzEngineType   engine;
-  StzGeometryType geometry;
-  StzBCType       bc[4];          /* per StzEdge; all periodic for the periodic box, left/right periodic for a slab */
-  PetscReal       bc_value[4][2]; /* see StzBCType: m for displacement and roller, Pa for traction */
-  char            output_dir[PETSC_MAX_PATH_LEN], material_name[64];
-  StzMaterial     mat;
+  PetscInt           nx, ny, site_elems, n_orient, threads, max_events, n_maps;
+  PetscInt           seed;
+  PetscReal          temperature_k, strain_rate, max_strain, site_size_m, barrier_spread, dilatation, progress_s;
+  PetscReal          map_strains[STZ_MAX_MAPS], series_dstrain, single_theta_deg;
+  PetscBool          fields_csv, quiet;
+  PetscInt           flicker_limit;  /* activations inside a flicker basin before its inner moves are slowed 8-fold (0: exact kinetics) */
+  PetscBool          renew_disorder; /* a site that leaves its basin draws a new barrier disorder factor (threshold renewal) */
+  StzProtocolType    protocol;
+  StzEngineType      engine;
+  StzGeometryType    geometry;
+  StzBCType          bc[4];          /* per StzEdge; all periodic for the periodic box, left/right periodic for a slab */
+  PetscReal          bc_value[4][2]; /* see StzBCType: m for displacement and roller, Pa for traction */
+  char               output_dir[PETSC_MAX_PATH_LEN], material_name[64];
+  StzMaterial        mat;
   StzAvalancheConfig av;
   StzStructureConfig st;
   StzTreatmentConfig tr;
@@ -134,15 +134,15 @@ struct StzElastic_private {
    * holding target row (ey + r) mod ny; index [k][comp][site]; kdil: the dilatational part (NULL when eps_v = 0).
    * kernel engine: ey = 0 and the arrays are owned (translation invariance in y). slab-kernel engine: they point into `slab`
    * at the block of the current event's source row (StzElasticEvent sets them). */
-  PetscReal    *kern[STZ_MAX_ORIENT][3], *kdil[3];
+  PetscReal *kern[STZ_MAX_ORIENT][3], *kdil[3];
   /* response to a unit in-plane isotropic eigenstrain (xx = yy = 1) on site 0: thermal strains (NULL unless needed). */
-  PetscReal    *kiso[3];
+  PetscReal *kiso[3];
   /* slab-kernel engine: one block of N sites per source row ys, at ys * N, rows rotated as above; [k][comp], [comp]. */
-  PetscReal    *slab[STZ_MAX_ORIENT][3], *sdil[3];
+  PetscReal *slab[STZ_MAX_ORIENT][3], *sdil[3];
   /* factor and resolve engines: FE solver; element eigenstrain (resolve: accumulated; factor: the event's only) and stresses. */
-  StzFE         fe;
-  PetscReal    *eig, *estress, *ds[3];
-  PetscReal     bytes; /* memory the engine holds (reported before allocation) */
+  StzFE      fe;
+  PetscReal *eig, *estress, *ds[3];
+  PetscReal  bytes; /* memory the engine holds (reported before allocation) */
 };
 PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic *el);
 PetscErrorCode StzElasticDestroy(StzElastic *el);
@@ -163,8 +163,8 @@ void StzConfigFEGeometry(const StzConfig *cfg, StzFEGeometry *g);
 
 /* ---------- kinetic Monte Carlo state (lib/kmc.c) ---------- */
 typedef struct {
-  PetscInt   site, cls, orient, sense;
-  PetscReal  dt_s, eig[3];
+  PetscInt  site, cls, orient, sense;
+  PetscReal dt_s, eig[3];
 } StzEvent;
 
 /* Add one event's stress change to the engine's site stresses (lib/elastic/apply.c): the shifted kernel, or an FE re-solve.
@@ -174,62 +174,62 @@ PetscErrorCode StzElasticApplyEvent(StzElastic el, const StzEvent *ev);
 typedef struct StzKmc_private *StzKmc;
 struct StzKmc_private {
   const StzConfig *cfg;
-  StzElastic  el;
-  PetscInt    nx, ny, N, n_orient, n_classes;
-  PetscReal   cos2[STZ_MAX_ORIENT], sin2[STZ_MAX_ORIENT];
-  PetscReal   kT_j, b_per_pa, ln_nu0;
+  StzElastic       el;
+  PetscInt         nx, ny, N, n_orient, n_classes;
+  PetscReal        cos2[STZ_MAX_ORIENT], sin2[STZ_MAX_ORIENT];
+  PetscReal        kT_j, b_per_pa, ln_nu0;
   /* per site */
-  PetscReal  *lnA;        /* ln(nu0) - dF_i / kT */
-  PetscReal  *barrier_j;  /* dF_i */
-  PetscReal  *eps_p;      /* accumulated eigenstrain, 3 per site (xx, yy, xy) */
-  PetscInt   *count;      /* activations per site */
+  PetscReal *lnA;       /* ln(nu0) - dF_i / kT */
+  PetscReal *barrier_j; /* dF_i */
+  PetscReal *eps_p;     /* accumulated eigenstrain, 3 per site (xx, yy, xy) */
+  PetscInt  *count;     /* activations per site */
   /* Rate cache derived from lnA and X (see StzKmcSiteChanged): exp(lnA_i - X) = (pre_m[i] / 2) 2^(pre_e[i] - 126), with
    * the integer exponent kept apart so that neither a deep barrier nor a high stress leaves the range of a float. */
-  float      *pre_m;      /* mantissa factor 2 exp(r), |r| <= ln2/2 */
-  int32_t    *pre_e;      /* binary exponent, biased by 126 */
-  float      *sel_rate;   /* scratch of the selection: the rates of one row and class */
+  float   *pre_m;    /* mantissa factor 2 exp(r), |r| <= ln2/2 */
+  int32_t *pre_e;    /* binary exponent, biased by 126 */
+  float   *sel_rate; /* scratch of the selection: the rates of one row and class */
   /* selection: rate sums per row and class (scaled by exp(-X)), totals per class */
-  PetscReal  *row_sum;    /* [row][row_stride]: one 64-byte line per row, so threads never write the same line */
-  PetscReal  *row_sum_alloc;
-  PetscInt    row_stride;
-  PetscReal   class_sum[STZ_MAX_CLASSES];
-  PetscReal   X;          /* exponent shift used for the cache and the stored sums */
-  PetscInt    e_max;      /* largest binary exponent of a scaled rate in the last pass (log2 of max rate / exp(X)) */
+  PetscReal *row_sum; /* [row][row_stride]: one 64-byte line per row, so threads never write the same line */
+  PetscReal *row_sum_alloc;
+  PetscInt   row_stride;
+  PetscReal  class_sum[STZ_MAX_CLASSES];
+  PetscReal  X;     /* exponent shift used for the cache and the stored sums */
+  PetscInt   e_max; /* largest binary exponent of a scaled rate in the last pass (log2 of max rate / exp(X)) */
   /* Lazy pressure (kernel engine): sp is not needed by the rates, so events are only counted here, per site and
    * orientation (net sense), and StzKmcSyncStress adds their kernels to sp when someone reads it. */
-  int32_t    *sp_net;     /* [orient][site] net sense of events not yet in sp (NULL for other engines) */
-  int32_t    *sp_dil;     /* [site] events not yet in sp, for the dilatational kernel (NULL when eps_v = 0) */
-  PetscInt64  sp_pending; /* events not yet in sp */
-  int32_t    *sp_src;     /* scratch of StzKmcSyncStress: the nonzero counts, (kernel index) * N + site */
+  int32_t   *sp_net;     /* [orient][site] net sense of events not yet in sp (NULL for other engines) */
+  int32_t   *sp_dil;     /* [site] events not yet in sp, for the dilatational kernel (NULL when eps_v = 0) */
+  PetscInt64 sp_pending; /* events not yet in sp */
+  int32_t   *sp_src;     /* scratch of StzKmcSyncStress: the nonzero counts, (kernel index) * N + site */
   /* macroscopic state */
   StzMacroLoad load, load_rate; /* load values and their time derivative (piecewise constant) */
-  PetscReal   mean_eig[3], E[3], S[3], Sdot[3];
-  PetscReal   E_pre[3], S_pre[3]; /* mean strain and stress just before the last event (= E, S after a step without one) */
-  PetscReal   time_s;
-  PetscInt64  events;
-  uint64_t    key_time, key_select;
-  PetscReal   hazard_left; /* unused part of the current -ln u (absolute units); < 0: draw a new one */
-  PetscInt64  draws;       /* waiting-time draws so far (counter of key_time) */
+  PetscReal    mean_eig[3], E[3], S[3], Sdot[3];
+  PetscReal    E_pre[3], S_pre[3]; /* mean strain and stress just before the last event (= E, S after a step without one) */
+  PetscReal    time_s;
+  PetscInt64   events;
+  uint64_t     key_time, key_select;
+  PetscReal    hazard_left; /* unused part of the current -ln u (absolute units); < 0: draw a new one */
+  PetscInt64   draws;       /* waiting-time draws so far (counter of key_time) */
   /* structural state (cfg->st.on): barrier_j = dF_quench_j * f(T_f) */
-  PetscReal   temperature_k;
-  PetscReal  *dF_quench_j; /* quenched barrier of each site (Argon's barrier with the site's disorder) */
-  PetscReal  *tf_k;        /* fictive temperature */
-  PetscInt   *flicks;      /* shear events in the site's current basin since its penalty last grew (flicker acceleration) */
-  PetscReal  *eps_ref;     /* plastic strain (3 per site) where the site's current basin started: its last renewal */
-  int32_t    *esc;         /* flicker penalty in units of ln 2 (bits 0-7), subtracted from the site's shear log-rates, and, bit
-                              8 + class, the classes that leave the site's flicker basin: those keep their exact rate (the pass
-                              adds the penalty back to their exponent) */
-  float      *ctr;         /* [2N] centre of the site's flicker basin in (d1, d2) = ((eps_xx - eps_yy) / 2, eps_xy) */
-  PetscReal  *rel_rate;    /* relaxation rate per site, scaled by exp(-X) */
-  PetscReal  *rel_row;     /* per-row sums of rel_rate */
-  PetscReal   rel_sum;     /* total relaxation rate (scaled) */
-  PetscReal   relax_ratio; /* relaxation barrier / shear barrier, Q_g / dF0 */
-  PetscReal   dF0_j;       /* Argon's barrier, the mean of the disorder */
-  PetscBool   parallel;    /* run the passes on several threads (explicit -stz_threads, or at least STZ_KMC_PARALLEL_SITES) */
-  PetscInt64  relax_events, reversals; /* reversals: shear events that stayed inside the site's basin */
-  uint64_t    key_struct, key_renew;
+  PetscReal  temperature_k;
+  PetscReal *dF_quench_j;             /* quenched barrier of each site (Argon's barrier with the site's disorder) */
+  PetscReal *tf_k;                    /* fictive temperature */
+  PetscInt  *flicks;                  /* shear events in the site's current basin since its penalty last grew (flicker acceleration) */
+  PetscReal *eps_ref;                 /* plastic strain (3 per site) where the site's current basin started: its last renewal */
+  int32_t   *esc;                     /* flicker penalty in units of ln 2 (bits 0-7), subtracted from the site's shear log-rates, and, bit
+                                         8 + class, the classes that leave the site's flicker basin: those keep their exact rate (the pass
+                                         adds the penalty back to their exponent) */
+  float     *ctr;                     /* [2N] centre of the site's flicker basin in (d1, d2) = ((eps_xx - eps_yy) / 2, eps_xy) */
+  PetscReal *rel_rate;                /* relaxation rate per site, scaled by exp(-X) */
+  PetscReal *rel_row;                 /* per-row sums of rel_rate */
+  PetscReal  rel_sum;                 /* total relaxation rate (scaled) */
+  PetscReal  relax_ratio;             /* relaxation barrier / shear barrier, Q_g / dF0 */
+  PetscReal  dF0_j;                   /* Argon's barrier, the mean of the disorder */
+  PetscBool  parallel;                /* run the passes on several threads (explicit -stz_threads, or at least STZ_KMC_PARALLEL_SITES) */
+  PetscInt64 relax_events, reversals; /* reversals: shear events that stayed inside the site's basin */
+  uint64_t   key_struct, key_renew;
   /* thermal strain: per-site expansion coefficient and accumulated isotropic in-plane thermal strain */
-  PetscReal  *alpha_per_k, *eps_th;
+  PetscReal *alpha_per_k, *eps_th;
 };
 /* Class index of a relaxation event (shear classes are 0 .. 2 n_orient - 1). */
 #define STZ_CLASS_RELAX(kmc) ((kmc)->n_classes)
@@ -307,7 +307,7 @@ typedef struct {
   PetscReal angle_deg; /* direction of the most localized line family, degrees from the x axis */
 } StzLocalization;
 /* Equivalent plastic shear strain per site: 2 sqrt(((exx - eyy)/2)^2 + exy^2). */
-void StzPlasticShear(PetscInt N, const PetscReal eps_p[], PetscReal out[]);
+void           StzPlasticShear(PetscInt N, const PetscReal eps_p[], PetscReal out[]);
 PetscErrorCode StzLocalizationCompute(PetscInt nx, PetscInt ny, const PetscReal gamma_p[], StzLocalization *loc);
 
 /* Avalanche recorder (lib/observe/avalanche.c). The driver reports every event with the protocol state just before and just after
@@ -320,8 +320,7 @@ typedef struct StzAvalancheRec_private *StzAvalancheRec;
 PetscErrorCode StzAvalancheRecCreate(const StzConfig *cfg, PetscReal gap_strain, const PetscReal plastic_of_eig[3], StzAvalancheRec *rec);
 PetscErrorCode StzAvalancheRecDestroy(StzAvalancheRec *rec);
 /* Record one event; *closed is set to the avalanche that this event closed (index >= 0), or -1. */
-PetscErrorCode StzAvalancheRecEvent(StzAvalancheRec rec, const StzEvent *ev, PetscInt generation, const StzLoadState *before, const StzLoadState *after,
-                                    PetscBool force_new, PetscInt *closed);
+PetscErrorCode StzAvalancheRecEvent(StzAvalancheRec rec, const StzEvent *ev, PetscInt generation, const StzLoadState *before, const StzLoadState *after, PetscBool force_new, PetscInt *closed);
 /* Close the open avalanche, if any (*closed as above). */
 PetscErrorCode StzAvalancheRecClose(StzAvalancheRec rec, PetscInt *closed);
 /* Recorded avalanches so far (valid until the next call that records). */
@@ -340,17 +339,16 @@ PetscErrorCode StzFileCommit(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzMakeDir(const char dir[]);
 PetscErrorCode StzWriteFieldsCSV(const char dir[], StzKmc kmc, PetscReal site_size_m);
 /* Header of fields.csv (docs/outputs.md), shared by StzWriteFieldsCSV and the single-STZ writer. */
-#define STZ_FIELDS_HEADER \
-  "x_m,y_m,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa,eps_p_xx,eps_p_yy,eps_p_xy,activations,barrier_ev,fictive_temperature_k,elastic_energy_j_per_gatom," \
+#define STZ_FIELDS_HEADER                                                                                                                                                                              \
+  "x_m,y_m,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa,eps_p_xx,eps_p_yy,eps_p_xy,activations,barrier_ev,fictive_temperature_k,elastic_energy_j_per_gatom,"                                                    \
   "structural_enthalpy_j_per_gatom,stored_energy_j_per_gatom\n"
 /* frames/frame_<index, 5 digits>.png: a plastic-shear-increment map on the fixed colour scale 0 .. vmax. */
-PetscErrorCode StzWriteFrame(const char dir[], PetscInt index, PetscInt nx, PetscInt ny, const PetscReal gamma_p[], PetscReal vmax, PetscReal site_size_m,
-                             const char title[]);
+PetscErrorCode StzWriteFrame(const char dir[], PetscInt index, PetscInt nx, PetscInt ny, const PetscReal gamma_p[], PetscReal vmax, PetscReal site_size_m, const char title[]);
 
 /* ---------- a run (lib/sim.c, lib/treat.c) ---------- */
 typedef struct {
-  PetscInt   n, cap;
-  PetscReal *time_s, *strain, *stress, *plastic, *sxx, *syy, *sxy;
+  PetscInt    n, cap;
+  PetscReal  *time_s, *strain, *stress, *plastic, *sxx, *syy, *sxy;
   PetscInt64 *events;
 } StzSeriesBuf;
 

@@ -31,26 +31,28 @@
 
 /* exp(x) for |x| <= 708, branch-free so that a loop over sites vectorises: 2^n times a degree-12 Taylor polynomial on
  * |r| <= ln2/2 (truncation error < 2e-16 relative). Used for the rate cache (StzKmcCacheSite). */
+/* clang-format off */
 #pragma omp declare simd notinbranch
 static inline double StzExp(double x)
+/* clang-format on */
 {
-  x                = x < -708.0 ? -708.0 : (x > 708.0 ? 708.0 : x);
-  const double n   = floor(x * 1.4426950408889634 + 0.5);
-  const double r   = (x - n * 0.693147180369123816490) - n * 1.90821492927058770002e-10;
-  double       p   = 2.08767569878680989792e-9;
-  p                = p * r + 2.50521083854417187751e-8;
-  p                = p * r + 2.75573192239858906526e-7;
-  p                = p * r + 2.75573192239858906526e-6;
-  p                = p * r + 2.48015873015873015873e-5;
-  p                = p * r + 1.98412698412698412698e-4;
-  p                = p * r + 1.38888888888888888889e-3;
-  p                = p * r + 8.33333333333333333333e-3;
-  p                = p * r + 4.16666666666666666667e-2;
-  p                = p * r + 1.66666666666666666667e-1;
-  p                = p * r + 0.5;
-  p                = p * r + 1.0;
-  p                = p * r + 1.0;
-  const double t   = n + 6755399441056767.0; /* 1.5 * 2^52 + 1023: the low mantissa bits now hold n + 1023 */
+  x              = x < -708.0 ? -708.0 : (x > 708.0 ? 708.0 : x);
+  const double n = floor(x * 1.4426950408889634 + 0.5);
+  const double r = (x - n * 0.693147180369123816490) - n * 1.90821492927058770002e-10;
+  double       p = 2.08767569878680989792e-9;
+  p              = p * r + 2.50521083854417187751e-8;
+  p              = p * r + 2.75573192239858906526e-7;
+  p              = p * r + 2.75573192239858906526e-6;
+  p              = p * r + 2.48015873015873015873e-5;
+  p              = p * r + 1.98412698412698412698e-4;
+  p              = p * r + 1.38888888888888888889e-3;
+  p              = p * r + 8.33333333333333333333e-3;
+  p              = p * r + 4.16666666666666666667e-2;
+  p              = p * r + 1.66666666666666666667e-1;
+  p              = p * r + 0.5;
+  p              = p * r + 1.0;
+  p              = p * r + 1.0;
+  const double t = n + 6755399441056767.0; /* 1.5 * 2^52 + 1023: the low mantissa bits now hold n + 1023 */
   uint64_t     u;
   double       scale;
   memcpy(&u, &t, sizeof u);
@@ -83,8 +85,9 @@ static inline void StzMeanShear(const PetscReal S[3], PetscReal *t1, PetscReal *
 #define STZ_E_HIGH 64    /* rescale when the largest rate exceeds 2^64 exp(X): rows of 2^40 sites cannot overflow a float */
 #define STZ_E_LOW  (-40) /* rescale when the largest rate is below 2^-40 exp(X): flushed rates stay < 2^-86 of it */
 #define STZ_E_BIAS 126   /* pre_e holds the exponent plus this bias, so a float's exponent field is one integer add away */
-#define STZ_U_MAX  1.0e4 /* b s1 and b s2 are clamped here, so |u| < 2^15 ln2 and the reduction below stays exact; a
-                            stress with |b tau| that large is 1e4 kT of work, far beyond any physical state */
+/* b s1 and b s2 are clamped at STZ_U_MAX, so |u| < 2^15 ln2 and the reduction below stays exact; a stress with |b tau|
+ * that large is 1e4 kT of work, far beyond any physical state. */
+#define STZ_U_MAX 1.0e4
 
 /* The scaled rates exp(a + u) and exp(a - u) of one site and orientation, with exp(a) = (m2 / 2) 2^(eb - STZ_E_BIAS).
  * *eb_max receives the larger of the two biased exponents (exact, before flushing) for the rescale test.
@@ -136,11 +139,11 @@ static inline float StzDrive(PetscReal b, PetscReal s)
  * to a float ulp (the factor 2 keeps the smallest nonzero rate normal, see StzRatePair). */
 static inline void StzKmcCacheSite(StzKmc kmc, PetscInt i)
 {
-  PetscReal a = kmc->lnA[i] - kmc->X, n;
-  a                = a < -1.0e6 ? -1.0e6 : (a > 1.0e6 ? 1.0e6 : a); /* keeps the int32 exponent sums far from overflow */
-  n                = PetscFloorReal(a * 1.4426950408889634 + 0.5);
-  kmc->pre_m[i]    = (float)(2 * StzExp(a - n * 0.693147180559945309));
-  kmc->pre_e[i]    = (int32_t)n + STZ_E_BIAS;
+  PetscReal a   = kmc->lnA[i] - kmc->X, n;
+  a             = a < -1.0e6 ? -1.0e6 : (a > 1.0e6 ? 1.0e6 : a); /* keeps the int32 exponent sums far from overflow */
+  n             = PetscFloorReal(a * 1.4426950408889634 + 0.5);
+  kmc->pre_m[i] = (float)(2 * StzExp(a - n * 0.693147180559945309));
+  kmc->pre_e[i] = (int32_t)n + STZ_E_BIAS;
 }
 
 static void StzKmcCacheAll(StzKmc kmc)
@@ -156,14 +159,14 @@ static void StzKmcCacheAll(StzKmc kmc)
  * exponent of a scaled rate in the row. The summation order is fixed by the row alone, whatever thread runs it. */
 static inline int32_t StzKmcRowRates(const StzKmc kmc, PetscInt y, PetscReal S1, PetscReal S2, PetscReal *restrict rs)
 {
-  const PetscInt nx = kmc->nx, K = kmc->n_orient;
-  const PetscReal b = kmc->b_per_pa;
+  const PetscInt  nx = kmc->nx, K = kmc->n_orient;
+  const PetscReal b            = kmc->b_per_pa;
   const PetscReal *restrict s1 = kmc->el->s1 + y * nx, *restrict s2 = kmc->el->s2 + y * nx;
-  const float *restrict pm    = kmc->pre_m + y * nx;
-  const int32_t *restrict pe  = kmc->pre_e + y * nx;
-  const int32_t *restrict xq  = kmc->esc + y * nx;
-  float    U1[STZ_CHUNK], U2[STZ_CHUNK], sum[2 * STZ_MAX_ORIENT];
-  int32_t  emax = INT32_MIN;
+  const float *restrict pm   = kmc->pre_m + y * nx;
+  const int32_t *restrict pe = kmc->pre_e + y * nx;
+  const int32_t *restrict xq = kmc->esc + y * nx;
+  float   U1[STZ_CHUNK], U2[STZ_CHUNK], sum[2 * STZ_MAX_ORIENT];
+  int32_t emax = INT32_MIN;
 
   for (PetscInt c = 0; c < 2 * K; c++) sum[c] = 0;
   for (PetscInt x0 = 0; x0 < nx; x0 += STZ_CHUNK) {
@@ -180,8 +183,8 @@ static inline int32_t StzKmcRowRates(const StzKmc kmc, PetscInt y, PetscReal S1,
       int32_t     em = INT32_MIN;
 #pragma omp simd reduction(+ : sp, sm) reduction(max : em)
       for (PetscInt x = 0; x < len; x++) {
-        float   rp, rm;
-        int32_t ea;
+        float         rp, rm;
+        int32_t       ea;
         const int32_t q = xq[x0 + x], pn = q & 0xff;
         StzRatePair(fmaf(U2[x], c2, -(U1[x] * n2)), pm[x0 + x], pe[x0 + x], ((q >> (8 + 2 * k)) & 1) * pn, ((q >> (9 + 2 * k)) & 1) * pn, &rp, &rm, &ea);
         sp += rp;
@@ -237,10 +240,10 @@ static void StzKmcClassSums(StzKmc kmc)
  * row sums sit on separate 64-byte lines, so threads never write the same line. No PETSc calls inside the parallel region. */
 static void StzKmcPass(StzKmc kmc, const StzEvent *ev)
 {
-  StzElastic      el = kmc->el;
-  const PetscInt  nx = kmc->nx, ny = kmc->ny, RS = kmc->row_stride;
-  PetscReal       S1, S2;
-  int32_t         emax = INT32_MIN;
+  StzElastic     el = kmc->el;
+  const PetscInt nx = kmc->nx, ny = kmc->ny, RS = kmc->row_stride;
+  PetscReal      S1, S2;
+  int32_t        emax = INT32_MIN;
 
   StzMeanShear(kmc->S, &S1, &S2);
   if (ev && el->type == STZ_ENGINE_KERNEL) {
@@ -408,7 +411,7 @@ static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
   } else {
     const PetscReal *e = kmc->eps_p + 3 * i, *r = kmc->eps_ref + 3 * i;
     const PetscReal  d1 = 0.5 * ((e[0] - r[0]) - (e[1] - r[1])), d2 = e[2] - r[2];
-    const PetscReal  dist = 2 * PetscSqrtReal(d1 * d1 + d2 * d2); /* equivalent shear strain from the basin's start */
+    const PetscReal  dist  = 2 * PetscSqrtReal(d1 * d1 + d2 * d2); /* equivalent shear strain from the basin's start */
     const PetscReal  limit = (st->on ? st->renewal_strain : 2.0) * kmc->cfg->mat.gamma0;
     if (dist > limit * (1 + 1e-9)) {
       for (int q = 0; q < 3; q++) kmc->eps_ref[3 * i + q] = e[q];
@@ -463,11 +466,11 @@ static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
  * keeps its ball: the moving centre sits in the middle of what it visits. */
 static void StzKmcFlicker(StzKmc kmc, PetscInt i)
 {
-  const StzStructureConfig *st    = &kmc->cfg->st;
-  const PetscReal           g0    = kmc->cfg->mat.gamma0, radius = (st->on ? st->renewal_strain : 2.0) * g0;
-  const PetscReal          *e     = kmc->eps_p + 3 * i;
-  const PetscReal           d1    = 0.5 * (e[0] - e[1]), d2 = e[2];
-  float                    *c     = kmc->ctr + 2 * i;
+  const StzStructureConfig *st = &kmc->cfg->st;
+  const PetscReal           g0 = kmc->cfg->mat.gamma0, radius = (st->on ? st->renewal_strain : 2.0) * g0;
+  const PetscReal          *e  = kmc->eps_p + 3 * i;
+  const PetscReal           d1 = 0.5 * (e[0] - e[1]), d2 = e[2];
+  float                    *c = kmc->ctr + 2 * i;
   PetscReal                 r1, r2;
   int32_t                   pn, mask = 0;
 
@@ -475,8 +478,8 @@ static void StzKmcFlicker(StzKmc kmc, PetscInt i)
   r2 = d2 - c[1];
   if (2 * PetscSqrtReal(r1 * r1 + r2 * r2) > radius * (1 + 1e-9)) {
     /* Left the ball: a new basin around the new state, at exact rates. */
-    c[0] = (float)d1;
-    c[1] = (float)d2;
+    c[0]           = (float)d1;
+    c[1]           = (float)d2;
     kmc->flicks[i] = 0;
     kmc->esc[i]    = 0;
     return;
@@ -485,13 +488,12 @@ static void StzKmcFlicker(StzKmc kmc, PetscInt i)
   c[1] += (float)(0.1 * r2);
   pn = kmc->esc[i] & 0xff;
   if (++kmc->flicks[i] >= kmc->cfg->flicker_limit) {
-    PetscReal cap = 40.0;
+    PetscReal cap  = 40.0;
     kmc->flicks[i] = 0;
     if (st->on) {
       PetscReal S1, S2, umax = 0;
       StzMeanShear(kmc->S, &S1, &S2);
-      for (PetscInt k = 0; k < kmc->n_orient; k++)
-        umax = PetscMax(umax, PetscAbsReal(StzKmcDriveK(kmc, k, S1 + kmc->el->s1[i], S2 + kmc->el->s2[i])));
+      for (PetscInt k = 0; k < kmc->n_orient; k++) umax = PetscMax(umax, PetscAbsReal(StzKmcDriveK(kmc, k, S1 + kmc->el->s1[i], S2 + kmc->el->s2[i])));
       cap = PetscMax(0.0, (kmc->relax_ratio - 1) * kmc->barrier_j[i] / kmc->kT_j + umax);
     }
     pn = (int32_t)PetscMin((PetscReal)(pn + 3), PetscMin(255.0, PetscFloorReal(cap / 0.693147180559945309)));
@@ -527,11 +529,11 @@ static void StzKmcMacro(StzKmc kmc)
 
 PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
 {
-  StzKmc          kmc;
-  const PetscInt  N = cfg->nx * cfg->ny;
+  StzKmc             kmc;
+  const PetscInt     N = cfg->nx * cfg->ny;
   const StzMaterial *m = &cfg->mat;
-  PetscReal       dF0, lnmax = -PETSC_MAX_REAL;
-  uint64_t        key_dis;
+  PetscReal          dF0, lnmax = -PETSC_MAX_REAL;
+  uint64_t           key_dis;
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&kmc));
@@ -575,22 +577,22 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
   /* Structural state: initial T_f around the preparation's value; relaxation barrier Q_g per dF0. Thermal expansion
    * coefficients with their own disorder (streams 0x7f0 and 0xa1f, independent of the barrier disorder). */
   {
-    const StzStructureConfig *st   = &cfg->st;
-    const PetscReal           tf0  = st->initial == STZ_INITIAL_ANNEALED ? st->initial_anneal_k : StzFictiveFromCoolingRate(&st->p, st->cooling_rate_k_per_s);
-    const uint64_t            ktf  = StzRngKey((uint64_t)cfg->seed, 0x7f0), kal = StzRngKey((uint64_t)cfg->seed, 0xa1f);
-    kmc->relax_ratio               = StzRelaxBarrierAtTg(&st->p) / dF0;
-    kmc->key_struct                = StzRngKey((uint64_t)cfg->seed, 0x5eed);
-    kmc->key_renew                 = StzRngKey((uint64_t)cfg->seed, 0x2e7e);
-    kmc->dF0_j                     = dF0;
+    const StzStructureConfig *st  = &cfg->st;
+    const PetscReal           tf0 = st->initial == STZ_INITIAL_ANNEALED ? st->initial_anneal_k : StzFictiveFromCoolingRate(&st->p, st->cooling_rate_k_per_s);
+    const uint64_t            ktf = StzRngKey((uint64_t)cfg->seed, 0x7f0), kal = StzRngKey((uint64_t)cfg->seed, 0xa1f);
+    kmc->relax_ratio = StzRelaxBarrierAtTg(&st->p) / dF0;
+    kmc->key_struct  = StzRngKey((uint64_t)cfg->seed, 0x5eed);
+    kmc->key_renew   = StzRngKey((uint64_t)cfg->seed, 0x2e7e);
+    kmc->dF0_j       = dF0;
     for (PetscInt i = 0; i < N; i++) {
-      const PetscReal g  = cfg->st.tf_spread > 0 ? PetscMax(-3.0, PetscMin(3.0, StzRngNormal(ktf, (uint64_t)i))) : 0;
-      const PetscReal ga = cfg->tr.alpha_spread > 0 ? PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kal, (uint64_t)i))) : 0;
-      kmc->tf_k[i]       = tf0 * (1 + st->tf_spread * g);
+      const PetscReal g   = cfg->st.tf_spread > 0 ? PetscMax(-3.0, PetscMin(3.0, StzRngNormal(ktf, (uint64_t)i))) : 0;
+      const PetscReal ga  = cfg->tr.alpha_spread > 0 ? PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kal, (uint64_t)i))) : 0;
+      kmc->tf_k[i]        = tf0 * (1 + st->tf_spread * g);
       kmc->alpha_per_k[i] = m->thermal_expansion_per_k * (1 + cfg->tr.alpha_spread * ga);
     }
   }
   for (PetscInt i = 0; i < N; i++) {
-    PetscReal g = cfg->barrier_spread > 0 ? StzRngNormal(key_dis, (uint64_t)i) : 0;
+    PetscReal g         = cfg->barrier_spread > 0 ? StzRngNormal(key_dis, (uint64_t)i) : 0;
     g                   = PetscMax(-3.0, PetscMin(3.0, g));
     kmc->dF_quench_j[i] = dF0 * (1 + cfg->barrier_spread * g);
     kmc->X              = 0;
@@ -600,10 +602,10 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
   /* With -stz_threads 0 (automatic) small lattices run on one thread: waking the other threads costs more than their share
    * of a pass over a few thousand sites (a 16 x 16 hold at T_g ran 15x slower on two threads with passive waiting).
    * Results do not depend on it (the work per row is fixed). */
-  kmc->parallel   = (PetscBool)(cfg->threads > 0 || N >= STZ_KMC_PARALLEL_SITES);
-  kmc->key_time   = StzRngKey((uint64_t)cfg->seed, 0x71e);
-  kmc->key_select = StzRngKey((uint64_t)cfg->seed, 0x5e1);
-  kmc->X          = lnmax;
+  kmc->parallel    = (PetscBool)(cfg->threads > 0 || N >= STZ_KMC_PARALLEL_SITES);
+  kmc->key_time    = StzRngKey((uint64_t)cfg->seed, 0x71e);
+  kmc->key_select  = StzRngKey((uint64_t)cfg->seed, 0x5e1);
+  kmc->X           = lnmax;
   kmc->hazard_left = -1;
   StzKmcAllSiteRates(kmc); /* with the shift: relaxation rates and the rate cache */
 #ifdef _OPENMP
@@ -679,8 +681,8 @@ void StzKmcSyncStress(StzKmc kmc)
   for (PetscInt blk = 0; blk < nblocks; blk++) {
     const PetscInt y0 = blk * rows, y1 = PetscMin(ny, y0 + rows);
     for (PetscInt j = 0; j < nsrc; j++) {
-      const PetscInt   k = src[j] / N, i = src[j] % N, sx = i % nx, sy = i / nx;
-      const PetscReal  w = k < K ? (PetscReal)kmc->sp_net[k * N + i] : (PetscReal)kmc->sp_dil[i];
+      const PetscInt  k = src[j] / N, i = src[j] % N, sx = i % nx, sy = i / nx;
+      const PetscReal w = k < K ? (PetscReal)kmc->sp_net[k * N + i] : (PetscReal)kmc->sp_dil[i];
       /* The kernel engine's kernels are the same for every source; the slab-kernel engine's belong to the source row. */
       const PetscReal *kp = el->type == STZ_ENGINE_SLAB_KERNEL ? (k < K ? el->slab[k][2] : el->sdil[2]) + sy * N : (k < K ? el->kern[k][2] : el->kdil[2]);
       for (PetscInt y = y0; y < y1; y++) StzAddShiftedRow(nx, sx, w, kp + ((y - sy + ny) % ny) * nx, el->sp + y * nx);
@@ -738,18 +740,18 @@ static void StzKmcAdvanceLoad(StzKmc kmc, PetscReal dt)
  * so a site gets exactly the rate the pass summed (a flushed rate is never chosen). Vectorised like the pass. */
 static void StzKmcRowClassRates(const StzKmc kmc, PetscInt y, PetscInt k, PetscInt sense, PetscReal S1, PetscReal S2, float *restrict r)
 {
-  const PetscInt nx = kmc->nx;
-  const PetscReal b = kmc->b_per_pa;
+  const PetscInt  nx           = kmc->nx;
+  const PetscReal b            = kmc->b_per_pa;
   const PetscReal *restrict s1 = kmc->el->s1 + y * nx, *restrict s2 = kmc->el->s2 + y * nx;
-  const float *restrict pm    = kmc->pre_m + y * nx;
-  const int32_t *restrict pe  = kmc->pre_e + y * nx;
-  const int32_t *restrict xq  = kmc->esc + y * nx;
+  const float *restrict pm   = kmc->pre_m + y * nx;
+  const int32_t *restrict pe = kmc->pre_e + y * nx;
+  const int32_t *restrict xq = kmc->esc + y * nx;
   const float c2 = (float)kmc->cos2[k], n2 = (float)kmc->sin2[k];
 #pragma omp simd
   for (PetscInt x = 0; x < nx; x++) {
-    const float U1 = StzDrive(b, S1 + s1[x]), U2 = StzDrive(b, S2 + s2[x]);
-    float       rp, rm;
-    int32_t     ea;
+    const float   U1 = StzDrive(b, S1 + s1[x]), U2 = StzDrive(b, S2 + s2[x]);
+    float         rp, rm;
+    int32_t       ea;
     const int32_t q = xq[x], pn = q & 0xff;
     StzRatePair(fmaf(U2, c2, -(U1 * n2)), pm[x], pe[x], ((q >> (8 + 2 * k)) & 1) * pn, ((q >> (9 + 2 * k)) & 1) * pn, &rp, &rm, &ea);
     r[x] = sense > 0 ? rp : rm;
@@ -814,8 +816,8 @@ static void StzKmcSelect(StzKmc kmc, const PetscReal g[], PetscReal dt, uint64_t
   }
   if (y == ny) y = last;
   {
-    const PetscInt  k = c / 2, sense = (c % 2) ? -1 : 1;
-    PetscReal       row = 0;
+    const PetscInt k = c / 2, sense = (c % 2) ? -1 : 1;
+    PetscReal      row = 0;
     /* The mean stress the selection sees is the one of the last pass (the dt-dependence is the common class factor).
      * Site rates are recomputed exactly as the pass computed them (StzKmcRowClassRates), so a flushed rate is never chosen. */
     for (int q = 0; q < 3; q++) S[q] = kmc->S[q];
@@ -843,9 +845,9 @@ static void StzKmcSelect(StzKmc kmc, const PetscReal g[], PetscReal dt, uint64_t
 
 PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEvent *ev)
 {
-  const PetscInt  C = kmc->n_classes, CR = C + (kmc->cfg->st.on ? 1 : 0);
-  PetscReal       g[STZ_MAX_CLASSES + 1], R[STZ_MAX_CLASSES + 1], St1, St2, target, ln_target, dt;
-  const uint64_t  n = (uint64_t)(kmc->events + kmc->relax_events); /* counter of the selection draws */
+  const PetscInt C = kmc->n_classes, CR = C + (kmc->cfg->st.on ? 1 : 0);
+  PetscReal      g[STZ_MAX_CLASSES + 1], R[STZ_MAX_CLASSES + 1], St1, St2, target, ln_target, dt;
+  const uint64_t n = (uint64_t)(kmc->events + kmc->relax_events); /* counter of the selection draws */
 
   PetscFunctionBeginUser;
   /* Growth rate of each class's rates under the stress ramp. */
@@ -908,7 +910,7 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
 
 PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k)
 {
-  const StzMaterial *m = &kmc->cfg->mat;
+  const StzMaterial *m     = &kmc->cfg->mat;
   PetscReal          lnmax = -PETSC_MAX_REAL;
 
   PetscFunctionBeginUser;
@@ -918,7 +920,7 @@ PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k)
   /* Flicker penalties belong to the conditions they were found under: start afresh. */
   PetscCall(PetscArrayzero(kmc->flicks, kmc->N));
   PetscCall(PetscArrayzero(kmc->esc, kmc->N));
-  kmc->b_per_pa      = m->gamma0 * m->stz_volume_m3 / (2 * kmc->kT_j);
+  kmc->b_per_pa = m->gamma0 * m->stz_volume_m3 / (2 * kmc->kT_j);
   /* A fresh shift: the log-rates all move by a factor T_old / T_new. */
   for (PetscInt i = 0; i < kmc->N; i++) lnmax = PetscMax(lnmax, kmc->ln_nu0 - kmc->barrier_j[i] / kmc->kT_j);
   kmc->X = lnmax;
@@ -929,13 +931,13 @@ PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k)
 
 PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT)
 {
-  StzElastic      el = kmc->el;
-  const PetscInt  nx = kmc->nx, ny = kmc->ny, N = kmc->N;
-  PetscReal       mean = 0;
+  StzElastic     el = kmc->el;
+  const PetscInt nx = kmc->nx, ny = kmc->ny, N = kmc->N;
+  PetscReal      mean = 0;
 
   PetscFunctionBeginUser;
-  PetscCheck(el->type == STZ_ENGINE_KERNEL || el->type == STZ_ENGINE_RESOLVE, PETSC_COMM_SELF, PETSC_ERR_SUP,
-             "thermal strains are implemented for -stz_engine kernel and resolve, not %s", StzEngineNames[el->type]);
+  PetscCheck(el->type == STZ_ENGINE_KERNEL || el->type == STZ_ENGINE_RESOLVE, PETSC_COMM_SELF, PETSC_ERR_SUP, "thermal strains are implemented for -stz_engine kernel and resolve, not %s",
+             StzEngineNames[el->type]);
   for (PetscInt i = 0; i < N; i++) {
     kmc->eps_th[i] += kmc->alpha_per_k[i] * dT;
     mean += kmc->alpha_per_k[i] * dT;
@@ -951,7 +953,7 @@ PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT)
 #pragma omp parallel for schedule(static)
     for (PetscInt y = 0; y < ny; y++) {
       for (PetscInt j = 0; j < N; j++) {
-        const PetscReal d = kmc->alpha_per_k[j] * dT;
+        const PetscReal d  = kmc->alpha_per_k[j] * dT;
         const PetscInt  jx = j % nx, jy = j / nx, ky = (y - jy + ny) % ny;
         for (PetscInt x = 0; x < nx; x++) {
           const PetscInt kx = (x - jx + nx) % nx;
@@ -965,7 +967,7 @@ PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT)
     /* Resolve engine: add the thermal eigenstrain to the elements and solve again. */
     const PetscInt se = el->site_elems, nex = nx * se;
     StzMacroLoad   zero_stress = {{1, 1, 1}, {0, 0, 0}};
-    PetscReal     *s[3]        = {el->s1, el->s2, el->sp}, m3[3] = {0, 0, 0};
+    PetscReal     *s[3] = {el->s1, el->s2, el->sp}, m3[3] = {0, 0, 0};
     for (PetscInt i = 0; i < N; i++)
       for (PetscInt b = 0; b < se; b++)
         for (PetscInt a = 0; a < se; a++) {
@@ -1028,8 +1030,8 @@ void StzKmcEnergy(StzKmc kmc, StzEnergy *e)
   tf /= kmc->N;
   /* The barrier disorder is not part of the stored energy (only T_f is), but renewal can shift it (docs/model.md, Known
    * limitations): it is reported so that a hardening it causes is seen. */
-  e->mean_barrier_ev       = bar / kmc->N / 1.602176634e-19;
-  e->mean_barrier_disorder = cfg->barrier_spread > 0 ? (dis / kmc->N / kmc->dF0_j - 1) / cfg->barrier_spread : 0;
+  e->mean_barrier_ev        = bar / kmc->N / 1.602176634e-19;
+  e->mean_barrier_disorder  = cfg->barrier_spread > 0 ? (dis / kmc->N / kmc->dF0_j - 1) / cfg->barrier_spread : 0;
   e->elastic_j_per_gatom    = StzJoulesPerGramAtom(-0.5 * V * w / kmc->N, V, va);
   e->mean_tf_k              = cfg->st.on ? tf : 0;
   e->structural_j_per_gatom = cfg->st.on ? cfg->mat.heat_capacity_jump_j_per_gatom_k * (tf - cfg->st.tf_reference_k) : 0;

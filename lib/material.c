@@ -20,9 +20,9 @@ static const StzMaterial stz_presets[] = {
         .heat_capacity_jump_j_per_gatom_k = 13.2,
         .heat_of_melting_j_per_gatom      = 8.2e3,
         .thermal_expansion_per_k          = 9.3e-6,
-        .source = "docs/model.md (Materials): mu, nu, Tg, dHm literature values not verified from primary sources; gamma0, nu0 "
-                  "Argon 1979 / Homer & Schuh 2009; tau_hat/mu Johnson & Samwer PRL 95 195501 (2005); Omega0 calibrated to the "
-                  "same; beta estimate; dCp generic 13.2 J/(g-atom K); alpha from -0.2% strain RT->77 K (reference review)",
+        .source                           = "docs/model.md (Materials): mu, nu, Tg, dHm literature values not verified from primary sources; gamma0, nu0 "
+                                            "Argon 1979 / Homer & Schuh 2009; tau_hat/mu Johnson & Samwer PRL 95 195501 (2005); Omega0 calibrated to the "
+                                            "same; beta estimate; dCp generic 13.2 J/(g-atom K); alpha from -0.2% strain RT->77 K (reference review)",
     },
     {
         .name                             = "cu57zr43",
@@ -38,9 +38,9 @@ static const StzMaterial stz_presets[] = {
         .heat_capacity_jump_j_per_gatom_k = 13.2,
         .heat_of_melting_j_per_gatom      = 9.0e3,
         .thermal_expansion_per_k          = 9.3e-6,
-        .source = "docs/model.md (Materials): mu, nu, Tg estimates (Cu64Zr36: E 92.3 GPa, Tg 787 K, Xu et al., Acta "
-                  "Mater 2004); dHm 9 kJ/g-atom representative value of the reference review; atomic volume rule of mixtures; "
-                  "gamma0, nu0, tau_hat/mu, Omega0, beta, dCp, alpha as for vitreloy1",
+        .source                           = "docs/model.md (Materials): mu, nu, Tg estimates (Cu64Zr36: E 92.3 GPa, Tg 787 K, Xu et al., Acta "
+                                            "Mater 2004); dHm 9 kJ/g-atom representative value of the reference review; atomic volume rule of mixtures; "
+                                            "gamma0, nu0, tau_hat/mu, Omega0, beta, dCp, alpha as for vitreloy1",
     },
 };
 
@@ -59,16 +59,13 @@ PetscErrorCode StzMaterialPreset(const char name[], StzMaterial *mat)
   PetscCheck(name && mat, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "StzMaterialPreset needs a preset name and a material to fill");
   for (size_t i = 0; i < STZ_NUM_PRESETS && !match; i++) {
     PetscCall(PetscStrcmp(name, stz_presets[i].name, &match));
-    if (match)
-      *mat = stz_presets[i];
+    if (match) *mat = stz_presets[i];
   }
-  PetscCheck(match, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "unknown -stz_material '%s'; allowed: %s", name,
-             StzMaterialPresetList());
+  PetscCheck(match, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "unknown -stz_material '%s'; allowed: %s", name, StzMaterialPresetList());
   PetscFunctionReturn(0);
 }
 
-PetscReal StzArgonBarrier(PetscReal mu_pa, PetscReal nu, PetscReal gamma0, PetscReal omega0_m3, PetscReal beta,
-                          PetscReal tau_hat_pa)
+PetscReal StzArgonBarrier(PetscReal mu_pa, PetscReal nu, PetscReal gamma0, PetscReal omega0_m3, PetscReal beta, PetscReal tau_hat_pa)
 {
   PetscReal shear      = (7.0 - 5.0 * nu) / (30.0 * (1.0 - nu));              /* Eshelby energy of the sheared zone */
   PetscReal dilatation = 2.0 * (1.0 + nu) / (9.0 * (1.0 - nu)) * beta * beta; /* of its dilatation beta*gamma0 */
@@ -77,8 +74,7 @@ PetscReal StzArgonBarrier(PetscReal mu_pa, PetscReal nu, PetscReal gamma0, Petsc
   return (shear + dilatation + athermal) * mu_pa * gamma0 * gamma0 * omega0_m3;
 }
 
-PetscReal StzActivationRate(PetscReal nu0_hz, PetscReal barrier_j, PetscReal tau_pa, PetscReal gamma0, PetscReal omega0_m3,
-                            PetscReal temperature_k)
+PetscReal StzActivationRate(PetscReal nu0_hz, PetscReal barrier_j, PetscReal tau_pa, PetscReal gamma0, PetscReal omega0_m3, PetscReal temperature_k)
 {
   /* One exp of the net exponent: exp(-dF/kT) * exp(tau g0 W0 / 2kT) would underflow to 0 times overflow to inf (NaN) for a
    * large barrier nearly cancelled by a large stress. */

@@ -11,9 +11,9 @@ static void StzProtocolLoad(StzProtocolType p, PetscReal rate, StzMacroLoad *loa
   PetscMemzero(dload, sizeof(*dload));
   switch (p) {
   case STZ_PROTO_PURE_SHEAR: /* E_xx = gamma/2, E_yy = -gamma/2, S_xy = 0 */
-    load->control[2]  = 1;
-    dload->value[0]   = 0.5 * rate;
-    dload->value[1]   = -0.5 * rate;
+    load->control[2] = 1;
+    dload->value[0]  = 0.5 * rate;
+    dload->value[1]  = -0.5 * rate;
     break;
   case STZ_PROTO_SIMPLE_SHEAR: /* E_xy = gamma/2, E_xx = E_yy = 0 */
     dload->value[2] = 0.5 * rate;
@@ -76,11 +76,9 @@ void StzWriteEnergyJSON(FILE *fp, const StzEnergy *e0, const StzEnergy *e1)
 {
   fprintf(fp, "  \"stored_energy_j_per_gatom_initial\": %.9g,\n  \"stored_energy_j_per_gatom_final\": %.9g,\n", (double)e0->total_j_per_gatom, (double)e1->total_j_per_gatom);
   fprintf(fp, "  \"stored_energy_fraction_dhm_initial\": %.9g,\n  \"stored_energy_fraction_dhm_final\": %.9g,\n", (double)e0->fraction_of_dhm, (double)e1->fraction_of_dhm);
-  fprintf(fp, "  \"elastic_energy_j_per_gatom_final\": %.9g,\n  \"structural_enthalpy_j_per_gatom_final\": %.9g,\n", (double)e1->elastic_j_per_gatom,
-          (double)e1->structural_j_per_gatom);
+  fprintf(fp, "  \"elastic_energy_j_per_gatom_final\": %.9g,\n  \"structural_enthalpy_j_per_gatom_final\": %.9g,\n", (double)e1->elastic_j_per_gatom, (double)e1->structural_j_per_gatom);
   fprintf(fp, "  \"mean_fictive_temperature_k_initial\": %.9g,\n  \"mean_fictive_temperature_k_final\": %.9g,\n", (double)e0->mean_tf_k, (double)e1->mean_tf_k);
-  fprintf(fp, "  \"equivalent_cooling_rate_k_per_s_initial\": %.6g,\n  \"equivalent_cooling_rate_k_per_s_final\": %.6g,\n", (double)e0->cooling_rate_k_per_s,
-          (double)e1->cooling_rate_k_per_s);
+  fprintf(fp, "  \"equivalent_cooling_rate_k_per_s_initial\": %.6g,\n  \"equivalent_cooling_rate_k_per_s_final\": %.6g,\n", (double)e0->cooling_rate_k_per_s, (double)e1->cooling_rate_k_per_s);
   fprintf(fp, "  \"mean_barrier_ev_initial\": %.9g,\n  \"mean_barrier_ev_final\": %.9g,\n", (double)e0->mean_barrier_ev, (double)e1->mean_barrier_ev);
   fprintf(fp, "  \"mean_barrier_disorder_initial\": %.6g,\n  \"mean_barrier_disorder_final\": %.6g,\n", (double)e0->mean_barrier_disorder, (double)e1->mean_barrier_disorder);
 }
@@ -161,9 +159,9 @@ PetscErrorCode StzSeriesAppend(StzSim sim)
     StzEnergy e;
     StzKmcEnergy(sim->kmc, &e);
     fprintf(sim->series_fp, "%.10e,%.10e,%.10e,%.10e,%lld,%.10e,%.10e,%.10e,%.6g,%lld,%.8e,%.8e,%.8e,%.8e,%.8g,%.6e,%.8g,%.6g\n", (double)s->time_s[s->n], (double)strain, (double)stress,
-            (double)plastic, (long long)s->events[s->n], (double)s->sxx[s->n], (double)s->syy[s->n], (double)s->sxy[s->n], (double)sim->kmc->temperature_k,
-            (long long)sim->kmc->relax_events, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom, (double)e.fraction_of_dhm,
-            (double)e.mean_tf_k, (double)e.cooling_rate_k_per_s, (double)e.mean_barrier_ev, (double)e.mean_barrier_disorder);
+            (double)plastic, (long long)s->events[s->n], (double)s->sxx[s->n], (double)s->syy[s->n], (double)s->sxy[s->n], (double)sim->kmc->temperature_k, (long long)sim->kmc->relax_events,
+            (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom, (double)e.fraction_of_dhm, (double)e.mean_tf_k, (double)e.cooling_rate_k_per_s,
+            (double)e.mean_barrier_ev, (double)e.mean_barrier_disorder);
     fflush(sim->series_fp);
   }
   s->n++;
@@ -216,8 +214,8 @@ static PetscErrorCode StzFrameAvalanche(StzSim sim, PetscInt closed)
   if (l[closed].events < c->av.frame_min_events) PetscFunctionReturn(0);
   PetscCall(PetscMalloc1(sim->kmc->N, &g));
   PetscCall(StzAvalancheRecLastField(sim->av, g));
-  PetscCall(PetscSNPrintf(title, sizeof(title), "avalanche %d: %lld events, strain %.4f, drop %.1f MPa", (int)l[closed].index, (long long)l[closed].events,
-                          (double)l[closed].start_strain, (double)(l[closed].stress_drop_pa / 1e6)));
+  PetscCall(PetscSNPrintf(title, sizeof(title), "avalanche %d: %lld events, strain %.4f, drop %.1f MPa", (int)l[closed].index, (long long)l[closed].events, (double)l[closed].start_strain,
+                          (double)(l[closed].stress_drop_pa / 1e6)));
   PetscCall(StzWriteFrame(c->output_dir, ++sim->frames_written, c->nx, c->ny, g, c->av.frame_scale, c->site_size_m, title));
   PetscCall(PetscFree(g));
   PetscFunctionReturn(0);
@@ -359,9 +357,9 @@ PetscErrorCode StzSimDestroy(StzSim *sim)
 
 static PetscErrorCode StzRunSingle(StzSim sim)
 {
-  const StzConfig *c   = &sim->cfg;
-  const PetscInt   se  = c->site_elems, nex = c->nx * se, ney = c->ny * se, nel = nex * ney, N = c->nx * c->ny;
-  const PetscInt   cx  = c->nx / 2, cy = c->ny / 2;
+  const StzConfig *c  = &sim->cfg;
+  const PetscInt   se = c->site_elems, nex = c->nx * se, ney = c->ny * se, nel = nex * ney, N = c->nx * c->ny;
+  const PetscInt   cx = c->nx / 2, cy = c->ny / 2;
   StzFEGeometry    g;
   StzFE            fe;
   StzMacroLoad     zero_stress = {{1, 1, 1}, {0, 0, 0}};
@@ -404,23 +402,21 @@ static PetscErrorCode StzRunSingle(StzSim sim)
     fprintf(fp, STZ_FIELDS_HEADER);
     for (PetscInt i = 0; i < N; i++) {
       const PetscBool center = (PetscBool)(i == cy * c->nx + cx);
-      fprintf(fp, "%.6e,%.6e,%.9e,%.9e,%.9e,%.9e,%.9e,%.9e,%d,,,,,\n", (double)(((i % c->nx) + 0.5) * c->site_size_m), (double)(((i / c->nx) + 0.5) * c->site_size_m),
-              (double)(s[2][i] + s[0][i]), (double)(s[2][i] - s[0][i]), (double)s[1][i], (double)site_eig[3 * i], (double)site_eig[3 * i + 1],
-              (double)site_eig[3 * i + 2], center ? 1 : 0);
+      fprintf(fp, "%.6e,%.6e,%.9e,%.9e,%.9e,%.9e,%.9e,%.9e,%d,,,,,\n", (double)(((i % c->nx) + 0.5) * c->site_size_m), (double)(((i / c->nx) + 0.5) * c->site_size_m), (double)(s[2][i] + s[0][i]),
+              (double)(s[2][i] - s[0][i]), (double)s[1][i], (double)site_eig[3 * i], (double)site_eig[3 * i + 1], (double)site_eig[3 * i + 2], center ? 1 : 0);
     }
     PetscCall(StzFileCommit(c->output_dir, "fields.csv", &fp));
     PetscCall(StzFileOpen(c->output_dir, "summary.json", &fp));
     fprintf(fp, "{\n  \"protocol\": \"single-stz\",\n  \"seed\": %lld,\n  \"events\": 1,\n", (long long)c->seed);
-    fprintf(fp, "  \"site_stress_at_stz_pa\": [%.9e, %.9e, %.9e],\n", (double)(s[2][cy * c->nx + cx] + s[0][cy * c->nx + cx]),
-            (double)(s[2][cy * c->nx + cx] - s[0][cy * c->nx + cx]), (double)s[1][cy * c->nx + cx]);
+    fprintf(fp, "  \"site_stress_at_stz_pa\": [%.9e, %.9e, %.9e],\n", (double)(s[2][cy * c->nx + cx] + s[0][cy * c->nx + cx]), (double)(s[2][cy * c->nx + cx] - s[0][cy * c->nx + cx]),
+            (double)s[1][cy * c->nx + cx]);
     fprintf(fp, "  \"elastic_energy_j\": %.9e,\n  \"options\": ", (double)(energy * c->site_size_m));
     PetscCall(StzConfigWriteJSON(c, fp, "  "));
     fprintf(fp, "\n}\n");
     PetscCall(StzFileCommit(c->output_dir, "summary.json", &fp));
     if (!c->quiet)
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: single STZ (gamma0 %g, theta %g deg) in a %d x %d %s%s; wrote %s/map_sigma_xy.png, fields.csv, summary.json\n",
-                            (double)c->mat.gamma0, (double)c->single_theta_deg, (int)c->nx, (int)c->ny, StzGeometryNames[c->geometry],
-                            c->geometry == STZ_GEOM_PERIODIC ? " box" : "", c->output_dir));
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: single STZ (gamma0 %g, theta %g deg) in a %d x %d %s%s; wrote %s/map_sigma_xy.png, fields.csv, summary.json\n", (double)c->mat.gamma0,
+                            (double)c->single_theta_deg, (int)c->nx, (int)c->ny, StzGeometryNames[c->geometry], c->geometry == STZ_GEOM_PERIODIC ? " box" : "", c->output_dir));
   }
   PetscCall(PetscFree(site_eig));
   PetscCall(PetscFree3(eig, es, map_v));
@@ -514,11 +510,10 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
   if (r->avalanche_fit_ok) {
     fprintf(fp, "  \"avalanche_exponent\": %.6g,\n", (double)r->avalanche_exponent);
     /* No bootstrap (-stz_avalanche_bootstrap 0): no interval. */
-    if (PetscIsInfOrNanReal(r->avalanche_ci_low) || PetscIsInfOrNanReal(r->avalanche_ci_high))
-      fprintf(fp, "  \"avalanche_exponent_ci_low\": null,\n  \"avalanche_exponent_ci_high\": null,\n");
+    if (PetscIsInfOrNanReal(r->avalanche_ci_low) || PetscIsInfOrNanReal(r->avalanche_ci_high)) fprintf(fp, "  \"avalanche_exponent_ci_low\": null,\n  \"avalanche_exponent_ci_high\": null,\n");
     else fprintf(fp, "  \"avalanche_exponent_ci_low\": %.6g,\n  \"avalanche_exponent_ci_high\": %.6g,\n", (double)r->avalanche_ci_low, (double)r->avalanche_ci_high);
-    fprintf(fp, "  \"avalanche_size_min\": %.6g,\n  \"avalanche_tail_count\": %d,\n  \"avalanche_ks_distance\": %.6g,\n  \"avalanche_fit_note\": null,\n",
-            (double)r->avalanche_size_min, (int)r->avalanche_tail, (double)r->avalanche_ks);
+    fprintf(fp, "  \"avalanche_size_min\": %.6g,\n  \"avalanche_tail_count\": %d,\n  \"avalanche_ks_distance\": %.6g,\n  \"avalanche_fit_note\": null,\n", (double)r->avalanche_size_min,
+            (int)r->avalanche_tail, (double)r->avalanche_ks);
   } else {
     fprintf(fp, "  \"avalanche_exponent\": null,\n  \"avalanche_exponent_ci_low\": null,\n  \"avalanche_exponent_ci_high\": null,\n");
     fprintf(fp, "  \"avalanche_size_min\": null,\n  \"avalanche_tail_count\": null,\n  \"avalanche_ks_distance\": null,\n");
@@ -625,9 +620,8 @@ PetscErrorCode StzRunStrainRate(StzSim sim)
       PetscCall(PetscTime(&now));
       if (now - tlast >= c->progress_s) {
         const PetscReal eps = sim->kmc->events / (now - t0), frac = strain / c->max_strain;
-        PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: strain %.4f/%.4f  stress %.4g MPa  events %lld  %.0f events/s  ETA %.0f s\n", (double)strain,
-                               (double)c->max_strain, (double)(stress / 1e6), (long long)sim->kmc->events, (double)eps,
-                               frac > 0 ? (double)((now - t0) * (1 - frac) / frac) : 0.0));
+        PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: strain %.4f/%.4f  stress %.4g MPa  events %lld  %.0f events/s  ETA %.0f s\n", (double)strain, (double)c->max_strain,
+                               (double)(stress / 1e6), (long long)sim->kmc->events, (double)eps, frac > 0 ? (double)((now - t0) * (1 - frac) / frac) : 0.0));
         tlast = now;
       }
     }
@@ -639,9 +633,9 @@ PetscErrorCode StzRunStrainRate(StzSim sim)
     PetscCall(PetscPrintf(PETSC_COMM_SELF,
                           "stzdyn: %s at %g K, %g /s: %lld events in %.2f s (%.0f events/s)\n  peak stress %.4g MPa, flow stress %.4g MPa, localization %.3f (band at %.1f deg)\n  "
                           "outputs in %s/: series.csv, summary.json, avalanches.csv, avalanche_sizes.csv, map_plastic_strain_final.png%s\n",
-                          StzProtocolNames[c->protocol], (double)c->temperature_k, (double)c->strain_rate, (long long)r->events, (double)r->wall_time_s,
-                          (double)r->events_per_second, (double)(r->peak_stress_pa / 1e6), (double)(r->flow_stress_pa / 1e6), (double)r->localization_index,
-                          (double)r->band_angle_deg, c->output_dir, c->fields_csv ? ", fields.csv" : ""));
+                          StzProtocolNames[c->protocol], (double)c->temperature_k, (double)c->strain_rate, (long long)r->events, (double)r->wall_time_s, (double)r->events_per_second,
+                          (double)(r->peak_stress_pa / 1e6), (double)(r->flow_stress_pa / 1e6), (double)r->localization_index, (double)r->band_angle_deg, c->output_dir,
+                          c->fields_csv ? ", fields.csv" : ""));
   }
   PetscFunctionReturn(0);
 }
@@ -728,8 +722,8 @@ static PetscErrorCode StzRunAqs(StzSim sim)
       PetscCall(PetscTime(&now));
       if (now - tlast >= c->progress_s) {
         StzProtocolMeasure(sim, &strain, &stress, &plastic);
-        PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: aqs strain %.4f/%.4f  stress %.4g MPa  events %lld  avalanches %d\n", (double)strain, (double)c->max_strain,
-                               (double)(stress / 1e6), (long long)sim->kmc->events, (int)(closed + 1)));
+        PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: aqs strain %.4f/%.4f  stress %.4g MPa  events %lld  avalanches %d\n", (double)strain, (double)c->max_strain, (double)(stress / 1e6),
+                               (long long)sim->kmc->events, (int)(closed + 1)));
         tlast = now;
       }
     }
@@ -812,8 +806,8 @@ PetscErrorCode StzSimGetSites(StzSim sim, PetscInt *nx, PetscInt *ny, PetscReal 
 
 PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
 {
-  const StzConfig *c  = &sim->cfg;
-  const PetscInt   N  = c->nx * c->ny, nel = N * c->site_elems * c->site_elems;
+  const StzConfig *c = &sim->cfg;
+  const PetscInt   N = c->nx * c->ny, nel = N * c->site_elems * c->site_elems;
   StzFEGeometry    g;
   StzFE            fe;
   PetscReal       *eig, *es, *s[3], err = 0, scale = 0;
@@ -847,7 +841,7 @@ PetscErrorCode StzSimVerifyEnergy(StzSim sim, PetscReal *kmc_j_per_gatom, PetscR
 {
   const StzConfig *c = &sim->cfg;
   const PetscInt   N = c->nx * c->ny, nel = N * c->site_elems * c->site_elems;
-  const PetscReal  V = c->site_size_m * c->site_size_m * c->site_size_m;
+  const PetscReal  V           = c->site_size_m * c->site_size_m * c->site_size_m;
   StzMacroLoad     zero_stress = {{1, 1, 1}, {0, 0, 0}};
   StzFEGeometry    g;
   StzFE            fe;
@@ -900,9 +894,27 @@ PetscErrorCode StzOptionsCheckUnused(MPI_Comm comm)
   PetscInt n;
   char   **names, **values;
   /* Options PETSc itself reads on demand or at finalisation; they are not typos. */
-  const char *const ignore[] = {"options_file", "log_view", "malloc_debug", "malloc_dump", "options_left", "info", "on_error_abort", "help", "checkstack", "malloc_test",
-                                "log_view_memory", "memory_view", "history", "start_in_debugger", "on_error_attach_debugger", "fp_trap", "check_pointer_intensity",
-                                "options_monitor", "use_gpu_aware_mpi", "options_view", NULL};
+  const char *const ignore[] = {"options_file",
+                                "log_view",
+                                "malloc_debug",
+                                "malloc_dump",
+                                "options_left",
+                                "info",
+                                "on_error_abort",
+                                "help",
+                                "checkstack",
+                                "malloc_test",
+                                "log_view_memory",
+                                "memory_view",
+                                "history",
+                                "start_in_debugger",
+                                "on_error_attach_debugger",
+                                "fp_trap",
+                                "check_pointer_intensity",
+                                "options_monitor",
+                                "use_gpu_aware_mpi",
+                                "options_view",
+                                NULL};
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
@@ -916,8 +928,8 @@ PetscErrorCode StzOptionsCheckUnused(MPI_Comm comm)
     if (skip) continue;
     {
       char msg[PETSC_MAX_PATH_LEN];
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "unknown option -%s%s%s: not used by stzdyn (misspelled? 'stzdyn -help' lists every option)", names[k], values[k] ? " " : "",
-                              values[k] ? values[k] : ""));
+      PetscCall(
+          PetscSNPrintf(msg, sizeof(msg), "unknown option -%s%s%s: not used by stzdyn (misspelled? 'stzdyn -help' lists every option)", names[k], values[k] ? " " : "", values[k] ? values[k] : ""));
       PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
       SETERRQ(comm, PETSC_ERR_USER_INPUT, "%s", msg);
     }

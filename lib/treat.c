@@ -22,7 +22,6 @@ static PetscReal StzDensityToGramAtom(const StzConfig *c, PetscReal w)
   return w * c->mat.atomic_volume_m3 * STZ_AVOGADRO_PER_MOL;
 }
 
-
 /* Work bookkeeping across kMC steps: external work density done on the sample, sum_c w_c int S_c dE_c (w = 1, 1, 2). */
 typedef struct {
   PetscReal work_j_per_m3;
@@ -148,8 +147,8 @@ static void StzCyclesRow(StzSim sim, FILE *fp, PetscInt cycle, const StzWork *w,
   ext            = StzDensityToGramAtom(&sim->cfg, w->work_j_per_m3);
   StzProtocolMeasure(sim, &strain, &stress, &plastic);
   fprintf(fp, "%d,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,%.8e,%.8e,%.8e,%.8e,%lld,%lld,%.8g,%.6g\n", (int)cycle, (double)sim->kmc->time_s, (double)e->total_j_per_gatom, (double)e->elastic_j_per_gatom,
-          (double)e->structural_j_per_gatom, (double)e->fraction_of_dhm, (double)e->mean_tf_k, (double)(ext - (*elastic_after - elastic_before)), (double)ext,
-          (double)w->peak_stress_pa, (double)plastic, (long long)sim->kmc->events, (long long)sim->kmc->relax_events, (double)e->mean_barrier_ev, (double)e->mean_barrier_disorder);
+          (double)e->structural_j_per_gatom, (double)e->fraction_of_dhm, (double)e->mean_tf_k, (double)(ext - (*elastic_after - elastic_before)), (double)ext, (double)w->peak_stress_pa,
+          (double)plastic, (long long)sim->kmc->events, (long long)sim->kmc->relax_events, (double)e->mean_barrier_ev, (double)e->mean_barrier_disorder);
   fflush(fp);
 }
 
@@ -202,8 +201,8 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
   PetscCall(StzFileCommit(sim->cfg.output_dir, "summary.json", &fp));
   if (!sim->cfg.quiet)
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: %s: %lld STZ events, %lld relaxations in %.4g s of simulated time; stored energy %.4g -> %.4g J/g-atom (%.3g -> %.3g of dH_m)\n  outputs in %s/\n",
-                          StzProtocolNames[sim->cfg.protocol], (long long)sim->kmc->events, (long long)sim->kmc->relax_events, (double)sim->kmc->time_s,
-                          (double)sim->energy0.total_j_per_gatom, (double)e1.total_j_per_gatom, (double)sim->energy0.fraction_of_dhm, (double)e1.fraction_of_dhm, sim->cfg.output_dir));
+                          StzProtocolNames[sim->cfg.protocol], (long long)sim->kmc->events, (long long)sim->kmc->relax_events, (double)sim->kmc->time_s, (double)sim->energy0.total_j_per_gatom,
+                          (double)e1.total_j_per_gatom, (double)sim->energy0.fraction_of_dhm, (double)e1.fraction_of_dhm, sim->cfg.output_dir));
   PetscFunctionReturn(0);
 }
 
@@ -222,7 +221,7 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
     PetscCall(StzKmcSetTemperature(k, c->tr.anneal_temperature_k));
     PetscCall(StzSetFree(k));
   } else {
-    const PetscReal tau = c->tr.creep_stress_fraction * c->tr.yield_stress_pa;
+    const PetscReal tau  = c->tr.creep_stress_fraction * c->tr.yield_stress_pa;
     StzMacroLoad    load = {{1, 1, 1}, {tau, -tau, 0}};
     if (k->temperature_k != c->tr.creep_temperature_k) PetscCall(StzKmcSetTemperature(k, c->tr.creep_temperature_k));
     PetscCall(StzSetFree(k));
@@ -234,9 +233,9 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
   PetscCall(StzSeriesBegin(sim));
   PetscCall(StzSeriesAppend(sim));
   /* Rows log-spaced over the last six decades of the hold, 100 per decade (ageing and creep go with log t). */
-  rows  = (StzRows){k->time_s, 0, c->tr.hold_time_s, 0, 100, 6, 0};
+  rows        = (StzRows){k->time_s, 0, c->tr.hold_time_s, 0, 100, 6, 0};
   rows.next_s = rows.t0_s + rows.span_s * 1e-6;
-  t_end = k->time_s + c->tr.hold_time_s;
+  t_end       = k->time_s + c->tr.hold_time_s;
   PetscCall(PetscTime(&t0));
   PetscCall(StzAdvanceTo(sim, t_end, &rows, &w, StzProtocolNames[c->protocol]));
   PetscCall(PetscTime(&t1));
@@ -259,10 +258,10 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
 /* Strain-controlled pure shear, triangle wave 0 -> +A -> -A -> 0 per cycle, at -stz_temperature_k. */
 static PetscErrorCode StzRunCyclic(StzSim sim, PetscReal *wall)
 {
-  StzConfig     *c = &sim->cfg;
-  StzKmc         k = sim->kmc;
+  StzConfig      *c      = &sim->cfg;
+  StzKmc          k      = sim->kmc;
   const PetscReal period = 1 / c->tr.cyclic_frequency_hz, A = c->tr.cyclic_amplitude, rate = 4 * A / period;
-  const PetscReal legs[3][2] = {{0.25, 1}, {0.5, -1}, {0.25, 1}}; /* fraction of the period, sign of the strain rate */
+  const PetscReal legs[3][2]     = {{0.25, 1}, {0.5, -1}, {0.25, 1}}; /* fraction of the period, sign of the strain rate */
   const PetscInt  rows_per_cycle = 40;
   PetscReal       el0, el1;
   StzRows         rows;
@@ -300,9 +299,9 @@ static PetscErrorCode StzRunCyclic(StzSim sim, PetscReal *wall)
 /* Temperature steps high -> low -> high, free box; each step changes every site's thermal strain by alpha_i dT. */
 static PetscErrorCode StzRunThermalCycling(StzSim sim, PetscReal *wall)
 {
-  StzConfig      *c = &sim->cfg;
-  StzKmc          k = sim->kmc;
-  const PetscInt  n = c->tr.thermal_steps;
+  StzConfig      *c  = &sim->cfg;
+  StzKmc          k  = sim->kmc;
+  const PetscInt  n  = c->tr.thermal_steps;
   const PetscReal dT = (c->tr.thermal_high_k - c->tr.thermal_low_k) / n, step_s = c->tr.thermal_period_s / (2 * n);
   PetscReal       el0, el1;
   StzRows         rows;
@@ -360,15 +359,15 @@ PetscErrorCode StzRunTreatment(StzSim sim)
 
 PetscErrorCode StzRunSequence(StzSim sim)
 {
-  StzConfig      *c = &sim->cfg;
-  char            top[PETSC_MAX_PATH_LEN];
-  StzEnergy       e_start, e_stage0, e1;
-  FILE           *fp;
-  PetscInt        n = c->tr.n_stages;
-  char            dirs[STZ_MAX_STAGES][PETSC_MAX_PATH_LEN];
-  StzEnergy       e_before[STZ_MAX_STAGES], e_after[STZ_MAX_STAGES];
-  StzSimResult    shear[STZ_MAX_STAGES];
-  PetscBool       is_shear[STZ_MAX_STAGES];
+  StzConfig   *c = &sim->cfg;
+  char         top[PETSC_MAX_PATH_LEN];
+  StzEnergy    e_start, e_stage0, e1;
+  FILE        *fp;
+  PetscInt     n = c->tr.n_stages;
+  char         dirs[STZ_MAX_STAGES][PETSC_MAX_PATH_LEN];
+  StzEnergy    e_before[STZ_MAX_STAGES], e_after[STZ_MAX_STAGES];
+  StzSimResult shear[STZ_MAX_STAGES];
+  PetscBool    is_shear[STZ_MAX_STAGES];
 
   PetscFunctionBeginUser;
   PetscCall(PetscStrncpy(top, c->output_dir, sizeof(top)));

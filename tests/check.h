@@ -9,14 +9,14 @@
 static int stz_test_failures = 0;
 
 /* Check a condition; the message says what was expected, from which physics, with the numbers. */
-#define STZ_CHECK(cond, ...) \
-  do { \
-    int stz_ok_ = (cond); \
-    printf("%s - ", stz_ok_ ? "ok" : "not ok"); \
-    printf(__VA_ARGS__); \
-    printf("\n"); \
-    fflush(stdout); \
-    if (!stz_ok_) stz_test_failures++; \
+#define STZ_CHECK(cond, ...)                                                                                                                                                                           \
+  do {                                                                                                                                                                                                 \
+    int stz_ok_ = (cond);                                                                                                                                                                              \
+    printf("%s - ", stz_ok_ ? "ok" : "not ok");                                                                                                                                                        \
+    printf(__VA_ARGS__);                                                                                                                                                                               \
+    printf("\n");                                                                                                                                                                                      \
+    fflush(stdout);                                                                                                                                                                                    \
+    if (!stz_ok_) stz_test_failures++;                                                                                                                                                                 \
   } while (0)
 
 /* |a - b| <= tol * max(|b|, floor): relative comparison with a floor for values near zero. */

@@ -50,26 +50,20 @@ static PetscErrorCode Analyse(StzSim sim, PetscInt n_sites, PetscInt k, PetscRea
   for (PetscInt a = 0; a < n; a++) {
     const PetscReal dsum = PetscAbsReal(l[a].size - l[a].size_events), ddrop = PetscAbsReal(l[a].stress_drop_pa - mu * l[a].size);
     s[a] = l[a].size_stz;
-    if (l[a].size > 0)
-      smin = PetscMin(smin, l[a].size), smax = PetscMax(smax, l[a].size);
+    if (l[a].size > 0) smin = PetscMin(smin, l[a].size), smax = PetscMax(smax, l[a].size);
     total += l[a].size;
     worst_sum  = PetscMax(worst_sum, dsum);
     worst_drop = PetscMax(worst_drop, ddrop);
-    if (dsum > 1e-6 * dp1)
-      bad_sum++;
-    if (ddrop > 1e-6 * mu * dp1)
-      bad_drop++;
+    if (dsum > 1e-6 * dp1) bad_sum++;
+    if (ddrop > 1e-6 * mu * dp1) bad_drop++;
   }
-  STZ_CHECK(bad_sum == 0, "%d avalanches: plastic strain = sum of the events' contributions, worst difference %.2e (<= 1e-6 x gamma0/N = %.1e)", (int)n,
-            (double)worst_sum, (double)(1e-6 * dp1));
-  STZ_CHECK(bad_drop == 0, "%d avalanches: stress drop = mu x plastic strain at fixed strain, worst difference %.2e Pa (<= %.2e Pa)", (int)n,
-            (double)worst_drop, (double)(1e-6 * mu * dp1));
-  STZ_CHECK(PetscAbsReal(total - ser.plastic_strain[ser.n - 1]) <= 1e-6 * dp1 * PetscSqrtReal((PetscReal)n) + 1e-12,
-            "the avalanches' sizes add up to the final plastic strain: %.10f vs %.10f", (double)total, (double)ser.plastic_strain[ser.n - 1]);
+  STZ_CHECK(bad_sum == 0, "%d avalanches: plastic strain = sum of the events' contributions, worst difference %.2e (<= 1e-6 x gamma0/N = %.1e)", (int)n, (double)worst_sum, (double)(1e-6 * dp1));
+  STZ_CHECK(bad_drop == 0, "%d avalanches: stress drop = mu x plastic strain at fixed strain, worst difference %.2e Pa (<= %.2e Pa)", (int)n, (double)worst_drop, (double)(1e-6 * mu * dp1));
+  STZ_CHECK(PetscAbsReal(total - ser.plastic_strain[ser.n - 1]) <= 1e-6 * dp1 * PetscSqrtReal((PetscReal)n) + 1e-12, "the avalanches' sizes add up to the final plastic strain: %.10f vs %.10f",
+            (double)total, (double)ser.plastic_strain[ser.n - 1]);
   qsort(s, (size_t)n, sizeof(PetscReal), CmpDesc);
   *top = 0;
-  for (PetscInt a = 0; a < k && a < n; a++)
-    *top += s[a] / k;
+  for (PetscInt a = 0; a < k && a < n; a++) *top += s[a] / k;
   *decades = smax > 0 ? PetscLog10Real(smax / smin) : 0;
   *count   = n;
   PetscCall(PetscFree(s));
@@ -92,9 +86,8 @@ int main(int argc, char **argv)
   PetscCall(StzSimDestroy(&sim));
   STZ_CHECK(dec_big >= 2, "128 x 128: avalanche sizes span %.2f decades (>= 2) over %d avalanches", (double)dec_big, (int)n_big);
   STZ_CHECK(n_small > 1500 && n_big > 1500, "enough avalanches for the largest ten to be robust: %d (64^2), %d (128^2) (> 1500)", (int)n_small, (int)n_big);
-  STZ_CHECK(top_big > 1.4 * top_small,
-            "largest avalanches grow with the box: mean of the top 10 %.1f transformations at 128^2 > 1.4 x %.1f at 64^2 (ratio %.2f)", (double)top_big,
-            (double)top_small, (double)(top_big / top_small));
+  STZ_CHECK(top_big > 1.4 * top_small, "largest avalanches grow with the box: mean of the top 10 %.1f transformations at 128^2 > 1.4 x %.1f at 64^2 (ratio %.2f)", (double)top_big, (double)top_small,
+            (double)(top_big / top_small));
 
   /* Threads: the scans are split by rows and combined in row order. */
   {
@@ -107,8 +100,7 @@ int main(int argc, char **argv)
     PetscCall(StzSimGetAvalanches(sim2, &nb, &b));
     same = (PetscBool)(na == nb && na > 100);
     for (PetscInt k = 0; same && k < na; k++)
-      if (a[k].events != b[k].events || a[k].size != b[k].size || a[k].start_strain != b[k].start_strain || a[k].generations != b[k].generations)
-        same = PETSC_FALSE;
+      if (a[k].events != b[k].events || a[k].size != b[k].size || a[k].start_strain != b[k].start_strain || a[k].generations != b[k].generations) same = PETSC_FALSE;
     STZ_CHECK(same, "1 and 2 threads give identical avalanches (%d and %d)", (int)na, (int)nb);
     PetscCall(StzSimDestroy(&sim));
     PetscCall(StzSimDestroy(&sim2));

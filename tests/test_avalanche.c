@@ -63,10 +63,9 @@ int main(int argc, char **argv)
   PetscCall(StzSimGetAvalanches(sim, &n, &l));
   {
     const PetscReal expect = tcmin / PetscSinReal(PETSC_PI / 3);
-    STZ_CHECK(n > 0 && StzClose(l[0].start_stress_pa, expect, 1e-9, 0), "first trigger at min tau_c / sin 60 deg: %.6e Pa vs %.6e Pa",
-              (double)(n ? l[0].start_stress_pa : 0), (double)expect);
-    STZ_CHECK(n > 0 && StzClose(l[0].start_strain, expect / m.shear_modulus_pa, 1e-9, 0), "first trigger strain = stress / mu: %.8f vs %.8f",
-              (double)(n ? l[0].start_strain : 0), (double)(expect / m.shear_modulus_pa));
+    STZ_CHECK(n > 0 && StzClose(l[0].start_stress_pa, expect, 1e-9, 0), "first trigger at min tau_c / sin 60 deg: %.6e Pa vs %.6e Pa", (double)(n ? l[0].start_stress_pa : 0), (double)expect);
+    STZ_CHECK(n > 0 && StzClose(l[0].start_strain, expect / m.shear_modulus_pa, 1e-9, 0), "first trigger strain = stress / mu: %.8f vs %.8f", (double)(n ? l[0].start_strain : 0),
+              (double)(expect / m.shear_modulus_pa));
   }
   PetscCall(StzSimDestroy(&sim));
 
@@ -85,12 +84,10 @@ int main(int argc, char **argv)
       PetscCall(StzSimGetAvalanches(sim2, &n2, &l2));
       same = (PetscBool)(n == n2 && n >= 50);
       for (PetscInt a = 0; same && a < n; a++) {
-        if (l[a].events != l2[a].events)
-          same = PETSC_FALSE;
+        if (l[a].events != l2[a].events) same = PETSC_FALSE;
         worst = PetscMax(worst, PetscAbsReal(l[a].size - l2[a].size));
       }
-      STZ_CHECK(same && worst <= 1e-9 * 0.1 / 256, "aqs: kernel and %s engines give the same avalanches (%d vs %d, largest size difference %.1e)", engines[e],
-                (int)n, (int)n2, (double)worst);
+      STZ_CHECK(same && worst <= 1e-9 * 0.1 / 256, "aqs: kernel and %s engines give the same avalanches (%d vs %d, largest size difference %.1e)", engines[e], (int)n, (int)n2, (double)worst);
       PetscCall(StzSimDestroy(&sim2));
     }
     PetscCall(StzSimDestroy(&sim));
@@ -101,9 +98,8 @@ int main(int argc, char **argv)
     const PetscReal M = 2 * m.shear_modulus_pa / (1 - m.poisson_ratio), dp1 = m.gamma0 / N;
     PetscCall(Run("-stz_protocol aqs -stz_aqs_loading compression -stz_nx 32 -stz_ny 32 -stz_max_strain 0.08", &sim));
     PetscCall(Worst(sim, M, &n, &wsum, &wdrop));
-    STZ_CHECK(n >= 50 && wsum <= 1e-6 * dp1 && wdrop <= 1e-6 * M * dp1,
-              "aqs compression, %d avalanches: size = sum of events (worst %.1e), drop = 2mu/(1-nu) x size (worst %.2e Pa, allowed %.2e)", (int)n, (double)wsum,
-              (double)wdrop, (double)(1e-6 * M * dp1));
+    STZ_CHECK(n >= 50 && wsum <= 1e-6 * dp1 && wdrop <= 1e-6 * M * dp1, "aqs compression, %d avalanches: size = sum of events (worst %.1e), drop = 2mu/(1-nu) x size (worst %.2e Pa, allowed %.2e)",
+              (int)n, (double)wsum, (double)wdrop, (double)(1e-6 * M * dp1));
     PetscCall(StzSimDestroy(&sim));
   }
 
@@ -114,8 +110,7 @@ int main(int argc, char **argv)
     PetscCall(Run("-stz_protocol pure-shear -stz_nx 32 -stz_ny 32 -stz_strain_rate 1 -stz_max_strain 0.04 -stz_avalanche_gap_strain 1e-5", &sim));
     PetscCall(Worst(sim, M, &n, &wsum, &wdrop));
     PetscCall(StzSimGetAvalanches(sim, &n, &l));
-    for (PetscInt a = 0; a < n; a++)
-      pos += l[a].size > 0;
+    for (PetscInt a = 0; a < n; a++) pos += l[a].size > 0;
     STZ_CHECK(n >= 100 && pos > 0, "thermal run: %d avalanches, %d with positive size", (int)n, (int)pos);
     STZ_CHECK(wsum <= 1e-6 * dp1, "thermal: size = sum of events' contributions, worst %.1e (<= %.1e)", (double)wsum, (double)(1e-6 * dp1));
     STZ_CHECK(wdrop <= 1e-6 * M * dp1, "thermal: stress drop = mu (size - strain span), worst %.2e Pa (<= %.2e)", (double)wdrop, (double)(1e-6 * M * dp1));

@@ -31,10 +31,10 @@ static PetscErrorCode RunEngine(const char *base, const char *engine, const char
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsClear(NULL));
-  PetscCall(PetscSNPrintf(
-      opt, sizeof(opt),
-      "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-engines -stz_protocol pure-shear -stz_temperature_k 600 -stz_structure false -stz_flicker_limit 0 %s -stz_engine %s %s", base,
-      engine, extra));
+  PetscCall(PetscSNPrintf(opt, sizeof(opt),
+                          "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-engines -stz_protocol pure-shear -stz_temperature_k 600 -stz_structure false -stz_flicker_limit 0 %s "
+                          "-stz_engine %s %s",
+                          base, engine, extra));
   PetscCall(PetscOptionsInsertString(NULL, opt));
   PetscCall(StzSimCreate(PETSC_COMM_WORLD, &sim));
   for (PetscInt n = 0; n < NEV; n++) {
@@ -45,8 +45,7 @@ static PetscErrorCode RunEngine(const char *base, const char *engine, const char
   PetscCall(PetscMalloc1(3 * nx * ny, &t->stress));
   PetscCall(StzSimGetSites(sim, NULL, NULL, t->stress, NULL, NULL));
   t->distinct = 0;
-  for (PetscInt i = 0; i < nx * ny; i++)
-    t->distinct += count[i] > 0;
+  for (PetscInt i = 0; i < nx * ny; i++) t->distinct += count[i] > 0;
   PetscCall(StzSimVerifyStress(sim, &t->verify));
   PetscCall(StzSimDestroy(&sim));
   PetscFunctionReturn(0);
@@ -63,30 +62,23 @@ static PetscErrorCode CompareEngines(const char *label, const char *base, PetscI
     PetscCall(PetscTime(&t0));
     PetscCall(RunEngine(base, engines[e], strcmp(engines[e], "resolve") ? "" : resolve_opts, &t[e]));
     PetscCall(PetscTime(&t1));
-    STZ_CHECK(
-        t[e].verify <= 1e-8,
-        "%s, %s engine%s%s: site stresses after %d events equal an FE solve of all accumulated eigenstrains, max relative difference %.2e (<= 1e-8; %.1f s)",
-        label, engines[e], strcmp(engines[e], "resolve") || !resolve_opts[0] ? "" : " ", strcmp(engines[e], "resolve") ? "" : resolve_opts, NEV,
-        (double)t[e].verify, (double)(t1 - t0));
+    STZ_CHECK(t[e].verify <= 1e-8, "%s, %s engine%s%s: site stresses after %d events equal an FE solve of all accumulated eigenstrains, max relative difference %.2e (<= 1e-8; %.1f s)", label,
+              engines[e], strcmp(engines[e], "resolve") || !resolve_opts[0] ? "" : " ", strcmp(engines[e], "resolve") ? "" : resolve_opts, NEV, (double)t[e].verify, (double)(t1 - t0));
   }
   STZ_CHECK(t[0].distinct >= 20, "%s: the %d events touch %d distinct sites (>= 20, so the sequence is a real test)", label, NEV, (int)t[0].distinct);
   for (PetscInt e = 1; e < n_eng; e++) {
     PetscInt  first = -1;
     PetscReal diff = 0, scale = 0;
     for (PetscInt n = NEV - 1; n >= 0; n--)
-      if (t[e].site[n] != t[0].site[n] || t[e].cls[n] != t[0].cls[n])
-        first = n;
-    STZ_CHECK(first < 0, "%s: %s and %s engines fire the same %d events (site and class), first difference at event %d", label, engines[0], engines[e], NEV,
-              (int)first);
+      if (t[e].site[n] != t[0].site[n] || t[e].cls[n] != t[0].cls[n]) first = n;
+    STZ_CHECK(first < 0, "%s: %s and %s engines fire the same %d events (site and class), first difference at event %d", label, engines[0], engines[e], NEV, (int)first);
     for (PetscInt i = 0; i < 3 * N; i++) {
       diff  = PetscMax(diff, PetscAbsReal(t[e].stress[i] - t[0].stress[i]));
       scale = PetscMax(scale, PetscAbsReal(t[0].stress[i]));
     }
-    STZ_CHECK(diff <= 1e-8 * scale, "%s: %s and %s engines give the same site stresses, max difference %.2e of %.2e Pa (1e-8 relative)", label, engines[0],
-              engines[e], (double)diff, (double)scale);
+    STZ_CHECK(diff <= 1e-8 * scale, "%s: %s and %s engines give the same site stresses, max difference %.2e of %.2e Pa (1e-8 relative)", label, engines[0], engines[e], (double)diff, (double)scale);
   }
-  for (PetscInt e = 0; e < n_eng; e++)
-    PetscCall(PetscFree(t[e].stress));
+  for (PetscInt e = 0; e < n_eng; e++) PetscCall(PetscFree(t[e].stress));
   PetscFunctionReturn(0);
 }
 
@@ -103,11 +95,9 @@ int main(int argc, char **argv)
   PetscCall(CompareEngines("64 x 64 periodic box (1 element per site)", "-stz_nx 64 -stz_ny 64 -stz_site_elems 1", 64 * 64, 4, box,
                            "-elas_ksp_type preonly -elas_pc_type cholesky -elas_pc_factor_mat_solver_type petsc -elas_pc_factor_mat_ordering_type nd"));
   PetscCall(CompareEngines("32 x 32 block (1 element per site), bottom fixed, top traction (2e8, -5e8) Pa, x edges free",
-                           "-stz_nx 32 -stz_ny 32 -stz_site_elems 1 -stz_geometry block -stz_bc_bottom fixed -stz_bc_top traction -stz_bc_top_value 2e8,-5e8",
-                           32 * 32, 2, block, ""));
+                           "-stz_nx 32 -stz_ny 32 -stz_site_elems 1 -stz_geometry block -stz_bc_bottom fixed -stz_bc_top traction -stz_bc_top_value 2e8,-5e8", 32 * 32, 2, block, ""));
   PetscCall(CompareEngines("32 x 32 slab (1 element per site), bottom fixed, top traction (3e8, 0) Pa",
-                           "-stz_nx 32 -stz_ny 32 -stz_site_elems 1 -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top traction -stz_bc_top_value 3e8,0",
-                           32 * 32, 3, slab,
+                           "-stz_nx 32 -stz_ny 32 -stz_site_elems 1 -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top traction -stz_bc_top_value 3e8,0", 32 * 32, 3, slab,
                            "-elas_ksp_type preonly -elas_pc_type cholesky -elas_pc_factor_mat_solver_type petsc -elas_pc_factor_mat_ordering_type nd"));
   /* Dilatation (a third kernel mode per source row), a roller top edge and a non-square slab: the superposed stresses still
    * equal the FE solve. */
@@ -118,18 +108,16 @@ int main(int argc, char **argv)
       PetscReal err;
       char      opt[512];
       PetscCall(PetscOptionsClear(NULL));
-      PetscCall(PetscSNPrintf(
-          opt, sizeof(opt),
-          "-stz_quiet -stz_progress_s 0 -stz_protocol pure-shear -stz_temperature_k 600 -stz_structure false -stz_flicker_limit 0 -stz_nx 16 -stz_ny 24 -stz_dilatation 0.01 -stz_geometry slab "
-          "-stz_bc_top roller -stz_bc_top_value -1e-11 -stz_engine %s",
-          eng[e]));
+      PetscCall(PetscSNPrintf(opt, sizeof(opt),
+                              "-stz_quiet -stz_progress_s 0 -stz_protocol pure-shear -stz_temperature_k 600 -stz_structure false -stz_flicker_limit 0 -stz_nx 16 -stz_ny 24 -stz_dilatation 0.01 "
+                              "-stz_geometry slab "
+                              "-stz_bc_top roller -stz_bc_top_value -1e-11 -stz_engine %s",
+                              eng[e]));
       PetscCall(PetscOptionsInsertString(NULL, opt));
       PetscCall(StzSimCreate(PETSC_COMM_WORLD, &sim));
       PetscCall(StzSimRunEvents(sim, 300, NULL));
       PetscCall(StzSimVerifyStress(sim, &err));
-      STZ_CHECK(err <= 1e-8,
-                "16 x 24 slab, roller top pressed down 1e-11 m, dilatation 0.01, %s engine: 300 events, stresses equal an FE solve to %.2e (<= 1e-8)", eng[e],
-                (double)err);
+      STZ_CHECK(err <= 1e-8, "16 x 24 slab, roller top pressed down 1e-11 m, dilatation 0.01, %s engine: 300 events, stresses equal an FE solve to %.2e (<= 1e-8)", eng[e], (double)err);
       PetscCall(StzSimDestroy(&sim));
     }
   }

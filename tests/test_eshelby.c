@@ -15,17 +15,17 @@
 #include "check.h"
 
 typedef struct {
-  PetscReal interior_err;  /* RMS relative deviation of sigma_xy from the analytic value over r < R/2 */
-  PetscReal interior_mean; /* mean sigma_xy over r < R/2, Pa */
-  PetscReal energy;        /* J/m */
-  PetscReal clapeyron;     /* -1/2 sum_e A_e sigma_e : eps*_e, J/m */
-  PetscReal *s;            /* element stresses */
-  PetscInt   n;            /* elements per side */
+  PetscReal  interior_err;  /* RMS relative deviation of sigma_xy from the analytic value over r < R/2 */
+  PetscReal  interior_mean; /* mean sigma_xy over r < R/2, Pa */
+  PetscReal  energy;        /* J/m */
+  PetscReal  clapeyron;     /* -1/2 sum_e A_e sigma_e : eps*_e, J/m */
+  PetscReal *s;             /* element stresses */
+  PetscInt   n;             /* elements per side */
 } Result;
 
 static PetscErrorCode Solve(PetscReal radius, PetscInt box, PetscReal mu, PetscReal nu, PetscReal e0, Result *res)
 {
-  StzFEGeometry g = {.nex = box, .ney = box, .element_size_m = 1.0, .mu_pa = mu, .nu = nu};
+  StzFEGeometry g    = {.nex = box, .ney = box, .element_size_m = 1.0, .mu_pa = mu, .nu = nu};
   StzMacroLoad  load = {{1, 1, 1}, {0, 0, 0}};
   PetscReal    *eig, c = 0.5 * box, expect = -mu * e0 / (2 * (1 - nu)), sum = 0, sum2 = 0;
   PetscInt      cnt = 0;
@@ -73,7 +73,7 @@ static PetscReal Sample(const Result *r, PetscReal dist, PetscReal phi)
   PetscReal x = 0.5 * r->n + dist * PetscCosReal(phi) - 0.5, y = 0.5 * r->n + dist * PetscSinReal(phi) - 0.5;
   PetscInt  i = (PetscInt)PetscFloorReal(x), j = (PetscInt)PetscFloorReal(y);
   PetscReal fx = x - i, fy = y - j;
-#define S(I, J) r->s[3 * ((J) * r->n + (I)) + 2]
+#define S(I, J) r->s[3 * ((J)*r->n + (I)) + 2]
   return (1 - fx) * (1 - fy) * S(i, j) + fx * (1 - fy) * S(i + 1, j) + (1 - fx) * fy * S(i, j + 1) + fx * fy * S(i + 1, j + 1);
 #undef S
 }
@@ -92,13 +92,11 @@ int main(int argc, char **argv)
   PetscCall(Solve(16, 256, mu, nu, e0, &r16));
   PetscCall(Solve(8, 256, mu, nu, e0, &wide)); /* box = 32 R */
   for (int k = 1; k < 3; k++) {
-    const Result   *r = seq[k];
-    const PetscInt  R = k == 1 ? 8 : 16;
-    STZ_CHECK(StzClose(r->interior_mean, expect, 0.05, 0), "R = %d elements, box 16 R: interior sigma_xy %.4e Pa vs Eshelby %.4e Pa (5%%)", (int)R,
-              (double)r->interior_mean, (double)expect);
+    const Result  *r = seq[k];
+    const PetscInt R = k == 1 ? 8 : 16;
+    STZ_CHECK(StzClose(r->interior_mean, expect, 0.05, 0), "R = %d elements, box 16 R: interior sigma_xy %.4e Pa vs Eshelby %.4e Pa (5%%)", (int)R, (double)r->interior_mean, (double)expect);
     STZ_CHECK(r->interior_err < 0.05, "R = %d elements: interior stress uniform, RMS deviation from Eshelby %.2f%% (< 5%%)", (int)R, (double)(100 * r->interior_err));
-    STZ_CHECK(StzClose(r->energy, r->clapeyron, 1e-9, 0), "R = %d: energy equals -1/2 int sigma:eps* dA (Clapeyron) to round-off: %.9e vs %.9e J/m", (int)R,
-              (double)r->energy, (double)r->clapeyron);
+    STZ_CHECK(StzClose(r->energy, r->clapeyron, 1e-9, 0), "R = %d: energy equals -1/2 int sigma:eps* dA (Clapeyron) to round-off: %.9e vs %.9e J/m", (int)R, (double)r->energy, (double)r->clapeyron);
   }
   {
     const PetscReal W = mu * e0 * e0 * PETSC_PI * 8 * 8 / (2 * (1 - nu));
@@ -109,8 +107,7 @@ int main(int argc, char **argv)
     const PetscReal e16 = PetscAbsReal(r16.interior_mean - expect), e8 = PetscAbsReal(r8.interior_mean - expect), ew = PetscAbsReal(wide.interior_mean - expect);
     STZ_CHECK(d2 < 0.5 * d1, "mesh convergence: change R=8 -> 16 (%.3e Pa) is less than half the change R=4 -> 8 (%.3e Pa)", (double)d2, (double)d1);
     STZ_CHECK(e16 < e8, "error against Eshelby shrinks under refinement: %.3f%% (R=16) < %.3f%% (R=8)", (double)(100 * e16 / -expect), (double)(100 * e8 / -expect));
-    STZ_CHECK(e8 / ew > 2.5 && e8 / ew < 6.0, "remaining error is the periodic images': box 16R -> 32R (f / 4) cuts it by %.2f (expect about 4, allowed 2.5..6)",
-              (double)(e8 / ew));
+    STZ_CHECK(e8 / ew > 2.5 && e8 / ew < 6.0, "remaining error is the periodic images': box 16R -> 32R (f / 4) cuts it by %.2f (expect about 4, allowed 2.5..6)", (double)(e8 / ew));
     STZ_CHECK(ew / -expect < 0.01, "box 32 R: interior stress within 1%% of Eshelby (%.3f%%)", (double)(100 * ew / -expect));
   }
 
@@ -121,19 +118,17 @@ int main(int argc, char **argv)
     const PetscInt np = 11;
     PetscReal      sx = 0, sy = 0, sxx = 0, sxy = 0, slope, worst_ratio = 0;
     for (PetscInt k = 0; k < np; k++) {
-      PetscReal r = 6.0 * PetscPowReal(10.0, (PetscReal)k / (np - 1)); /* 6 .. 60 elements */
+      PetscReal r  = 6.0 * PetscPowReal(10.0, (PetscReal)k / (np - 1)); /* 6 .. 60 elements */
       PetscReal v0 = Sample(&far, r, 0), v45 = Sample(&far, r, PETSC_PI / 4), v90 = Sample(&far, r, PETSC_PI / 2);
       PetscReal lx = PetscLogReal(r), ly = PetscLogReal(PetscAbsReal(v0));
       sx += lx, sy += ly, sxx += lx * lx, sxy += lx * ly;
       if (r <= 30.0) worst_ratio = PetscMax(worst_ratio, PetscMax(PetscAbsReal(v45 / v0 + 1), PetscAbsReal(v90 / v0 - 1)));
       if (k == 0 || k == np - 1)
-        STZ_CHECK(v0 > 0 && v45 < 0, "r = %.0f: sigma_xy along 0 deg (%.3e Pa) and 45 deg (%.3e Pa) have the signs of cos(4 phi) for a relieving inclusion",
-                  (double)r, (double)v0, (double)v45);
+        STZ_CHECK(v0 > 0 && v45 < 0, "r = %.0f: sigma_xy along 0 deg (%.3e Pa) and 45 deg (%.3e Pa) have the signs of cos(4 phi) for a relieving inclusion", (double)r, (double)v0, (double)v45);
     }
     slope = (np * sxy - sx * sy) / (np * sxx - sx * sx);
     STZ_CHECK(PetscAbsReal(slope + 2) <= 0.15, "far-field decay: log-log slope of |sigma_xy| over r = 6..60 elements is %.3f (expect -2 +- 0.15)", (double)slope);
-    STZ_CHECK(worst_ratio < 0.05, "four-fold pattern: sigma_xy(45 deg) = -sigma_xy(0 deg) and sigma_xy(90 deg) = sigma_xy(0 deg) within 5%% for r <= 30 (worst %.3f)",
-              (double)worst_ratio);
+    STZ_CHECK(worst_ratio < 0.05, "four-fold pattern: sigma_xy(45 deg) = -sigma_xy(0 deg) and sigma_xy(90 deg) = sigma_xy(0 deg) within 5%% for r <= 30 (worst %.3f)", (double)worst_ratio);
   }
   for (int k = 0; k < 3; k++) PetscCall(PetscFree(seq[k]->s));
   PetscCall(PetscFree(wide.s));

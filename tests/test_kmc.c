@@ -62,8 +62,8 @@ int main(int argc, char **argv)
   PetscCall(Make("-stz_protocol compression -stz_nx 16 -stz_ny 16 -stz_strain_rate 1 -stz_max_strain 0.01", &sim));
   PetscCall(StzSimRun(sim));
   PetscCall(StzSimGetResult(sim, &res));
-  STZ_CHECK(StzClose(res.elastic_modulus_pa, 2 * 36e9 / (1 - 0.355), 0.01, 0), "elastic branch in plane-strain compression: slope %.4e Pa = 2 mu/(1-nu) %.4e Pa (1%%)",
-            (double)res.elastic_modulus_pa, 2 * 36e9 / (1 - 0.355));
+  STZ_CHECK(StzClose(res.elastic_modulus_pa, 2 * 36e9 / (1 - 0.355), 0.01, 0), "elastic branch in plane-strain compression: slope %.4e Pa = 2 mu/(1-nu) %.4e Pa (1%%)", (double)res.elastic_modulus_pa,
+            2 * 36e9 / (1 - 0.355));
   PetscCall(StzSimDestroy(&sim));
 
   /* Engines: kernel and resolve on the same seed. */
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 
   /* Flicker acceleration against exact kinetics. */
   {
-    PetscReal peak[3];
+    PetscReal   peak[3];
     const char *lim[3] = {"-stz_flicker_limit 0", "-stz_flicker_limit 10", "-stz_flicker_limit 1000"};
     for (int k = 0; k < 3; k++) {
       char opt[256];
@@ -119,26 +119,27 @@ int main(int argc, char **argv)
       PetscCall(StzSimDestroy(&sim));
     }
     STZ_CHECK(PetscAbsReal(peak[2] - peak[0]) < PetscAbsReal(peak[1] - peak[0]) && PetscAbsReal(peak[2] / peak[0] - 1) < 0.05 && PetscAbsReal(peak[1] / peak[0] - 1) < 0.15,
-              "450 K peak stress: exact %.0f MPa, flicker limit 1000 %.0f MPa (< 5 %% off, closer than 10), limit 10 %.0f MPa (< 15 %% off)", (double)(peak[0] / 1e6),
-              (double)(peak[2] / 1e6), (double)(peak[1] / 1e6));
+              "450 K peak stress: exact %.0f MPa, flicker limit 1000 %.0f MPa (< 5 %% off, closer than 10), limit 10 %.0f MPa (< 15 %% off)", (double)(peak[0] / 1e6), (double)(peak[2] / 1e6),
+              (double)(peak[1] / 1e6));
   }
 
   /* Activation statistics: first event with no load and uniform barriers, over many seeds. */
   {
-    const PetscInt  nseeds = 400, nx = 16;
-    PetscReal       tsum = 0, r0 = 0, chi2 = 0;
-    PetscInt        quad[4] = {0, 0, 0, 0};
-    StzMaterial     m;
+    const PetscInt nseeds = 400, nx = 16;
+    PetscReal      tsum = 0, r0 = 0, chi2 = 0;
+    PetscInt       quad[4] = {0, 0, 0, 0};
+    StzMaterial    m;
     PetscCall(StzMaterialPreset("vitreloy1", &m));
     {
       const PetscReal dF = StzArgonBarrier(m.shear_modulus_pa, m.poisson_ratio, m.gamma0, m.stz_volume_m3, m.dilatancy_beta, m.tau_hat_over_mu * m.shear_modulus_pa);
-      r0 = nx * nx * 2 * 3 * StzActivationRate(m.attempt_frequency_hz, dF, 0, m.gamma0, m.stz_volume_m3, 400);
-      mu = dF;
+      r0                 = nx * nx * 2 * 3 * StzActivationRate(m.attempt_frequency_hz, dF, 0, m.gamma0, m.stz_volume_m3, 400);
+      mu                 = dF;
     }
     for (PetscInt s = 0; s < nseeds; s++) {
-      char             opt[256];
-      const PetscInt  *count;
-      PetscCall(PetscSNPrintf(opt, sizeof(opt), "-stz_protocol pure-shear -stz_nx %d -stz_ny %d -stz_barrier_spread 0 -stz_structure false -stz_temperature_k 400 -stz_seed %d", (int)nx, (int)nx, (int)(s + 1)));
+      char            opt[256];
+      const PetscInt *count;
+      PetscCall(PetscSNPrintf(opt, sizeof(opt), "-stz_protocol pure-shear -stz_nx %d -stz_ny %d -stz_barrier_spread 0 -stz_structure false -stz_temperature_k 400 -stz_seed %d", (int)nx, (int)nx,
+                              (int)(s + 1)));
       PetscCall(Make(opt, &sim));
       PetscCall(StzSimRunEvents(sim, 1, NULL));
       PetscCall(StzSimGetSites(sim, NULL, NULL, NULL, NULL, &count));
@@ -149,12 +150,12 @@ int main(int argc, char **argv)
     }
     {
       const PetscReal mean = tsum / nseeds, expect = 1 / r0, se = expect / PetscSqrtReal((PetscReal)nseeds);
-      STZ_CHECK(PetscAbsReal(mean - expect) < 4 * se, "first-activation waiting time %.4e s vs 1/(N 2n nu0 exp(-dF/kT)) = %.4e s (4 standard errors = %.1e s; dF = %.3f eV)",
-                (double)mean, (double)expect, (double)(4 * se), (double)(mu / 1.602176634e-19));
+      STZ_CHECK(PetscAbsReal(mean - expect) < 4 * se, "first-activation waiting time %.4e s vs 1/(N 2n nu0 exp(-dF/kT)) = %.4e s (4 standard errors = %.1e s; dF = %.3f eV)", (double)mean,
+                (double)expect, (double)(4 * se), (double)(mu / 1.602176634e-19));
     }
     for (int q = 0; q < 4; q++) chi2 += (quad[q] - nseeds / 4.0) * (quad[q] - nseeds / 4.0) / (nseeds / 4.0);
-    STZ_CHECK(chi2 < 16.27, "first activations are spatially uniform: quadrant counts %d %d %d %d, chi2 = %.2f < 16.27 (3 dof, p = 0.001)", (int)quad[0], (int)quad[1],
-              (int)quad[2], (int)quad[3], (double)chi2);
+    STZ_CHECK(chi2 < 16.27, "first activations are spatially uniform: quadrant counts %d %d %d %d, chi2 = %.2f < 16.27 (3 dof, p = 0.001)", (int)quad[0], (int)quad[1], (int)quad[2], (int)quad[3],
+              (double)chi2);
   }
   PetscCall(PetscFinalize());
   return STZ_TEST_EXIT();

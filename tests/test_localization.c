@@ -18,13 +18,12 @@ int main(int argc, char **argv)
   for (PetscInt y = 0; y < n; y++)
     for (PetscInt x = 0; x < n; x++) g[y * n + x] = (((y - x) % n + n) % n) < n / 10 ? 0.2 : 0.0;
   PetscCall(StzLocalizationCompute(n, n, g, &loc));
-  STZ_CHECK(StzClose(loc.index, 0.9, 1e-12, 0) && StzClose(loc.angle_deg, 45, 1e-9, 0), "band over a tenth of the 45-deg lines: index %.4f (0.9), angle %.1f deg (45)",
-            (double)loc.index, (double)loc.angle_deg);
+  STZ_CHECK(StzClose(loc.index, 0.9, 1e-12, 0) && StzClose(loc.angle_deg, 45, 1e-9, 0), "band over a tenth of the 45-deg lines: index %.4f (0.9), angle %.1f deg (45)", (double)loc.index,
+            (double)loc.angle_deg);
   for (PetscInt y = 0; y < n; y++)
     for (PetscInt x = 0; x < n; x++) g[y * n + x] = y < n / 2 ? 0.1 : 0.0;
   PetscCall(StzLocalizationCompute(n, n, g, &loc));
-  STZ_CHECK(StzClose(loc.index, 0.5, 1e-12, 0) && StzClose(loc.angle_deg, 0, 1e-9, 1e-9), "band over half the rows: index %.4f (0.5), angle %.1f deg (0)",
-            (double)loc.index, (double)loc.angle_deg);
+  STZ_CHECK(StzClose(loc.index, 0.5, 1e-12, 0) && StzClose(loc.angle_deg, 0, 1e-9, 1e-9), "band over half the rows: index %.4f (0.5), angle %.1f deg (0)", (double)loc.index, (double)loc.angle_deg);
   PetscCall(PetscFinalize());
   return STZ_TEST_EXIT();
 }

@@ -113,9 +113,8 @@ static PetscErrorCode CheckDivergingMap(const char *dir)
     PetscReal   val;
     const char *what;
   } special[] = {
-    {0, 0, -2.0, "vmin at bottom-left (0,0)"},    {39, 29, 2.0, "vmax at top-right (39,29)"}, {10, 5, 0.0, "midpoint at (10,5)"},
-    {20, 20, 5.0, "above vmax at (20,20)"},       {30, 3, -10.0, "below vmin at (30,3)"},     {0, 29, 1.5, "1.5 at top-left (0,29)"},
-    {39, 0, -1.5, "-1.5 at bottom-right (39,0)"}, {5, 25, (PetscReal)NAN, "NaN at (5,25)"},
+      {0, 0, -2.0, "vmin at bottom-left (0,0)"}, {39, 29, 2.0, "vmax at top-right (39,29)"}, {10, 5, 0.0, "midpoint at (10,5)"},           {20, 20, 5.0, "above vmax at (20,20)"},
+      {30, 3, -10.0, "below vmin at (30,3)"},    {0, 29, 1.5, "1.5 at top-left (0,29)"},     {39, 0, -1.5, "-1.5 at bottom-right (39,0)"}, {5, 25, (PetscReal)NAN, "NaN at (5,25)"},
   };
   const PetscInt nspecial = (PetscInt)(sizeof special / sizeof special[0]);
 
@@ -267,7 +266,7 @@ static PetscErrorCode CheckSequentialMap(const char *dir)
 /* Failures must come back as PETSc errors (not aborts), and must not leave temporary files behind. */
 static PetscErrorCode CheckErrors(const char *dir)
 {
-  StzPngMap      map = {"t", "u", -1.0, 1.0, STZ_CMAP_DIVERGING, 2, 0.0};
+  StzPngMap      map  = {"t", "u", -1.0, 1.0, STZ_CMAP_DIVERGING, 2, 0.0};
   PetscReal      v[4] = {0, 1, 2, 3};
   char           path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
   PetscErrorCode ierr;

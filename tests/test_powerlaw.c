@@ -53,8 +53,8 @@ static PetscErrorCode CheckPureFit(PetscReal tau, uint64_t seed, PetscReal *s, P
   Check((PetscBool)(fit.ci_low <= tau && tau <= fit.ci_high && fit.n_bootstrap == 200), name, buf);
 
   PetscCall(PetscSNPrintf(name, sizeof name, "tau=%.2f: estimate within 3 standard errors", (double)tau));
-  PetscCall(PetscSNPrintf(buf, sizeof buf, "tau_hat %.4f, se %.4f, s_min %.4g, n_tail %" PetscInt_FMT ", KS %.4f", (double)fit.exponent, (double)se,
-                          (double)fit.s_min, fit.n_tail, (double)fit.ks_distance));
+  PetscCall(
+      PetscSNPrintf(buf, sizeof buf, "tau_hat %.4f, se %.4f, s_min %.4g, n_tail %" PetscInt_FMT ", KS %.4f", (double)fit.exponent, (double)se, (double)fit.s_min, fit.n_tail, (double)fit.ks_distance));
   Check((PetscBool)(PetscAbsReal(fit.exponent - tau) < 3.0 * se), name, buf);
 
   /* The reported exponent is the public MLE at the reported cutoff. */
@@ -137,13 +137,10 @@ int main(int argc, char **argv)
     PowerLawSample(n - n / 2, tau, x0, 13, 0, s + n / 2);
     PetscCall(StzPowerLawFitCreate(n, s, 0.95, 200, 13, &fit));
     se = (tau - 1.0) / PetscSqrtReal((PetscReal)fit.n_tail);
-    PetscCall(PetscSNPrintf(buf, sizeof buf, "s_min %.4f for x0 %.1f, n_tail %" PetscInt_FMT ", KS %.4f", (double)fit.s_min, (double)x0, fit.n_tail,
-                            (double)fit.ks_distance));
+    PetscCall(PetscSNPrintf(buf, sizeof buf, "s_min %.4f for x0 %.1f, n_tail %" PetscInt_FMT ", KS %.4f", (double)fit.s_min, (double)x0, fit.n_tail, (double)fit.ks_distance));
     Check((PetscBool)(fit.s_min >= 0.5 * x0 && fit.s_min <= 2.0 * x0), "mixed sample: cutoff within a factor 2 of x0", buf);
-    PetscCall(PetscSNPrintf(buf, sizeof buf, "tau_hat %.4f, se %.4f, CI [%.4f, %.4f]", (double)fit.exponent, (double)se, (double)fit.ci_low,
-                            (double)fit.ci_high));
-    Check((PetscBool)(PetscAbsReal(fit.exponent - tau) < 3.0 * se && fit.ci_low <= tau && tau <= fit.ci_high), "mixed sample: tail exponent recovered",
-          buf);
+    PetscCall(PetscSNPrintf(buf, sizeof buf, "tau_hat %.4f, se %.4f, CI [%.4f, %.4f]", (double)fit.exponent, (double)se, (double)fit.ci_low, (double)fit.ci_high));
+    Check((PetscBool)(PetscAbsReal(fit.exponent - tau) < 3.0 * se && fit.ci_low <= tau && tau <= fit.ci_high), "mixed sample: tail exponent recovered", buf);
   }
 
   /* A finite system: p(s) ~ s^-1.5 exp(-s/s_c) on s >= 1 with s_c = 300 (about 2.5 decades of power law, then a roll-off),
@@ -176,8 +173,8 @@ int main(int argc, char **argv)
     PetscCall(StzPowerLawFitCreate(n, s, 0.95, 50, 7, &b));
     PetscCall(StzPowerLawFitCreate(n, s, 0.95, 50, 8, &c));
     PetscCall(PetscSNPrintf(buf, sizeof buf, "tau %.17g, CI [%.17g, %.17g]", (double)a.exponent, (double)a.ci_low, (double)a.ci_high));
-    Check((PetscBool)(BitEqual(a.exponent, b.exponent) && BitEqual(a.s_min, b.s_min) && BitEqual(a.ks_distance, b.ks_distance) && a.n_tail == b.n_tail &&
-                      BitEqual(a.ci_low, b.ci_low) && BitEqual(a.ci_high, b.ci_high) && a.n_bootstrap == b.n_bootstrap),
+    Check((PetscBool)(BitEqual(a.exponent, b.exponent) && BitEqual(a.s_min, b.s_min) && BitEqual(a.ks_distance, b.ks_distance) && a.n_tail == b.n_tail && BitEqual(a.ci_low, b.ci_low) &&
+                      BitEqual(a.ci_high, b.ci_high) && a.n_bootstrap == b.n_bootstrap),
           "same seed gives a bit-identical fit", buf);
     PetscCall(PetscSNPrintf(buf, sizeof buf, "seed 8: CI [%.17g, %.17g]", (double)c.ci_low, (double)c.ci_high));
     Check((PetscBool)(BitEqual(a.exponent, c.exponent) && BitEqual(a.s_min, c.s_min) && !(BitEqual(a.ci_low, c.ci_low) && BitEqual(a.ci_high, c.ci_high))),

@@ -41,8 +41,7 @@ static void CompareRates(StzKmc kmc, PetscReal *worst, PetscReal *bound)
   for (PetscInt c = 0; c < 2 * K; c++)
     for (PetscInt y = 0; y < ny; y++) {
       const PetscReal r = ref[c * ny + y], got = kmc->row_sum[y * kmc->row_stride + c];
-      if (PetscAbsReal(got - r) <= ldexp(rowmax, -100))
-        continue;
+      if (PetscAbsReal(got - r) <= ldexp(rowmax, -100)) continue;
       dev = PetscMax(dev, PetscAbsReal(got - r) / r);
     }
   *worst = dev;
@@ -55,8 +54,7 @@ static PetscReal ClassTotals(StzKmc kmc)
   PetscReal dev = 0;
   for (PetscInt c = 0; c < kmc->n_classes; c++) {
     PetscReal s = 0;
-    for (PetscInt y = 0; y < kmc->ny; y++)
-      s += kmc->row_sum[y * kmc->row_stride + c];
+    for (PetscInt y = 0; y < kmc->ny; y++) s += kmc->row_sum[y * kmc->row_stride + c];
     dev = PetscMax(dev, PetscAbsReal(s - kmc->class_sum[c]) / PetscMax(s, PETSC_SMALL));
   }
   return dev;
@@ -89,21 +87,18 @@ int main(int argc, char **argv)
   PetscInt nfired = 0;
   for (PetscInt n = 0; n < 300; n++) {
     PetscCall(StzKmcStep(kmc, PETSC_MAX_REAL, &fired, &ev));
-    if (!fired)
-      break;
+    if (!fired) break;
     nfired++;
     /* Eager superposition, the way the pass did it before sp became lazy. */
     for (PetscInt i = 0; i < kmc->N; i++) {
       const PetscInt x = i % kmc->nx, y = i / kmc->nx, ex = ev.site % kmc->nx, ey = ev.site / kmc->nx;
       const PetscInt j = ((y - ey + kmc->ny) % kmc->ny) * kmc->nx + (x - ex + kmc->nx) % kmc->nx;
-      for (int q = 0; q < 3; q++)
-        eager[q][i] += ev.sense * el->kern[ev.orient][q][j] + el->kdil[q][j];
+      for (int q = 0; q < 3; q++) eager[q][i] += ev.sense * el->kern[ev.orient][q][j] + el->kdil[q][j];
     }
   }
   STZ_CHECK(nfired == 300, "300 events fire under the load (%d)", (int)nfired);
   CompareRates(kmc, &worst, &bound);
-  STZ_CHECK(worst <= bound, "float row sums after 300 events equal the double reference: max relative deviation %.2e <= bound %.2e", (double)worst,
-            (double)bound);
+  STZ_CHECK(worst <= bound, "float row sums after 300 events equal the double reference: max relative deviation %.2e <= bound %.2e", (double)worst, (double)bound);
 
   /* Lazy sp. */
   {
@@ -151,8 +146,8 @@ int main(int argc, char **argv)
     }
     StzKmcAllSitesChanged(kmc);
     CompareRates(kmc, &worst, &bound);
-    STZ_CHECK(worst <= bound, "after a drop to %g K (lnA from %.0f to %.0f) and StzKmcAllSitesChanged: max relative deviation %.2e <= %.2e", (double)T,
-              (double)lmin, (double)lmax, (double)worst, (double)bound);
+    STZ_CHECK(worst <= bound, "after a drop to %g K (lnA from %.0f to %.0f) and StzKmcAllSitesChanged: max relative deviation %.2e <= %.2e", (double)T, (double)lmin, (double)lmax, (double)worst,
+              (double)bound);
     STZ_CHECK(kmc->e_max >= -40 && kmc->e_max <= 64, "the shift X puts the largest rate inside [2^-40, 2^64] (2^%d)", (int)kmc->e_max);
     PetscCall(StzKmcStep(kmc, PETSC_MAX_REAL, &fired, &ev));
     CompareRates(kmc, &worst, &bound);

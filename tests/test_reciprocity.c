@@ -6,7 +6,7 @@
 
 static PetscErrorCode Run(const char *what, StzBCType l, StzBCType r, StzBCType b, StzBCType t)
 {
-  StzFEGeometry   g = {.nex = 24, .ney = 20, .element_size_m = 1e-9, .mu_pa = 35e9, .nu = 0.35};
+  StzFEGeometry   g   = {.nex = 24, .ney = 20, .element_size_m = 1e-9, .mu_pa = 35e9, .nu = 0.35};
   const PetscInt  nel = g.nex * g.ney, A = 5 * g.nex + 4, B = 13 * g.nex + 17;
   const PetscReal eA[3] = {1e-3, -0.4e-3, 0.7e-3}, eB[3] = {-0.3e-3, 0.9e-3, 0.2e-3};
   PetscReal      *eig, *s, asym, wAB, wBA;

@@ -33,8 +33,7 @@ int main(int argc, char **argv)
   PetscCall(StzSimCreate(PETSC_COMM_WORLD, &sim));
   PetscCall(StzSimRun(sim));
   PetscCall(StzSimVerifyEnergy(sim, &kmc_e, &fe_e));
-  STZ_CHECK(StzClose(kmc_e, fe_e, 1e-8, 0) && fe_e > 0, "internal elastic energy -1/2 sum V s':eps* = %.10e J/g-atom equals the FE energy %.10e J/g-atom (1e-8)", (double)kmc_e,
-            (double)fe_e);
+  STZ_CHECK(StzClose(kmc_e, fe_e, 1e-8, 0) && fe_e > 0, "internal elastic energy -1/2 sum V s':eps* = %.10e J/g-atom equals the FE energy %.10e J/g-atom (1e-8)", (double)kmc_e, (double)fe_e);
   PetscCall(StzSimDestroy(&sim));
   PetscCall(PetscFinalize());
   return STZ_TEST_EXIT();

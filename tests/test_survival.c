@@ -59,8 +59,7 @@ int main(int argc, char **argv)
     D    = PetscMax(D, PetscMax(PetscAbsReal(F - (PetscReal)s / nseeds), PetscAbsReal(F - (PetscReal)(s + 1) / nseeds)));
     Dexp = PetscMax(Dexp, PetscMax(PetscAbsReal(Fexp - (PetscReal)s / nseeds), PetscAbsReal(Fexp - (PetscReal)(s + 1) / nseeds)));
   }
-  STZ_CHECK(D < crit, "first-activation times under a stress ramp follow the analytic survival function: KS D = %.4f < %.4f (1%% level, n = %d)", (double)D,
-            (double)crit, (int)nseeds);
+  STZ_CHECK(D < crit, "first-activation times under a stress ramp follow the analytic survival function: KS D = %.4f < %.4f (1%% level, n = %d)", (double)D, (double)crit, (int)nseeds);
   STZ_CHECK(Dexp > crit, "and reject the frozen-rate exponential: KS D = %.4f > %.4f", (double)Dexp, (double)crit);
   PetscCall(PetscFinalize());
   return STZ_TEST_EXIT();

@@ -81,8 +81,7 @@ int main(int argc, char **argv)
   PetscCall(Run("-stz_protocol anneal -stz_anneal_temperature_k 562.5 -stz_hold_time_s 600 -stz_output_dir test-output/stzdyn-test-treat/anneal", &sim));
   e0 = sim->energy0;
   StzKmcEnergy(sim->kmc, &e1);
-  STZ_CHECK(e1.total_j_per_gatom < e0.total_j_per_gatom - 100, "annealing 600 s at 0.9 T_g lowers the stored energy: %.1f -> %.1f J/g-atom (by > 100)", e0.total_j_per_gatom,
-            e1.total_j_per_gatom);
+  STZ_CHECK(e1.total_j_per_gatom < e0.total_j_per_gatom - 100, "annealing 600 s at 0.9 T_g lowers the stored energy: %.1f -> %.1f J/g-atom (by > 100)", e0.total_j_per_gatom, e1.total_j_per_gatom);
   PetscCall(StzSimDestroy(&sim));
   /* Creep at low stress and high temperature: the same hold under 0.3 of the room-temperature yield stress (600 MPa on this
    * lattice, configs/creep.yaml). */
@@ -92,8 +91,7 @@ int main(int argc, char **argv)
                   "-stz_output_dir test-output/stzdyn-test-treat/creep-hot",
                   &sim));
     StzKmcEnergy(sim->kmc, &c1);
-    STZ_CHECK(c1.total_j_per_gatom < e0.total_j_per_gatom - 50, "creep at 0.3 sigma_y and 0.9 T_g: ageing wins, %.1f -> %.1f J/g-atom (by > 50)", e0.total_j_per_gatom,
-              c1.total_j_per_gatom);
+    STZ_CHECK(c1.total_j_per_gatom < e0.total_j_per_gatom - 50, "creep at 0.3 sigma_y and 0.9 T_g: ageing wins, %.1f -> %.1f J/g-atom (by > 50)", e0.total_j_per_gatom, c1.total_j_per_gatom);
     STZ_CHECK(c1.total_j_per_gatom > e1.total_j_per_gatom + 50, "but the load holds part of it back: %.1f J/g-atom after creep vs %.1f after the same anneal without load (by > 50)",
               c1.total_j_per_gatom, e1.total_j_per_gatom);
     STZ_CHECK(c1.mean_barrier_ev < e1.mean_barrier_ev, "and the barriers too: mean %.4f eV after creep vs %.4f eV after the anneal", c1.mean_barrier_ev, e1.mean_barrier_ev);
@@ -103,8 +101,8 @@ int main(int argc, char **argv)
                 "-stz_max_strain 0.05 -stz_output_dir test-output/stzdyn-test-treat/seq",
                 &sim));
   PetscCall(StzSimGetResult(sim, &after));
-  STZ_CHECK(after.peak_stress_pa > 1.02 * plain.peak_stress_pa, "annealing raises the peak stress of a later shear test: %.1f MPa vs %.1f MPa without (> 2%%)",
-            after.peak_stress_pa / 1e6, plain.peak_stress_pa / 1e6);
+  STZ_CHECK(after.peak_stress_pa > 1.02 * plain.peak_stress_pa, "annealing raises the peak stress of a later shear test: %.1f MPa vs %.1f MPa without (> 2%%)", after.peak_stress_pa / 1e6,
+            plain.peak_stress_pa / 1e6);
   PetscCall(StzSimDestroy(&sim));
 
   /* Cyclic pure shear below (0.01) and above (0.04) the yield strain (about 0.02 here). */
@@ -118,8 +116,7 @@ int main(int argc, char **argv)
   if (nb == 7 && na == 7) {
     for (int k = 2; k <= 6; k++) wb += Wb[k] / 5, wa += Wa[k] / 5;
     STZ_CHECK(Eb[6] < Eb[0] - 20, "below the threshold cycling lowers the energy: %.1f -> %.1f J/g-atom (by > 20)", Eb[0], Eb[6]);
-    STZ_CHECK(fabs(Eb[6] - Eb[5]) < 0.25 * fabs(Eb[1] - Eb[0]), "towards a plateau: last cycle changes it by %.2f, the first by %.2f J/g-atom (< 1/4)", Eb[6] - Eb[5],
-              Eb[1] - Eb[0]);
+    STZ_CHECK(fabs(Eb[6] - Eb[5]) < 0.25 * fabs(Eb[1] - Eb[0]), "towards a plateau: last cycle changes it by %.2f, the first by %.2f J/g-atom (< 1/4)", Eb[6] - Eb[5], Eb[1] - Eb[0]);
     STZ_CHECK(wa > 100 * fabs(wb) && wa > 10, "dissipated work per cycle rises sharply across the threshold: %.3g J/g-atom above vs %.3g below (> 100x)", wa, wb);
     STZ_CHECK(Ea[6] > Eb[6] + 10, "above the threshold the glass ends more energetic than below it: %.1f vs %.1f J/g-atom (by > 10)", Ea[6], Eb[6]);
   }
@@ -141,8 +138,7 @@ int main(int argc, char **argv)
     STZ_CHECK(nq == 5 && nn == 5, "cycles.csv has rows 0..4 (%d and %d rows)", nq, nn);
     if (nq == 5 && nn == 5) {
       STZ_CHECK(Eq[4] > Eq[0] && En[4] > En[0], "far above the threshold both starts gain energy: %.1f -> %.1f and %.1f -> %.1f J/g-atom", Eq[0], Eq[4], En[0], En[4]);
-      STZ_CHECK(fabs(Eq[4] - En[4]) < 0.1 * fabs(Eq[0] - En[0]), "and forget where they started: difference %.1f -> %.1f J/g-atom (< 1/10)", fabs(Eq[0] - En[0]),
-                fabs(Eq[4] - En[4]));
+      STZ_CHECK(fabs(Eq[4] - En[4]) < 0.1 * fabs(Eq[0] - En[0]), "and forget where they started: difference %.1f -> %.1f J/g-atom (< 1/10)", fabs(Eq[0] - En[0]), fabs(Eq[4] - En[4]));
       STZ_CHECK(fabs(Bq[4] - Bn[4]) < 0.1 * fabs(Bq[0] - Bn[0]), "in their barriers too: mean barrier difference %.4f -> %.4f eV (< 1/10)", fabs(Bq[0] - Bn[0]), fabs(Bq[4] - Bn[4]));
     }
   }

@@ -30,11 +30,11 @@ extern const char *const StzBCTypes[];
 extern const char *const StzEdgeNames[];
 
 typedef struct {
-  PetscInt  nex, ney;        /* elements along x and y */
-  PetscReal element_size_m;  /* square elements of this side */
-  PetscReal mu_pa, nu;       /* uniform isotropic moduli */
-  StzBCType bc[4];           /* indexed by StzEdge */
-  PetscReal bc_value[4][2];  /* see StzBCType */
+  PetscInt  nex, ney;       /* elements along x and y */
+  PetscReal element_size_m; /* square elements of this side */
+  PetscReal mu_pa, nu;      /* uniform isotropic moduli */
+  StzBCType bc[4];          /* indexed by StzEdge */
+  PetscReal bc_value[4][2]; /* see StzBCType */
 } StzFEGeometry;
 
 /* Macroscopic load of a fully periodic box, per tensor component (xx, yy, xy): control[c] = 0 prescribes the mean strain
@@ -62,8 +62,7 @@ PetscErrorCode StzFEDestroy(StzFE *fe);
  *   stress[3*e]   element-average stress (Pa),
  *   macro_strain  mean strain of the box (periodic box; for a body, the mean of the element strains),
  *   energy_j_per_m elastic energy per unit depth, 1/2 int (eps - eps*) : C : (eps - eps*) dA, exact for Q1 (2x2 Gauss). */
-PetscErrorCode StzFESolve(StzFE fe, const PetscReal eig[], const StzMacroLoad *load, PetscReal stress[], PetscReal macro_strain[3],
-                          PetscReal *energy_j_per_m);
+PetscErrorCode StzFESolve(StzFE fe, const PetscReal eig[], const StzMacroLoad *load, PetscReal stress[], PetscReal macro_strain[3], PetscReal *energy_j_per_m);
 
 /* Stress of the eigenstrain `eig` alone (3 per element, NULL: zero) with homogeneous boundary data: zero tractions, zero
  * prescribed displacements and, for a periodic box, zero mean stress. By linearity the stress of StzFESolve is this plus the
@@ -78,8 +77,7 @@ PetscErrorCode StzFEGetStats(StzFE fe, PetscInt *n_solves, PetscInt *last_iterat
 
 /* Mean-field algebra of the periodic box: given the load and the mean eigenstrain, the mean strain E and mean stress S
  * (S = C:(E - <eps*>)). Pure function. */
-void StzMacroSolve(PetscReal mu_pa, PetscReal nu, const StzMacroLoad *load, const PetscReal mean_eig[3], PetscReal E[3],
-                   PetscReal S[3]);
+void StzMacroSolve(PetscReal mu_pa, PetscReal nu, const StzMacroLoad *load, const PetscReal mean_eig[3], PetscReal E[3], PetscReal S[3]);
 
 /* Write the assembled stiffness (before boundary conditions) symmetric test: returns max |K - K^T| / max |K|. */
 PetscErrorCode StzFEStiffnessAsymmetry(StzFE fe, PetscReal *rel_asym);

@@ -9,20 +9,20 @@
 
 /* Everything that describes a glass-forming alloy to the model. SI units throughout. */
 typedef struct {
-  char      name[64];
-  PetscReal shear_modulus_pa;             /* mu */
-  PetscReal poisson_ratio;                /* nu */
-  PetscReal gamma0;                       /* STZ transformation shear strain (engineering) */
-  PetscReal stz_volume_m3;                /* Omega0 */
-  PetscReal dilatancy_beta;               /* beta in Argon's barrier */
-  PetscReal tau_hat_over_mu;              /* athermal shear resistance tau_hat / mu */
-  PetscReal attempt_frequency_hz;         /* nu0 */
-  PetscReal glass_transition_k;           /* T_g at ~20 K/min */
-  PetscReal atomic_volume_m3;             /* volume per atom: converts site energies to J per g-atom */
-  PetscReal heat_capacity_jump_j_per_gatom_k; /* Delta C_p at T_g (liquid minus glass) */
-  PetscReal heat_of_melting_j_per_gatom;  /* Delta H_m */
-  PetscReal thermal_expansion_per_k;      /* linear thermal expansion coefficient alpha */
-  const char *source;                     /* citation of the values */
+  char        name[64];
+  PetscReal   shear_modulus_pa;                 /* mu */
+  PetscReal   poisson_ratio;                    /* nu */
+  PetscReal   gamma0;                           /* STZ transformation shear strain (engineering) */
+  PetscReal   stz_volume_m3;                    /* Omega0 */
+  PetscReal   dilatancy_beta;                   /* beta in Argon's barrier */
+  PetscReal   tau_hat_over_mu;                  /* athermal shear resistance tau_hat / mu */
+  PetscReal   attempt_frequency_hz;             /* nu0 */
+  PetscReal   glass_transition_k;               /* T_g at ~20 K/min */
+  PetscReal   atomic_volume_m3;                 /* volume per atom: converts site energies to J per g-atom */
+  PetscReal   heat_capacity_jump_j_per_gatom_k; /* Delta C_p at T_g (liquid minus glass) */
+  PetscReal   heat_of_melting_j_per_gatom;      /* Delta H_m */
+  PetscReal   thermal_expansion_per_k;          /* linear thermal expansion coefficient alpha */
+  const char *source;                           /* citation of the values */
 } StzMaterial;
 
 /* Fill `mat` with the named preset ("vitreloy1", "cu57zr43"). Unknown name: PETSC_ERR_USER_INPUT listing the presets. */
@@ -36,8 +36,7 @@ const char *StzMaterialPresetList(void);
 PetscReal StzArgonBarrier(PetscReal mu_pa, PetscReal nu, PetscReal gamma0, PetscReal omega0_m3, PetscReal beta, PetscReal tau_hat_pa);
 
 /* Rate (1/s) of one STZ activation: nu0 exp(-(dF - tau gamma0 Omega0 / 2) / kT). */
-PetscReal StzActivationRate(PetscReal nu0_hz, PetscReal barrier_j, PetscReal tau_pa, PetscReal gamma0, PetscReal omega0_m3,
-                            PetscReal temperature_k);
+PetscReal StzActivationRate(PetscReal nu0_hz, PetscReal barrier_j, PetscReal tau_pa, PetscReal gamma0, PetscReal omega0_m3, PetscReal temperature_k);
 
 /* Resolved shear stress (Pa) on an STZ oriented at theta (rad): the shear stress in the frame rotated by theta,
  * tau = sigma_xy cos(2 theta) - (sigma_xx - sigma_yy)/2 sin(2 theta). sigma:eps* = gamma0 tau for the STZ eigenstrain. */

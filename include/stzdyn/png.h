@@ -5,8 +5,8 @@
 #include <petscsys.h>
 
 typedef enum {
-  STZ_CMAP_DIVERGING,  /* blue - white - red, symmetric about zero: stresses */
-  STZ_CMAP_SEQUENTIAL  /* dark - bright (perceptually ordered): plastic strain, counts */
+  STZ_CMAP_DIVERGING, /* blue - white - red, symmetric about zero: stresses */
+  STZ_CMAP_SEQUENTIAL /* dark - bright (perceptually ordered): plastic strain, counts */
 } StzColormap;
 
 /* Description of one map: everything except the values. */
@@ -29,7 +29,6 @@ void StzPngColor(const StzPngMap *map, PetscReal v, unsigned char rgb[3]);
 
 /* Geometry of the written picture, so tests know where the map's cells lie:
  * cell (i, j) covers pixels x in [x0 + i*p, x0 + (i+1)*p), y in [y0 + (ny-1-j)*p, ...) with p = pixels per cell. */
-PetscErrorCode StzPngMapLayout(PetscInt nx, PetscInt ny, const StzPngMap *map, PetscInt *width, PetscInt *height, PetscInt *x0,
-                               PetscInt *y0, PetscInt *pixels_per_cell);
+PetscErrorCode StzPngMapLayout(PetscInt nx, PetscInt ny, const StzPngMap *map, PetscInt *width, PetscInt *height, PetscInt *x0, PetscInt *y0, PetscInt *pixels_per_cell);
 
 #endif

@@ -16,9 +16,9 @@ typedef struct {
   PetscReal  elastic_modulus_pa; /* initial slope of stress-strain fitted over the elastic branch */
   /* Avalanche statistics (docs/outputs.md, avalanches.csv): count of avalanches, and the maximum-likelihood power-law fit of the
    * positive sizes; avalanche_fit_ok is PETSC_FALSE (exponent null in summary.json) when there are too few to fit. */
-  PetscInt   avalanche_count, avalanche_positive, avalanche_tail;
-  PetscBool  avalanche_fit_ok;
-  PetscReal  avalanche_exponent, avalanche_ci_low, avalanche_ci_high, avalanche_size_min, avalanche_ks, avalanche_size_max;
+  PetscInt  avalanche_count, avalanche_positive, avalanche_tail;
+  PetscBool avalanche_fit_ok;
+  PetscReal avalanche_exponent, avalanche_ci_low, avalanche_ci_high, avalanche_size_min, avalanche_ks, avalanche_size_max;
 } StzSimResult;
 
 /* One avalanche (a row of avalanches.csv). Strains dimensionless, in the loading sense of the protocol. */
@@ -40,8 +40,8 @@ typedef struct {
 
 /* The recorded stress-strain series (one entry per row of series.csv); arrays owned by the run. */
 typedef struct {
-  PetscInt         n;
-  const PetscReal *time_s, *strain, *stress_pa, *plastic_strain;
+  PetscInt          n;
+  const PetscReal  *time_s, *strain, *stress_pa, *plastic_strain;
   const PetscInt64 *events;
 } StzSeries;
 

@@ -208,7 +208,7 @@ static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
 {
   const PetscInt  N = el->N, nx = el->nx, ny = el->ny, nb = cfg->dilatation != 0 ? 3 : 2, se = el->site_elems, nex = nx * se;
   const PetscInt  nel = N * se * se, ntask = nb * ny;
-  const PetscReal h = 0.5 * cfg->mat.gamma0;
+  const PetscReal h           = 0.5 * cfg->mat.gamma0;
   PetscReal       basis[3][3] = {{0, 0, h}, {-h, h, 0}, {0.5 * cfg->dilatation, 0.5 * cfg->dilatation, 0}}, ca[STZ_MAX_ORIENT], cb[STZ_MAX_ORIENT];
   PetscReal      *eig[STZ_SLAB_BATCH], *es[STZ_SLAB_BATCH], *r[3][3];
 
@@ -283,24 +283,24 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
   avail = StzAvailableMemory();
   if (!cfg->quiet) {
     if (cfg->engine == STZ_ENGINE_SLAB_KERNEL)
-      PetscCall(PetscFPrintf(comm, stderr, "stzdyn: slab-kernel engine, %d x %d sites: kernels 3 comps x %d modes x %d source rows x %d sites x 8 B = %.4g MB held, plus %.4g MB of kMC state; %.4g MB peak in set-up\n",
-                             (int)cfg->nx, (int)cfg->ny, (int)(cfg->n_orient + (cfg->dilatation != 0)), (int)cfg->ny, (int)N,
-                             (double)(3.0 * (cfg->n_orient + (cfg->dilatation != 0)) * cfg->ny * N * 8 / 1048576.0), (double)(kmc_bytes / 1048576.0), (double)(setup / 1048576.0)));
+      PetscCall(
+          PetscFPrintf(comm, stderr,
+                       "stzdyn: slab-kernel engine, %d x %d sites: kernels 3 comps x %d modes x %d source rows x %d sites x 8 B = %.4g MB held, plus %.4g MB of kMC state; %.4g MB peak in set-up\n",
+                       (int)cfg->nx, (int)cfg->ny, (int)(cfg->n_orient + (cfg->dilatation != 0)), (int)cfg->ny, (int)N,
+                       (double)(3.0 * (cfg->n_orient + (cfg->dilatation != 0)) * cfg->ny * N * 8 / 1048576.0), (double)(kmc_bytes / 1048576.0), (double)(setup / 1048576.0)));
     else
       PetscCall(PetscFPrintf(comm, stderr, "stzdyn: %s engine, %d x %d sites: %.4g MB held (%.4g MB of it kMC state); %.4g MB peak in set-up%s\n", StzEngineNames[cfg->engine], (int)cfg->nx,
                              (int)cfg->ny, (double)(held / 1048576.0), (double)(kmc_bytes / 1048576.0), (double)(setup / 1048576.0), cfg->engine == STZ_ENGINE_KERNEL ? "" : " (FE part estimated)"));
   }
   for (int t = 0; t < STZ_ENGINE_COUNT; t++) {
-    const PetscBool ok = (PetscBool)(t != (int)cfg->engine && (t != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC) &&
-                                     (t != STZ_ENGINE_SLAB_KERNEL || cfg->geometry != STZ_GEOM_BLOCK));
+    const PetscBool ok = (PetscBool)(t != (int)cfg->engine && (t != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC) && (t != STZ_ENGINE_SLAB_KERNEL || cfg->geometry != STZ_GEOM_BLOCK));
     if (!ok) continue;
     if (others[0]) PetscCall(PetscStrlcat(others, ", ", sizeof(others)));
     PetscCall(PetscStrlcat(others, StzEngineNames[t], sizeof(others)));
   }
   PetscCheck(PetscMax(held, setup) <= avail, comm, PETSC_ERR_MEM,
              "the %s engine needs %.0f bytes (%.3g GB) for %d x %d sites but only %.0f bytes (%.3g GB) of memory are available: choose another engine with -stz_engine (%s), or fewer sites",
-             StzEngineNames[cfg->engine], (double)PetscMax(held, setup), (double)(PetscMax(held, setup) / 1e9), (int)cfg->nx, (int)cfg->ny, (double)avail, (double)(avail / 1e9),
-             others);
+             StzEngineNames[cfg->engine], (double)PetscMax(held, setup), (double)(PetscMax(held, setup) / 1e9), (int)cfg->nx, (int)cfg->ny, (double)avail, (double)(avail / 1e9), others);
 
   PetscCall(PetscNew(&el));
   el->type        = cfg->engine;

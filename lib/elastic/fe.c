@@ -29,29 +29,25 @@ struct StzFE_private {
   PetscBool     periodic[2];
   PetscInt      nn[2]; /* nodes along x, y */
   DM            da;
-  Mat           K;     /* with Dirichlet rows and columns replaced by identity */
+  Mat           K; /* with Dirichlet rows and columns replaced by identity */
   KSP           ksp;
   Vec           u, b, f_fixed; /* f_fixed: traction loads minus the lifting K u_D of the Dirichlet values */
   StzDirichlet *bcs;
   PetscInt      n_bcs;
-  PetscReal     C[3][3];       /* Voigt, engineering shear */
+  PetscReal     C[3][3]; /* Voigt, engineering shear */
   PetscReal     Ke[8][8];
-  PetscReal     Bgp[4][3][8];  /* strain-displacement at the 2x2 Gauss points (engineering shear) */
-  PetscReal     Bbar[3][8];    /* int B dA over one element (per unit depth) */
-  PetscReal     asym;          /* relative asymmetry of K before constraints */
-  PetscReal     diag;          /* diagonal of the constrained rows */
+  PetscReal     Bgp[4][3][8]; /* strain-displacement at the 2x2 Gauss points (engineering shear) */
+  PetscReal     Bbar[3][8];   /* int B dA over one element (per unit depth) */
+  PetscReal     asym;         /* relative asymmetry of K before constraints */
+  PetscReal     diag;         /* diagonal of the constrained rows */
   PetscInt      n_solves, last_its;
 };
 
 /* Isotropic plane-strain stiffness in Voigt form with engineering shear strain. */
 static void StzVoigtStiffness(PetscReal mu, PetscReal nu, PetscReal C[3][3])
 {
-  const PetscReal lambda = 2.0 * mu * nu / (1.0 - 2.0 * nu);
-  PetscReal       c[3][3] = {
-    {lambda + 2.0 * mu, lambda,            0.0},
-    {lambda,            lambda + 2.0 * mu, 0.0},
-    {0.0,               0.0,               mu }
-  };
+  const PetscReal lambda  = 2.0 * mu * nu / (1.0 - 2.0 * nu);
+  PetscReal       c[3][3] = {{lambda + 2.0 * mu, lambda, 0.0}, {lambda, lambda + 2.0 * mu, 0.0}, {0.0, 0.0, mu}};
   for (int a = 0; a < 3; a++)
     for (int b = 0; b < 3; b++) C[a][b] = c[a][b];
 }
@@ -72,12 +68,7 @@ static void StzQ1StrainMatrix(PetscReal h, PetscReal xi, PetscReal eta, PetscRea
 static void StzFEElementSetup(StzFE fe)
 {
   const PetscReal h = fe->g.element_size_m, gp = 1.0 / PetscSqrtReal(3.0), w = 0.25 * h * h; /* weight 1 x det J */
-  const PetscReal pts[4][2] = {
-    {-gp, -gp},
-    {gp,  -gp},
-    {gp,  gp },
-    {-gp, gp }
-  };
+  const PetscReal pts[4][2] = {{-gp, -gp}, {gp, -gp}, {gp, gp}, {-gp, gp}};
   StzVoigtStiffness(fe->g.mu_pa, fe->g.nu, fe->C);
   for (int a = 0; a < 8; a++) {
     for (int b = 0; b < 8; b++) fe->Ke[a][b] = 0;
@@ -125,9 +116,8 @@ static PetscErrorCode StzFECheckGeometry(MPI_Comm comm, const StzFEGeometry *g)
   PetscCheck(g->nu > -1.0 && g->nu < 0.5, comm, PETSC_ERR_USER_INPUT, "Poisson ratio %g: allowed -1 < nu < 0.5", (double)g->nu);
   for (int e = 0; e < 4; e++) {
     const int opp = e ^ 1;
-    PetscCheck((g->bc[e] == STZ_BC_PERIODIC) == (g->bc[opp] == STZ_BC_PERIODIC), comm, PETSC_ERR_USER_INPUT,
-               "%s edge is %s but %s edge is %s: periodic edges come in pairs", StzEdgeNames[e], StzBCTypes[g->bc[e]], StzEdgeNames[opp],
-               StzBCTypes[g->bc[opp]]);
+    PetscCheck((g->bc[e] == STZ_BC_PERIODIC) == (g->bc[opp] == STZ_BC_PERIODIC), comm, PETSC_ERR_USER_INPUT, "%s edge is %s but %s edge is %s: periodic edges come in pairs", StzEdgeNames[e],
+               StzBCTypes[g->bc[e]], StzEdgeNames[opp], StzBCTypes[g->bc[opp]]);
   }
   PetscFunctionReturn(0);
 }
@@ -154,8 +144,7 @@ static PetscErrorCode StzFECollectDirichlet(StzFE fe)
         const StzBCType t = fe->g.bc[e];
         PetscBool       on;
         if (t != STZ_BC_FIXED && t != STZ_BC_DISPLACEMENT && t != STZ_BC_ROLLER) continue;
-        on = (PetscBool)((e == STZ_EDGE_LEFT && i == 0) || (e == STZ_EDGE_RIGHT && i == fe->nn[0] - 1) || (e == STZ_EDGE_BOTTOM && j == 0) ||
-                         (e == STZ_EDGE_TOP && j == fe->nn[1] - 1));
+        on = (PetscBool)((e == STZ_EDGE_LEFT && i == 0) || (e == STZ_EDGE_RIGHT && i == fe->nn[0] - 1) || (e == STZ_EDGE_BOTTOM && j == 0) || (e == STZ_EDGE_TOP && j == fe->nn[1] - 1));
         if (!on) continue;
         for (PetscInt c = 0; c < 2; c++) {
           PetscReal v;
@@ -190,8 +179,8 @@ static void StzFEAddTractions(StzFE fe, PetscInt xs, PetscInt ys, PetscInt xm, P
     /* Each element edge along the boundary gives half its force t h to each of its two nodes. */
     for (PetscInt j = ys; j < ys + ym; j++)
       for (PetscInt i = xs; i < xs + xm; i++) {
-        const PetscBool on = (PetscBool)((e == STZ_EDGE_LEFT && i == 0) || (e == STZ_EDGE_RIGHT && i == fe->nn[0] - 1) ||
-                                         (e == STZ_EDGE_BOTTOM && j == 0) || (e == STZ_EDGE_TOP && j == fe->nn[1] - 1));
+        const PetscBool on =
+            (PetscBool)((e == STZ_EDGE_LEFT && i == 0) || (e == STZ_EDGE_RIGHT && i == fe->nn[0] - 1) || (e == STZ_EDGE_BOTTOM && j == 0) || (e == STZ_EDGE_TOP && j == fe->nn[1] - 1));
         if (!on) continue;
         if (vertical ? (fe->periodic[1] || j < fe->nn[1] - 1) : (fe->periodic[0] || i < fe->nn[0] - 1)) {
           const PetscInt i2 = vertical ? i : i + 1, j2 = vertical ? j + 1 : j;
@@ -294,8 +283,8 @@ PetscErrorCode StzFECreateWithSolver(MPI_Comm comm, const StzFEGeometry *geom, S
   fe->nn[0]       = geom->nex + (fe->periodic[0] ? 0 : 1);
   fe->nn[1]       = geom->ney + (fe->periodic[1] ? 0 : 1);
   StzFEElementSetup(fe);
-  PetscCall(DMDACreate2d(comm, fe->periodic[0] ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_NONE, fe->periodic[1] ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_NONE,
-                         DMDA_STENCIL_BOX, fe->nn[0], fe->nn[1], PETSC_DECIDE, PETSC_DECIDE, 2, 1, NULL, NULL, &fe->da));
+  PetscCall(DMDACreate2d(comm, fe->periodic[0] ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_NONE, fe->periodic[1] ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_NONE, DMDA_STENCIL_BOX, fe->nn[0], fe->nn[1],
+                         PETSC_DECIDE, PETSC_DECIDE, 2, 1, NULL, NULL, &fe->da));
   PetscCall(DMSetOptionsPrefix(fe->da, "elas_"));
   PetscCall(DMSetMatType(fe->da, MATAIJ));
   PetscCall(DMSetUp(fe->da));
@@ -376,8 +365,8 @@ void StzMacroSolve(PetscReal mu, PetscReal nu, const StzMacroLoad *load, const P
     d[1] = load->value[1] - m[1];
   } else if (load->control[0] && load->control[1]) {
     const PetscReal det = a * a - lambda * lambda;
-    d[0] = (a * load->value[0] - lambda * load->value[1]) / det;
-    d[1] = (a * load->value[1] - lambda * load->value[0]) / det;
+    d[0]                = (a * load->value[0] - lambda * load->value[1]) / det;
+    d[1]                = (a * load->value[1] - lambda * load->value[0]) / det;
   } else if (load->control[0]) {
     d[1] = load->value[1] - m[1];
     d[0] = (load->value[0] - lambda * d[1]) / a;
@@ -394,18 +383,18 @@ void StzMacroSolve(PetscReal mu, PetscReal nu, const StzMacroLoad *load, const P
 /* StzFESolve and StzFESolveEigenstrain: with `homogeneous`, no boundary data (f_fixed and prescribed values are zero).
  * Batched solves split the work: with b_out, only build the right-hand side into it; with u_in, skip the solve and evaluate
  * the stresses of the given displacement. */
-static PetscErrorCode StzFESolveInternal(StzFE fe, const PetscReal eig[], const StzMacroLoad *load, PetscBool homogeneous, Vec b_out, Vec u_in, PetscReal stress[],
-                                         PetscReal macro_strain[3], PetscReal *energy)
+static PetscErrorCode StzFESolveInternal(StzFE fe, const PetscReal eig[], const StzMacroLoad *load, PetscBool homogeneous, Vec b_out, Vec u_in, PetscReal stress[], PetscReal macro_strain[3],
+                                         PetscReal *energy)
 {
-  Vec b = b_out ? b_out : fe->b, usol = u_in ? u_in : fe->u;
-  const PetscInt nel = fe->g.nex * fe->g.ney;
-  PetscInt       xs, ys, xm, ym;
-  PetscReal      E[3] = {0, 0, 0}, S[3], mean[3] = {0, 0, 0}, energy_local = 0, strain_sum[3] = {0, 0, 0};
+  Vec             b = b_out ? b_out : fe->b, usol = u_in ? u_in : fe->u;
+  const PetscInt  nel = fe->g.nex * fe->g.ney;
+  PetscInt        xs, ys, xm, ym;
+  PetscReal       E[3] = {0, 0, 0}, S[3], mean[3] = {0, 0, 0}, energy_local = 0, strain_sum[3] = {0, 0, 0};
   const PetscReal w = 0.25 * fe->g.element_size_m * fe->g.element_size_m;
-  Vec            loc;
-  StzNode      **a;
+  Vec             loc;
+  StzNode       **a;
   const StzNode **u;
-  PetscReal     *out = NULL;
+  PetscReal      *out = NULL;
   const PetscBool box = (PetscBool)(fe->periodic[0] && fe->periodic[1]);
 
   PetscFunctionBeginUser;
@@ -463,8 +452,7 @@ static PetscErrorCode StzFESolveInternal(StzFE fe, const PetscReal eig[], const 
   {
     KSPConvergedReason reason;
     PetscCall(KSPGetConvergedReason(fe->ksp, &reason));
-    PetscCheck(reason >= 0, fe->comm, PETSC_ERR_NOT_CONVERGED, "elastic solve did not converge (%s); try -elas_ksp_type preonly -elas_pc_type cholesky",
-               KSPConvergedReasons[reason]);
+    PetscCheck(reason >= 0, fe->comm, PETSC_ERR_NOT_CONVERGED, "elastic solve did not converge (%s); try -elas_ksp_type preonly -elas_pc_type cholesky", KSPConvergedReasons[reason]);
     PetscCall(KSPGetIterationNumber(fe->ksp, &fe->last_its));
   }
   fe->n_solves++;
@@ -541,10 +529,10 @@ PetscErrorCode StzFESolveEigenstrain(StzFE fe, const PetscReal eig[], PetscReal 
 
 PetscErrorCode StzFESolveEigenstrainBatch(StzFE fe, PetscInt n, const PetscReal *const eig[], PetscReal *const stress[])
 {
-  StzMacroLoad   zero_stress = {{1, 1, 1}, {0, 0, 0}};
-  const StzMacroLoad *load   = fe->periodic[0] && fe->periodic[1] ? &zero_stress : NULL;
-  PetscInt       nlocal, Nglobal;
-  Mat            B, X;
+  StzMacroLoad        zero_stress = {{1, 1, 1}, {0, 0, 0}};
+  const StzMacroLoad *load        = fe->periodic[0] && fe->periodic[1] ? &zero_stress : NULL;
+  PetscInt            nlocal, Nglobal;
+  Mat                 B, X;
 
   PetscFunctionBeginUser;
   PetscCall(VecGetLocalSize(fe->b, &nlocal));

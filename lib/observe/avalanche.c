@@ -49,8 +49,7 @@ PetscErrorCode StzAvalancheRecCreate(const StzConfig *cfg, PetscReal gap_strain,
   rec->ny  = cfg->ny;
   rec->N   = cfg->nx * cfg->ny;
   rec->gap = gap_strain;
-  for (int c = 0; c < 3; c++)
-    rec->plastic_of_eig[c] = plastic_of_eig[c];
+  for (int c = 0; c < 3; c++) rec->plastic_of_eig[c] = plastic_of_eig[c];
   *out = rec;
   PetscFunctionReturn(0);
 }
@@ -58,8 +57,7 @@ PetscErrorCode StzAvalancheRecCreate(const StzConfig *cfg, PetscReal gap_strain,
 PetscErrorCode StzAvalancheRecDestroy(StzAvalancheRec *rec)
 {
   PetscFunctionBeginUser;
-  if (!*rec)
-    PetscFunctionReturn(0);
+  if (!*rec) PetscFunctionReturn(0);
   PetscCall(PetscFree((*rec)->list));
   PetscCall(PetscFree((*rec)->ev));
   PetscCall(PetscFree((*rec)->last_ev));
@@ -75,16 +73,13 @@ static void StzAvalancheShape(PetscInt nx, PetscInt ny, PetscInt n, const StzAvE
   PetscBool distinct = PETSC_FALSE;
 
   *rg = 0, *angle_deg = 0;
-  if (n < 2)
-    return;
+  if (n < 2) return;
   for (PetscInt e = 0; e < n; e++) {
     const PetscReal ax = 2 * PETSC_PI * (ev[e].site % nx) / nx, ay = 2 * PETSC_PI * (ev[e].site / nx) / ny;
     cx += PetscCosReal(ax), sx += PetscSinReal(ax), cy += PetscCosReal(ay), sy += PetscSinReal(ay);
-    if (ev[e].site != ev[0].site)
-      distinct = PETSC_TRUE;
+    if (ev[e].site != ev[0].site) distinct = PETSC_TRUE;
   }
-  if (!distinct)
-    return;
+  if (!distinct) return;
   mx = PetscAtan2Real(sx, cx) * nx / (2 * PETSC_PI);
   my = PetscAtan2Real(sy, cy) * ny / (2 * PETSC_PI);
   for (PetscInt e = 0; e < n; e++) {
@@ -99,8 +94,7 @@ static void StzAvalancheShape(PetscInt nx, PetscInt ny, PetscInt n, const StzAvE
   *rg = PetscSqrtReal(PetscMax(0.0, xx + yy));
   /* Direction of the largest eigenvector of the gyration tensor, in [0, 180). */
   *angle_deg = 0.5 * PetscAtan2Real(2 * xy, xx - yy) * 180 / PETSC_PI;
-  if (*angle_deg < 0)
-    *angle_deg += 180;
+  if (*angle_deg < 0) *angle_deg += 180;
 }
 
 PetscErrorCode StzAvalancheRecClose(StzAvalancheRec rec, PetscInt *closed)
@@ -110,8 +104,7 @@ PetscErrorCode StzAvalancheRecClose(StzAvalancheRec rec, PetscInt *closed)
 
   PetscFunctionBeginUser;
   *closed = -1;
-  if (!rec->open)
-    PetscFunctionReturn(0);
+  if (!rec->open) PetscFunctionReturn(0);
   a->size           = rec->last.plastic - rec->first.plastic;
   a->size_stz       = a->size * rec->N / rec->cfg->mat.gamma0;
   a->stress_drop_pa = rec->first.stress_pa - rec->last.stress_pa;
@@ -124,8 +117,7 @@ PetscErrorCode StzAvalancheRecClose(StzAvalancheRec rec, PetscInt *closed)
     StzAvalanche *l;
     rec->cap = PetscMax(1024, 2 * rec->cap);
     PetscCall(PetscMalloc1(rec->cap, &l));
-    if (rec->n)
-      PetscCall(PetscArraycpy(l, rec->list, rec->n));
+    if (rec->n) PetscCall(PetscArraycpy(l, rec->list, rec->n));
     PetscCall(PetscFree(rec->list));
     rec->list = l;
   }
@@ -142,15 +134,13 @@ PetscErrorCode StzAvalancheRecClose(StzAvalancheRec rec, PetscInt *closed)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode StzAvalancheRecEvent(StzAvalancheRec rec, const StzEvent *ev, PetscInt generation, const StzLoadState *before, const StzLoadState *after,
-                                    PetscBool force_new, PetscInt *closed)
+PetscErrorCode StzAvalancheRecEvent(StzAvalancheRec rec, const StzEvent *ev, PetscInt generation, const StzLoadState *before, const StzLoadState *after, PetscBool force_new, PetscInt *closed)
 {
   StzAvalanche *a = &rec->cur;
 
   PetscFunctionBeginUser;
   *closed = -1;
-  if (rec->open && (force_new || after->strain - rec->last.strain > rec->gap))
-    PetscCall(StzAvalancheRecClose(rec, closed));
+  if (rec->open && (force_new || after->strain - rec->last.strain > rec->gap)) PetscCall(StzAvalancheRecClose(rec, closed));
   if (!rec->open) {
     PetscCall(PetscMemzero(a, sizeof(*a)));
     a->index           = rec->n + 1;
@@ -165,14 +155,12 @@ PetscErrorCode StzAvalancheRecEvent(StzAvalancheRec rec, const StzEvent *ev, Pet
     StzAvEvent *l;
     rec->evcap = PetscMax(256, 2 * rec->evcap);
     PetscCall(PetscMalloc1(rec->evcap, &l));
-    if (rec->nev)
-      PetscCall(PetscArraycpy(l, rec->ev, rec->nev));
+    if (rec->nev) PetscCall(PetscArraycpy(l, rec->ev, rec->nev));
     PetscCall(PetscFree(rec->ev));
     rec->ev = l;
   }
   rec->ev[rec->nev].site = ev->site;
-  for (int c = 0; c < 3; c++)
-    rec->ev[rec->nev].eig[c] = ev->eig[c];
+  for (int c = 0; c < 3; c++) rec->ev[rec->nev].eig[c] = ev->eig[c];
   rec->nev++;
   a->events++;
   a->size_events += (rec->plastic_of_eig[0] * ev->eig[0] + rec->plastic_of_eig[1] * ev->eig[1] + rec->plastic_of_eig[2] * ev->eig[2]) / rec->N;
@@ -194,8 +182,7 @@ PetscErrorCode StzAvalancheRecLastField(StzAvalancheRec rec, PetscReal gamma_p[]
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(3 * rec->N, &inc));
   for (PetscInt e = 0; e < rec->last_nev; e++)
-    for (int c = 0; c < 3; c++)
-      inc[3 * rec->last_ev[e].site + c] += rec->last_ev[e].eig[c];
+    for (int c = 0; c < 3; c++) inc[3 * rec->last_ev[e].site + c] += rec->last_ev[e].eig[c];
   StzPlasticShear(rec->N, inc, gamma_p);
   PetscCall(PetscFree(inc));
   PetscFunctionReturn(0);

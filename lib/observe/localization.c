@@ -17,17 +17,8 @@ void StzPlasticShear(PetscInt N, const PetscReal e[], PetscReal out[])
 PetscErrorCode StzLocalizationCompute(PetscInt nx, PetscInt ny, const PetscReal g[], StzLocalization *loc)
 {
   /* Line families as (p, q): line index of site (x, y) is (q y - p x) mod n for a direction of slope p/q. */
-  const PetscInt fam[8][2] = {
-    {0,  1},
-    {1,  0},
-    {1,  1},
-    {-1, 1},
-    {1,  2},
-    {2,  1},
-    {-2, 1},
-    {-1, 2}
-  };
-  const PetscInt n = PetscMax(nx, ny);
+  const PetscInt fam[8][2] = {{0, 1}, {1, 0}, {1, 1}, {-1, 1}, {1, 2}, {2, 1}, {-2, 1}, {-1, 2}};
+  const PetscInt n         = PetscMax(nx, ny);
   PetscReal     *line, total = 0;
 
   PetscFunctionBeginUser;

@@ -35,7 +35,7 @@ PetscReal StzPowerLawExponentMLE(PetscInt n, const PetscReal sizes[], PetscReal 
     }
   }
   if (n_tail) *n_tail = nt;
-  if (nt == 0) return (PetscReal)NAN; /* no data: exponent undefined */
+  if (nt == 0) return (PetscReal)NAN;         /* no data: exponent undefined */
   if (!(sum > 0)) return (PetscReal)INFINITY; /* every tail value equals s_min: the likelihood grows without bound in tau */
   return 1.0 + (PetscReal)nt / sum;
 }
@@ -74,8 +74,8 @@ static void StzPowerLawScanCutoffs(PetscInt m, const PetscReal x[], const PetscR
      * value, each snapped up to the first sample at or above the grid point. Avalanche sizes span decades, so a log grid
      * resolves the cutoff to a fixed relative precision everywhere; snapping keeps every candidate an actual sample value
      * (as in the exhaustive search) and merging repeats means sparse regions simply contribute fewer candidates. */
-    const PetscInt  K   = STZ_POWERLAW_MAX_CANDIDATES;
-    const PetscReal lo  = lx[0], hi = lx[last];
+    const PetscInt  K  = STZ_POWERLAW_MAX_CANDIDATES;
+    const PetscReal lo = lx[0], hi = lx[last];
     PetscInt        idx = 0;
 
     for (PetscInt k = 0; k < K; k++) {
@@ -88,10 +88,10 @@ static void StzPowerLawScanCutoffs(PetscInt m, const PetscReal x[], const PetscR
   }
 
   for (PetscInt c = 0; c < ncand; c++) {
-    const PetscInt  i0   = cand[c];
-    const PetscInt  nt   = m - i0;
-    const PetscReal l0   = lx[i0];
-    PetscReal       sum  = 0.0, tau, d = 0.0;
+    const PetscInt  i0  = cand[c];
+    const PetscInt  nt  = m - i0;
+    const PetscReal l0  = lx[i0];
+    PetscReal       sum = 0.0, tau, d = 0.0;
 
     for (PetscInt j = i0; j < m; j++) sum += lx[j] - l0;
     if (!(sum > 0)) continue; /* all tail values identical: exponent infinite, no meaningful fit */
@@ -144,8 +144,7 @@ static PetscErrorCode StzPowerLawCollectPositive(PetscInt n, const PetscReal siz
 
   PetscFunctionBeginUser;
   for (PetscInt i = 0; i < n; i++) {
-    PetscCheck(!PetscIsInfOrNanReal(sizes[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "sizes[%" PetscInt_FMT "] = %g is not finite", i,
-               (double)sizes[i]);
+    PetscCheck(!PetscIsInfOrNanReal(sizes[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "sizes[%" PetscInt_FMT "] = %g is not finite", i, (double)sizes[i]);
     if (sizes[i] > 0) cnt++;
   }
   *m = cnt;
@@ -169,13 +168,12 @@ PetscErrorCode StzPowerLawFitCreate(PetscInt n, const PetscReal sizes[], PetscRe
   PetscCheck(n == 0 || sizes, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "sizes is NULL but n = %" PetscInt_FMT, n);
   PetscCheck(fit, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "fit output pointer is NULL");
   PetscCheck(n_bootstrap >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "n_bootstrap must be non-negative, got %" PetscInt_FMT, n_bootstrap);
-  PetscCheck(n_bootstrap == 0 || (confidence > 0 && confidence < 1), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "confidence must lie in (0, 1), got %g", (double)confidence);
+  PetscCheck(n_bootstrap == 0 || (confidence > 0 && confidence < 1), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "confidence must lie in (0, 1), got %g", (double)confidence);
 
   PetscCall(StzPowerLawCollectPositive(n, sizes, &m, &x));
   if (m < STZ_POWERLAW_MIN_TAIL) PetscCall(PetscFree(x)); /* free before the check below raises */
-  PetscCheck(m >= STZ_POWERLAW_MIN_TAIL, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
-             "power-law fit needs at least %d positive sizes, got %" PetscInt_FMT " (of %" PetscInt_FMT " values)", STZ_POWERLAW_MIN_TAIL, m, n);
+  PetscCheck(m >= STZ_POWERLAW_MIN_TAIL, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "power-law fit needs at least %d positive sizes, got %" PetscInt_FMT " (of %" PetscInt_FMT " values)",
+             STZ_POWERLAW_MIN_TAIL, m, n);
 
   /* Sort once and take logs once: the cutoff scan and every bootstrap resample reuse them. */
   PetscCall(PetscSortReal(m, x));
@@ -191,8 +189,7 @@ PetscErrorCode StzPowerLawFitCreate(PetscInt n, const PetscReal sizes[], PetscRe
     PetscCall(PetscFree(cand));
     PetscCall(PetscFree(lx));
     PetscCall(PetscFree(x));
-    PetscCheck(PETSC_FALSE, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-               "no cutoff leaves %d or more sizes with more than one distinct value (%" PetscInt_FMT " positive sizes, range [%g, %g])",
+    PetscCheck(PETSC_FALSE, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "no cutoff leaves %d or more sizes with more than one distinct value (%" PetscInt_FMT " positive sizes, range [%g, %g])",
                STZ_POWERLAW_MIN_TAIL, m, (double)xlo, (double)xhi);
   }
 
@@ -268,8 +265,7 @@ PetscErrorCode StzPowerLawHistogram(PetscInt n, const PetscReal sizes[], PetscIn
   PetscCheck(centers && density, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "centers and density output arrays must not be NULL");
 
   for (PetscInt i = 0; i < n; i++) {
-    PetscCheck(!PetscIsInfOrNanReal(sizes[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "sizes[%" PetscInt_FMT "] = %g is not finite", i,
-               (double)sizes[i]);
+    PetscCheck(!PetscIsInfOrNanReal(sizes[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "sizes[%" PetscInt_FMT "] = %g is not finite", i, (double)sizes[i]);
     if (sizes[i] > 0) {
       npos++;
       smin = PetscMin(smin, sizes[i]);
@@ -277,8 +273,7 @@ PetscErrorCode StzPowerLawHistogram(PetscInt n, const PetscReal sizes[], PetscIn
     }
   }
   PetscCheck(npos > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "log-binned histogram needs positive sizes, got none (of %" PetscInt_FMT " values)", n);
-  PetscCheck(smax > smin, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "all %" PetscInt_FMT " positive sizes equal %g: no range to log-bin", npos,
-             (double)smin);
+  PetscCheck(smax > smin, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "all %" PetscInt_FMT " positive sizes equal %g: no range to log-bin", npos, (double)smin);
 
   lmin = PetscLogReal(smin);
   lmax = PetscLogReal(smax);

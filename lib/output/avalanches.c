@@ -12,13 +12,11 @@ PetscErrorCode StzAvalancheRecWrite(StzAvalancheRec rec, const char dir[], Petsc
   PetscFunctionBeginUser;
   StzAvalancheRecGet(rec, &n, &l);
   PetscCall(StzFileOpen(dir, "avalanches.csv", &fp));
-  fprintf(
-      fp,
-      "index,start_strain,start_stress_pa,size,size_stz,stress_drop_pa,events,duration_s,duration_generations,strain_span,gyration_radius_m,orientation_deg\n");
+  fprintf(fp, "index,start_strain,start_stress_pa,size,size_stz,stress_drop_pa,events,duration_s,duration_generations,strain_span,gyration_radius_m,orientation_deg\n");
   for (PetscInt k = 0; k < n; k++)
-    fprintf(fp, "%d,%.10e,%.10e,%.10e,%.6e,%.10e,%lld,%.6e,%d,%.6e,%.6e,%.2f\n", (int)l[k].index, (double)l[k].start_strain, (double)l[k].start_stress_pa,
-            (double)l[k].size, (double)l[k].size_stz, (double)l[k].stress_drop_pa, (long long)l[k].events, (double)l[k].duration_s, (int)l[k].generations,
-            (double)l[k].strain_span, (double)l[k].gyration_radius_m, (double)l[k].orientation_deg);
+    fprintf(fp, "%d,%.10e,%.10e,%.10e,%.6e,%.10e,%lld,%.6e,%d,%.6e,%.6e,%.2f\n", (int)l[k].index, (double)l[k].start_strain, (double)l[k].start_stress_pa, (double)l[k].size, (double)l[k].size_stz,
+            (double)l[k].stress_drop_pa, (long long)l[k].events, (double)l[k].duration_s, (int)l[k].generations, (double)l[k].strain_span, (double)l[k].gyration_radius_m,
+            (double)l[k].orientation_deg);
   PetscCall(StzFileCommit(dir, "avalanches.csv", &fp));
 
   /* Size distribution of the positive sizes, log-binned (StzPowerLawHistogram's bins: equal in log between the extremes). */
@@ -38,8 +36,7 @@ PetscErrorCode StzAvalancheRecWrite(StzAvalancheRec rec, const char dir[], Petsc
     PetscCall(PetscMalloc2(nbins, &c, nbins, &d));
     PetscCall(StzPowerLawHistogram(m, s, nbins, c, d));
     for (PetscInt b = 0; b < nbins; b++) {
-      const PetscReal dl = (lmax - lmin) / nbins, lo = b == 0 ? smin : PetscExpReal(lmin + dl * b),
-                      hi = b == nbins - 1 ? smax : PetscExpReal(lmin + dl * (b + 1));
+      const PetscReal dl = (lmax - lmin) / nbins, lo = b == 0 ? smin : PetscExpReal(lmin + dl * b), hi = b == nbins - 1 ? smax : PetscExpReal(lmin + dl * (b + 1));
       fprintf(fp, "%.6e,%.6e,%.6e,%.0f,%.6e\n", (double)lo, (double)hi, (double)c[b], (double)(d[b] * m * (hi - lo)), (double)d[b]);
     }
     PetscCall(PetscFree2(c, d));
@@ -49,8 +46,7 @@ PetscErrorCode StzAvalancheRecWrite(StzAvalancheRec rec, const char dir[], Petsc
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode StzWriteFrame(const char dir[], PetscInt index, PetscInt nx, PetscInt ny, const PetscReal gamma_p[], PetscReal vmax, PetscReal site_size_m,
-                             const char title[])
+PetscErrorCode StzWriteFrame(const char dir[], PetscInt index, PetscInt nx, PetscInt ny, const PetscReal gamma_p[], PetscReal vmax, PetscReal site_size_m, const char title[])
 {
   char      path[PETSC_MAX_PATH_LEN];
   StzPngMap map = {0};

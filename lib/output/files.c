@@ -63,9 +63,9 @@ PetscErrorCode StzWriteFieldsCSV(const char dir[], StzKmc kmc, PetscReal a)
     PetscReal s[3], el, st;
     StzKmcSiteStress(kmc, i, s);
     StzKmcSiteEnergy(kmc, i, &el, &st);
-    fprintf(fp, "%.6e,%.6e,%.9e,%.9e,%.9e,%.9e,%.9e,%.9e,%d,%.6f,%.4f,%.9e,%.9e,%.9e\n", (double)(((i % kmc->nx) + 0.5) * a), (double)(((i / kmc->nx) + 0.5) * a), (double)s[0],
-            (double)s[1], (double)s[2], (double)kmc->eps_p[3 * i], (double)kmc->eps_p[3 * i + 1], (double)kmc->eps_p[3 * i + 2], (int)kmc->count[i],
-            (double)(kmc->barrier_j[i] / 1.602176634e-19), (double)(kmc->cfg->st.on ? kmc->tf_k[i] : 0), (double)el, (double)st, (double)(el + st));
+    fprintf(fp, "%.6e,%.6e,%.9e,%.9e,%.9e,%.9e,%.9e,%.9e,%d,%.6f,%.4f,%.9e,%.9e,%.9e\n", (double)(((i % kmc->nx) + 0.5) * a), (double)(((i / kmc->nx) + 0.5) * a), (double)s[0], (double)s[1],
+            (double)s[2], (double)kmc->eps_p[3 * i], (double)kmc->eps_p[3 * i + 1], (double)kmc->eps_p[3 * i + 2], (int)kmc->count[i], (double)(kmc->barrier_j[i] / 1.602176634e-19),
+            (double)(kmc->cfg->st.on ? kmc->tf_k[i] : 0), (double)el, (double)st, (double)(el + st));
   }
   PetscCall(StzFileCommit(dir, "fields.csv", &fp));
   PetscFunctionReturn(0);
