@@ -60,6 +60,13 @@ static StzRows StzRowsLinear(PetscReal t0_s, PetscReal dt_s)
   return r;
 }
 
+static StzRows StzRowsLog(PetscReal t0_s, PetscReal span_s, PetscInt per_decade, PetscInt decades)
+{
+  StzRows r = {t0_s, 0, span_s, -1, per_decade, decades, t0_s};
+  StzRowsNext(&r); /* row 0 at t0 + span 10^-decades */
+  return r;
+}
+
 /* Advance the kMC to time t_end_s, writing the series rows due and a progress line; accumulates work. */
 static PetscErrorCode StzAdvanceTo(StzSim sim, PetscReal t_end_s, StzRows *rows, StzWork *w, const char *what)
 {
@@ -233,9 +240,8 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
   PetscCall(StzSeriesBegin(sim));
   PetscCall(StzSeriesAppend(sim));
   /* Rows log-spaced over the last six decades of the hold, 100 per decade (ageing and creep go with log t). */
-  rows        = (StzRows){k->time_s, 0, c->tr.hold_time_s, 0, 100, 6, 0};
-  rows.next_s = rows.t0_s + rows.span_s * 1e-6;
-  t_end       = k->time_s + c->tr.hold_time_s;
+  rows  = StzRowsLog(k->time_s, c->tr.hold_time_s, 100, 6);
+  t_end = k->time_s + c->tr.hold_time_s;
   PetscCall(PetscTime(&t0));
   PetscCall(StzAdvanceTo(sim, t_end, &rows, &w, StzProtocolNames[c->protocol]));
   PetscCall(PetscTime(&t1));
