@@ -127,14 +127,16 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   if (!set) cfg->n_maps = 0;
   cfg->single_theta_deg = 0;
   PetscCall(PetscOptionsReal("-stz_single_theta_deg", "single-stz: orientation of the transformation [deg]", NULL, cfg->single_theta_deg, &cfg->single_theta_deg, NULL));
-  cfg->flicker_limit = 10;
+  cfg->flicker_limit = 100;
   PetscCall(PetscOptionsInt("-stz_flicker_limit",
                             "activations of a site inside its flicker basin before its moves that stay inside are slowed eightfold (superbasin acceleration; escapes keep exact rates; 0: exact "
                             "kinetics) [-]",
                             NULL, cfg->flicker_limit, &cfg->flicker_limit, NULL));
   cfg->renew_disorder = PETSC_TRUE;
-  PetscCall(PetscOptionsBool("-stz_renew_disorder", "a site that rearranges (leaves its basin) draws a new barrier disorder factor; false: the disorder is frozen", NULL, cfg->renew_disorder,
-                             &cfg->renew_disorder, NULL));
+  PetscCall(
+      PetscOptionsBool("-stz_renew_disorder",
+                       "a site that rearranges (leaves its basin) draws a new barrier disorder factor, with the probability 1 - exp(-w) of its applied-stress drive w; false: the disorder is frozen",
+                       NULL, cfg->renew_disorder, &cfg->renew_disorder, NULL));
   /* Structural state. Defaults that depend on T_g are set as 0 here and resolved after the material is known. */
   cfg->st.on = PETSC_TRUE;
   PetscCall(PetscOptionsBool("-stz_structure", "per-site fictive temperature: barriers evolve (renewal by shear, relaxation events)", NULL, cfg->st.on, &cfg->st.on, NULL));
@@ -156,7 +158,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCall(PetscOptionsReal("-stz_barrier_tf_sensitivity", "kappa: relative barrier change per relative fictive-temperature change [-]", NULL, cfg->st.p.kappa, &cfg->st.p.kappa, NULL));
   cfg->st.p.relax_time_at_tg_s = 100;
   PetscCall(PetscOptionsReal("-stz_relax_time_at_tg_s", "structural relaxation time of the liquid at T_g [s]", NULL, cfg->st.p.relax_time_at_tg_s, &cfg->st.p.relax_time_at_tg_s, NULL));
-  cfg->st.renewal_strain = 1.5;
+  cfg->st.renewal_strain = 1.9;
   PetscCall(PetscOptionsReal("-stz_renewal_strain",
                              "a site is renewed (T_f towards T_ss by the drive, new barrier disorder) when its plastic shear strain has moved this many gamma0 from its last renewal [-]", NULL,
                              cfg->st.renewal_strain, &cfg->st.renewal_strain, NULL));

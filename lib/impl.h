@@ -227,7 +227,7 @@ struct StzKmc_private {
   PetscReal  dF0_j;                   /* Argon's barrier, the mean of the disorder */
   PetscBool  parallel;                /* run the passes on several threads (explicit -stz_threads, or at least STZ_KMC_PARALLEL_SITES) */
   PetscInt64 relax_events, reversals; /* reversals: shear events that stayed inside the site's basin */
-  uint64_t   key_struct, key_renew;
+  uint64_t   key_struct, key_renew, key_renew_p;
   /* thermal strain: per-site expansion coefficient and accumulated isotropic in-plane thermal strain */
   PetscReal *alpha_per_k, *eps_th;
 };

@@ -414,25 +414,30 @@ static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
     const PetscReal  dist  = 2 * PetscSqrtReal(d1 * d1 + d2 * d2); /* equivalent shear strain from the basin's start */
     const PetscReal  limit = (st->on ? st->renewal_strain : 2.0) * kmc->cfg->mat.gamma0;
     if (dist > limit * (1 + 1e-9)) {
+      /* How hard the applied load drove the rearrangement: w = W / kT, with W = tau gamma0 Omega0 / 2 the work of the
+       * resolved APPLIED (mean) stress across the saddle, as the weight 1 - exp(-w) (0 for w <= 0: no load, or a move
+       * against it). Only the applied stress counts because the external work is what feeds disorder (effective-temperature
+       * theories, Bouchbinder & Langer, PRE 80, 031131, 2009); internal stresses fluctuate in an unloaded glass too, and
+       * counting them heated it above T. */
+      PetscReal S1, S2, w;
+      StzMeanShear(kmc->S, &S1, &S2);
+      w = ev->sense * StzKmcDriveK(kmc, ev->orient, S1, S2);
+      w = w > 0 ? 1 - PetscExpReal(-w) : 0;
       for (int q = 0; q < 3; q++) kmc->eps_ref[3 * i + q] = e[q];
       if (st->on) {
-        /* Rejuvenation by flow depends on how hard the applied load drove the rearrangement: w = W / kT, with
-         * W = tau gamma0 Omega0 / 2 the work of the resolved APPLIED (mean) stress across the saddle. T_f moves a fraction
-         * 1 - exp(-w) of the way to the flowing glass's T_ss (to T above it), with a spread in proportion: a strongly
-         * driven site (w >> 1: flow below T_g) is renewed around T_ss as in the original rule; a thermal rearrangement
-         * (w <= 0: no load, or a move against it) leaves T_f alone, so that only relaxation events (calibrated on the
-         * liquid's relaxation time) age the glass or equilibrate it. Only the applied stress counts because the external
-         * work is what feeds disorder (effective-temperature theories, Bouchbinder & Langer, PRE 80, 031131, 2009); internal
-         * stresses fluctuate in an unloaded glass too, and counting them heated it above T. */
-        PetscReal       S1, S2, w, tc;
-        const PetscReal g = PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kmc->key_struct, n)));
-        StzMeanShear(kmc->S, &S1, &S2);
-        w            = ev->sense * StzKmcDriveK(kmc, ev->orient, S1, S2);
-        w            = w > 0 ? 1 - PetscExpReal(-w) : 0;
-        tc           = PetscMax(kmc->temperature_k, st->tf_flow_k);
-        kmc->tf_k[i] = kmc->tf_k[i] + (tc * (1 + st->tf_flow_spread * g) - kmc->tf_k[i]) * w;
+        /* T_f moves a fraction w of the way to the flowing glass's T_ss (to T above it), with a spread in proportion: a
+         * strongly driven site (w ~ 1: flow below T_g) is renewed around T_ss as in the original rule; a thermal
+         * rearrangement leaves T_f alone, so that only relaxation events (calibrated on the liquid's relaxation time) age
+         * the glass or equilibrate it. */
+        const PetscReal g  = PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kmc->key_struct, n)));
+        const PetscReal tc = PetscMax(kmc->temperature_k, st->tf_flow_k);
+        kmc->tf_k[i]       = kmc->tf_k[i] + (tc * (1 + st->tf_flow_spread * g) - kmc->tf_k[i]) * w;
       }
-      if (kmc->cfg->renew_disorder && kmc->cfg->barrier_spread > 0) {
+      /* The barrier disorder is renewed by the same drive, with probability w: a driven rearrangement makes a new local
+       * structure (threshold renewal), a thermal one keeps it. Renewing it at thermal rearrangements too selected strong
+       * draws (weak ones are soon renewed again, strong ones stay: Bouchaud's trap model), which hardened glasses held hot
+       * unseen by the stored energy (docs/model.md 13). Without a structural state every rearrangement renews it. */
+      if (kmc->cfg->renew_disorder && kmc->cfg->barrier_spread > 0 && (!st->on || StzRngUniform(kmc->key_renew_p, n) < w)) {
         const PetscReal g   = PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kmc->key_renew, n)));
         kmc->dF_quench_j[i] = kmc->dF0_j * (1 + kmc->cfg->barrier_spread * g);
       }
@@ -583,6 +588,7 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
     kmc->relax_ratio = StzRelaxBarrierAtTg(&st->p) / dF0;
     kmc->key_struct  = StzRngKey((uint64_t)cfg->seed, 0x5eed);
     kmc->key_renew   = StzRngKey((uint64_t)cfg->seed, 0x2e7e);
+    kmc->key_renew_p = StzRngKey((uint64_t)cfg->seed, 0x2e7f);
     kmc->dF0_j       = dF0;
     for (PetscInt i = 0; i < N; i++) {
       const PetscReal g   = cfg->st.tf_spread > 0 ? PetscMax(-3.0, PetscMin(3.0, StzRngNormal(ktf, (uint64_t)i))) : 0;

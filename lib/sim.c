@@ -461,10 +461,15 @@ static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
   r->final_time_s = sim->kmc->time_s;
   for (PetscInt k = 0; k < s->n; k++) {
     r->peak_stress_pa = PetscMax(r->peak_stress_pa, s->stress[k]);
-    /* Yield: 0.2% offset, i.e. the first row where the plastic strain reaches 0.002. */
+    /* Yield: 0.2% offset. The plastic strain reaches 0.002 between rows k-1 and k; interpolate the strain there, and take the
+     * stress from the identity stress = M (strain - plastic) at plastic = 0.002 (docs/model.md 10), which is the intersection
+     * with the offset line even when one avalanche takes the plastic strain far past 0.002 between two rows, where the
+     * stress of row k is already the stress after the drop. */
     if (r->yield_strain < 0 && s->plastic[k] >= 0.002) {
-      r->yield_strain    = s->strain[k];
-      r->yield_stress_pa = s->stress[k];
+      const PetscReal p0 = k ? s->plastic[k - 1] : 0, e0 = k ? s->strain[k - 1] : 0;
+      const PetscReal ey = s->plastic[k] > p0 ? e0 + (0.002 - p0) * (s->strain[k] - e0) / (s->plastic[k] - p0) : s->strain[k];
+      r->yield_strain    = ey;
+      r->yield_stress_pa = M * (ey - 0.002);
     }
     /* Flow stress: mean over the last quarter of the strain range. */
     if (s->strain[k] >= 0.75 * strain) {

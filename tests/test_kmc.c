@@ -6,8 +6,8 @@
  *    uniaxial compression (1%).
  *  - Threads: 1 and 2 OpenMP threads give a bit-identical series.
  *  - Flicker acceleration is an approximation that must converge to exact kinetics: on 16 x 16 sites at 450 K the peak
- *    stress with -stz_flicker_limit 1000 is closer to the exact one (limit 0) than with the default 10, within 5 %, and the
- *    default stays within 15 % (docs/model.md, 11b: measured +6 to +11 % for seeds 1-3).
+ *    stress with -stz_flicker_limit 1000 is closer to the exact one (limit 0) than with limit 10, within 5 %, and the
+ *    limit 10 stays within 15 % (docs/model.md, 11b: measured +9 to +10 % for seeds 1-3).
  *  - Activation statistics: with no load and uniform barriers, the first activation happens at total rate
  *    N * 2 n_orient * nu0 exp(-dF/kT) (mean waiting time within 4 standard errors) at a uniformly distributed site. */
 #include <stzdyn/stzdyn.h>
