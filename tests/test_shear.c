@@ -7,7 +7,8 @@
  *  - Thermally activated flow: the flow stress rises with strain rate (1e-2 -> 1 /s at 300 K) and falls with temperature
  *    (300 -> 400 K at 1 /s). Three seeds for the orientation check.
  *  - Homogeneous flow near T_g: at 560 K (0.9 T_g) and 1e-3 /s the plastic strain is spread over the lattice, and the flow
- *    stress rises with strain rate (1e-3 -> 1e-1 /s). */
+ *    stress rises with strain rate (1e-3 -> 1e-1 /s).
+ *  - The 0.2 % offset yield of an abrupt yield (450 K) lies on the offset line, near the peak. */
 #include <stzdyn/stzdyn.h>
 #include "../lib/impl.h"
 #include "check.h"
@@ -82,6 +83,19 @@ int main(int argc, char **argv)
             (double)hot.localization_index, (double)cold[0].localization_index);
   STZ_CHECK(hotfast.flow_stress_pa > hot.flow_stress_pa, "560 K: flow stress rises with strain rate: %.0f MPa at 1e-3 /s < %.0f MPa at 1e-1 /s", (double)(hot.flow_stress_pa / 1e6),
             (double)(hotfast.flow_stress_pa / 1e6));
+  /* The 0.2 % offset construction after an abrupt yield: at 450 K this box yields in one avalanche (the plastic strain jumps
+   * from below 0.002 to about 0.015 between two rows), so the offset line meets the curve on the drop, just past the peak:
+   * the yield stress must lie on the offset line, sigma_y = mu (eps_y - 0.002), and between 0.8 and 1 times the peak. (Taking
+   * the stress of the first row past 0.002, as before the fifth session, gave the stress after the drop, a quarter of it.) */
+  {
+    StzSimResult abrupt;
+    PetscCall(Run(450, 1e-2, 0.03, 1, &sim, &abrupt));
+    PetscCall(StzSimDestroy(&sim));
+    STZ_CHECK(abrupt.yield_strain > 0 && abrupt.yield_stress_pa >= 0.8 * abrupt.peak_stress_pa && abrupt.yield_stress_pa <= abrupt.peak_stress_pa &&
+                  PetscAbsReal(abrupt.yield_stress_pa - abrupt.elastic_modulus_pa * (abrupt.yield_strain - 0.002)) < 1e-3 * abrupt.yield_stress_pa,
+              "450 K, abrupt yield: 0.2 %% offset yield %.0f MPa at strain %.4f is on the offset line and within 0.8-1 x the peak %.0f MPa", (double)(abrupt.yield_stress_pa / 1e6),
+              (double)abrupt.yield_strain, (double)(abrupt.peak_stress_pa / 1e6));
+  }
   PetscCall(PetscFinalize());
   return STZ_TEST_EXIT();
 }
