@@ -149,6 +149,10 @@ PetscErrorCode StzElasticDestroy(StzElastic *el);
 /* Update the site stresses for one event (site, orientation k, sense, eigenstrain eig[3] tensor xx, yy, xy), before the kMC pass.
  * factor and resolve engines add the FE answer here; kernel engines only point the pass at the right kernels, and the pass adds them. */
 PetscErrorCode StzElasticEvent(StzElastic el, PetscInt site, PetscInt orient, PetscInt sense, const PetscReal eig[3]);
+/* Add the site stresses of an in-plane isotropic eigenstrain increment d[i] (xx = yy = d[i], xy = 0) on every site i: thermal
+ * strains. Periodic boxes only; kernel engine by direct convolution with kiso (O(N^2)), factor by one FE solve of the
+ * increment (superposition), resolve by adding it to the accumulated eigenstrain and solving again. */
+PetscErrorCode StzElasticIsotropicStrain(StzElastic el, const PetscReal d[]);
 /* Bytes engine `type` needs for this configuration: held for the run, and the peak during its set-up (FE factorisation). Pure. */
 void StzElasticMemory(const StzConfig *cfg, StzEngineType type, PetscReal *held_bytes, PetscReal *setup_bytes);
 /* Site-average stress field (Pa, zero mean in a periodic box) of a unit eigenstrain eps (xx, yy, xy) on site (0, 0),

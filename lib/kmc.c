@@ -937,57 +937,23 @@ PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k)
 
 PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT)
 {
-  StzElastic     el = kmc->el;
-  const PetscInt nx = kmc->nx, ny = kmc->ny, N = kmc->N;
-  PetscReal      mean = 0;
+  const PetscInt N    = kmc->N;
+  PetscReal      mean = 0, *d;
 
   PetscFunctionBeginUser;
-  PetscCheck(el->type == STZ_ENGINE_KERNEL || el->type == STZ_ENGINE_RESOLVE, PETSC_COMM_SELF, PETSC_ERR_SUP, "thermal strains are implemented for -stz_engine kernel and resolve, not %s",
-             StzEngineNames[el->type]);
+  PetscCall(PetscMalloc1(N, &d));
   for (PetscInt i = 0; i < N; i++) {
-    kmc->eps_th[i] += kmc->alpha_per_k[i] * dT;
-    mean += kmc->alpha_per_k[i] * dT;
+    d[i] = kmc->alpha_per_k[i] * dT;
+    kmc->eps_th[i] += d[i];
+    mean += d[i];
   }
   mean /= N;
-  /* The uniform part changes only the mean strain (free expansion under stress control). */
+  /* The uniform part changes only the mean strain (free expansion under stress control); the engine adds the stresses of the
+   * non-uniform part (its responses have zero mean, so the full increment can be passed). */
   kmc->mean_eig[0] += mean;
   kmc->mean_eig[1] += mean;
-  if (el->type == STZ_ENGINE_KERNEL) {
-    PetscCheck(el->kiso[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "thermal strains need the isotropic kernel (protocol thermal-cycling, or a sequence with it)");
-    /* Only the deviation from the mean creates stress; the kernel has zero mean, so the full alpha_i dT can be used.
-     * Direct convolution, O(N^2) per temperature step: exact, and a handful of steps per cycle. */
-#pragma omp parallel for schedule(static)
-    for (PetscInt y = 0; y < ny; y++) {
-      for (PetscInt j = 0; j < N; j++) {
-        const PetscReal d  = kmc->alpha_per_k[j] * dT;
-        const PetscInt  jx = j % nx, jy = j / nx, ky = (y - jy + ny) % ny;
-        for (PetscInt x = 0; x < nx; x++) {
-          const PetscInt kx = (x - jx + nx) % nx;
-          el->s1[y * nx + x] += d * el->kiso[0][ky * nx + kx];
-          el->s2[y * nx + x] += d * el->kiso[1][ky * nx + kx];
-          el->sp[y * nx + x] += d * el->kiso[2][ky * nx + kx];
-        }
-      }
-    }
-  } else {
-    /* Resolve engine: add the thermal eigenstrain to the elements and solve again. */
-    const PetscInt se = el->site_elems, nex = nx * se;
-    StzMacroLoad   zero_stress = {{1, 1, 1}, {0, 0, 0}};
-    PetscReal     *s[3] = {el->s1, el->s2, el->sp}, m3[3] = {0, 0, 0};
-    for (PetscInt i = 0; i < N; i++)
-      for (PetscInt b = 0; b < se; b++)
-        for (PetscInt a = 0; a < se; a++) {
-          const PetscInt e = ((i / nx) * se + b) * nex + (i % nx) * se + a;
-          el->eig[3 * e] += kmc->alpha_per_k[i] * dT;
-          el->eig[3 * e + 1] += kmc->alpha_per_k[i] * dT;
-        }
-    PetscCall(StzFESolve(el->fe, el->eig, &zero_stress, el->estress, NULL, NULL));
-    StzElementToSiteStress(nx, ny, se, el->estress, s);
-    for (int c = 0; c < 3; c++) {
-      for (PetscInt i = 0; i < N; i++) m3[c] += s[c][i];
-      for (PetscInt i = 0; i < N; i++) s[c][i] -= m3[c] / N;
-    }
-  }
+  PetscCall(StzElasticIsotropicStrain(kmc->el, d));
+  PetscCall(PetscFree(d));
   StzKmcMacro(kmc);
   PetscCall(StzKmcSetTemperature(kmc, kmc->temperature_k + dT));
   PetscFunctionReturn(0);

@@ -404,6 +404,65 @@ PetscErrorCode StzElasticEvent(StzElastic el, PetscInt site, PetscInt orient, Pe
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode StzElasticIsotropicStrain(StzElastic el, const PetscReal d[])
+{
+  const PetscInt nx = el->nx, ny = el->ny, N = el->N, se = el->site_elems, nex = nx * se;
+  PetscReal     *s[3] = {el->s1, el->s2, el->sp};
+
+  PetscFunctionBeginUser;
+  PetscCheck(!el->body, PETSC_COMM_SELF, PETSC_ERR_SUP, "thermal strains are implemented for periodic boxes, not for slabs or blocks");
+  switch (el->type) {
+  case STZ_ENGINE_KERNEL:
+    PetscCheck(el->kiso[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "thermal strains need the isotropic kernel (protocol thermal-cycling, or a sequence with it)");
+    /* Direct convolution, O(N^2) per temperature step: exact, and a handful of steps per cycle. */
+#pragma omp parallel for schedule(static)
+    for (PetscInt y = 0; y < ny; y++) {
+      for (PetscInt j = 0; j < N; j++) {
+        const PetscInt jx = j % nx, jy = j / nx, ky = (y - jy + ny) % ny;
+        for (PetscInt x = 0; x < nx; x++) {
+          const PetscInt k = ky * nx + (x - jx + nx) % nx;
+          for (int c = 0; c < 3; c++) s[c][y * nx + x] += d[j] * el->kiso[c][k];
+        }
+      }
+    }
+    break;
+  case STZ_ENGINE_FACTOR:
+  case STZ_ENGINE_RESOLVE: {
+    /* factor: el->eig is zero between events, so it holds the increment alone, and its response is superposed (then cleared);
+     * resolve: it holds every eigenstrain so far, and the whole field is solved again. */
+    const PetscBool resolve = el->type == STZ_ENGINE_RESOLVE;
+    PetscReal      *out[3]  = {el->ds[0], el->ds[1], el->ds[2]};
+    for (PetscInt i = 0; i < N; i++)
+      for (PetscInt b = 0; b < se; b++)
+        for (PetscInt a = 0; a < se; a++) {
+          const PetscInt e = ((i / nx) * se + b) * nex + (i % nx) * se + a;
+          el->eig[3 * e] += d[i];
+          el->eig[3 * e + 1] += d[i];
+        }
+    if (resolve) {
+      StzMacroLoad zero_stress = {{1, 1, 1}, {0, 0, 0}};
+      PetscCall(StzFESolve(el->fe, el->eig, &zero_stress, el->estress, NULL, NULL));
+      for (int c = 0; c < 3; c++) out[c] = s[c];
+    } else {
+      PetscCall(StzFESolveEigenstrain(el->fe, el->eig, el->estress));
+      for (PetscInt e = 0; e < 3 * N * se * se; e++) el->eig[e] = 0;
+    }
+    StzElementToSiteStress(nx, ny, se, el->estress, out);
+    for (int c = 0; c < 3; c++) {
+      PetscReal mean = 0;
+      for (PetscInt i = 0; i < N; i++) mean += out[c][i];
+      mean /= N;
+      for (PetscInt i = 0; i < N; i++) out[c][i] -= mean;
+      if (!resolve)
+        for (PetscInt i = 0; i < N; i++) s[c][i] += out[c][i];
+    }
+  } break;
+  default:
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "thermal strains are implemented for -stz_engine kernel, factor and resolve, not %s", StzEngineNames[el->type]);
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode StzElasticDestroy(StzElastic *el)
 {
   PetscFunctionBeginUser;
