@@ -12,10 +12,11 @@ check "misspelled option -stz_nxx is an error naming it (rc $rc)" '[ $rc -ne 0 ]
 check "nothing written after a rejected option" '[ ! -e "$tmp/a/summary.json" ]'
 out=$("$stz" run -stz_protocol pure-shear -stz_temperature_k -5 -stz_output_dir "$tmp/b" 2>&1); rc=$?
 check "out-of-range -stz_temperature_k -5 names option, value and range (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_temperature_k = -5.* is out of range" <<<"$out"'
+check "an input mistake is one line 'stzdyn: error: ...' with exit status 1, no traceback (rc $rc)" '[ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "^stzdyn: error: " <<<"$out"'
 out=$("$stz" run -stz_protocol sheer -stz_output_dir "$tmp/c" 2>&1); rc=$?
 check "unknown protocol lists the allowed ones (rc $rc)" '[ $rc -ne 0 ] && grep -q "allowed single-stz, pure-shear" <<<"$out"'
 out=$("$stz" run -options_file "$tmp/missing.yaml" 2>&1); rc=$?
-check "missing options file is an error naming it (rc $rc)" '[ $rc -ne 0 ] && grep -q "missing.yaml" <<<"$out"'
+check "missing options file is a one-line error naming it (rc $rc)" '[ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "missing.yaml" <<<"$out"'
 out=$("$stz" run -stz_material unobtainium -stz_output_dir "$tmp/d" 2>&1); rc=$?
 check "unknown material lists the presets (rc $rc)" '[ $rc -ne 0 ] && grep -q "vitreloy1" <<<"$out"'
 out=$("$stz" frobnicate 2>&1); rc=$?
