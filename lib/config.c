@@ -10,7 +10,8 @@ const char *const StzFramesNames[]       = {"none", "avalanche", "strain", NULL}
 /* Edge conditions a body's edge may take (periodic edges come only from -stz_geometry). */
 static const char *const StzBodyBCNames[] = {"free", "fixed", "roller", "displacement", "traction", NULL};
 /* Loading modes that -stz_aqs_loading accepts, and the protocol each one is. */
-static const char *const StzAqsLoadingNames[] = {"pure-shear", "simple-shear", "compression", "tension", NULL};
+static const char *const StzAqsLoadingNames[]    = {"pure-shear", "simple-shear", "compression", "tension", NULL};
+static const char *const StzCyclicControlNames[] = {"strain", "stress", NULL};
 
 /* Index of `value` in a NULL-terminated list, or -1. */
 static PetscInt StzListFind(const char *const list[], const char value[])
@@ -37,10 +38,10 @@ static void StzListJoin(const char *const list[], char out[], size_t len)
 
 PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
 {
-  char protocol[64] = "single-stz", engine[64] = "kernel", geometry[64] = "periodic", allowed[256], initial[64] = "as-quenched", aqs_loading[64] = "pure-shear", frames[64] = "none",
-       *stages[STZ_MAX_STAGES] = {NULL};
-  PetscInt  n_stages           = STZ_MAX_STAGES;
-  char      bc[4][64]          = {"free", "free", "fixed", "free"};
+  char protocol[64] = "single-stz", engine[64] = "kernel", geometry[64] = "periodic", allowed[256], initial[64] = "as-quenched", cyclic_control[64] = "strain", aqs_loading[64] = "pure-shear",
+       frames[64] = "none", *stages[STZ_MAX_STAGES] = {NULL};
+  PetscInt  n_stages  = STZ_MAX_STAGES;
+  char      bc[4][64] = {"free", "free", "fixed", "free"};
   PetscInt  idx;
   PetscBool set, engine_set, bc_set[4], bc_value_set[4];
 
@@ -174,12 +175,16 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCall(PetscOptionsReal("-stz_creep_temperature_k", "creep: temperature [K] (0: -stz_temperature_k; in a sequence, lets a later test run at another temperature)", NULL,
                              cfg->tr.creep_temperature_k, &cfg->tr.creep_temperature_k, NULL));
   cfg->tr.creep_max_strain = 0.1;
-  PetscCall(PetscOptionsReal("-stz_creep_max_strain", "creep: strain at which the hold stops, because the stress is above the flow stress and the sample runs away [-]", NULL, cfg->tr.creep_max_strain,
-                             &cfg->tr.creep_max_strain, NULL));
+  PetscCall(PetscOptionsReal("-stz_creep_max_strain", "creep and stress-controlled cyclic: strain at which the run stops, because the stress is above the flow stress and the sample runs away [-]",
+                             NULL, cfg->tr.creep_max_strain, &cfg->tr.creep_max_strain, NULL));
   PetscCall(PetscOptionsReal("-stz_yield_stress_pa", "creep: yield shear stress the creep stress is a fraction of [Pa] (required by creep; e.g. yield_stress_pa of a pure-shear run)", NULL,
                              cfg->tr.yield_stress_pa, &cfg->tr.yield_stress_pa, NULL));
   cfg->tr.cyclic_amplitude = 0.01;
-  PetscCall(PetscOptionsReal("-stz_cyclic_amplitude", "cyclic: pure-shear strain amplitude [-]", NULL, cfg->tr.cyclic_amplitude, &cfg->tr.cyclic_amplitude, NULL));
+  PetscCall(PetscOptionsString("-stz_cyclic_control", "cyclic: strain (amplitude -stz_cyclic_amplitude) or stress (amplitude -stz_cyclic_stress_pa)", NULL, cyclic_control, cyclic_control,
+                               sizeof(cyclic_control), NULL));
+  PetscCall(PetscOptionsReal("-stz_cyclic_amplitude", "cyclic, strain control: pure-shear strain amplitude [-]", NULL, cfg->tr.cyclic_amplitude, &cfg->tr.cyclic_amplitude, NULL));
+  PetscCall(PetscOptionsReal("-stz_cyclic_stress_pa", "cyclic, stress control: pure-shear stress amplitude [Pa] (required by -stz_cyclic_control stress)", NULL, cfg->tr.cyclic_stress_pa,
+                             &cfg->tr.cyclic_stress_pa, NULL));
   cfg->tr.cycles = 10;
   PetscCall(PetscOptionsInt("-stz_cycles", "cyclic: number of cycles [-]", NULL, cfg->tr.cycles, &cfg->tr.cycles, NULL));
   cfg->tr.cyclic_frequency_hz = 0.1;
@@ -229,8 +234,12 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   idx            = StzListFind(StzInitialStateNames, initial);
   StzListJoin(StzInitialStateNames, allowed, sizeof(allowed));
   PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_initial_state = '%s' is not known: allowed %s", initial, allowed);
-  cfg->st.initial  = (StzInitialState)idx;
-  cfg->tr.n_stages = n_stages;
+  cfg->st.initial = (StzInitialState)idx;
+  idx             = StzListFind(StzCyclicControlNames, cyclic_control);
+  StzListJoin(StzCyclicControlNames, allowed, sizeof(allowed));
+  PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_cyclic_control = '%s' is not known: allowed %s", cyclic_control, allowed);
+  cfg->tr.cyclic_stress_control = (PetscBool)(idx == 1);
+  cfg->tr.n_stages              = n_stages;
   for (PetscInt k = 0; k < n_stages; k++) {
     idx = StzListFind(StzProtocolNames, stages[k]);
     StzListJoin(StzProtocolNames, allowed, sizeof(allowed));
@@ -315,6 +324,10 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_creep_max_strain", cfg->tr.creep_max_strain, 1e-6, 10);
   StzCheckRange(comm, "-stz_yield_stress_pa", cfg->tr.yield_stress_pa, 0, 1e11);
   StzCheckRange(comm, "-stz_cyclic_amplitude", cfg->tr.cyclic_amplitude, 1e-6, 1);
+  StzCheckRange(comm, "-stz_cyclic_stress_pa", cfg->tr.cyclic_stress_pa, 0, 1e11);
+  PetscCheck(!cfg->tr.cyclic_stress_control || !StzConfigHasProtocol(cfg, STZ_PROTO_CYCLIC) || cfg->tr.cyclic_stress_pa > 0, comm, PETSC_ERR_USER_INPUT,
+             "option -stz_cyclic_stress_pa is needed by -stz_cyclic_control stress: the pure-shear stress amplitude in Pa (e.g. 0.5 x yield_stress_pa of a pure-shear run)");
+
   StzCheckRange(comm, "-stz_cycles", cfg->tr.cycles, 1, 100000);
   StzCheckRange(comm, "-stz_cyclic_frequency_hz", cfg->tr.cyclic_frequency_hz, 1e-9, 1e9);
   StzCheckRange(comm, "-stz_thermal_low_k", cfg->tr.thermal_low_k, 1e-3, 5000);
@@ -409,8 +422,9 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
   fprintf(fp, "%s  \"stz_hold_time_s\": %.10g,\n%s  \"stz_anneal_temperature_k\": %.10g,\n%s  \"stz_creep_stress_fraction\": %.10g,\n%s  \"stz_yield_stress_pa\": %.10g,\n", ind,
           (double)c->tr.hold_time_s, ind, (double)c->tr.anneal_temperature_k, ind, (double)c->tr.creep_stress_fraction, ind, (double)c->tr.yield_stress_pa);
   fprintf(fp, "%s  \"stz_creep_temperature_k\": %.10g,\n%s  \"stz_creep_max_strain\": %.10g,\n", ind, (double)c->tr.creep_temperature_k, ind, (double)c->tr.creep_max_strain);
-  fprintf(fp, "%s  \"stz_cyclic_amplitude\": %.10g,\n%s  \"stz_cycles\": %d,\n%s  \"stz_cyclic_frequency_hz\": %.10g,\n", ind, (double)c->tr.cyclic_amplitude, ind, (int)c->tr.cycles, ind,
-          (double)c->tr.cyclic_frequency_hz);
+  fprintf(fp, "%s  \"stz_cyclic_control\": \"%s\",\n", ind, c->tr.cyclic_stress_control ? "stress" : "strain");
+  fprintf(fp, "%s  \"stz_cyclic_amplitude\": %.10g,\n%s  \"stz_cyclic_stress_pa\": %.10g,\n%s  \"stz_cycles\": %d,\n%s  \"stz_cyclic_frequency_hz\": %.10g,\n", ind, (double)c->tr.cyclic_amplitude,
+          ind, (double)c->tr.cyclic_stress_pa, ind, (int)c->tr.cycles, ind, (double)c->tr.cyclic_frequency_hz);
   fprintf(fp, "%s  \"stz_thermal_low_k\": %.10g,\n%s  \"stz_thermal_high_k\": %.10g,\n%s  \"stz_thermal_cycles\": %d,\n%s  \"stz_thermal_steps\": %d,\n", ind, (double)c->tr.thermal_low_k, ind,
           (double)c->tr.thermal_high_k, ind, (int)c->tr.thermal_cycles, ind, (int)c->tr.thermal_steps);
   fprintf(fp, "%s  \"stz_thermal_period_s\": %.10g,\n%s  \"stz_alpha_spread\": %.10g,\n%s  \"stz_sequence\": [", ind, (double)c->tr.thermal_period_s, ind, (double)c->tr.alpha_spread, ind);

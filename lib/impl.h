@@ -72,6 +72,8 @@ typedef struct {
   PetscReal       creep_max_strain;      /* creep stops when |strain| reaches it (runaway above the flow stress) */
   PetscReal       yield_stress_pa;       /* yield shear stress for creep (0: Johnson-Samwer estimate at T) */
   PetscReal       cyclic_amplitude;      /* strain amplitude (pure-shear strain) */
+  PetscBool       cyclic_stress_control; /* -stz_cyclic_control stress */
+  PetscReal       cyclic_stress_pa;      /* its pure-shear stress amplitude */
   PetscInt        cycles;                /* mechanical cycles */
   PetscReal       cyclic_frequency_hz;
   PetscReal       thermal_low_k, thermal_high_k; /* thermal cycling temperatures */

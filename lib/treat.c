@@ -261,44 +261,61 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
   PetscFunctionReturn(0);
 }
 
-/* Strain-controlled pure shear, triangle wave 0 -> +A -> -A -> 0 per cycle, at -stz_temperature_k. */
+/* Pure shear, triangle wave 0 -> +A -> -A -> 0 per cycle, at -stz_temperature_k: of the strain (strain-controlled, from the
+ * current strain) or, with -stz_cyclic_control stress, of the stress (stress-controlled, from the unloaded state, stopping if the
+ * strain runs away as in creep, and unloaded at the end). */
 static PetscErrorCode StzRunCyclic(StzSim sim, PetscReal *wall)
 {
   StzConfig      *c      = &sim->cfg;
   StzKmc          k      = sim->kmc;
-  const PetscReal period = 1 / c->tr.cyclic_frequency_hz, A = c->tr.cyclic_amplitude, rate = 4 * A / period;
-  const PetscReal legs[3][2]     = {{0.25, 1}, {0.5, -1}, {0.25, 1}}; /* fraction of the period, sign of the strain rate */
+  const PetscBool stress = c->tr.cyclic_stress_control;
+  const PetscReal period = 1 / c->tr.cyclic_frequency_hz, A = stress ? c->tr.cyclic_stress_pa : c->tr.cyclic_amplitude, rate = 4 * A / period;
+  const PetscReal legs[3][2]     = {{0.25, 1}, {0.5, -1}, {0.25, 1}}; /* fraction of the period, sign of the rate */
   const PetscInt  rows_per_cycle = 40;
   PetscReal       el0, el1;
   StzRows         rows;
   PetscLogDouble  t0, t1;
   FILE           *cyc;
   StzEnergy       e;
+  StzWork         w = {0, 0, 0, PETSC_FALSE}, all = {0, 0, 0, PETSC_FALSE}; /* the cycle's; the whole run's */
 
   PetscFunctionBeginUser;
+  if (stress) PetscCall(StzSetFree(k));
   PetscCall(StzCyclesBegin(sim, c->temperature_k, &cyc, &el0));
   rows = StzRowsLinear(k->time_s, period / rows_per_cycle);
   PetscCall(PetscTime(&t0));
-  for (PetscInt cycle = 1; cycle <= c->tr.cycles; cycle++) {
-    StzWork w = {0, 0, 0, PETSC_FALSE};
-    for (int leg = 0; leg < 3; leg++) {
-      /* Pure shear: E_xx = E_xx0 + gamma/2, E_yy = E_yy0 - gamma/2, S_xy = 0; the legs continue from the current strain. */
-      StzMacroLoad load = {{0, 0, 1}, {k->E[0], k->E[1], 0}}, dload = {{0, 0, 1}, {0.5 * legs[leg][1] * rate, -0.5 * legs[leg][1] * rate, 0}};
+  for (PetscInt cycle = 1; cycle <= c->tr.cycles && !w.strain_limited; cycle++) {
+    w = (StzWork){0, 0, 0, PETSC_FALSE};
+    if (stress) w.max_abs_strain = c->tr.creep_max_strain;
+    for (int leg = 0; leg < 3 && !w.strain_limited; leg++) {
+      /* Pure shear from the current state: strain-controlled E_xx = E_xx0 + gamma/2, E_yy = E_yy0 - gamma/2, S_xy = 0; or
+       * stress-controlled S_xx = S_xx0 + tau, S_yy = S_yy0 - tau, S_xy = 0 (the stress state of creep). */
+      const PetscReal r    = legs[leg][1] * rate;
+      StzMacroLoad    load = {{0, 0, 1}, {k->E[0], k->E[1], 0}}, dload = {{0, 0, 1}, {0.5 * r, -0.5 * r, 0}};
+      if (stress) load = (StzMacroLoad){{1, 1, 1}, {k->S[0], k->S[1], 0}}, dload = (StzMacroLoad){{1, 1, 1}, {r, -r, 0}};
       PetscCall(StzKmcSetLoad(k, &load, &dload));
       PetscCall(StzAdvanceTo(sim, k->time_s + legs[leg][0] * period, &rows, &w, "cyclic"));
     }
     StzCyclesRow(sim, cyc, cycle, &w, el0, &el1, &e);
     el0 = el1;
+    all.work_j_per_m3 += w.work_j_per_m3;
+    all.peak_stress_pa = PetscMax(all.peak_stress_pa, w.peak_stress_pa);
+    all.strain_limited = w.strain_limited;
     if (k->events >= c->max_events) break;
   }
   PetscCall(PetscTime(&t1));
   PetscCall(StzSeriesAppend(sim));
   PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
   PetscCall(StzFileCommit(c->output_dir, "cycles.csv", &cyc));
+  if (w.strain_limited && !c->quiet)
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr,
+                           "stzdyn: cyclic: the strain reached -stz_creep_max_strain %g at %.4g s: the stress amplitude (%.4g MPa) is above the flow stress at %.4g K (the sample runs "
+                           "away); the cycles stopped there, the last row of cycles.csv is the unfinished cycle. Lower -stz_cyclic_stress_pa or raise -stz_creep_max_strain.\n",
+                           (double)c->tr.creep_max_strain, (double)k->time_s, (double)(A / 1e6), (double)k->temperature_k));
   PetscCall(StzSetFree(k));
   *wall = t1 - t0;
   PetscCall(StzWritePlasticMapFinal(sim));
-  PetscCall(StzTreatmentSummary(sim, *wall, NULL, c->tr.cycles));
+  PetscCall(StzTreatmentSummary(sim, *wall, stress ? &all : NULL, c->tr.cycles));
   PetscFunctionReturn(0);
 }
 

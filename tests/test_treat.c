@@ -8,6 +8,8 @@
  *  - Cyclic pure shear below the yield strain lowers the energy of an as-quenched glass cycle by cycle towards a plateau
  *    (the last cycle changes it by less than a quarter of the first); above it the dissipated work per cycle is at least
  *    100 times larger, and the glass ends with more stored energy than after the same cycles below the threshold.
+ *  - Stress-controlled cycles below yield (300 MPa) anneal the same way, to a plateau, and the strain amplitude is tau / mu
+ *    (Hooke's law in pure shear) within 2 %.
  *  - Cycling far above the yield amplitude where flow spreads over the sample (0.72 T_g, amplitude 0.12, six times the
  *    yield strain) erases the memory of the initial state: an as-quenched and a well-annealed start both gain energy and
  *    end within a tenth of their initial difference (MD: Fiocco, Foffi & Sastry, PRE 88, 020301, 2013; Leishangthem,
@@ -114,6 +116,31 @@ int main(int argc, char **argv)
     STZ_CHECK(fabs(Eb[6] - Eb[5]) < 0.25 * fabs(Eb[1] - Eb[0]), "towards a plateau: last cycle changes it by %.2f, the first by %.2f J/g-atom (< 1/4)", Eb[6] - Eb[5], Eb[1] - Eb[0]);
     STZ_CHECK(wa > 100 * fabs(wb) && wa > 10, "dissipated work per cycle rises sharply across the threshold: %.3g J/g-atom above vs %.3g below (> 100x)", wa, wb);
     STZ_CHECK(Ea[6] > Eb[6] + 10, "above the threshold the glass ends more energetic than below it: %.1f vs %.1f J/g-atom (by > 10)", Ea[6], Eb[6]);
+  }
+
+  /* Stress-controlled cycles below yield (300 MPa, about half the yield stress): the same mechanical annealing, and the strain
+   * follows Hooke's law in pure shear, gamma = tau / mu, to 2 %. */
+  {
+    double Es[12], Ws[12], gmax = 0, mu;
+    int    ns;
+    char   line[1024];
+    FILE  *fp;
+    PetscCall(Run("-stz_protocol cyclic -stz_temperature_k 300 -stz_cyclic_control stress -stz_cyclic_stress_pa 3e8 -stz_cycles 6 -stz_output_dir test-output/stzdyn-test-treat/stress", &sim));
+    mu = sim->cfg.mat.shear_modulus_pa;
+    PetscCall(StzSimDestroy(&sim));
+    ns = ReadCycles("test-output/stzdyn-test-treat/stress", Es, Ws, NULL, 12);
+    STZ_CHECK(ns == 7 && Es[6] < Es[0] - 20 && fabs(Es[6] - Es[5]) < 0.25 * fabs(Es[1] - Es[0]),
+              "stress-controlled cycles at 300 MPa lower the energy to a plateau: %.1f -> %.1f J/g-atom, first cycle %.2f, last %.2f", ns > 0 ? Es[0] : 0, ns == 7 ? Es[6] : 0,
+              ns > 1 ? Es[1] - Es[0] : 0, ns == 7 ? Es[6] - Es[5] : 0);
+    if ((fp = fopen("test-output/stzdyn-test-treat/stress/series.csv", "r"))) {
+      if (fgets(line, sizeof(line), fp))
+        while (fgets(line, sizeof(line), fp)) {
+          const char *f = strchr(line, ',');
+          if (f) gmax = fmax(gmax, fabs(atof(f + 1)));
+        }
+      fclose(fp);
+    }
+    STZ_CHECK(fabs(gmax / (3e8 / mu) - 1) < 0.02, "and the strain amplitude is tau / mu: %.5f against %.5f", gmax, 3e8 / mu);
   }
 
   /* Far above the yield amplitude at 0.72 T_g, from an as-quenched and from an annealed start (16 x 16 sites). */
