@@ -61,6 +61,10 @@ out=$("$stz" run -stz_protocol creep -stz_output_dir "$tmp/t1" 2>&1); rc=$?
 check "creep without -stz_yield_stress_pa is an error saying where to get it, nothing written (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_yield_stress_pa is needed by -stz_protocol creep" <<<"$out" && [ ! -e "$tmp/t1" ]'
 out=$("$stz" run -stz_protocol creep -stz_nx 8 -stz_ny 8 -stz_yield_stress_pa 1e9 -stz_creep_stress_fraction 1 -stz_creep_max_strain 0.02 -stz_output_dir "$tmp/t1b" 2>&1); rc=$?
 check "creep above the flow stress stops at -stz_creep_max_strain with a message and says so in summary.json (rc $rc)" '[ $rc -eq 0 ] && grep -q "the strain reached -stz_creep_max_strain 0.02" <<<"$out" && grep -q "\"stopped_at_max_strain\": true" "$tmp/t1b/summary.json"'
+out=$("$stz" run -stz_protocol cyclic -stz_cyclic_control stress -stz_output_dir "$tmp/t1c" 2>&1); rc=$?
+check "stress-controlled cycles without -stz_cyclic_stress_pa are an error naming it, nothing written (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_cyclic_stress_pa is needed by -stz_cyclic_control stress" <<<"$out" && [ ! -e "$tmp/t1c" ]'
+out=$("$stz" run -stz_protocol cyclic -stz_nx 8 -stz_ny 8 -stz_cyclic_control stress -stz_cyclic_stress_pa 1e9 -stz_creep_max_strain 0.02 -stz_output_dir "$tmp/t1d" 2>&1); rc=$?
+check "stress-controlled cycles above the flow stress stop at -stz_creep_max_strain and say so (rc $rc)" '[ $rc -eq 0 ] && grep -q "the strain reached -stz_creep_max_strain 0.02" <<<"$out" && grep -q "\"stopped_at_max_strain\": true" "$tmp/t1d/summary.json" && [ -s "$tmp/t1d/cycles.csv" ]'
 out=$("$stz" run -stz_protocol sequence -stz_sequence anneal,bake -stz_output_dir "$tmp/t2" 2>&1); rc=$?
 check "an unknown stage of -stz_sequence names it (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_sequence: stage 2 = .bake. is not a treatment" <<<"$out"'
 out=$("$stz" run -stz_protocol anneal -stz_initial_state crystal -stz_output_dir "$tmp/t3" 2>&1); rc=$?
