@@ -419,25 +419,25 @@ static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
        * against it). Only the applied stress counts because the external work is what feeds disorder (effective-temperature
        * theories, Bouchbinder & Langer, PRE 80, 031131, 2009); internal stresses fluctuate in an unloaded glass too, and
        * counting them heated it above T. */
-      PetscReal S1, S2, w;
+      PetscReal S1, S2, drive, weight;
       StzMeanShear(kmc->S, &S1, &S2);
-      w = ev->sense * StzKmcDriveK(kmc, ev->orient, S1, S2);
-      w = w > 0 ? 1 - PetscExpReal(-w) : 0;
+      drive  = ev->sense * StzKmcDriveK(kmc, ev->orient, S1, S2);
+      weight = drive > 0 ? 1 - PetscExpReal(-drive) : 0;
       for (int q = 0; q < 3; q++) kmc->eps_ref[3 * i + q] = e[q];
       if (st->on) {
-        /* T_f moves a fraction w of the way to the flowing glass's T_ss (to T above it), with a spread in proportion: a
+        /* T_f moves a fraction `weight` of the way to the flowing glass's T_ss (to T above it), with a spread in proportion: a
          * strongly driven site (w ~ 1: flow below T_g) is renewed around T_ss as in the original rule; a thermal
          * rearrangement leaves T_f alone, so that only relaxation events (calibrated on the liquid's relaxation time) age
          * the glass or equilibrate it. */
         const PetscReal g  = PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kmc->key_struct, n)));
         const PetscReal tc = PetscMax(kmc->temperature_k, st->tf_flow_k);
-        kmc->tf_k[i]       = kmc->tf_k[i] + (tc * (1 + st->tf_flow_spread * g) - kmc->tf_k[i]) * w;
+        kmc->tf_k[i]       = kmc->tf_k[i] + (tc * (1 + st->tf_flow_spread * g) - kmc->tf_k[i]) * weight;
       }
-      /* The barrier disorder is renewed by the same drive, with probability w: a driven rearrangement makes a new local
+      /* The barrier disorder is renewed by the same drive, with probability `weight`: a driven rearrangement makes a new local
        * structure (threshold renewal), a thermal one keeps it. Renewing it at thermal rearrangements too selected strong
        * draws (weak ones are soon renewed again, strong ones stay: Bouchaud's trap model), which hardened glasses held hot
        * unseen by the stored energy (docs/model.md 13). Without a structural state every rearrangement renews it. */
-      if (kmc->cfg->renew_disorder && kmc->cfg->barrier_spread > 0 && (!st->on || StzRngUniform(kmc->key_renew_p, n) < w)) {
+      if (kmc->cfg->renew_disorder && kmc->cfg->barrier_spread > 0 && (!st->on || StzRngUniform(kmc->key_renew_p, n) < weight)) {
         const PetscReal g   = PetscMax(-3.0, PetscMin(3.0, StzRngNormal(kmc->key_renew, n)));
         kmc->dF_quench_j[i] = kmc->dF0_j * (1 + kmc->cfg->barrier_spread * g);
       }
