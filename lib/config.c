@@ -50,8 +50,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCall(PetscStrncpy(cfg->material_name, "vitreloy1", sizeof(cfg->material_name)));
   PetscCall(PetscStrncpy(cfg->output_dir, "out", sizeof(cfg->output_dir)));
   PetscOptionsBegin(comm, NULL, "stzdyn: STZ dynamics of metallic glasses (units in brackets)", NULL);
-  PetscCall(PetscOptionsString("-stz_material", "material preset (vitreloy1, cu57zr43, ...): sets every -stz_ material option below", NULL, cfg->material_name, cfg->material_name,
-                               sizeof(cfg->material_name), NULL));
+  PetscCall(PetscOptionsString("-stz_material", "material preset (vitreloy1, cu57zr43, vitreloy1-js, cu57zr43-js): sets every -stz_ material option below", NULL, cfg->material_name,
+                               cfg->material_name, sizeof(cfg->material_name), NULL));
   PetscCall(StzMaterialPreset(cfg->material_name, &cfg->mat));
   PetscCall(PetscOptionsReal("-stz_shear_modulus_pa", "shear modulus mu [Pa]", NULL, cfg->mat.shear_modulus_pa, &cfg->mat.shear_modulus_pa, NULL));
   PetscCall(PetscOptionsReal("-stz_poisson_ratio", "Poisson ratio nu [-]", NULL, cfg->mat.poisson_ratio, &cfg->mat.poisson_ratio, NULL));

@@ -3,7 +3,7 @@
 #include <stzdyn/material.h>
 
 /* Presets. Every number is explained, with its source or how it was estimated, in docs/model.md (Materials); keep the two in step.
- * STZ volumes are calibrated so that one STZ activates at 1/s at 300 K at the Johnson-Samwer shear limit
+ * The first two (Argon presets): STZ volumes are calibrated so that one STZ activates at 1/s at 300 K at the Johnson-Samwer shear limit
  * tau/mu = 0.036 - 0.016 (T/Tg)^(2/3) (PRL 95, 195501, 2005), rounded to two digits. */
 static const StzMaterial stz_presets[] = {
     {
@@ -42,13 +42,52 @@ static const StzMaterial stz_presets[] = {
                                             "Mater 2004); dHm 9 kJ/g-atom representative value of the reference review; atomic volume rule of mixtures; "
                                             "gamma0, nu0, tau_hat/mu, Omega0, beta, dCp, alpha as for vitreloy1",
     },
+    /* Two-temperature calibration (docs/model.md 12, "The -js presets"): with Argon's barrier linear in stress, the 1/s
+     * activation stress of one STZ, tau1(T) = tau_ath - kT ln(nu0 1 s) / V* (V* = gamma0 Omega0 / 2, tau_ath = dF / V*), is
+     * matched to the Johnson-Samwer stress at 300 K and at 77 K. That fixes V* and tau_ath; with beta = tau_hat = 0 (the
+     * fit leaves no room for them) tau_ath = 2 c1 mu gamma0 (c1 the shear bracket term) gives gamma0, and Omega0 = 2 V* /
+     * gamma0. Rounded to two (gamma0) and three (Omega0) digits. */
+    {
+        .name                             = "vitreloy1-js",
+        .shear_modulus_pa                 = 36.0e9,
+        .poisson_ratio                    = 0.355,
+        .gamma0                           = 0.063,
+        .stz_volume_m3                    = 13.9e-27, /* ~850 atoms; activation volume gamma0 Omega0 / 2 = 0.44 nm^3 (27 atoms) */
+        .dilatancy_beta                   = 0.0,
+        .tau_hat_over_mu                  = 0.0,
+        .attempt_frequency_hz             = 1.0e13,
+        .glass_transition_k               = 625.0,
+        .atomic_volume_m3                 = 1.634e-29,
+        .heat_capacity_jump_j_per_gatom_k = 13.2,
+        .heat_of_melting_j_per_gatom      = 8.2e3,
+        .thermal_expansion_per_k          = 9.3e-6,
+        .source                           = "docs/model.md (Materials): as vitreloy1, but gamma0, Omega0 calibrated so that one STZ activates at 1/s at "
+                                            "the Johnson-Samwer shear stress at both 300 K and 77 K (PRL 95 195501, 2005), with beta = tau_hat = 0",
+    },
+    {
+        .name                             = "cu57zr43-js",
+        .shear_modulus_pa                 = 33.0e9,
+        .poisson_ratio                    = 0.365,
+        .gamma0                           = 0.063,
+        .stz_volume_m3                    = 17.0e-27, /* ~1000 atoms; activation volume 0.54 nm^3 (32 atoms) */
+        .dilatancy_beta                   = 0.0,
+        .tau_hat_over_mu                  = 0.0,
+        .attempt_frequency_hz             = 1.0e13,
+        .glass_transition_k               = 740.0,
+        .atomic_volume_m3                 = 1.674e-29,
+        .heat_capacity_jump_j_per_gatom_k = 13.2,
+        .heat_of_melting_j_per_gatom      = 9.0e3,
+        .thermal_expansion_per_k          = 9.3e-6,
+        .source                           = "docs/model.md (Materials): as cu57zr43, but gamma0, Omega0 calibrated so that one STZ activates at 1/s at "
+                                            "the Johnson-Samwer shear stress at both 300 K and 77 K (PRL 95 195501, 2005), with beta = tau_hat = 0",
+    },
 };
 
 #define STZ_NUM_PRESETS (sizeof(stz_presets) / sizeof(stz_presets[0]))
 
 const char *StzMaterialPresetList(void)
 {
-  return "vitreloy1, cu57zr43";
+  return "vitreloy1, cu57zr43, vitreloy1-js, cu57zr43-js";
 }
 
 PetscErrorCode StzMaterialPreset(const char name[], StzMaterial *mat)

@@ -8,25 +8,33 @@
  *    (300 -> 400 K at 1 /s). Three seeds for the orientation check.
  *  - Homogeneous flow near T_g: at 560 K (0.9 T_g) and 1e-3 /s the plastic strain is spread over the lattice, and the flow
  *    stress rises with strain rate (1e-3 -> 1e-1 /s).
- *  - The 0.2 % offset yield of an abrupt yield (450 K) lies on the offset line, near the peak. */
+ *  - The 0.2 % offset yield of an abrupt yield (450 K) lies on the offset line, near the peak.
+ *  - With the two-temperature preset vitreloy1-js the yield stress rises from 300 to 77 K by about Johnson & Samwer's 1.22. */
 #include <stzdyn/stzdyn.h>
 #include "../lib/impl.h"
 #include "check.h"
 
-static PetscErrorCode Run(PetscReal T, PetscReal rate, PetscReal max_strain, PetscInt seed, StzSim *sim, StzSimResult *res)
+static PetscErrorCode RunWith(const char extra[], PetscReal T, PetscReal rate, PetscReal max_strain, PetscInt seed, StzSim *sim, StzSimResult *res)
 {
-  char opt[512];
+  char opt[768];
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsClear(NULL));
   PetscCall(PetscSNPrintf(opt, sizeof(opt),
                           "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-shear -stz_protocol pure-shear -stz_nx 32 -stz_ny 32 -stz_max_strain %g "
-                          "-stz_temperature_k %g -stz_strain_rate %g -stz_seed %d",
-                          (double)max_strain, (double)T, (double)rate, (int)seed));
+                          "-stz_temperature_k %g -stz_strain_rate %g -stz_seed %d %s",
+                          (double)max_strain, (double)T, (double)rate, (int)seed, extra));
   PetscCall(PetscOptionsInsertString(NULL, opt));
   PetscCall(StzSimCreate(PETSC_COMM_WORLD, sim));
   PetscCall(StzSimRun(*sim));
   PetscCall(StzSimGetResult(*sim, res));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Run(PetscReal T, PetscReal rate, PetscReal max_strain, PetscInt seed, StzSim *sim, StzSimResult *res)
+{
+  PetscFunctionBeginUser;
+  PetscCall(RunWith("", T, rate, max_strain, seed, sim, res));
   PetscFunctionReturn(0);
 }
 
@@ -95,6 +103,22 @@ int main(int argc, char **argv)
                   PetscAbsReal(abrupt.yield_stress_pa - abrupt.elastic_modulus_pa * (abrupt.yield_strain - 0.002)) < 1e-3 * abrupt.yield_stress_pa,
               "450 K, abrupt yield: 0.2 %% offset yield %.0f MPa at strain %.4f is on the offset line and within 0.8-1 x the peak %.0f MPa", (double)(abrupt.yield_stress_pa / 1e6),
               (double)abrupt.yield_strain, (double)(abrupt.peak_stress_pa / 1e6));
+  }
+  /* Temperature dependence of yield with the two-temperature preset (docs/model.md 12): Johnson & Samwer's law (PRL 95,
+   * 195501, 2005) gives sigma_y(77 K) / sigma_y(300 K) = 1.22 (1.17-1.29 within their fit's uncertainty), and one median STZ
+   * of vitreloy1-js fires at 1/s at exactly their stresses. The box yields where its weakest sites (barriers down to 0.7 x
+   * the median at the -3 sigma cut of the 10 % spread) fire, which raises the ratio to at most (0.7 tau_ath - 0.071 GPa) /
+   * (0.7 tau_ath - 0.283 GPa) = 1.37 (tau_ath = 1.226 GPa, the thermal terms kT ln(nu0 1 s) / V*). Expected 1.22-1.37; checked
+   * within 1.1-1.5, far from the Argon presets' 3.3 (docs/model.md 13). */
+  for (PetscInt s = 1; s <= 2; s++) {
+    StzSimResult r300, r77;
+    PetscCall(RunWith("-stz_material vitreloy1-js", 300, 1e-2, 0.05, s, &sim, &r300));
+    PetscCall(StzSimDestroy(&sim));
+    PetscCall(RunWith("-stz_material vitreloy1-js", 77, 1e-2, 0.05, s, &sim, &r77));
+    PetscCall(StzSimDestroy(&sim));
+    STZ_CHECK(r300.yield_stress_pa > 0 && r77.yield_stress_pa / r300.yield_stress_pa > 1.1 && r77.yield_stress_pa / r300.yield_stress_pa < 1.5,
+              "seed %d, vitreloy1-js at 1e-2 /s: yield stress 77 K / 300 K = %.0f / %.0f MPa = %.2f, within 1.1-1.5 (Johnson-Samwer 1.22, weakest sites 1.37)", (int)s,
+              (double)(r77.yield_stress_pa / 1e6), (double)(r300.yield_stress_pa / 1e6), (double)(r77.yield_stress_pa / r300.yield_stress_pa));
   }
   PetscCall(PetscFinalize());
   return STZ_TEST_EXIT();

@@ -25,7 +25,8 @@ typedef struct {
   const char *source;                           /* citation of the values */
 } StzMaterial;
 
-/* Fill `mat` with the named preset ("vitreloy1", "cu57zr43"). Unknown name: PETSC_ERR_USER_INPUT listing the presets. */
+/* Fill `mat` with the named preset (StzMaterialPresetList(): "vitreloy1", "cu57zr43" and their two-temperature "-js"
+ * calibrations). Unknown name: PETSC_ERR_USER_INPUT listing the presets. */
 PetscErrorCode StzMaterialPreset(const char name[], StzMaterial *mat);
 
 /* Comma-separated list of preset names, for help and error messages. */
