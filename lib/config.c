@@ -1,4 +1,5 @@
 /* Run configuration: every -stz_ option is read and validated here, in one place (see docs/outputs.md for the list). */
+#include <stdlib.h>
 #include "impl.h"
 
 const char *const StzProtocolNames[]     = {"single-stz", "pure-shear", "simple-shear", "compression", "tension", "anneal", "creep", "cyclic", "thermal-cycling", "sequence", "aqs", NULL};
@@ -177,8 +178,23 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   cfg->tr.creep_max_strain = 0.1;
   PetscCall(PetscOptionsReal("-stz_creep_max_strain", "creep and stress-controlled cyclic: strain at which the run stops, because the stress is above the flow stress and the sample runs away [-]",
                              NULL, cfg->tr.creep_max_strain, &cfg->tr.creep_max_strain, NULL));
-  PetscCall(PetscOptionsReal("-stz_yield_stress_pa", "creep: yield shear stress the creep stress is a fraction of [Pa] (required by creep; e.g. yield_stress_pa of a pure-shear run)", NULL,
-                             cfg->tr.yield_stress_pa, &cfg->tr.yield_stress_pa, NULL));
+  {
+    /* A stress in Pa, or `measure`: the creep stage first runs a pure-shear test of a fresh copy of the sample (lib/treat.c). */
+    char      ys[64] = "";
+    PetscBool set;
+    PetscCall(PetscOptionsString("-stz_yield_stress_pa",
+                                 "creep: yield shear stress the creep stress is a fraction of [Pa], or 'measure' (a pure-shear test at the creep temperature first; required by creep)", NULL, ys, ys,
+                                 sizeof(ys), &set));
+    cfg->tr.yield_measure = PETSC_FALSE;
+    if (set) {
+      PetscCall(PetscStrcmp(ys, "measure", &cfg->tr.yield_measure));
+      if (!cfg->tr.yield_measure) {
+        char *end               = NULL;
+        cfg->tr.yield_stress_pa = strtod(ys, &end);
+        PetscCheck(ys[0] && end && *end == 0, comm, PETSC_ERR_USER_INPUT, "option -stz_yield_stress_pa = '%s': expected a stress in Pa (e.g. 6.5e8) or 'measure'", ys);
+      }
+    }
+  }
   cfg->tr.cyclic_amplitude = 0.01;
   PetscCall(PetscOptionsString("-stz_cyclic_control", "cyclic: strain (amplitude -stz_cyclic_amplitude) or stress (amplitude -stz_cyclic_stress_pa)", NULL, cyclic_control, cyclic_control,
                                sizeof(cyclic_control), NULL));
@@ -337,9 +353,9 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_thermal_period_s", cfg->tr.thermal_period_s, 1e-9, 1e12);
   StzCheckRange(comm, "-stz_alpha_spread", cfg->tr.alpha_spread, 0, 1);
   /* The yield stress of the model depends on temperature, rate, size and state; no formula stands in for measuring it. */
-  PetscCheck(!StzConfigHasProtocol(cfg, STZ_PROTO_CREEP) || cfg->tr.yield_stress_pa > 0, comm, PETSC_ERR_USER_INPUT,
+  PetscCheck(!StzConfigHasProtocol(cfg, STZ_PROTO_CREEP) || cfg->tr.yield_stress_pa > 0 || cfg->tr.yield_measure, comm, PETSC_ERR_USER_INPUT,
              "option -stz_yield_stress_pa is needed by -stz_protocol creep (the creep stress is -stz_creep_stress_fraction times it): take yield_stress_pa "
-             "from the summary.json of a pure-shear run at the same temperature");
+             "from the summary.json of a pure-shear run at the same temperature, or give 'measure' to run that test first");
   /* An anneal without a structural state has nothing to change. */
   PetscCheck(cfg->st.on || !StzConfigHasProtocol(cfg, STZ_PROTO_ANNEAL), comm, PETSC_ERR_USER_INPUT,
              "option -stz_protocol anneal (or a sequence with it) needs the structural state, but -stz_structure is false: set it true");

@@ -70,7 +70,8 @@ typedef struct {
   PetscReal       creep_stress_fraction; /* creep stress as a fraction of the yield stress */
   PetscReal       creep_temperature_k;   /* creep temperature (0 in the options: -stz_temperature_k) */
   PetscReal       creep_max_strain;      /* creep stops when |strain| reaches it (runaway above the flow stress) */
-  PetscReal       yield_stress_pa;       /* yield shear stress for creep (0: Johnson-Samwer estimate at T) */
+  PetscReal       yield_stress_pa;       /* yield shear stress for creep (measured before the hold if yield_measure) */
+  PetscBool       yield_measure;         /* -stz_yield_stress_pa measure: a pure-shear test of a fresh copy of the sample */
   PetscReal       cyclic_amplitude;      /* strain amplitude (pure-shear strain) */
   PetscBool       cyclic_stress_control; /* -stz_cyclic_control stress */
   PetscReal       cyclic_stress_pa;      /* its pure-shear stress amplitude */

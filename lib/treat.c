@@ -200,6 +200,9 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
   if (w)
     fprintf(fp, "  \"external_work_j_per_gatom\": %.9g,\n  \"peak_stress_pa\": %.9g,\n  \"stopped_at_max_strain\": %s,\n", (double)StzDensityToGramAtom(&sim->cfg, w->work_j_per_m3),
             (double)w->peak_stress_pa, w->strain_limited ? "true" : "false");
+  if (sim->cfg.protocol == STZ_PROTO_CREEP)
+    fprintf(fp, "  \"creep_stress_pa\": %.9g,\n  \"yield_stress_measured\": %s,\n", (double)(sim->cfg.tr.creep_stress_fraction * sim->cfg.tr.yield_stress_pa),
+            sim->cfg.tr.yield_measure ? "true" : "false");
   if (n_cycles) fprintf(fp, "  \"cycles\": %d,\n", (int)n_cycles);
   StzWriteEnergyJSON(fp, &sim->energy0, &e1);
   fprintf(fp, "  \"options\": ");
@@ -210,6 +213,51 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: %s: %lld STZ events, %lld relaxations in %.4g s of simulated time; stored energy %.4g -> %.4g J/g-atom (%.3g -> %.3g of dH_m)\n  outputs in %s/\n",
                           StzProtocolNames[sim->cfg.protocol], (long long)sim->kmc->events, (long long)sim->kmc->relax_events, (double)sim->kmc->time_s, (double)sim->energy0.total_j_per_gatom,
                           (double)e1.total_j_per_gatom, (double)sim->energy0.fraction_of_dhm, (double)e1.fraction_of_dhm, sim->cfg.output_dir));
+  PetscFunctionReturn(0);
+}
+
+/* -stz_yield_stress_pa measure: the yield stress of a pure-shear test (0.2 % offset, 1e-2 /s, to strain 0.1) at the creep
+ * temperature, of a fresh sample built from the same options (same seed, lattice, material and initial state; in a sequence,
+ * the sample before its first stage), written to <output_dir>/yield-test/. The run's options are copied into a database of
+ * their own, so that the test's overrides do not leak into the run. */
+static PetscErrorCode StzMeasureYield(StzSim sim, PetscReal *yield_pa)
+{
+  const StzConfig *c = &sim->cfg;
+  PetscOptions     opt;
+  char            *all, val[PETSC_MAX_PATH_LEN];
+  StzSim           test;
+  StzSimResult     r;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsGetAll(NULL, &all));
+  PetscCall(PetscOptionsCreate(&opt));
+  PetscCall(PetscOptionsInsertString(opt, all));
+  PetscCall(PetscFree(all));
+  PetscCall(PetscOptionsSetValue(opt, "-stz_protocol", "pure-shear"));
+  PetscCall(PetscSNPrintf(val, sizeof(val), "%.17g", (double)c->tr.creep_temperature_k));
+  PetscCall(PetscOptionsSetValue(opt, "-stz_temperature_k", val));
+  PetscCall(PetscOptionsSetValue(opt, "-stz_strain_rate", "1e-2"));
+  PetscCall(PetscOptionsSetValue(opt, "-stz_max_strain", "0.1"));
+  PetscCall(PetscOptionsSetValue(opt, "-stz_quiet", "true"));
+  PetscCall(PetscOptionsSetValue(opt, "-stz_frames", "none"));
+  PetscCall(PetscOptionsSetValue(opt, "-stz_fields_csv", "false"));
+  PetscCall(PetscOptionsClearValue(opt, "-stz_map_strains"));
+  PetscCall(PetscSNPrintf(val, sizeof(val), "%s/yield-test", c->output_dir));
+  PetscCall(PetscOptionsSetValue(opt, "-stz_output_dir", val));
+  PetscCall(PetscOptionsPush(opt));
+  PetscCall(StzSimCreate(sim->comm, &test));
+  PetscCall(StzSimRun(test));
+  PetscCall(StzSimGetResult(test, &r));
+  PetscCall(StzSimDestroy(&test));
+  PetscCall(PetscOptionsPop());
+  PetscCall(PetscOptionsDestroy(&opt));
+  PetscCheck(r.yield_strain > 0 && r.yield_stress_pa > 0, sim->comm, PETSC_ERR_USER_INPUT,
+             "option -stz_yield_stress_pa = measure: the pure-shear test at %g K (in %s) did not yield by strain 0.1; give the yield stress in Pa instead", (double)c->tr.creep_temperature_k, val);
+  *yield_pa = r.yield_stress_pa;
+  if (!c->quiet)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: creep: yield stress measured by pure shear of a fresh sample at %g K and 1e-2 /s: %.4g MPa (test in %s/); creep stress %g x %.4g = %.4g MPa\n",
+                          (double)c->tr.creep_temperature_k, (double)(r.yield_stress_pa / 1e6), val, (double)c->tr.creep_stress_fraction, (double)(r.yield_stress_pa / 1e6),
+                          (double)(c->tr.creep_stress_fraction * r.yield_stress_pa / 1e6)));
   PetscFunctionReturn(0);
 }
 
@@ -228,8 +276,12 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
     PetscCall(StzKmcSetTemperature(k, c->tr.anneal_temperature_k));
     PetscCall(StzSetFree(k));
   } else {
-    const PetscReal tau  = c->tr.creep_stress_fraction * c->tr.yield_stress_pa;
-    StzMacroLoad    load = {{1, 1, 1}, {tau, -tau, 0}};
+    PetscReal    tau;
+    StzMacroLoad load = {{1, 1, 1}, {0, 0, 0}};
+    if (c->tr.yield_measure) PetscCall(StzMeasureYield(sim, &c->tr.yield_stress_pa));
+    tau           = c->tr.creep_stress_fraction * c->tr.yield_stress_pa;
+    load.value[0] = tau;
+    load.value[1] = -tau;
     if (k->temperature_k != c->tr.creep_temperature_k) PetscCall(StzKmcSetTemperature(k, c->tr.creep_temperature_k));
     PetscCall(StzSetFree(k));
     StzStageBegin(sim); /* strain counted from the unloaded state: the creep strain includes the elastic step */

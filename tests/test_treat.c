@@ -18,6 +18,8 @@
  *  - A long hold at T_g brings a relaxed (T_f < T_g) and a rejuvenated (T_f > T_g) glass towards the same state (the
  *    equilibrium liquid, T_f = T_g): both mean T_f move towards T_g, the relaxed one more than half-way, and their
  *    difference shrinks by at least three quarters.
+ *  - Creep with -stz_yield_stress_pa measure uses the yield stress of a pure-shear test of the same fresh sample (reproduced
+ *    exactly by a separate run) and applies the requested fraction of it.
  * Not tested here because the model does not show them (docs/validation.md, "Treatments"): rejuvenation by creep at
  * 0.85 sigma_y (an annealed glass keeps its stored energy or ages at every temperature from 77 K to 0.9 T_g), and
  * rejuvenation by thermal cycling. */
@@ -188,6 +190,32 @@ int main(int argc, char **argv)
     STZ_CHECK(tf[1][1] > 0.5 * (tf[1][0] + 625) && tf[1][1] < 625 + 5, "at T_g a relaxed glass rejuvenates more than half-way to T_g: T_f %.1f -> %.1f K", tf[1][0], tf[1][1]);
     STZ_CHECK(fabs(tf[0][1] - tf[1][1]) < 0.25 * fabs(tf[0][0] - tf[1][0]), "and their difference shrinks by more than three quarters: %.1f K -> %.1f K", fabs(tf[0][0] - tf[1][0]),
               fabs(tf[0][1] - tf[1][1]));
+  }
+  /* -stz_yield_stress_pa measure: the creep stage first runs a pure-shear test (1e-2 /s, to strain 0.1) of a fresh copy of
+   * the sample at the creep temperature. Same seed and options, so it must reproduce a separate pure-shear run exactly, and
+   * the creep stress must be the requested fraction of that yield stress. */
+  {
+    StzSimResult ref;
+    PetscReal    ys;
+    char         line[256];
+    double       creep_pa = -1;
+    FILE        *fp;
+    PetscCall(Run("-stz_protocol pure-shear -stz_temperature_k 300 -stz_strain_rate 1e-2 -stz_max_strain 0.1 -stz_output_dir test-output/stzdyn-test-treat/ys-ref", &sim));
+    PetscCall(StzSimGetResult(sim, &ref));
+    PetscCall(StzSimDestroy(&sim));
+    PetscCall(Run("-stz_protocol creep -stz_temperature_k 300 -stz_yield_stress_pa measure -stz_creep_stress_fraction 0.5 -stz_hold_time_s 1 "
+                  "-stz_output_dir test-output/stzdyn-test-treat/ys-measure",
+                  &sim));
+    ys = sim->cfg.tr.yield_stress_pa;
+    PetscCall(StzSimDestroy(&sim));
+    if ((fp = fopen("test-output/stzdyn-test-treat/ys-measure/summary.json", "r"))) {
+      while (fgets(line, sizeof(line), fp))
+        if (strstr(line, "\"creep_stress_pa\":")) creep_pa = atof(strchr(line, ':') + 1);
+      fclose(fp);
+    }
+    STZ_CHECK(ref.yield_stress_pa > 0 && PetscAbsReal(ys - ref.yield_stress_pa) <= 1e-9 * ref.yield_stress_pa,
+              "creep with -stz_yield_stress_pa measure uses the yield stress of the same sample's pure-shear test: %.6g MPa against %.6g MPa", (double)(ys / 1e6), (double)(ref.yield_stress_pa / 1e6));
+    STZ_CHECK(PetscAbsReal(creep_pa - 0.5 * ys) <= 1e-6 * ys, "summary.json creep_stress_pa %.6g MPa = 0.5 x the measured yield stress", creep_pa / 1e6);
   }
   PetscCall(PetscFinalize());
   return STZ_TEST_EXIT();
