@@ -218,45 +218,43 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
 
 /* -stz_yield_stress_pa measure: the yield stress of a pure-shear test (0.2 % offset, 1e-2 /s, to strain 0.1) at the creep
  * temperature, of a fresh sample built from the same options (same seed, lattice, material and initial state; in a sequence,
- * the sample before its first stage), written to <output_dir>/yield-test/. The run's options are copied into a database of
- * their own, so that the test's overrides do not leak into the run. */
+ * the sample before its first stage), written to <output_dir>/yield-test/. The test's options are set in the options
+ * database for the test, and the run's own values are put back afterwards. */
 static PetscErrorCode StzMeasureYield(StzSim sim, PetscReal *yield_pa)
 {
   const StzConfig *c = &sim->cfg;
-  PetscOptions     opt;
-  char            *all, val[PETSC_MAX_PATH_LEN];
-  StzSim           test;
-  StzSimResult     r;
+  char             temp[64], dir[PETSC_MAX_PATH_LEN];
+  const char      *names[]  = {"-stz_protocol", "-stz_temperature_k", "-stz_strain_rate", "-stz_max_strain", "-stz_quiet", "-stz_frames", "-stz_fields_csv", "-stz_map_strains", "-stz_output_dir"};
+  const char      *values[] = {"pure-shear", temp, "1e-2", "0.1", "true", "none", "false", NULL, dir};
+  enum { N = sizeof(names) / sizeof(names[0]) };
+  char         saved[N][PETSC_MAX_PATH_LEN];
+  PetscBool    was_set[N];
+  StzSim       test;
+  StzSimResult r;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscOptionsGetAll(NULL, &all));
-  PetscCall(PetscOptionsCreate(&opt));
-  PetscCall(PetscOptionsInsertString(opt, all));
-  PetscCall(PetscFree(all));
-  PetscCall(PetscOptionsSetValue(opt, "-stz_protocol", "pure-shear"));
-  PetscCall(PetscSNPrintf(val, sizeof(val), "%.17g", (double)c->tr.creep_temperature_k));
-  PetscCall(PetscOptionsSetValue(opt, "-stz_temperature_k", val));
-  PetscCall(PetscOptionsSetValue(opt, "-stz_strain_rate", "1e-2"));
-  PetscCall(PetscOptionsSetValue(opt, "-stz_max_strain", "0.1"));
-  PetscCall(PetscOptionsSetValue(opt, "-stz_quiet", "true"));
-  PetscCall(PetscOptionsSetValue(opt, "-stz_frames", "none"));
-  PetscCall(PetscOptionsSetValue(opt, "-stz_fields_csv", "false"));
-  PetscCall(PetscOptionsClearValue(opt, "-stz_map_strains"));
-  PetscCall(PetscSNPrintf(val, sizeof(val), "%s/yield-test", c->output_dir));
-  PetscCall(PetscOptionsSetValue(opt, "-stz_output_dir", val));
-  PetscCall(PetscOptionsPush(opt));
+  PetscCall(PetscSNPrintf(temp, sizeof(temp), "%.17g", (double)c->tr.creep_temperature_k));
+  PetscCall(PetscSNPrintf(dir, sizeof(dir), "%s/yield-test", c->output_dir));
+  for (int q = 0; q < N; q++) {
+    saved[q][0] = 0;
+    PetscCall(PetscOptionsGetString(NULL, NULL, names[q], saved[q], sizeof(saved[q]), &was_set[q]));
+    if (values[q]) PetscCall(PetscOptionsSetValue(NULL, names[q], values[q]));
+    else PetscCall(PetscOptionsClearValue(NULL, names[q]));
+  }
   PetscCall(StzSimCreate(sim->comm, &test));
-  PetscCall(StzSimRun(test));
+  PetscCall(StzSimRun(test)); /* its summary.json records the test's options */
   PetscCall(StzSimGetResult(test, &r));
   PetscCall(StzSimDestroy(&test));
-  PetscCall(PetscOptionsPop());
-  PetscCall(PetscOptionsDestroy(&opt));
+  for (int q = 0; q < N; q++) {
+    if (was_set[q]) PetscCall(PetscOptionsSetValue(NULL, names[q], saved[q][0] ? saved[q] : NULL));
+    else PetscCall(PetscOptionsClearValue(NULL, names[q]));
+  }
   PetscCheck(r.yield_strain > 0 && r.yield_stress_pa > 0, sim->comm, PETSC_ERR_USER_INPUT,
-             "option -stz_yield_stress_pa = measure: the pure-shear test at %g K (in %s) did not yield by strain 0.1; give the yield stress in Pa instead", (double)c->tr.creep_temperature_k, val);
+             "option -stz_yield_stress_pa = measure: the pure-shear test at %g K (in %s) did not yield by strain 0.1; give the yield stress in Pa instead", (double)c->tr.creep_temperature_k, dir);
   *yield_pa = r.yield_stress_pa;
   if (!c->quiet)
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: creep: yield stress measured by pure shear of a fresh sample at %g K and 1e-2 /s: %.4g MPa (test in %s/); creep stress %g x %.4g = %.4g MPa\n",
-                          (double)c->tr.creep_temperature_k, (double)(r.yield_stress_pa / 1e6), val, (double)c->tr.creep_stress_fraction, (double)(r.yield_stress_pa / 1e6),
+                          (double)c->tr.creep_temperature_k, (double)(r.yield_stress_pa / 1e6), dir, (double)c->tr.creep_stress_fraction, (double)(r.yield_stress_pa / 1e6),
                           (double)(c->tr.creep_stress_fraction * r.yield_stress_pa / 1e6)));
   PetscFunctionReturn(0);
 }
