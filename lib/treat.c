@@ -241,7 +241,8 @@ static PetscErrorCode StzMeasureYield(StzSim sim, PetscReal *yield_pa)
     if (values[q]) PetscCall(PetscOptionsSetValue(NULL, names[q], values[q]));
     else PetscCall(PetscOptionsClearValue(NULL, names[q]));
   }
-  PetscCall(StzSimCreate(sim->comm, &test));
+  /* Treatments run on rank 0 alone (StzSimRun), so the test must not need the other ranks: its own communicator. */
+  PetscCall(StzSimCreate(PETSC_COMM_SELF, &test));
   PetscCall(StzSimRun(test)); /* its summary.json records the test's options */
   PetscCall(StzSimGetResult(test, &r));
   PetscCall(StzSimDestroy(&test));
@@ -249,7 +250,7 @@ static PetscErrorCode StzMeasureYield(StzSim sim, PetscReal *yield_pa)
     if (was_set[q]) PetscCall(PetscOptionsSetValue(NULL, names[q], saved[q][0] ? saved[q] : NULL));
     else PetscCall(PetscOptionsClearValue(NULL, names[q]));
   }
-  PetscCheck(r.yield_strain > 0 && r.yield_stress_pa > 0, sim->comm, PETSC_ERR_USER_INPUT,
+  PetscCheck(r.yield_strain > 0 && r.yield_stress_pa > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "option -stz_yield_stress_pa = measure: the pure-shear test at %g K (in %s) did not yield by strain 0.1; give the yield stress in Pa instead", (double)c->tr.creep_temperature_k, dir);
   *yield_pa = r.yield_stress_pa;
   if (!c->quiet)

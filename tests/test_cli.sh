@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The command line contract: bad input is an error naming the option and value, nothing is left behind as if complete,
-# -help lists options with units, and the single-STZ scenario writes its outputs.
+# -help lists options with units, the single-STZ scenario writes its outputs, and creep can measure its yield stress first
+# (also on two MPI ranks).
 set -u
 stz="$1"; cfg="$2"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -82,4 +83,18 @@ check "a treatment with -stz_fields_csv writes per-site stored energies whose me
 out=$("$stz" run -options_file "$cfg" -stz_nx 16 -stz_ny 16 -stz_output_dir "$tmp/q\"uo\\te" 2>&1); rc=$?
 check "a quote and a backslash in -stz_output_dir stay valid JSON in summary.json (rc $rc)" \
   '[ $rc -eq 0 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"options\"][\"stz_output_dir\"] == sys.argv[2]" "$tmp/q\"uo\\te/summary.json" "$tmp/q\"uo\\te"'
+out=$("$stz" run -stz_protocol creep -stz_yield_stress_pa 6.5e8x -stz_output_dir "$tmp/y1" 2>&1); rc=$?
+check "a malformed -stz_yield_stress_pa names option, value, and the allowed forms (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_yield_stress_pa = .6.5e8x.: expected a stress in Pa (e.g. 6.5e8) or .measure." <<<"$out"'
+# -stz_yield_stress_pa measure runs a pure-shear test first, in yield-test/ (with a space in the path, and on two MPI ranks,
+# where treatments run on rank 0 alone: the test must not wait for the other rank).
+ys_opts=(run -stz_protocol creep -stz_nx 16 -stz_ny 16 -stz_hold_time_s 1 -stz_yield_stress_pa measure)
+out=$("$stz" "${ys_opts[@]}" -stz_output_dir "$tmp/y 2" 2>&1); rc=$?
+check "creep with -stz_yield_stress_pa measure writes the test in yield-test/ and uses its yield stress (rc $rc)" \
+  '[ $rc -eq 0 ] && python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert a[\"yield_stress_measured\"] and a[\"options\"][\"stz_yield_stress_pa\"] == b[\"yield_stress_pa\"] and b[\"options\"][\"stz_protocol\"] == \"pure-shear\"" "$tmp/y 2/summary.json" "$tmp/y 2/yield-test/summary.json"'
+if command -v mpiexec > /dev/null; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+  out=$(timeout 120 mpiexec -n 2 "$stz" "${ys_opts[@]}" -stz_output_dir "$tmp/y3" 2>&1); rc=$?
+  check "the same on two MPI ranks finishes, with the same yield stress (rc $rc)" \
+    '[ $rc -eq 0 ] && cmp -s <(grep "^  .yield_stress_pa" "$tmp/y 2/yield-test/summary.json") <(grep "^  .yield_stress_pa" "$tmp/y3/yield-test/summary.json")'
+fi
 exit $fail
