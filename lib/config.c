@@ -73,6 +73,10 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCall(PetscOptionsInt("-stz_n_orient", "STZ shear orientations per site, evenly spaced over 90 degrees, each in both senses [-]", NULL, cfg->n_orient, &cfg->n_orient, NULL));
   cfg->seed = 1;
   PetscCall(PetscOptionsInt("-stz_seed", "random seed [-]", NULL, cfg->seed, &cfg->seed, NULL));
+  cfg->seeds[0] = 0;
+  cfg->n_seeds  = 0;
+  PetscCall(PetscOptionsString("-stz_seeds", "an ensemble: one run per seed, e.g. 1-16 or 1,5,9, spread over the MPI ranks, into <output_dir>/seed-<n>/ with ensemble.csv [-]", NULL, cfg->seeds,
+                               cfg->seeds, sizeof(cfg->seeds), NULL));
   cfg->temperature_k = 300;
   PetscCall(PetscOptionsReal("-stz_temperature_k", "temperature [K]", NULL, cfg->temperature_k, &cfg->temperature_k, NULL));
   cfg->barrier_spread = 0.1;
@@ -352,6 +356,25 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_thermal_steps", cfg->tr.thermal_steps, 1, 10000);
   StzCheckRange(comm, "-stz_thermal_period_s", cfg->tr.thermal_period_s, 1e-9, 1e12);
   StzCheckRange(comm, "-stz_alpha_spread", cfg->tr.alpha_spread, 0, 1);
+  if (cfg->seeds[0]) {
+    PetscCheck(StzParseSeeds(cfg->seeds, &cfg->n_seeds, NULL), comm, PETSC_ERR_USER_INPUT,
+               "option -stz_seeds = '%s': expected seeds >= 0 as a list of numbers and ranges, e.g. 1-16 or 1,5,9 or 1-4,10 (at most %d seeds)", cfg->seeds, STZ_MAX_SEEDS);
+    PetscCheck(cfg->protocol != STZ_PROTO_SINGLE, comm, PETSC_ERR_USER_INPUT, "option -stz_seeds does not apply to -stz_protocol single-stz, which has nothing random");
+    {
+      /* Each seed writes into seed-<n>/: a repeated seed would overwrite its own outputs. */
+      PetscInt *list, n = cfg->n_seeds;
+      PetscCall(PetscMalloc1(n, &list));
+      (void)StzParseSeeds(cfg->seeds, &n, list);
+      PetscCall(PetscSortInt(n, list));
+      for (PetscInt k = 1; k < n; k++)
+        if (list[k] == list[k - 1]) {
+          const PetscInt dup = list[k];
+          PetscCall(PetscFree(list));
+          SETERRQ(comm, PETSC_ERR_USER_INPUT, "option -stz_seeds = '%s' lists seed %d more than once", cfg->seeds, (int)dup);
+        }
+      PetscCall(PetscFree(list));
+    }
+  }
   /* The yield stress of the model depends on temperature, rate, size and state; no formula stands in for measuring it. */
   PetscCheck(!StzConfigHasProtocol(cfg, STZ_PROTO_CREEP) || cfg->tr.yield_stress_pa > 0 || cfg->tr.yield_measure, comm, PETSC_ERR_USER_INPUT,
              "option -stz_yield_stress_pa is needed by -stz_protocol creep (the creep stress is -stz_creep_stress_fraction times it): take yield_stress_pa "
@@ -447,6 +470,8 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
   for (PetscInt k = 0; k < c->tr.n_stages; k++) fprintf(fp, "%s\"%s\"", k ? ", " : "", StzProtocolNames[c->tr.stages[k]]);
   fprintf(fp, "],\n%s  \"stz_output_dir\": ", ind);
   StzWriteJSONString(fp, c->output_dir);
+  fprintf(fp, ",\n%s  \"stz_seeds\": ", ind);
+  StzWriteJSONString(fp, c->seeds);
   {
     /* Everything PETSc was given (command line, options file, environment), -elas_ solver options included, as one string. */
     char *all;

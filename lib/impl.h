@@ -103,6 +103,8 @@ typedef struct {
   StzBCType          bc[4];          /* per StzEdge; all periodic for the periodic box, left/right periodic for a slab */
   PetscReal          bc_value[4][2]; /* see StzBCType: m for displacement and roller, Pa for traction */
   char               output_dir[PETSC_MAX_PATH_LEN], material_name[64];
+  char               seeds[256]; /* -stz_seeds: an ensemble of runs, one per seed ("" : one run with -stz_seed) */
+  PetscInt           n_seeds;
   StzMaterial        mat;
   StzAvalancheConfig av;
   StzStructureConfig st;
@@ -352,6 +354,17 @@ PetscErrorCode StzWriteFieldsCSV(const char dir[], StzKmc kmc, PetscReal site_si
 /* frames/frame_<index, 5 digits>.png: a plastic-shear-increment map on the fixed colour scale 0 .. vmax. */
 PetscErrorCode StzWriteFrame(const char dir[], PetscInt index, PetscInt nx, PetscInt ny, const PetscReal gamma_p[], PetscReal vmax, PetscReal site_size_m, const char title[]);
 
+/* ---------- runs derived from a run's options (lib/ensemble.c) ---------- */
+/* Parse a seed list "1-16", "3,5,9" or "1-4,10" (seeds >= 0, at most STZ_MAX_SEEDS): *n seeds into list (if not NULL), in the
+ * order given. Returns PETSC_FALSE for a malformed list. */
+#define STZ_MAX_SEEDS 100000
+PetscBool StzParseSeeds(const char spec[], PetscInt *n, PetscInt list[]);
+/* Replace options of the default database (values[q] NULL: remove option q) for a run derived from this one, and put the old
+ * values back with StzOptionsRestore: the creep's yield test and the members of an ensemble. names must outlive the pair. */
+typedef struct StzOptionsSaved_private *StzOptionsSaved;
+PetscErrorCode                          StzOptionsReplace(PetscInt n, const char *const names[], const char *const values[], StzOptionsSaved *saved);
+PetscErrorCode                          StzOptionsRestore(StzOptionsSaved *saved);
+
 /* ---------- a run (lib/sim.c, lib/treat.c) ---------- */
 typedef struct {
   PetscInt    n, cap;
@@ -392,6 +405,8 @@ PetscErrorCode StzRunStrainRate(StzSim sim);
 /* The treatments (lib/treat.c): anneal, creep, cyclic, thermal-cycling, and sequences of any protocols. */
 PetscErrorCode StzRunTreatment(StzSim sim);
 PetscErrorCode StzRunSequence(StzSim sim);
+/* -stz_seeds: one run per seed, spread over the ranks of sim->comm, each on its own rank (lib/ensemble.c). */
+PetscErrorCode StzRunEnsemble(StzSim sim);
 /* "key": value JSON lines for the stored energy at the stage start (e0) and now (e1). */
 void StzWriteEnergyJSON(FILE *fp, const StzEnergy *e0, const StzEnergy *e1);
 

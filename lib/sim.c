@@ -319,7 +319,8 @@ PetscErrorCode StzSimCreate(MPI_Comm comm, StzSim *out)
   sim->last.site = sim->last.cls = -1;
   PetscCallMPI(MPI_Comm_rank(comm, &sim->rank));
   PetscCall(StzConfigFromOptions(comm, &sim->cfg));
-  if (sim->cfg.protocol != STZ_PROTO_SINGLE) {
+  /* An ensemble builds one sample per seed (lib/ensemble.c), not this one. */
+  if (sim->cfg.protocol != STZ_PROTO_SINGLE && sim->cfg.n_seeds == 0) {
     /* The kMC lattice is serial (ensembles use ranks); the FE set-up uses the communicator. */
     PetscCall(StzElasticCreate(comm, &sim->cfg, &sim->el));
     PetscCall(StzKmcCreate(&sim->cfg, sim->el, &sim->kmc));
@@ -764,21 +765,20 @@ PetscErrorCode StzSimRun(StzSim sim)
   sim->ran = PETSC_TRUE;
   if (sim->rank == 0) PetscCall(StzMakeDir(sim->cfg.output_dir));
   PetscCallMPI(MPI_Barrier(sim->comm));
-  if (sim->cfg.protocol == STZ_PROTO_SINGLE) PetscCall(StzRunSingle(sim));
-  else {
-    /* The loading protocols ramp the mean strain of a periodic box. A body is loaded through its edges at a fixed load: under a
-     * ramp its site rates would grow at different rates, which the closed-form waiting time of lib/kmc.c does not cover. */
-    PetscCheck(sim->cfg.geometry == STZ_GEOM_PERIODIC, sim->comm, PETSC_ERR_USER_INPUT,
-               "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block is loaded through fixed edge conditions (-stz_bc_*), which only "
-               "frozen-load runs support for now (single-stz, or StzSimRunEvents as in stzdyn-bench)",
-               StzProtocolNames[sim->cfg.protocol], StzGeometryNames[sim->cfg.geometry]);
+  /* The loading protocols ramp the mean strain of a periodic box. A body is loaded through its edges at a fixed load: under a
+   * ramp its site rates would grow at different rates, which the closed-form waiting time of lib/kmc.c does not cover. */
+  PetscCheck(sim->cfg.protocol == STZ_PROTO_SINGLE || sim->cfg.geometry == STZ_GEOM_PERIODIC, sim->comm, PETSC_ERR_USER_INPUT,
+             "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block is loaded through fixed edge conditions (-stz_bc_*), which only "
+             "frozen-load runs support for now (single-stz, or StzSimRunEvents as in stzdyn-bench)",
+             StzProtocolNames[sim->cfg.protocol], StzGeometryNames[sim->cfg.geometry]);
+  if (sim->cfg.n_seeds > 0) PetscCall(StzRunEnsemble(sim)); /* every rank takes its share of the seeds */
+  else if (sim->cfg.protocol == STZ_PROTO_SINGLE) PetscCall(StzRunSingle(sim));
+  else if (sim->rank == 0) {
     /* The kMC is serial: rank 0 runs it (other ranks serve only FE set-up). */
-    if (sim->rank == 0) {
-      if (sim->cfg.protocol == STZ_PROTO_AQS) PetscCall(StzRunAqs(sim));
-      else if (sim->cfg.protocol == STZ_PROTO_SEQUENCE) PetscCall(StzRunSequence(sim));
-      else if (sim->cfg.protocol >= STZ_PROTO_ANNEAL) PetscCall(StzRunTreatment(sim));
-      else PetscCall(StzRunStrainRate(sim));
-    }
+    if (sim->cfg.protocol == STZ_PROTO_AQS) PetscCall(StzRunAqs(sim));
+    else if (sim->cfg.protocol == STZ_PROTO_SEQUENCE) PetscCall(StzRunSequence(sim));
+    else if (sim->cfg.protocol >= STZ_PROTO_ANNEAL) PetscCall(StzRunTreatment(sim));
+    else PetscCall(StzRunStrainRate(sim));
   }
   PetscFunctionReturn(0);
 }

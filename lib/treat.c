@@ -218,38 +218,28 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
 
 /* -stz_yield_stress_pa measure: the yield stress of a pure-shear test (0.2 % offset, 1e-2 /s, to strain 0.1) at the creep
  * temperature, of a fresh sample built from the same options (same seed, lattice, material and initial state; in a sequence,
- * the sample before its first stage), written to <output_dir>/yield-test/. The test's options are set in the options
- * database for the test, and the run's own values are put back afterwards. */
+ * the sample before its first stage), written to <output_dir>/yield-test/. The test's options replace the run's in the
+ * options database for the test only (StzOptionsReplace). */
 static PetscErrorCode StzMeasureYield(StzSim sim, PetscReal *yield_pa)
 {
-  const StzConfig *c = &sim->cfg;
-  char             temp[64], dir[PETSC_MAX_PATH_LEN];
-  const char      *names[]  = {"-stz_protocol", "-stz_temperature_k", "-stz_strain_rate", "-stz_max_strain", "-stz_quiet", "-stz_frames", "-stz_fields_csv", "-stz_map_strains", "-stz_output_dir"};
-  const char      *values[] = {"pure-shear", temp, "1e-2", "0.1", "true", "none", "false", NULL, dir};
-  enum { N = sizeof(names) / sizeof(names[0]) };
-  char         saved[N][PETSC_MAX_PATH_LEN];
-  PetscBool    was_set[N];
-  StzSim       test;
-  StzSimResult r;
+  const StzConfig  *c = &sim->cfg;
+  char              temp[64], dir[PETSC_MAX_PATH_LEN];
+  const char *const names[]  = {"-stz_protocol", "-stz_temperature_k", "-stz_strain_rate", "-stz_max_strain", "-stz_quiet", "-stz_frames", "-stz_fields_csv", "-stz_map_strains", "-stz_output_dir"};
+  const char *const values[] = {"pure-shear", temp, "1e-2", "0.1", "true", "none", "false", NULL, dir};
+  StzOptionsSaved   saved;
+  StzSim            test;
+  StzSimResult      r;
 
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(temp, sizeof(temp), "%.17g", (double)c->tr.creep_temperature_k));
   PetscCall(PetscSNPrintf(dir, sizeof(dir), "%s/yield-test", c->output_dir));
-  for (int q = 0; q < N; q++) {
-    saved[q][0] = 0;
-    PetscCall(PetscOptionsGetString(NULL, NULL, names[q], saved[q], sizeof(saved[q]), &was_set[q]));
-    if (values[q]) PetscCall(PetscOptionsSetValue(NULL, names[q], values[q]));
-    else PetscCall(PetscOptionsClearValue(NULL, names[q]));
-  }
+  PetscCall(StzOptionsReplace((PetscInt)(sizeof(names) / sizeof(names[0])), names, values, &saved));
   /* Treatments run on rank 0 alone (StzSimRun), so the test must not need the other ranks: its own communicator. */
   PetscCall(StzSimCreate(PETSC_COMM_SELF, &test));
   PetscCall(StzSimRun(test)); /* its summary.json records the test's options */
   PetscCall(StzSimGetResult(test, &r));
   PetscCall(StzSimDestroy(&test));
-  for (int q = 0; q < N; q++) {
-    if (was_set[q]) PetscCall(PetscOptionsSetValue(NULL, names[q], saved[q][0] ? saved[q] : NULL));
-    else PetscCall(PetscOptionsClearValue(NULL, names[q]));
-  }
+  PetscCall(StzOptionsRestore(&saved));
   PetscCheck(r.yield_strain > 0 && r.yield_stress_pa > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "option -stz_yield_stress_pa = measure: the pure-shear test at %g K (in %s) did not yield by strain 0.1; give the yield stress in Pa instead", (double)c->tr.creep_temperature_k, dir);
   *yield_pa = r.yield_stress_pa;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The command line contract: bad input is an error naming the option and value, nothing is left behind as if complete,
-# -help lists options with units, the single-STZ scenario writes its outputs, and creep can measure its yield stress first
-# (also on two MPI ranks).
+# -help lists options with units, the single-STZ scenario writes its outputs, creep can measure its yield stress first, and
+# ensembles over seeds reproduce single runs (also on two MPI ranks).
 set -u
 stz="$1"; cfg="$2"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -96,5 +96,29 @@ if command -v mpiexec > /dev/null; then
   out=$(timeout 120 mpiexec -n 2 "$stz" "${ys_opts[@]}" -stz_output_dir "$tmp/y3" 2>&1); rc=$?
   check "the same on two MPI ranks finishes, with the same yield stress (rc $rc)" \
     '[ $rc -eq 0 ] && cmp -s <(grep "^  .yield_stress_pa" "$tmp/y 2/yield-test/summary.json") <(grep "^  .yield_stress_pa" "$tmp/y3/yield-test/summary.json")'
+fi
+# Ensembles (-stz_seeds): one complete run per seed in seed-<n>/, the same as that seed alone, and ensemble.csv / .json; the
+# same table on two ranks; malformed and repeated seed lists are errors.
+ens_opts=(run -stz_protocol pure-shear -stz_nx 16 -stz_ny 16 -stz_max_strain 0.04 -stz_strain_rate 1e-2)
+out=$("$stz" "${ens_opts[@]}" -stz_seeds 2,5 -stz_output_dir "$tmp/en1" 2>&1); rc=$?
+out2=$("$stz" "${ens_opts[@]}" -stz_seed 5 -stz_output_dir "$tmp/en5" 2>&1); rc2=$?
+check "an ensemble writes seed-<n>/ runs identical to single runs, and ensemble.csv/json with their statistics (rc $rc, $rc2)" \
+  '[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ "$(wc -l < "$tmp/en1/ensemble.csv")" -eq 3 ] && cmp -s "$tmp/en1/seed-5/series.csv" "$tmp/en5/series.csv" && python3 -c "
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1] + \"/ensemble.csv\")))
+e = json.load(open(sys.argv[1] + \"/ensemble.json\"))
+one = json.load(open(sys.argv[2] + \"/summary.json\"))
+assert [r[\"seed\"] for r in rows] == [\"2\", \"5\"] and float(rows[1][\"peak_stress_pa\"]) == one[\"peak_stress_pa\"]
+p = [float(r[\"peak_stress_pa\"]) for r in rows]
+assert e[\"seeds\"] == 2 and abs(e[\"columns\"][\"peak_stress_pa\"][\"mean\"] - sum(p) / 2) < 1e-6 * p[0] and e[\"options\"][\"stz_seeds\"] == \"2,5\"
+" "$tmp/en1" "$tmp/en5"'
+out=$("$stz" "${ens_opts[@]}" -stz_seeds 1-3,2 -stz_output_dir "$tmp/en2" 2>&1); rc=$?
+check "a repeated seed in -stz_seeds is an error naming it (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_seeds = .1-3,2. lists seed 2 more than once" <<<"$out"'
+out=$("$stz" "${ens_opts[@]}" -stz_seeds 4-2 -stz_output_dir "$tmp/en2" 2>&1); rc=$?
+check "a malformed -stz_seeds names the value and the allowed forms (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_seeds = .4-2.: expected seeds >= 0 as a list of numbers and ranges" <<<"$out"'
+if command -v mpiexec > /dev/null; then
+  out=$(timeout 120 mpiexec -n 2 "$stz" "${ens_opts[@]}" -stz_seeds 2,5 -stz_output_dir "$tmp/en3" 2>&1); rc=$?
+  check "the same ensemble on two MPI ranks gives the same table (wall times aside; rc $rc)" \
+    '[ $rc -eq 0 ] && cmp -s <(cut -d, -f1,2,4- "$tmp/en1/ensemble.csv") <(cut -d, -f1,2,4- "$tmp/en3/ensemble.csv") && grep -q "\"ranks\": 2" "$tmp/en3/ensemble.json"'
 fi
 exit $fail

@@ -1,0 +1,267 @@
+/* Runs derived from a run's own options: the option replacement used by the creep's yield test (lib/treat.c), and ensembles
+ * (-stz_seeds): the same scenario for many seeds, spread over MPI ranks, with a table of each seed's results and their
+ * statistics (docs/outputs.md, "ensemble.csv"). Distributions over seeds are what pop-in and yield statistics are made of. */
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+  #include <omp.h>
+#endif
+#include "impl.h"
+
+PetscBool StzParseSeeds(const char spec[], PetscInt *n, PetscInt list[])
+{
+  const char *p     = spec;
+  PetscInt    count = 0;
+
+  if (!spec || !*spec) return PETSC_FALSE;
+  while (*p) {
+    char     *end;
+    long long a = strtoll(p, &end, 10), b;
+    if (end == p || a < 0) return PETSC_FALSE;
+    b = a;
+    p = end;
+    if (*p == '-') {
+      const char *q = p + 1;
+      b             = strtoll(q, &end, 10);
+      if (end == q || b < a) return PETSC_FALSE;
+      p = end;
+    }
+    if (*p && *p != ',') return PETSC_FALSE;
+    if (*p == ',' && !p[1]) return PETSC_FALSE; /* a trailing comma */
+    if (*p == ',') p++;
+    if (b - a + 1 > STZ_MAX_SEEDS - count) return PETSC_FALSE;
+    for (long long s = a; s <= b; s++) {
+      if (list) list[count] = (PetscInt)s;
+      count++;
+    }
+  }
+  *n = count;
+  return PETSC_TRUE;
+}
+
+struct StzOptionsSaved_private {
+  PetscInt           n;
+  const char *const *names;
+  char             **value; /* the old value ("" for a flag without one), NULL where the option was not set */
+};
+
+PetscErrorCode StzOptionsReplace(PetscInt n, const char *const names[], const char *const values[], StzOptionsSaved *saved)
+{
+  StzOptionsSaved s;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&s));
+  s->n     = n;
+  s->names = names;
+  PetscCall(PetscCalloc1(n, &s->value));
+  for (PetscInt q = 0; q < n; q++) {
+    const char *old;
+    PetscBool   set;
+    PetscCall(PetscOptionsFindPair(NULL, NULL, names[q], &old, &set));
+    if (set) PetscCall(PetscStrallocpy(old ? old : "", &s->value[q]));
+    if (values[q]) PetscCall(PetscOptionsSetValue(NULL, names[q], values[q]));
+    else PetscCall(PetscOptionsClearValue(NULL, names[q]));
+  }
+  *saved = s;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzOptionsRestore(StzOptionsSaved *saved)
+{
+  StzOptionsSaved s = *saved;
+
+  PetscFunctionBeginUser;
+  if (!s) PetscFunctionReturn(0);
+  for (PetscInt q = 0; q < s->n; q++) {
+    if (s->value[q]) PetscCall(PetscOptionsSetValue(NULL, s->names[q], s->value[q][0] ? s->value[q] : NULL));
+    else PetscCall(PetscOptionsClearValue(NULL, s->names[q]));
+    PetscCall(PetscFree(s->value[q]));
+  }
+  PetscCall(PetscFree(s->value));
+  PetscCall(PetscFree(*saved));
+  PetscFunctionReturn(0);
+}
+
+/* The columns of ensemble.csv after `seed` (docs/outputs.md). Loading results are those of the run's loading test (in a
+ * sequence, its last one); they are empty for a run without one. */
+enum { COL_EVENTS, COL_WALL, COL_PEAK, COL_YIELD, COL_YIELD_STRAIN, COL_FLOW, COL_LOC, COL_ANGLE, COL_AVAL, COL_E0, COL_E1, COL_TF1, COL_LOADING, NCOL };
+static const char *const col_names[] = {"events",
+                                        "wall_time_s",
+                                        "peak_stress_pa",
+                                        "yield_stress_pa",
+                                        "yield_strain",
+                                        "flow_stress_pa",
+                                        "localization_index",
+                                        "band_angle_deg",
+                                        "avalanche_count",
+                                        "stored_energy_j_per_gatom_initial",
+                                        "stored_energy_j_per_gatom_final",
+                                        "mean_fictive_temperature_k_final"};
+
+/* Does the run include a loading test, whose StzSimResult is meaningful? */
+static PetscBool StzHasLoading(const StzConfig *c)
+{
+  if (c->protocol == STZ_PROTO_SEQUENCE) {
+    for (PetscInt s = 0; s < c->tr.n_stages; s++)
+      if (c->tr.stages[s] <= STZ_PROTO_TENSION) return PETSC_TRUE;
+    return PETSC_FALSE;
+  }
+  return (PetscBool)(c->protocol <= STZ_PROTO_TENSION || c->protocol == STZ_PROTO_AQS);
+}
+
+/* One member: the run's options with -stz_seed and -stz_output_dir replaced (and -stz_seeds removed), on this rank alone. */
+static PetscErrorCode StzRunMember(const StzConfig *c, PetscInt seed, PetscInt threads, PetscReal row[NCOL])
+{
+  const char *const names[] = {"-stz_seeds", "-stz_seed", "-stz_output_dir", "-stz_quiet", "-stz_threads"};
+  char              sseed[32], dir[PETSC_MAX_PATH_LEN], sthreads[32];
+  const char *const values[] = {NULL, sseed, dir, "true", threads > 0 ? sthreads : NULL};
+  StzOptionsSaved   saved;
+  StzSim            m;
+  StzEnergy         e0, e1;
+  StzSimResult      r;
+  PetscLogDouble    t0, t1;
+  PetscInt64        events;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(sseed, sizeof(sseed), "%d", (int)seed));
+  PetscCall(PetscSNPrintf(dir, sizeof(dir), "%s/seed-%d", c->output_dir, (int)seed));
+  PetscCall(PetscSNPrintf(sthreads, sizeof(sthreads), "%d", (int)threads));
+  PetscCall(StzOptionsReplace(threads > 0 ? 5 : 4, names, values, &saved));
+  PetscCall(StzSimCreate(PETSC_COMM_SELF, &m));
+  StzKmcEnergy(m->kmc, &e0);
+  PetscCall(PetscTime(&t0));
+  PetscCall(StzSimRun(m));
+  PetscCall(PetscTime(&t1));
+  StzKmcEnergy(m->kmc, &e1);
+  PetscCall(StzSimGetResult(m, &r));
+  events = m->kmc->events; /* all stages' (a treatment's result has none) */
+  PetscCall(StzSimDestroy(&m));
+  PetscCall(StzOptionsRestore(&saved));
+  row[COL_EVENTS]       = (PetscReal)events;
+  row[COL_WALL]         = t1 - t0;
+  row[COL_PEAK]         = r.peak_stress_pa;
+  row[COL_YIELD]        = r.yield_strain > 0 ? r.yield_stress_pa : 0;
+  row[COL_YIELD_STRAIN] = r.yield_strain > 0 ? r.yield_strain : 0;
+  row[COL_FLOW]         = r.flow_stress_pa;
+  row[COL_LOC]          = r.localization_index;
+  row[COL_ANGLE]        = r.band_angle_deg;
+  row[COL_AVAL]         = (PetscReal)r.avalanche_count;
+  row[COL_E0]           = e0.total_j_per_gatom;
+  row[COL_E1]           = e1.total_j_per_gatom;
+  row[COL_TF1]          = e1.mean_tf_k;
+  row[COL_LOADING]      = StzHasLoading(c) ? 1 : 0;
+  if (r.yield_strain <= 0) row[COL_LOADING] = row[COL_LOADING] ? 2 : 0; /* loaded, but no 0.2 % offset yield reached */
+  PetscFunctionReturn(0);
+}
+
+/* Is column k defined for this row (empty in the CSV otherwise)? */
+static PetscBool StzDefined(const PetscReal row[NCOL], PetscInt k)
+{
+  if (k == COL_EVENTS || k == COL_WALL || k >= COL_E0) return PETSC_TRUE;
+  if (row[COL_LOADING] == 0) return PETSC_FALSE;
+  if ((k == COL_YIELD || k == COL_YIELD_STRAIN) && row[COL_LOADING] == 2) return PETSC_FALSE;
+  return PETSC_TRUE;
+}
+
+PetscErrorCode StzRunEnsemble(StzSim sim)
+{
+  const StzConfig *c = &sim->cfg;
+  PetscMPIInt      size, rank;
+  PetscInt         n = c->n_seeds, *seeds, threads = c->threads;
+  PetscReal       *rows, *all = NULL;
+  PetscLogDouble   t0, t1;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(sim->comm, &size));
+  PetscCallMPI(MPI_Comm_rank(sim->comm, &rank));
+  PetscCall(PetscMalloc1(n, &seeds));
+  PetscCheck(StzParseSeeds(c->seeds, &n, seeds), PETSC_COMM_SELF, PETSC_ERR_PLIB, "-stz_seeds was checked when it was read");
+  PetscCall(PetscCalloc1(n * NCOL, &rows));
+  /* Ranks share the machine's cores: unless -stz_threads says otherwise, each member gets its share of them. */
+#ifdef _OPENMP
+  if (threads == 0 && size > 1) threads = PetscMax(1, omp_get_num_procs() / size);
+#endif
+  if (!rank) PetscCall(StzMakeDir(c->output_dir));
+  PetscCallMPI(MPI_Barrier(sim->comm));
+  PetscCall(PetscTime(&t0));
+  /* Round robin: seed j runs on rank j mod size, whatever the number of ranks; each member is a complete run of its own. */
+  for (PetscInt j = rank; j < n; j += size) {
+    PetscReal *row = rows + j * NCOL;
+    PetscCall(StzRunMember(c, seeds[j], threads, row));
+    if (!c->quiet) {
+      if (row[COL_LOADING])
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): peak %.4g MPa, yield %.4g MPa, flow %.4g MPa, stored energy %.4g -> %.4g J/g-atom\n", (int)seeds[j],
+                              (int)(j + 1), (int)n, (int)rank, (double)(row[COL_PEAK] / 1e6), (double)(row[COL_YIELD] / 1e6), (double)(row[COL_FLOW] / 1e6), (double)row[COL_E0], (double)row[COL_E1]));
+      else
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): stored energy %.4g -> %.4g J/g-atom\n", (int)seeds[j], (int)(j + 1), (int)n, (int)rank,
+                              (double)row[COL_E0], (double)row[COL_E1]));
+    }
+  }
+  /* Every row is filled by exactly one rank and zero elsewhere: a sum gathers them. */
+  if (!rank) PetscCall(PetscMalloc1(n * NCOL, &all));
+  PetscCallMPI(MPI_Reduce(rows, all, (PetscMPIInt)(n * NCOL), MPIU_REAL, MPIU_SUM, 0, sim->comm));
+  PetscCall(PetscTime(&t1));
+  if (!rank) {
+    FILE     *fp;
+    PetscReal mean[NCOL], sd[NCOL], lo[NCOL], hi[NCOL];
+    PetscInt  cnt[NCOL];
+
+    PetscCall(StzFileOpen(c->output_dir, "ensemble.csv", &fp));
+    fprintf(fp, "seed");
+    for (PetscInt k = 0; k < COL_LOADING; k++) fprintf(fp, ",%s", col_names[k]);
+    fprintf(fp, "\n");
+    for (PetscInt j = 0; j < n; j++) {
+      fprintf(fp, "%d", (int)seeds[j]);
+      for (PetscInt k = 0; k < COL_LOADING; k++) {
+        if (StzDefined(all + j * NCOL, k)) fprintf(fp, ",%.10g", (double)all[j * NCOL + k]);
+        else fprintf(fp, ",");
+      }
+      fprintf(fp, "\n");
+    }
+    PetscCall(StzFileCommit(c->output_dir, "ensemble.csv", &fp));
+    /* Mean, sample standard deviation, minimum and maximum of each column over the seeds where it is defined. */
+    for (PetscInt k = 0; k < COL_LOADING; k++) {
+      PetscReal s = 0, s2 = 0;
+      cnt[k] = 0;
+      lo[k]  = PETSC_MAX_REAL;
+      hi[k]  = -PETSC_MAX_REAL;
+      for (PetscInt j = 0; j < n; j++)
+        if (StzDefined(all + j * NCOL, k)) {
+          const PetscReal v = all[j * NCOL + k];
+          s += v;
+          lo[k] = PetscMin(lo[k], v);
+          hi[k] = PetscMax(hi[k], v);
+          cnt[k]++;
+        }
+      mean[k] = cnt[k] ? s / cnt[k] : 0;
+      for (PetscInt j = 0; j < n; j++)
+        if (StzDefined(all + j * NCOL, k)) s2 += PetscSqr(all[j * NCOL + k] - mean[k]);
+      sd[k] = cnt[k] > 1 ? PetscSqrtReal(s2 / (cnt[k] - 1)) : 0;
+    }
+    PetscCall(StzFileOpen(c->output_dir, "ensemble.json", &fp));
+    fprintf(fp, "{\n  \"protocol\": \"%s\",\n  \"seeds\": %d,\n  \"ranks\": %d,\n  \"wall_time_s\": %.6g,\n  \"columns\": {\n", StzProtocolNames[c->protocol], (int)n, (int)size, (double)(t1 - t0));
+    for (PetscInt k = 0; k < COL_LOADING; k++) {
+      fprintf(fp, "    \"%s\": ", col_names[k]);
+      if (cnt[k]) fprintf(fp, "{\"n\": %d, \"mean\": %.10g, \"std\": %.10g, \"min\": %.10g, \"max\": %.10g}", (int)cnt[k], (double)mean[k], (double)sd[k], (double)lo[k], (double)hi[k]);
+      else fprintf(fp, "{\"n\": 0}");
+      fprintf(fp, "%s\n", k + 1 < COL_LOADING ? "," : "");
+    }
+    fprintf(fp, "  },\n  \"options\": ");
+    PetscCall(StzConfigWriteJSON(c, fp, "  "));
+    fprintf(fp, "\n}\n");
+    PetscCall(StzFileCommit(c->output_dir, "ensemble.json", &fp));
+    if (!c->quiet) {
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble of %d seeds on %d rank%s in %.3g s\n", (int)n, (int)size, size > 1 ? "s" : "", (double)(t1 - t0)));
+      if (cnt[COL_PEAK])
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "  peak stress %.4g +- %.3g MPa, yield stress %.4g +- %.3g MPa (%d seeds), flow stress %.4g +- %.3g MPa (mean +- standard deviation)\n",
+                              (double)(mean[COL_PEAK] / 1e6), (double)(sd[COL_PEAK] / 1e6), (double)(mean[COL_YIELD] / 1e6), (double)(sd[COL_YIELD] / 1e6), (int)cnt[COL_YIELD],
+                              (double)(mean[COL_FLOW] / 1e6), (double)(sd[COL_FLOW] / 1e6)));
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "  stored energy %.4g +- %.3g -> %.4g +- %.3g J/g-atom\n  outputs in %s/: ensemble.csv, ensemble.json, seed-<n>/\n", (double)mean[COL_E0],
+                            (double)sd[COL_E0], (double)mean[COL_E1], (double)sd[COL_E1], c->output_dir));
+    }
+  }
+  PetscCall(PetscFree(all));
+  PetscCall(PetscFree(rows));
+  PetscCall(PetscFree(seeds));
+  PetscFunctionReturn(0);
+}
