@@ -167,7 +167,7 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
 {
   const StzConfig *c = &sim->cfg;
   PetscMPIInt      size, rank;
-  PetscInt         n = c->n_seeds, *seeds, threads = c->threads;
+  PetscInt         n = c->n_seeds, *seeds, threads = c->threads, failed = -1;
   PetscReal       *rows, *all = NULL;
   PetscLogDouble   t0, t1;
 
@@ -186,8 +186,15 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
   PetscCall(PetscTime(&t0));
   /* Round robin: seed j runs on rank j mod size, whatever the number of ranks; each member is a complete run of its own. */
   for (PetscInt j = rank; j < n; j += size) {
-    PetscReal *row = rows + j * NCOL;
-    PetscCall(StzRunMember(c, seeds[j], threads, row));
+    PetscReal     *row = rows + j * NCOL;
+    PetscErrorCode ierr;
+    /* A seed that fails (its error is printed where it happens) stops this rank's share; the ranks then stop together
+     * below, instead of leaving the others waiting for this one's rows. */
+    ierr = StzRunMember(c, seeds[j], threads, row);
+    if (ierr) {
+      failed = seeds[j];
+      break;
+    }
     if (!c->quiet) {
       if (row[COL_LOADING])
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): peak %.4g MPa, yield %.4g MPa, flow %.4g MPa, stored energy %.4g -> %.4g J/g-atom\n", (int)seeds[j],
@@ -195,6 +202,15 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
       else
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): stored energy %.4g -> %.4g J/g-atom\n", (int)seeds[j], (int)(j + 1), (int)n, (int)rank,
                               (double)row[COL_E0], (double)row[COL_E1]));
+    }
+  }
+  {
+    PetscInt any;
+    PetscCallMPI(MPI_Allreduce(&failed, &any, 1, MPIU_INT, MPI_MAX, sim->comm));
+    if (any >= 0) {
+      PetscCall(PetscFree(rows));
+      PetscCall(PetscFree(seeds));
+      SETERRQ(sim->comm, PETSC_ERR_USER_INPUT, "the ensemble stopped: the run of seed %d failed (its error is above); the seeds finished before it are in %s/seed-<n>/", (int)any, c->output_dir);
     }
   }
   /* Every row is filled by exactly one rank and zero elsewhere: a sum gathers them. */

@@ -116,6 +116,9 @@ out=$("$stz" "${ens_opts[@]}" -stz_seeds 1-3,2 -stz_output_dir "$tmp/en2" 2>&1);
 check "a repeated seed in -stz_seeds is an error naming it (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_seeds = .1-3,2. lists seed 2 more than once" <<<"$out"'
 out=$("$stz" "${ens_opts[@]}" -stz_seeds 4-2 -stz_output_dir "$tmp/en2" 2>&1); rc=$?
 check "a malformed -stz_seeds names the value and the allowed forms (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_seeds = .4-2.: expected seeds >= 0 as a list of numbers and ranges" <<<"$out"'
+out=$("$stz" run -stz_protocol pure-shear -stz_nx 8192 -stz_ny 8192 -stz_engine slab-kernel -stz_seeds 1-2 -stz_output_dir "$tmp/en4" 2>&1); rc=$?
+check "a seed that fails stops the ensemble with its own error and a line naming the seed (rc $rc)" \
+  '[ $rc -eq 1 ] && grep -q "slab-kernel engine needs" <<<"$out" && grep -q "the ensemble stopped: the run of seed 1 failed" <<<"$out" && [ ! -e "$tmp/en4/ensemble.csv" ]'
 if command -v mpiexec > /dev/null; then
   out=$(timeout 120 mpiexec -n 2 "$stz" "${ens_opts[@]}" -stz_seeds 2,5 -stz_output_dir "$tmp/en3" 2>&1); rc=$?
   check "the same ensemble on two MPI ranks gives the same table (wall times aside; rc $rc)" \
