@@ -397,6 +397,41 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscFunctionReturn(0);
 }
 
+/* Checked when a run starts (StzSimRun), not when it is set up: frozen-load runs of a body through the library
+ * (StzSimRunEvents, as in the tests and stzdyn-bench) take any protocol name and edge conditions. */
+PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
+{
+  PetscFunctionBeginUser;
+  /* Loading a body (slab, block): compression or tension through frictionless platens, the top one moving at the strain rate.
+   * With free, roller or periodic sides the elastic response to the platen's motion is uniform, and the kMC adds it as the
+   * uniform part of the site stress, exactly as for the periodic box (docs/model.md 7, "Bodies"). Other conditions would make it
+   * non-uniform, which the closed-form waiting times do not cover: refused. Treatments and aqs load a box's mean stress. */
+  if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol != STZ_PROTO_SINGLE) {
+    PetscCheck(cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION, comm, PETSC_ERR_USER_INPUT,
+               "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block takes compression or tension (through its top edge) or single-stz", StzProtocolNames[cfg->protocol],
+               StzGeometryNames[cfg->geometry]);
+    for (int e = STZ_EDGE_BOTTOM; e <= STZ_EDGE_TOP; e++)
+      PetscCheck(cfg->bc[e] == STZ_BC_ROLLER && cfg->bc_value[e][0] == 0, comm, PETSC_ERR_USER_INPUT,
+                 "option -stz_protocol = %s on -stz_geometry %s needs -stz_bc_bottom roller and -stz_bc_top roller with zero values (frictionless platens; the protocol "
+                 "moves the top one), but -stz_bc_%s is %s%s",
+                 StzProtocolNames[cfg->protocol], StzGeometryNames[cfg->geometry], StzEdgeNames[e], StzBCTypes[cfg->bc[e]], cfg->bc[e] == STZ_BC_ROLLER ? " with a non-zero value" : "");
+    for (int e = STZ_EDGE_LEFT; e <= STZ_EDGE_RIGHT && cfg->geometry == STZ_GEOM_BLOCK; e++)
+      PetscCheck((cfg->bc[e] == STZ_BC_FREE || cfg->bc[e] == STZ_BC_ROLLER) && cfg->bc_value[e][0] == 0, comm, PETSC_ERR_USER_INPUT,
+                 "option -stz_protocol = %s on -stz_geometry block needs free or roller (zero value) sides, so that the platen's load is uniform, but -stz_bc_%s is %s%s",
+                 StzProtocolNames[cfg->protocol], StzEdgeNames[e], StzBCTypes[cfg->bc[e]], cfg->bc[e] == STZ_BC_ROLLER ? " with a non-zero value" : "");
+  }
+  PetscFunctionReturn(0);
+}
+
+void StzBodyPlatenStress(const StzConfig *cfg, PetscReal su[3])
+{
+  const PetscReal mu = cfg->mat.shear_modulus_pa, nu = cfg->mat.poisson_ratio, lambda = 2 * mu * nu / (1 - 2 * nu);
+  const PetscBool held = (PetscBool)(cfg->bc[STZ_EDGE_LEFT] != STZ_BC_FREE && cfg->bc[STZ_EDGE_RIGHT] != STZ_BC_FREE);
+  su[0]                = held ? lambda : 0;
+  su[1]                = held ? lambda + 2 * mu : 2 * mu / (1 - nu);
+  su[2]                = 0;
+}
+
 PetscBool StzConfigHasProtocol(const StzConfig *cfg, StzProtocolType p)
 {
   if (cfg->protocol == p) return PETSC_TRUE;

@@ -121,6 +121,13 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg);
 PetscErrorCode StzConfigWriteJSON(const StzConfig *cfg, FILE *fp, const char *indent);
 /* Write str as a JSON string literal, quotes included: '"' and '\\' escaped, control characters as \u00XX. */
 void StzWriteJSONString(FILE *fp, const char *str);
+/* Compression and tension of a body (slab, block): the uniform site stress su[3] (xx, yy, xy; Pa) per unit yy strain of the
+ * top platen. Roller platens and free, roller or periodic sides make the response to the platen's motion uniform: uniaxial
+ * stress (0, 2 mu / (1 - nu), 0) if a side is free, uniaxial strain (lambda, lambda + 2 mu, 0) if both are held in x. */
+void StzBodyPlatenStress(const StzConfig *cfg, PetscReal su[3]);
+/* A body (slab, block) runs single-stz, or compression or tension between roller platens with free, roller or periodic sides:
+ * anything else is an error naming what is needed. Called when a run starts. */
+PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg);
 /* True if the run uses protocol p, directly or as a stage of a sequence. */
 PetscBool StzConfigHasProtocol(const StzConfig *cfg, StzProtocolType p);
 
@@ -213,6 +220,7 @@ struct StzKmc_private {
   /* macroscopic state */
   StzMacroLoad load, load_rate; /* load values and their time derivative (piecewise constant) */
   PetscReal    mean_eig[3], E[3], S[3], Sdot[3];
+  PetscReal    body_su[3];         /* body: uniform site stress per unit platen strain (StzBodyPlatenStress) */
   PetscReal    E_pre[3], S_pre[3]; /* mean strain and stress just before the last event (= E, S after a step without one) */
   PetscReal    time_s;
   PetscInt64   events;

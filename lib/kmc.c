@@ -523,7 +523,16 @@ static void StzKmcMacro(StzKmc kmc)
   StzMacroLoad    next = kmc->load;
   PetscReal       E1[3], S1[3];
   if (kmc->el->body) {
-    for (int c = 0; c < 3; c++) kmc->E[c] = kmc->S[c] = kmc->Sdot[c] = 0;
+    /* Its engine holds the site stress of the eigenstrains and the fixed edge loads. Under compression or tension the top
+     * platen moves (the strain-controlled yy component of the load), and the response to that motion is uniform
+     * (StzBodyPlatenStress): the uniform part S, growing at Sdot, as in the periodic box. Frozen-load runs have none. */
+    const PetscReal eyy = kmc->load.control[1] ? 0 : kmc->load.value[1], rate = kmc->load.control[1] ? 0 : kmc->load_rate.value[1];
+    for (int c = 0; c < 3; c++) {
+      kmc->E[c]    = 0;
+      kmc->S[c]    = kmc->body_su[c] * eyy;
+      kmc->Sdot[c] = kmc->body_su[c] * rate;
+    }
+    kmc->E[1] = eyy;
     return;
   }
   StzMacroSolve(mu, nu, &kmc->load, kmc->mean_eig, kmc->E, kmc->S);
@@ -542,7 +551,8 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&kmc));
-  kmc->cfg       = cfg;
+  kmc->cfg = cfg;
+  if (el->body) StzBodyPlatenStress(cfg, kmc->body_su);
   kmc->el        = el;
   kmc->nx        = cfg->nx;
   kmc->ny        = cfg->ny;

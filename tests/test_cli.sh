@@ -97,6 +97,13 @@ if command -v mpiexec > /dev/null; then
   check "the same on two MPI ranks finishes, with the same yield stress (rc $rc)" \
     '[ $rc -eq 0 ] && cmp -s <(grep "^  .yield_stress_pa" "$tmp/y 2/yield-test/summary.json") <(grep "^  .yield_stress_pa" "$tmp/y3/yield-test/summary.json")'
 fi
+# Bodies take compression and tension between roller platens only; other loads are refused with what is needed.
+out=$("$stz" run -stz_protocol pure-shear -stz_geometry block -stz_output_dir "$tmp/b1" 2>&1); rc=$?
+check "pure shear of a block is refused, naming what a body takes (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_protocol = pure-shear needs -stz_geometry periodic (it is block): a slab or block takes compression or tension" <<<"$out"'
+out=$("$stz" run -stz_protocol compression -stz_geometry block -stz_bc_top roller -stz_output_dir "$tmp/b2" 2>&1); rc=$?
+check "compression of a block on a fixed bottom is refused, naming the edge (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "needs -stz_bc_bottom roller and -stz_bc_top roller .*-stz_bc_bottom is fixed" <<<"$out"'
+out=$("$stz" run -stz_protocol compression -stz_geometry block -stz_bc_bottom roller -stz_bc_top roller -stz_bc_left traction -stz_bc_left_value 1e6,0 -stz_output_dir "$tmp/b3" 2>&1); rc=$?
+check "compression of a block with a loaded side is refused (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "needs free or roller (zero value) sides.*-stz_bc_left is traction" <<<"$out"'
 # Ensembles (-stz_seeds): one complete run per seed in seed-<n>/, the same as that seed alone, and ensemble.csv / .json; the
 # same table on two ranks; malformed and repeated seed lists are errors.
 ens_opts=(run -stz_protocol pure-shear -stz_nx 16 -stz_ny 16 -stz_max_strain 0.04 -stz_strain_rate 1e-2)

@@ -1,0 +1,118 @@
+/* Compression of bodies: a block (free sides) or a slab (periodic in x) between frictionless platens, the top one moving at the
+ * strain rate (docs/model.md 10). Expectations from elasticity and from the physics of free surfaces:
+ *  - The FE's response to the platen's motion (no eigenstrain) is uniform, and is the field the kMC adds: uniaxial stress,
+ *    sigma_yy = 2 mu / (1 - nu) eps, with free sides; uniaxial strain, (lambda, lambda + 2 mu) eps, with sides held in x
+ *    (roller sides, or a slab). Exact to round-off, since the Q1 elements reproduce a uniform field exactly.
+ *  - After plastic flow the reported stress (the platen's part plus -<su : eps*> by reciprocity) is the mean of the site
+ *    stresses, i.e. the platen force per length (equilibrium), and the engine's site stresses agree with an FE solve of all
+ *    eigenstrains plus the platen's uniform part.
+ *  - Free surfaces lower the stress at which the glass yields: a transformation next to a free surface is less held back by
+ *    its own field (the surface relaxes it), so a block yields at a lower peak stress than the periodic box of the same size
+ *    and seed (three seeds). */
+#include <stzdyn/stzdyn.h>
+#include "../lib/impl.h"
+#include "check.h"
+
+static PetscErrorCode Run(const char geometry_opts[], PetscReal T, PetscReal max_strain, PetscInt seed, StzSim *sim)
+{
+  char opt[768];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsClear(NULL));
+  PetscCall(PetscSNPrintf(opt, sizeof(opt),
+                          "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-body -stz_protocol compression -stz_nx 16 -stz_ny 16 -stz_strain_rate 1e-2 "
+                          "-stz_temperature_k %g -stz_max_strain %g -stz_seed %d %s",
+                          (double)T, (double)max_strain, (int)seed, geometry_opts));
+  PetscCall(PetscOptionsInsertString(NULL, opt));
+  PetscCall(StzSimCreate(PETSC_COMM_WORLD, sim));
+  PetscCall(StzSimRun(*sim));
+  PetscFunctionReturn(0);
+}
+
+#define BLOCK "-stz_geometry block -stz_bc_bottom roller -stz_bc_top roller"
+
+int main(int argc, char **argv)
+{
+  StzSim          sim;
+  StzSeries       ser;
+  const PetscReal mu = 36.0e9, nu = 0.355, lambda = 2 * mu * nu / (1 - 2 * nu);
+  const struct {
+    const char *name, *opts;
+    PetscReal   modulus;
+  } cases[] = {
+      {"block, free sides", BLOCK, 2 * mu / (1 - nu)},
+      {"block, roller sides", BLOCK " -stz_bc_left roller -stz_bc_right roller", lambda + 2 * mu},
+      {"slab (periodic in x)", "-stz_geometry slab -stz_bc_bottom roller -stz_bc_top roller", lambda + 2 * mu},
+  };
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  /* The platen's response, solved by the FE: the top roller moved down by 0.1 % of the height, no eigenstrain. Every site
+   * must carry su times that strain (StzBodyPlatenStress), the uniform field the kMC adds as its mean stress. */
+  for (size_t q = 0; q < sizeof(cases) / sizeof(cases[0]); q++) {
+    StzFEGeometry    g;
+    StzFE            fe;
+    const StzConfig *c;
+    PetscReal       *eig, *es, *st[3], su[3], worst = 0, eyy = -1e-3;
+    PetscInt         N, nel;
+    PetscCall(PetscOptionsClear(NULL));
+    PetscCall(PetscOptionsInsertString(NULL, "-stz_quiet -stz_protocol compression -stz_nx 16 -stz_ny 16"));
+    PetscCall(PetscOptionsInsertString(NULL, cases[q].opts));
+    PetscCall(StzSimCreate(PETSC_COMM_WORLD, &sim));
+    c   = &sim->cfg;
+    N   = c->nx * c->ny;
+    nel = N * c->site_elems * c->site_elems;
+    StzConfigFEGeometry(c, &g);
+    g.bc_value[STZ_EDGE_TOP][0] = eyy * c->ny * c->site_size_m;
+    PetscCall(StzFECreate(PETSC_COMM_SELF, &g, &fe));
+    PetscCall(PetscCalloc2(3 * nel, &eig, 3 * nel, &es));
+    PetscCall(PetscMalloc3(N, &st[0], N, &st[1], N, &st[2]));
+    PetscCall(StzFESolve(fe, eig, NULL, es, NULL, NULL));
+    StzElementToSiteStress(c->nx, c->ny, c->site_elems, es, st);
+    StzBodyPlatenStress(c, su);
+    for (PetscInt i = 0; i < N; i++) {
+      /* st: [0] half the normal difference, [1] shear, [2] mean normal (as in StzSimVerifyStress) */
+      const PetscReal fe_s[3] = {st[2][i] + st[0][i], st[2][i] - st[0][i], st[1][i]};
+      for (int k = 0; k < 3; k++) worst = PetscMax(worst, PetscAbsReal(fe_s[k] - su[k] * eyy) / PetscAbsReal(su[1] * eyy));
+    }
+    STZ_CHECK(PetscAbsReal(su[1] - cases[q].modulus) < 1e-12 * cases[q].modulus && worst < 1e-9,
+              "%s: the FE's response to the platen is uniform, su = (%.6g, %.6g, %.6g) GPa per unit strain at every site (worst relative error %.1e); su_yy is the modulus %.6g GPa", cases[q].name,
+              (double)(su[0] / 1e9), (double)(su[1] / 1e9), (double)(su[2] / 1e9), (double)worst, (double)(cases[q].modulus / 1e9));
+    PetscCall(PetscFree2(eig, es));
+    PetscCall(PetscFree3(st[0], st[1], st[2]));
+    PetscCall(StzFEDestroy(&fe));
+    PetscCall(StzSimDestroy(&sim));
+  }
+  /* After flow at 300 K: the reported stress is the mean site stress, and the site stresses are the FE's. */
+  {
+    PetscReal *st, mean = 0, err;
+    PetscInt   nx, ny;
+    PetscCall(Run(BLOCK, 300, 0.05, 1, &sim));
+    PetscCall(StzSimGetSeries(sim, &ser));
+    PetscCall(StzSimGetSites(sim, &nx, &ny, NULL, NULL, NULL));
+    PetscCall(PetscMalloc1(3 * nx * ny, &st));
+    PetscCall(StzSimGetSites(sim, NULL, NULL, st, NULL, NULL));
+    for (PetscInt i = 0; i < nx * ny; i++) mean += -st[3 * i + 1] / (nx * ny);
+    PetscCall(PetscFree(st));
+    PetscCall(StzSimVerifyStress(sim, &err));
+    STZ_CHECK(sim->kmc->events > 1000 && PetscAbsReal(mean - ser.stress_pa[ser.n - 1]) < 1e-6 * PetscAbsReal(mean),
+              "block after flow (%lld events): reported stress %.6g MPa = mean site stress -sigma_yy %.6g MPa (reciprocity)", (long long)sim->kmc->events, (double)(ser.stress_pa[ser.n - 1] / 1e6),
+              (double)(mean / 1e6));
+    STZ_CHECK(err < 1e-8, "block after flow: site stresses agree with an FE solve of every eigenstrain plus the platen's part (relative %.1e)", (double)err);
+    PetscCall(StzSimDestroy(&sim));
+  }
+  /* Free surfaces lower the yield peak. */
+  for (PetscInt s = 1; s <= 3; s++) {
+    StzSimResult box, block;
+    PetscCall(Run("", 300, 0.06, s, &sim));
+    PetscCall(StzSimGetResult(sim, &box));
+    PetscCall(StzSimDestroy(&sim));
+    PetscCall(Run(BLOCK, 300, 0.06, s, &sim));
+    PetscCall(StzSimGetResult(sim, &block));
+    PetscCall(StzSimDestroy(&sim));
+    STZ_CHECK(block.peak_stress_pa < box.peak_stress_pa, "seed %d, 16 x 16 at 300 K: a block with free sides peaks lower (%.0f MPa) than the periodic box (%.0f MPa)", (int)s,
+              (double)(block.peak_stress_pa / 1e6), (double)(box.peak_stress_pa / 1e6));
+  }
+  PetscCall(PetscFinalize());
+  return STZ_TEST_EXIT();
+}
