@@ -221,6 +221,7 @@ struct StzKmc_private {
   StzMacroLoad load, load_rate; /* load values and their time derivative (piecewise constant) */
   PetscReal    mean_eig[3], E[3], S[3], Sdot[3];
   PetscReal    body_su[3];         /* body: uniform site stress per unit platen strain (StzBodyPlatenStress) */
+  PetscBool    platen;             /* a body in compression or tension: loaded by its top platen */
   PetscReal    E_pre[3], S_pre[3]; /* mean strain and stress just before the last event (= E, S after a step without one) */
   PetscReal    time_s;
   PetscInt64   events;

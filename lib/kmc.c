@@ -551,8 +551,9 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&kmc));
-  kmc->cfg = cfg;
-  if (el->body) StzBodyPlatenStress(cfg, kmc->body_su);
+  kmc->cfg    = cfg;
+  kmc->platen = (PetscBool)(el->body && (cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION));
+  if (kmc->platen) StzBodyPlatenStress(cfg, kmc->body_su);
   kmc->el        = el;
   kmc->nx        = cfg->nx;
   kmc->ny        = cfg->ny;
@@ -977,12 +978,24 @@ static inline PetscReal StzKmcSiteWork(const StzKmc kmc, PetscInt i)
   return kmc->el->sp[i] * (exx + eyy) + kmc->el->s1[i] * (exx - eyy) + 2 * kmc->el->s2[i] * exy;
 }
 
+/* A body between platens: the elastic energy summed from the engine's stresses is that with the platen held where it started.
+ * Unloaded (zero platen force) the body gives back sbar^2 / 2M per volume, sbar = -<su : eps*> the mean platen stress held
+ * there (reciprocity) and M = su_yy its stiffness. Returns that energy per site (J), 0 otherwise; the residual energy, like the
+ * periodic box's at zero mean stress, is the sum minus it (docs/model.md 11c). */
+static PetscReal StzKmcPlatenRelease(const StzKmc kmc, PetscReal V)
+{
+  PetscReal sbar;
+  if (!kmc->platen) return 0;
+  sbar = -(kmc->body_su[0] * kmc->mean_eig[0] + kmc->body_su[1] * kmc->mean_eig[1]);
+  return 0.5 * V * sbar * sbar / kmc->body_su[1];
+}
+
 void StzKmcSiteEnergy(StzKmc kmc, PetscInt i, PetscReal *elastic_j_per_gatom, PetscReal *structural_j_per_gatom)
 {
   const StzConfig *cfg = kmc->cfg;
   const PetscReal  V   = cfg->site_size_m * cfg->site_size_m * cfg->site_size_m;
   if (kmc->sp_pending) StzKmcSyncStress(kmc);
-  *elastic_j_per_gatom    = StzJoulesPerGramAtom(-0.5 * V * StzKmcSiteWork(kmc, i), V, cfg->mat.atomic_volume_m3);
+  *elastic_j_per_gatom    = StzJoulesPerGramAtom(-0.5 * V * StzKmcSiteWork(kmc, i) - StzKmcPlatenRelease(kmc, V), V, cfg->mat.atomic_volume_m3);
   *structural_j_per_gatom = cfg->st.on ? cfg->mat.heat_capacity_jump_j_per_gatom_k * (kmc->tf_k[i] - cfg->st.tf_reference_k) : 0;
 }
 
@@ -1014,7 +1027,7 @@ void StzKmcEnergy(StzKmc kmc, StzEnergy *e)
    * limitations): it is reported so that a hardening it causes is seen. */
   e->mean_barrier_ev        = bar / kmc->N / 1.602176634e-19;
   e->mean_barrier_disorder  = cfg->barrier_spread > 0 ? (dis / kmc->N / kmc->dF0_j - 1) / cfg->barrier_spread : 0;
-  e->elastic_j_per_gatom    = StzJoulesPerGramAtom(-0.5 * V * w / kmc->N, V, va);
+  e->elastic_j_per_gatom    = StzJoulesPerGramAtom(-0.5 * V * w / kmc->N - StzKmcPlatenRelease(kmc, V), V, va);
   e->mean_tf_k              = cfg->st.on ? tf : 0;
   e->structural_j_per_gatom = cfg->st.on ? cfg->mat.heat_capacity_jump_j_per_gatom_k * (tf - cfg->st.tf_reference_k) : 0;
   e->total_j_per_gatom      = e->elastic_j_per_gatom + e->structural_j_per_gatom;

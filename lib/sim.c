@@ -869,6 +869,11 @@ PetscErrorCode StzSimVerifyEnergy(StzSim sim, PetscReal *kmc_j_per_gatom, PetscR
   PetscFunctionBeginUser;
   PetscCheck(sim->kmc, sim->comm, PETSC_ERR_ARG_WRONGSTATE, "the single-stz protocol has no lattice state");
   StzConfigFEGeometry(c, &g);
+  /* A body between platens is compared unloaded: the top platen where the platen force is zero, eyy = <su : eps*> / su_yy. */
+  if (sim->kmc->platen) {
+    const PetscReal *su = sim->kmc->body_su, *me = sim->kmc->mean_eig;
+    g.bc_value[STZ_EDGE_TOP][0] = (su[0] * me[0] + su[1] * me[1]) / su[1] * c->ny * c->site_size_m;
+  }
   PetscCall(StzFECreate(PETSC_COMM_SELF, &g, &fe));
   PetscCall(PetscMalloc2(3 * N, &site_eig, 3 * nel, &eig));
   for (PetscInt i = 0; i < N; i++) {
@@ -877,7 +882,7 @@ PetscErrorCode StzSimVerifyEnergy(StzSim sim, PetscReal *kmc_j_per_gatom, PetscR
     site_eig[3 * i + 2] = sim->kmc->eps_p[3 * i + 2];
   }
   StzSiteToElementEigenstrain(c->nx, c->ny, c->site_elems, site_eig, eig);
-  PetscCall(StzFESolve(fe, eig, &zero_stress, NULL, NULL, &energy));
+  PetscCall(StzFESolve(fe, eig, c->geometry == STZ_GEOM_PERIODIC ? &zero_stress : NULL, NULL, NULL, &energy));
   StzKmcEnergy(sim->kmc, &e);
   *kmc_j_per_gatom = e.elastic_j_per_gatom;
   *fe_j_per_gatom  = StzJoulesPerGramAtom(energy * c->site_size_m / N, V, c->mat.atomic_volume_m3);

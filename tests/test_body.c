@@ -5,7 +5,7 @@
  *    (roller sides, or a slab). Exact to round-off, since the Q1 elements reproduce a uniform field exactly.
  *  - After plastic flow the reported stress (the platen's part plus -<su : eps*> by reciprocity) is the mean of the site
  *    stresses, i.e. the platen force per length (equilibrium), and the engine's site stresses agree with an FE solve of all
- *    eigenstrains plus the platen's uniform part.
+ *    eigenstrains plus the platen's uniform part; the residual elastic energy (platen unloaded to zero force) is the FE's.
  *  - Free surfaces lower the stress at which the glass yields: a transformation next to a free surface is less held back by
  *    its own field (the surface relaxes it), so a block yields at a lower peak stress than the periodic box of the same size
  *    and seed (three seeds). */
@@ -99,6 +99,12 @@ int main(int argc, char **argv)
               "block after flow (%lld events): reported stress %.6g MPa = mean site stress -sigma_yy %.6g MPa (reciprocity)", (long long)sim->kmc->events, (double)(ser.stress_pa[ser.n - 1] / 1e6),
               (double)(mean / 1e6));
     STZ_CHECK(err < 1e-8, "block after flow: site stresses agree with an FE solve of every eigenstrain plus the platen's part (relative %.1e)", (double)err);
+    {
+      PetscReal ek, ef;
+      PetscCall(StzSimVerifyEnergy(sim, &ek, &ef));
+      STZ_CHECK(ek > 0 && PetscAbsReal(ek - ef) < 1e-8 * ef, "block after flow: residual elastic energy %.6g J/g-atom = the FE's with the platen unloaded (zero force), %.6g J/g-atom", (double)ek,
+                (double)ef);
+    }
     PetscCall(StzSimDestroy(&sim));
   }
   /* Free surfaces lower the yield peak. */
