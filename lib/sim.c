@@ -158,10 +158,21 @@ PetscErrorCode StzSeriesAppend(StzSim sim)
   s->strain[s->n]  = strain;
   s->stress[s->n]  = stress;
   s->plastic[s->n] = plastic;
-  s->sxx[s->n]     = sim->kmc->S[0];
-  s->syy[s->n]     = sim->kmc->S[1];
-  s->sxy[s->n]     = sim->kmc->S[2];
-  s->events[s->n]  = sim->kmc->events;
+  if (sim->kmc->el->body) {
+    /* A body's S is the platen's uniform part only: the mean stress is taken from the sites (equal areas). */
+    PetscReal m[3] = {0, 0, 0}, st[3];
+    StzKmcSyncStress(sim->kmc);
+    for (PetscInt i = 0; i < sim->kmc->N; i++) {
+      StzKmcSiteStress(sim->kmc, i, st);
+      for (int q = 0; q < 3; q++) m[q] += st[q] / sim->kmc->N;
+    }
+    s->sxx[s->n] = m[0], s->syy[s->n] = m[1], s->sxy[s->n] = m[2];
+  } else {
+    s->sxx[s->n] = sim->kmc->S[0];
+    s->syy[s->n] = sim->kmc->S[1];
+    s->sxy[s->n] = sim->kmc->S[2];
+  }
+  s->events[s->n] = sim->kmc->events;
   if (sim->series_fp) {
     StzEnergy e;
     StzKmcEnergy(sim->kmc, &e);

@@ -95,6 +95,11 @@ int main(int argc, char **argv)
     for (PetscInt i = 0; i < nx * ny; i++) mean += -st[3 * i + 1] / (nx * ny);
     PetscCall(PetscFree(st));
     PetscCall(StzSimVerifyStress(sim, &err));
+    {
+      /* series.csv's sigma_yy_pa of a body is the mean site stress too: the reported stress is minus it in compression. */
+      PetscReal syy = sim->ser.syy[sim->ser.n - 1];
+      STZ_CHECK(PetscAbsReal(-syy - ser.stress_pa[ser.n - 1]) < 1e-6 * PetscAbsReal(syy), "block after flow: series sigma_yy %.6g MPa is minus the reported stress", (double)(syy / 1e6));
+    }
     STZ_CHECK(sim->kmc->events > 1000 && PetscAbsReal(mean - ser.stress_pa[ser.n - 1]) < 1e-6 * PetscAbsReal(mean),
               "block after flow (%lld events): reported stress %.6g MPa = mean site stress -sigma_yy %.6g MPa (reciprocity)", (long long)sim->kmc->events, (double)(ser.stress_pa[ser.n - 1] / 1e6),
               (double)(mean / 1e6));
