@@ -586,12 +586,13 @@ PetscErrorCode StzRunStrainRate(StzSim sim)
   PetscFunctionBeginUser;
   /* Near T_g the flicker acceleration is the largest error of a loading run (docs/model.md 11b): say so where it is read. It
    * matters where unloaded STZs flip back and forth (Argon presets near T_g), not where they are frozen (-js presets). */
-  if (!c->quiet && c->flicker_limit > 0 && c->flicker_limit < 1000 && sim->kmc->temperature_k >= 0.8 * c->mat.glass_transition_k &&
-      StzActivationRate(c->mat.attempt_frequency_hz, sim->kmc->dF0_j, 0, c->mat.gamma0, c->mat.stz_volume_m3, sim->kmc->temperature_k) > 1)
+  /* The loading's temperature, not the one a previous stage of a sequence left (an anneal at 0.9 T_g before a cold test). */
+  if (!c->quiet && c->flicker_limit > 0 && c->flicker_limit < 1000 && c->temperature_k >= 0.8 * c->mat.glass_transition_k &&
+      StzActivationRate(c->mat.attempt_frequency_hz, sim->kmc->dF0_j, 0, c->mat.gamma0, c->mat.stz_volume_m3, c->temperature_k) > 1)
     PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr,
                            "stzdyn: note: at %.3g T_g the flicker acceleration (-stz_flicker_limit %d) overstates stresses (at 0.9 T_g the flow stress by a factor 1.7 against "
                            "limit 1000; docs/model.md 11b); check results that matter with -stz_flicker_limit 1000\n",
-                           (double)(sim->kmc->temperature_k / c->mat.glass_transition_k), (int)c->flicker_limit));
+                           (double)(c->temperature_k / c->mat.glass_transition_k), (int)c->flicker_limit));
   StzProtocolLoad(c->protocol, c->strain_rate, &load, &dload);
   /* Start from the present state: strain-controlled components keep their current mean strain (zero in a fresh sample). */
   for (int q = 0; q < 3; q++)
