@@ -149,8 +149,10 @@ struct StzElastic_private {
   PetscReal *kern[STZ_MAX_ORIENT][3], *kdil[3];
   /* response to a unit in-plane isotropic eigenstrain (xx = yy = 1) on site 0: thermal strains (NULL unless needed). */
   PetscReal *kiso[3];
-  /* slab-kernel engine: one block of N sites per source row ys, at ys * N, rows rotated as above; [k][comp], [comp]. */
+  /* slab-kernel engine: one block of N sites per source row ys, at ys * N, rows rotated as above; [k][comp], [comp]. In a
+   * block (not periodic in x) one block of N sites per source SITE i, at i * N, in natural order (per_site). */
   PetscReal *slab[STZ_MAX_ORIENT][3], *sdil[3];
+  PetscBool  per_site;
   /* factor and resolve engines: FE solver; element eigenstrain (resolve: accumulated; factor: the event's only) and stresses. */
   StzFE      fe;
   PetscReal *eig, *estress, *ds[3];

@@ -272,7 +272,8 @@ static void StzKmcPass(StzKmc kmc, const StzEvent *ev)
   } else if (ev && el->type == STZ_ENGINE_SLAB_KERNEL) {
     /* Slab: kern points at the event's source-row block (StzElasticEvent), row r holding target row (ey + r) mod ny;
      * periodic in x only, so no mirror symmetry: one kernel row per stress row. */
-    const PetscInt   ex = ev->site % nx, ey = ev->site / nx, ko = ev->orient;
+    /* A block's kernels belong to the source site and are in natural order: no shift, no rotation. */
+    const PetscInt   ex = el->per_site ? 0 : ev->site % nx, ey = el->per_site ? 0 : ev->site / nx, ko = ev->orient;
     const PetscReal  sg = (PetscReal)ev->sense;
     const PetscReal *k1 = el->kern[ko][0], *k2 = el->kern[ko][1], *d1 = el->kdil[0], *d2 = el->kdil[1];
 #pragma omp parallel for schedule(static) reduction(max : emax) if (kmc->parallel)
@@ -698,10 +699,11 @@ void StzKmcSyncStress(StzKmc kmc)
   for (PetscInt blk = 0; blk < nblocks; blk++) {
     const PetscInt y0 = blk * rows, y1 = PetscMin(ny, y0 + rows);
     for (PetscInt j = 0; j < nsrc; j++) {
-      const PetscInt  k = src[j] / N, i = src[j] % N, sx = i % nx, sy = i / nx;
+      const PetscInt  k = src[j] / N, i = src[j] % N, sx = el->per_site ? 0 : i % nx, sy = el->per_site ? 0 : i / nx;
       const PetscReal w = k < K ? (PetscReal)kmc->sp_net[k * N + i] : (PetscReal)kmc->sp_dil[i];
-      /* The kernel engine's kernels are the same for every source; the slab-kernel engine's belong to the source row. */
-      const PetscReal *kp = el->type == STZ_ENGINE_SLAB_KERNEL ? (k < K ? el->slab[k][2] : el->sdil[2]) + sy * N : (k < K ? el->kern[k][2] : el->kdil[2]);
+      /* The kernel engine's kernels are the same for every source; the slab-kernel engine's belong to the source row (in a
+       * block, to the source site, unshifted). */
+      const PetscReal *kp = el->type == STZ_ENGINE_SLAB_KERNEL ? (k < K ? el->slab[k][2] : el->sdil[2]) + (el->per_site ? i : sy) * N : (k < K ? el->kern[k][2] : el->kdil[2]);
       for (PetscInt y = y0; y < y1; y++) StzAddShiftedRow(nx, sx, w, kp + ((y - sy + ny) % ny) * nx, el->sp + y * nx);
     }
   }

@@ -39,7 +39,7 @@ check "unknown -stz_bc_top names option, value and the allowed conditions (rc $r
 out=$("$stz" run -stz_geometry slab -stz_bc_left free -stz_output_dir "$tmp/g" 2>&1); rc=$?
 check "an edge condition on a periodic edge is an error (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_bc_left is given but the left edge of -stz_geometry slab is periodic" <<<"$out"'
 out=$("$stz" run -stz_geometry block -stz_engine kernel -stz_output_dir "$tmp/g" 2>&1); rc=$?
-check "the periodic kernel engine on a block is an error naming the engines that apply (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_engine = kernel needs -stz_geometry periodic (it is block): use factor or resolve" <<<"$out"'
+check "the periodic kernel engine on a block is an error naming the engines that apply (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_engine = kernel needs -stz_geometry periodic (it is block): use slab-kernel, factor or resolve" <<<"$out"'
 out=$("$stz" run -stz_geometry cube -stz_output_dir "$tmp/g" 2>&1); rc=$?
 check "unknown -stz_geometry lists the allowed ones (rc $rc)" '[ $rc -ne 0 ] && grep -q "allowed periodic, slab, block" <<<"$out"'
 out=$("$stz" run -stz_geometry block -stz_nx 16 -stz_ny 16 -stz_bc_top traction -stz_bc_top_value 0,-1e8 -stz_output_dir "$tmp/h" 2>&1); rc=$?

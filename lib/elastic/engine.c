@@ -129,8 +129,8 @@ void StzElasticMemory(const StzConfig *cfg, StzEngineType type, PetscReal *held,
     *held  = sites + 3 * modes * N * 8.0;
     *setup = *held + StzFEMemory(nel, PETSC_TRUE) + fe_scratch;
     break;
-  case STZ_ENGINE_SLAB_KERNEL:
-    *held  = sites + 3 * modes * cfg->ny * N * 8.0;
+  case STZ_ENGINE_SLAB_KERNEL: /* per source row in a slab, per source site in a block */
+    *held  = sites + 3 * modes * (cfg->geometry == STZ_GEOM_BLOCK ? N : cfg->ny) * N * 8.0;
     *setup = *held + StzFEMemory(nel, PETSC_TRUE) + fe_scratch + 3 * 3 * N * 8.0 + STZ_SLAB_BATCH * 10 * nel * 8.0;
     break;
   case STZ_ENGINE_FACTOR:
@@ -201,13 +201,15 @@ static PetscErrorCode StzElasticLoadResponse(StzElastic el)
   PetscFunctionReturn(0);
 }
 
-/* slab-kernel: for every source row, the responses to the two deviatoric basis modes (theta = 0 and 45 degrees; every
- * orientation is cos 2theta times the first plus sin 2theta times the second) and to the dilatation, stored rotated.
- * The 2 ny (or 3 ny) solves go to the solver STZ_SLAB_BATCH at a time (defined with the memory estimate). */
+/* slab-kernel: for every source row (slab; every source site in a block, which has no periodic direction), the responses to
+ * the two deviatoric basis modes (theta = 0 and 45 degrees; every orientation is cos 2theta times the first plus sin 2theta
+ * times the second) and to the dilatation, stored rotated (slab) or in natural order (block). The 2 ny (block: 2 N) solves,
+ * or 3 with dilatation, go to the solver STZ_SLAB_BATCH at a time (defined with the memory estimate). */
 static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
 {
   const PetscInt  N = el->N, nx = el->nx, ny = el->ny, nb = cfg->dilatation != 0 ? 3 : 2, se = el->site_elems, nex = nx * se;
-  const PetscInt  nel = N * se * se, ntask = nb * ny;
+  const PetscInt  nsrc = el->per_site ? N : ny; /* sources: rows of a slab, sites of a block */
+  const PetscInt  nel = N * se * se, ntask = nb * nsrc;
   const PetscReal h           = 0.5 * cfg->mat.gamma0;
   PetscReal       basis[3][3] = {{0, 0, h}, {-h, h, 0}, {0.5 * cfg->dilatation, 0.5 * cfg->dilatation, 0}}, ca[STZ_MAX_ORIENT], cb[STZ_MAX_ORIENT];
   PetscReal      *eig[STZ_SLAB_BATCH], *es[STZ_SLAB_BATCH], *r[3][3];
@@ -224,18 +226,19 @@ static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
   /* Task t: source row ys = t / nb, basis mode t % nb. A batch may split a row's modes; a row is stored once its last mode is in. */
   for (PetscInt t0 = 0; t0 < ntask; t0 += STZ_SLAB_BATCH) {
     const PetscInt nt = PetscMin(STZ_SLAB_BATCH, ntask - t0);
+    /* A slab's source is row ys with its sites at x = 0 (its kernels are shifted in x), a block's the site (xs, ys). */
     for (PetscInt q = 0; q < nt; q++) {
-      const PetscInt ys = (t0 + q) / nb, b = (t0 + q) % nb;
+      const PetscInt src = (t0 + q) / nb, b = (t0 + q) % nb, ys = el->per_site ? src / nx : src, xs = el->per_site ? src % nx : 0;
       for (PetscInt bb = 0; bb < se; bb++)
         for (PetscInt aa = 0; aa < se; aa++)
-          for (int c = 0; c < 3; c++) eig[q][3 * ((ys * se + bb) * nex + aa) + c] = basis[b][c];
+          for (int c = 0; c < 3; c++) eig[q][3 * ((ys * se + bb) * nex + xs * se + aa) + c] = basis[b][c];
     }
     PetscCall(StzFESolveEigenstrainBatch(el->fe, nt, (const PetscReal *const *)eig, es));
     for (PetscInt q = 0; q < nt; q++) {
-      const PetscInt ys = (t0 + q) / nb, b = (t0 + q) % nb;
+      const PetscInt src = (t0 + q) / nb, b = (t0 + q) % nb, ys = el->per_site ? src / nx : src, xs = el->per_site ? src % nx : 0;
       for (PetscInt bb = 0; bb < se; bb++)
         for (PetscInt aa = 0; aa < se; aa++)
-          for (int c = 0; c < 3; c++) eig[q][3 * ((ys * se + bb) * nex + aa) + c] = 0;
+          for (int c = 0; c < 3; c++) eig[q][3 * ((ys * se + bb) * nex + xs * se + aa) + c] = 0;
       StzElementToSiteStress(nx, ny, se, es[q], r[b]);
       if (!el->body)
         for (int c = 0; c < 3; c++) {
@@ -245,14 +248,15 @@ static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
           for (PetscInt i = 0; i < N; i++) r[b][c][i] -= mean;
         }
       if (b < nb - 1) continue;
-      /* All modes of row ys are in r (a row's modes are consecutive tasks; those of an earlier batch stay in r). */
+      /* All modes of the source are in r (its modes are consecutive tasks; those of an earlier batch stay in r). A slab's
+       * block is stored with its rows rotated to start at the source row, a block's in natural order. */
       for (PetscInt yt = 0; yt < ny; yt++) {
-        const PetscInt dst = ys * N + ((yt - ys + ny) % ny) * nx, src = yt * nx;
+        const PetscInt dst = src * N + (el->per_site ? yt : (yt - ys + ny) % ny) * nx, from = yt * nx;
         for (int c = 0; c < 3; c++) {
           for (PetscInt k = 0; k < cfg->n_orient; k++)
-            for (PetscInt x = 0; x < nx; x++) el->slab[k][c][dst + x] = ca[k] * r[0][c][src + x] + cb[k] * r[1][c][src + x];
+            for (PetscInt x = 0; x < nx; x++) el->slab[k][c][dst + x] = ca[k] * r[0][c][from + x] + cb[k] * r[1][c][from + x];
           if (nb == 3)
-            for (PetscInt x = 0; x < nx; x++) el->sdil[c][dst + x] = r[2][c][src + x];
+            for (PetscInt x = 0; x < nx; x++) el->sdil[c][dst + x] = r[2][c][from + x];
         }
       }
     }
@@ -285,15 +289,17 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
     if (cfg->engine == STZ_ENGINE_SLAB_KERNEL)
       PetscCall(
           PetscFPrintf(comm, stderr,
-                       "stzdyn: slab-kernel engine, %d x %d sites: kernels 3 comps x %d modes x %d source rows x %d sites x 8 B = %.4g MB held, plus %.4g MB of kMC state; %.4g MB peak in set-up\n",
-                       (int)cfg->nx, (int)cfg->ny, (int)(cfg->n_orient + (cfg->dilatation != 0)), (int)cfg->ny, (int)N,
-                       (double)(3.0 * (cfg->n_orient + (cfg->dilatation != 0)) * cfg->ny * N * 8 / 1048576.0), (double)(kmc_bytes / 1048576.0), (double)(setup / 1048576.0)));
+                       "stzdyn: slab-kernel engine, %d x %d sites: kernels 3 comps x %d modes x %d source %s x %d sites x 8 B = %.4g MB held, plus %.4g MB of kMC state; %.4g MB peak in set-up\n",
+                       (int)cfg->nx, (int)cfg->ny, (int)(cfg->n_orient + (cfg->dilatation != 0)), (int)(cfg->geometry == STZ_GEOM_BLOCK ? N : cfg->ny),
+                       cfg->geometry == STZ_GEOM_BLOCK ? "sites" : "rows", (int)N,
+                       (double)(3.0 * (cfg->n_orient + (cfg->dilatation != 0)) * (cfg->geometry == STZ_GEOM_BLOCK ? N : cfg->ny) * N * 8 / 1048576.0), (double)(kmc_bytes / 1048576.0),
+                       (double)(setup / 1048576.0)));
     else
       PetscCall(PetscFPrintf(comm, stderr, "stzdyn: %s engine, %d x %d sites: %.4g MB held (%.4g MB of it kMC state); %.4g MB peak in set-up%s\n", StzEngineNames[cfg->engine], (int)cfg->nx,
                              (int)cfg->ny, (double)(held / 1048576.0), (double)(kmc_bytes / 1048576.0), (double)(setup / 1048576.0), cfg->engine == STZ_ENGINE_KERNEL ? "" : " (FE part estimated)"));
   }
   for (int t = 0; t < STZ_ENGINE_COUNT; t++) {
-    const PetscBool ok = (PetscBool)(t != (int)cfg->engine && (t != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC) && (t != STZ_ENGINE_SLAB_KERNEL || cfg->geometry != STZ_GEOM_BLOCK));
+    const PetscBool ok = (PetscBool)(t != (int)cfg->engine && (t != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC));
     if (!ok) continue;
     if (others[0]) PetscCall(PetscStrlcat(others, ", ", sizeof(others)));
     PetscCall(PetscStrlcat(others, StzEngineNames[t], sizeof(others)));
@@ -315,6 +321,7 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
   el->mu_pa       = cfg->mat.shear_modulus_pa;
   el->nu          = cfg->mat.poisson_ratio;
   el->site_size_m = cfg->site_size_m;
+  el->per_site    = (PetscBool)(cfg->geometry == STZ_GEOM_BLOCK);
   el->bytes       = held;
   PetscCall(PetscCalloc3(N, &el->s1, N, &el->s2, N, &el->sp));
   StzConfigFEGeometry(cfg, &g);
@@ -345,11 +352,12 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
       PetscCall(StzElasticSiteResponse(el->fe, cfg, eps, el->kiso));
     }
     break;
-  case STZ_ENGINE_SLAB_KERNEL:
-    for (PetscInt k = 0; k < cfg->n_orient; k++) PetscCall(PetscMalloc3(N * cfg->ny, &el->slab[k][0], N * cfg->ny, &el->slab[k][1], N * cfg->ny, &el->slab[k][2]));
-    if (cfg->dilatation != 0) PetscCall(PetscMalloc3(N * cfg->ny, &el->sdil[0], N * cfg->ny, &el->sdil[1], N * cfg->ny, &el->sdil[2]));
+  case STZ_ENGINE_SLAB_KERNEL: {
+    const PetscInt nk = N * (el->per_site ? N : cfg->ny);
+    for (PetscInt k = 0; k < cfg->n_orient; k++) PetscCall(PetscMalloc3(nk, &el->slab[k][0], nk, &el->slab[k][1], nk, &el->slab[k][2]));
+    if (cfg->dilatation != 0) PetscCall(PetscMalloc3(nk, &el->sdil[0], nk, &el->sdil[1], nk, &el->sdil[2]));
     PetscCall(StzElasticSlabKernels(el, cfg));
-    break;
+  } break;
   case STZ_ENGINE_FACTOR:
     PetscCall(PetscMalloc3(N, &el->ds[0], N, &el->ds[1], N, &el->ds[2]));
     break;
@@ -374,12 +382,13 @@ PetscErrorCode StzElasticEvent(StzElastic el, PetscInt site, PetscInt orient, Pe
   switch (el->type) {
   case STZ_ENGINE_KERNEL: /* the pass adds the shifted kernel */
     break;
-  case STZ_ENGINE_SLAB_KERNEL: /* point the pass at the source row's block; it then adds it as the kernel engine's */
+  case STZ_ENGINE_SLAB_KERNEL: { /* point the pass at the source row's (block: the source site's) kernels; the pass adds them */
+    const PetscInt src = el->per_site ? site : ey;
     for (PetscInt k = 0; k < el->n_orient; k++)
-      for (int c = 0; c < 3; c++) el->kern[k][c] = el->slab[k][c] + ey * N;
+      for (int c = 0; c < 3; c++) el->kern[k][c] = el->slab[k][c] + src * N;
     if (el->sdil[0])
-      for (int c = 0; c < 3; c++) el->kdil[c] = el->sdil[c] + ey * N;
-    break;
+      for (int c = 0; c < 3; c++) el->kdil[c] = el->sdil[c] + src * N;
+  } break;
   case STZ_ENGINE_FACTOR: /* one back-substitution for this event's eigenstrain; superpose its site stresses */
     PetscCall(StzElasticEventResponse(el, site, eig, el->ds));
     for (int c = 0; c < 3; c++)
