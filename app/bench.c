@@ -1,11 +1,11 @@
 /* stzdyn-bench: events per second of the whole kMC step (stress pass + rates + selection) for each stress engine, measured
  * side by side in one run, with the memory bandwidth of this machine (STREAM triad) for reference.
  * Usage: stzdyn-bench [-sizes 128,256] [-events 2000] [-windows 3] [-resolve_max 64] [-factor_max 256] [-slab_max 128]
- *                     [-csv bench.csv]
+ *                     [-block 32] [-csv bench.csv]
  * Every engine runs on the same periodic box. factor and slab-kernel rows above -factor_max / -slab_max are extrapolated
  * (marked): factor by N log N like resolve; slab-kernel, whose per-event pass is the kernel engine's, as the kernel engine's
  * rate at that size times the slab-kernel/kernel ratio measured at -slab_max (its set-up, 2 ny back-substitutions, is what
- * makes larger sizes slow to measure).
+ * makes larger sizes slow to measure). Then a -block x -block block with free sides (0: skipped): slab-kernel against factor.
  * The kernel engines' rates are the best of -windows consecutive windows of -events events: on a shared machine the other
  * users' load only ever slows a window down, so the fastest window is the closest to what the code can do. */
 #include <stzdyn/stzdyn.h>
@@ -36,15 +36,15 @@ static double StreamTriad(void)
  * -stz_threads 1 of a factor or resolve run sets the process-wide OpenMP default, which later runs would otherwise inherit. */
 static int pass_threads;
 
-static PetscErrorCode Measure(const char *engine, PetscInt n, PetscInt events, PetscInt windows, PetscReal *eps, PetscReal *sync_s)
+static PetscErrorCode MeasureIn(const char *geometry, const char *engine, PetscInt n, PetscInt events, PetscInt windows, PetscReal *eps, PetscReal *sync_s)
 {
-  char      opt[256];
+  char      opt[512];
   StzSim    sim;
   PetscReal wall;
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsClear(NULL));
-  PetscCall(PetscSNPrintf(opt, sizeof(opt), "-stz_quiet -stz_protocol pure-shear -stz_nx %d -stz_ny %d -stz_engine %s -stz_output_dir /tmp/stzdyn-bench", (int)n, (int)n, engine));
+  PetscCall(PetscSNPrintf(opt, sizeof(opt), "-stz_quiet -stz_protocol pure-shear -stz_nx %d -stz_ny %d -stz_engine %s -stz_output_dir /tmp/stzdyn-bench %s", (int)n, (int)n, engine, geometry));
   /* The FE engines' time is the solve: one pass thread, so that idle OpenMP workers spinning between passes do not compete with
    * the solver's BLAS for the cores. */
   if (!strcmp(engine, "factor") || !strcmp(engine, "resolve")) PetscCall(PetscStrlcat(opt, " -stz_threads 1", sizeof(opt)));
@@ -74,9 +74,17 @@ static PetscErrorCode Measure(const char *engine, PetscInt n, PetscInt events, P
   PetscFunctionReturn(0);
 }
 
+/* The periodic box, on which every engine runs. */
+static PetscErrorCode Measure(const char *engine, PetscInt n, PetscInt events, PetscInt windows, PetscReal *eps, PetscReal *sync_s)
+{
+  PetscFunctionBeginUser;
+  PetscCall(MeasureIn("", engine, n, events, windows, eps, sync_s));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
-  PetscInt          sizes[8] = {128, 256}, nsizes = 8, events = 2000, windows = 3, resolve_max = 64, factor_max = 256, slab_max = 128;
+  PetscInt          sizes[8] = {128, 256}, nsizes = 8, events = 2000, windows = 3, resolve_max = 64, factor_max = 256, slab_max = 128, block = 32;
   PetscReal         slab_ratio = -1, f0 = -1;
   PetscBool         set;
   char              csv[PETSC_MAX_PATH_LEN] = "bench.csv";
@@ -96,6 +104,8 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-factor_max", &factor_max, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-slab_max", &slab_max, NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-csv", csv, sizeof(csv), NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-block", &block, NULL));
+  PetscCall(PetscOptionsClearValue(NULL, "-block"));
   PetscCall(PetscOptionsClearValue(NULL, "-sizes"));
   PetscCall(PetscOptionsClearValue(NULL, "-events"));
   PetscCall(PetscOptionsClearValue(NULL, "-windows"));
@@ -166,6 +176,16 @@ int main(int argc, char **argv)
       if (e < 2) fprintf(fp, "%s,%d,%d,%.6g,%s,%.4f\n", names[e], (int)n, (int)n, r, extra[s][e] ? "true" : "false", r * bytes[e] / bw);
       else fprintf(fp, "%s,%d,%d,%.6g,%s,\n", names[e], (int)n, (int)n, r, extra[s][e] ? "true" : "false");
     }
+  }
+  /* A block (free sides, fixed bottom, top under a compressive and shear traction): the slab-kernel engine's per-site kernels
+   * against one FE back-substitution per event (factor), the two engines a block can use besides resolve. */
+  if (block > 0) {
+    const char *g = "-stz_geometry block -stz_bc_bottom fixed -stz_bc_top traction -stz_bc_top_value 2e8,-5e8";
+    PetscReal   eb_s, eb_f;
+    PetscCall(MeasureIn(g, "slab-kernel", block, events, windows, &eb_s, NULL));
+    PetscCall(MeasureIn(g, "factor", block, PetscMax(20, events / 10), 1, &eb_f, NULL));
+    printf("block %dx%d (free sides): slab-kernel (per-site kernels) %.0f events/s, factor %.1f events/s, slab-kernel/factor %.0f\n", (int)block, (int)block, eb_s, eb_f, eb_s / eb_f);
+    fprintf(fp, "slab-kernel-block,%d,%d,%.6g,false,\nfactor-block,%d,%d,%.6g,false,\n", (int)block, (int)block, eb_s, (int)block, (int)block, eb_f);
   }
   fclose(fp);
   printf("wrote %s\n", csv);
