@@ -64,7 +64,8 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   /* Errors are not returned at once (PetscCall would abort MPI from main): the run stops, PETSc and MPI finish cleanly, and
    * the exit status is 1 for a user's mistake, the PETSc error code otherwise. */
-  ierr = StzSimCreate(PETSC_COMM_WORLD, &sim);
+  ierr = help ? 0 : StzSimCheckOptions(PETSC_COMM_WORLD); /* before the engine's set-up, which can take a while */
+  if (!ierr) ierr = StzSimCreate(PETSC_COMM_WORLD, &sim);
   /* A misspelled option must stop the run before anything is written. */
   if (!ierr && !help) ierr = StzOptionsCheckUnused(PETSC_COMM_WORLD);
   if (!ierr && !help) ierr = StzSimRun(sim);

@@ -402,25 +402,33 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
 PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
 {
   PetscFunctionBeginUser;
-  /* Loading a body (slab, block): compression or tension through frictionless platens, the top one moving at the strain rate.
-   * With free, roller or periodic sides the elastic response to the platen's motion is uniform, and the kMC adds it as the
-   * uniform part of the site stress, exactly as for the periodic box (docs/model.md 7, "Bodies"). Other conditions would make it
-   * non-uniform, which the closed-form waiting times do not cover: refused. Treatments and aqs load a box's mean stress. */
+  /* Loading a body (slab, block): compression or tension through its top edge, the platen, moving at the strain rate. Its
+   * response is uniform with roller platens and free, roller or periodic sides (added as the uniform stress S), and otherwise
+   * (sticking platens, fixed sides) added site by site, with the rates' unequal growth handled by thinning (docs/model.md 7,
+   * "Bodies"). Edge loads must be zero: the platen is the load. Treatments and aqs load a box's mean stress. */
   if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol != STZ_PROTO_SINGLE) {
     PetscCheck(cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION, comm, PETSC_ERR_USER_INPUT,
                "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block takes compression or tension (through its top edge) or single-stz", StzProtocolNames[cfg->protocol],
                StzGeometryNames[cfg->geometry]);
-    for (int e = STZ_EDGE_BOTTOM; e <= STZ_EDGE_TOP; e++)
-      PetscCheck(cfg->bc[e] == STZ_BC_ROLLER && cfg->bc_value[e][0] == 0, comm, PETSC_ERR_USER_INPUT,
-                 "option -stz_protocol = %s on -stz_geometry %s needs -stz_bc_bottom roller and -stz_bc_top roller with zero values (frictionless platens; the protocol "
-                 "moves the top one), but -stz_bc_%s is %s%s",
-                 StzProtocolNames[cfg->protocol], StzGeometryNames[cfg->geometry], StzEdgeNames[e], StzBCTypes[cfg->bc[e]], cfg->bc[e] == STZ_BC_ROLLER ? " with a non-zero value" : "");
-    for (int e = STZ_EDGE_LEFT; e <= STZ_EDGE_RIGHT && cfg->geometry == STZ_GEOM_BLOCK; e++)
-      PetscCheck((cfg->bc[e] == STZ_BC_FREE || cfg->bc[e] == STZ_BC_ROLLER) && cfg->bc_value[e][0] == 0, comm, PETSC_ERR_USER_INPUT,
-                 "option -stz_protocol = %s on -stz_geometry block needs free or roller (zero value) sides, so that the platen's load is uniform, but -stz_bc_%s is %s%s",
-                 StzProtocolNames[cfg->protocol], StzEdgeNames[e], StzBCTypes[cfg->bc[e]], cfg->bc[e] == STZ_BC_ROLLER ? " with a non-zero value" : "");
+    PetscCheck(cfg->bc[STZ_EDGE_TOP] == STZ_BC_ROLLER || cfg->bc[STZ_EDGE_TOP] == STZ_BC_DISPLACEMENT, comm, PETSC_ERR_USER_INPUT,
+               "option -stz_protocol = %s on -stz_geometry %s moves the top edge: -stz_bc_top must be roller (a frictionless platen) or displacement (a sticking one), not %s",
+               StzProtocolNames[cfg->protocol], StzGeometryNames[cfg->geometry], StzBCTypes[cfg->bc[STZ_EDGE_TOP]]);
+    PetscCheck(cfg->bc[STZ_EDGE_BOTTOM] != STZ_BC_FREE && cfg->bc[STZ_EDGE_BOTTOM] != STZ_BC_TRACTION, comm, PETSC_ERR_USER_INPUT,
+               "option -stz_protocol = %s on -stz_geometry %s needs a supported bottom edge (-stz_bc_bottom roller, fixed or displacement), not %s", StzProtocolNames[cfg->protocol],
+               StzGeometryNames[cfg->geometry], StzBCTypes[cfg->bc[STZ_EDGE_BOTTOM]]);
+    for (int e = 0; e < 4; e++)
+      PetscCheck(cfg->bc[e] == STZ_BC_PERIODIC || (cfg->bc_value[e][0] == 0 && cfg->bc_value[e][1] == 0), comm, PETSC_ERR_USER_INPUT,
+                 "option -stz_protocol = %s on -stz_geometry %s loads the body through its top edge only: -stz_bc_%s_value must be zero (it is %g, %g)", StzProtocolNames[cfg->protocol],
+                 StzGeometryNames[cfg->geometry], StzEdgeNames[e], (double)cfg->bc_value[e][0], (double)cfg->bc_value[e][1]);
   }
   PetscFunctionReturn(0);
+}
+
+PetscBool StzBodyPlatenUniform(const StzConfig *cfg)
+{
+  for (int e = STZ_EDGE_LEFT; e <= STZ_EDGE_RIGHT; e++)
+    if (cfg->bc[e] != STZ_BC_PERIODIC && cfg->bc[e] != STZ_BC_FREE && cfg->bc[e] != STZ_BC_ROLLER) return PETSC_FALSE;
+  return (PetscBool)(cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_ROLLER && cfg->bc[STZ_EDGE_TOP] == STZ_BC_ROLLER);
 }
 
 void StzBodyPlatenStress(const StzConfig *cfg, PetscReal su[3])

@@ -125,6 +125,8 @@ void StzWriteJSONString(FILE *fp, const char *str);
  * top platen. Roller platens and free, roller or periodic sides make the response to the platen's motion uniform: uniaxial
  * stress (0, 2 mu / (1 - nu), 0) if a side is free, uniaxial strain (lambda, lambda + 2 mu, 0) if both are held in x. */
 void StzBodyPlatenStress(const StzConfig *cfg, PetscReal su[3]);
+/* Is the platen's response uniform (roller platens, free, roller or periodic sides), so that StzBodyPlatenStress gives it? */
+PetscBool StzBodyPlatenUniform(const StzConfig *cfg);
 /* A body (slab, block) runs single-stz, or compression or tension between roller platens with free, roller or periodic sides:
  * anything else is an error naming what is needed. Called when a run starts. */
 PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg);
@@ -222,14 +224,21 @@ struct StzKmc_private {
   /* macroscopic state */
   StzMacroLoad load, load_rate; /* load values and their time derivative (piecewise constant) */
   PetscReal    mean_eig[3], E[3], S[3], Sdot[3];
-  PetscReal    body_su[3];         /* body: uniform site stress per unit platen strain (StzBodyPlatenStress) */
-  PetscBool    platen;             /* a body in compression or tension: loaded by its top platen */
-  PetscReal    E_pre[3], S_pre[3]; /* mean strain and stress just before the last event (= E, S after a step without one) */
-  PetscReal    time_s;
-  PetscInt64   events;
-  uint64_t     key_time, key_select;
-  PetscReal    hazard_left; /* unused part of the current -ln u (absolute units); < 0: draw a new one */
-  PetscInt64   draws;       /* waiting-time draws so far (counter of key_time) */
+  PetscReal    body_su[3]; /* body: uniform site stress per unit platen strain (StzBodyPlatenStress) */
+  PetscBool    platen;     /* a body in compression or tension: loaded by its top platen */
+  PetscReal    platen_M;   /* mean sigma_yy per unit platen strain: the platen's stiffness (su_yy when uniform) */
+  /* Non-uniform platen response (sticking platens, fixed edges): the site stress per unit platen strain, s1, s2, sp blocks
+   * of N, added to the engine's arrays as the platen moves; rates then grow site by site, handled by thinning (StzKmcStep). */
+  PetscReal *ramp;
+  PetscReal  ramp_bound[STZ_MAX_CLASSES], ramp_bound_b, ramp_bound_rate; /* each class's largest growth rate, and for what */
+  uint64_t   key_thin;
+  PetscInt64 thin_draws, thin_rejects;
+  PetscReal  E_pre[3], S_pre[3]; /* mean strain and stress just before the last event (= E, S after a step without one) */
+  PetscReal  time_s;
+  PetscInt64 events;
+  uint64_t   key_time, key_select;
+  PetscReal  hazard_left; /* unused part of the current -ln u (absolute units); < 0: draw a new one */
+  PetscInt64 draws;       /* waiting-time draws so far (counter of key_time) */
   /* structural state (cfg->st.on): barrier_j = dF_quench_j * f(T_f) */
   PetscReal  temperature_k;
   PetscReal *dF_quench_j;             /* quenched barrier of each site (Argon's barrier with the site's disorder) */
@@ -262,6 +271,10 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit_s, PetscBool *fired, Stz
 /* Total site stress (mean + fluctuation) at site i, (xx, yy, xy) in Pa. Brings sp up to date first if events are pending
  * (StzKmcSyncStress), so the first call after events is O(pending sources x N) and the others O(1); not thread-safe. */
 void StzKmcSiteStress(StzKmc kmc, PetscInt i, PetscReal s[3]);
+/* A body between platens: <q : eps*> over the sites, q the platen's response per unit strain (0 otherwise), and the mean
+ * sigma_yy, i.e. the platen force per length, M eyy - <q : eps*> by reciprocity (docs/model.md 7, "Bodies"). */
+PetscReal StzKmcPlatenCoupling(const StzKmc kmc);
+PetscReal StzKmcPlatenStress(const StzKmc kmc);
 /* Change the temperature: rescales every rate (events keep their barriers) and clears the flicker penalties. */
 PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k);
 /* Change the temperature by dT with thermal strains: each site gets the isotropic in-plane eigenstrain alpha_i dT, whose

@@ -528,7 +528,7 @@ static void StzKmcMacro(StzKmc kmc)
      * platen moves (the strain-controlled yy component of the load), and the response to that motion is uniform
      * (StzBodyPlatenStress): the uniform part S, growing at Sdot, as in the periodic box. Frozen-load runs have none. */
     const PetscReal eyy = kmc->load.control[1] ? 0 : kmc->load.value[1], rate = kmc->load.control[1] ? 0 : kmc->load_rate.value[1];
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < 3; c++) { /* a non-uniform response (ramp) is in the engine's arrays instead, and body_su is zero */
       kmc->E[c]    = 0;
       kmc->S[c]    = kmc->body_su[c] * eyy;
       kmc->Sdot[c] = kmc->body_su[c] * rate;
@@ -542,6 +542,40 @@ static void StzKmcMacro(StzKmc kmc)
   for (int c = 0; c < 3; c++) kmc->Sdot[c] = S1[c] - kmc->S[c];
 }
 
+/* The platen's response per unit strain of the body's height (the top edge moved by H, no eigenstrain). Uniform with roller
+ * platens and free, roller or periodic sides (StzBodyPlatenStress: the uniform part S); otherwise solved by the FE and kept
+ * per site (ramp), its mean sigma_yy being the platen's stiffness. */
+static PetscErrorCode StzKmcPlatenField(StzKmc kmc)
+{
+  const StzConfig *cfg = kmc->cfg;
+  const PetscInt   N = kmc->N, nel = N * cfg->site_elems * cfg->site_elems;
+  StzFEGeometry    g;
+  StzFE            fe;
+  PetscReal       *es, *r[3];
+
+  PetscFunctionBeginUser;
+  if (StzBodyPlatenUniform(cfg)) {
+    StzBodyPlatenStress(cfg, kmc->body_su);
+    kmc->platen_M = kmc->body_su[1];
+    PetscFunctionReturn(0);
+  }
+  StzConfigFEGeometry(cfg, &g);
+  g.bc_value[STZ_EDGE_TOP][0] = g.bc[STZ_EDGE_TOP] == STZ_BC_ROLLER ? cfg->ny * cfg->site_size_m : 0;
+  g.bc_value[STZ_EDGE_TOP][1] = g.bc[STZ_EDGE_TOP] == STZ_BC_ROLLER ? 0 : cfg->ny * cfg->site_size_m;
+  PetscCall(StzFECreate(PETSC_COMM_SELF, &g, &fe));
+  PetscCall(PetscMalloc1(3 * nel, &es));
+  PetscCall(PetscMalloc1(3 * N, &kmc->ramp));
+  r[0] = kmc->ramp, r[1] = kmc->ramp + N, r[2] = kmc->ramp + 2 * N;
+  PetscCall(StzFESolve(fe, NULL, NULL, es, NULL, NULL));
+  StzElementToSiteStress(cfg->nx, cfg->ny, cfg->site_elems, es, r);
+  kmc->platen_M = 0;
+  for (PetscInt i = 0; i < N; i++) kmc->platen_M += (r[2][i] - r[0][i]) / N; /* sigma_yy = sp - s1 */
+  kmc->ramp_bound_b = kmc->ramp_bound_rate = -1;
+  PetscCall(PetscFree(es));
+  PetscCall(StzFEDestroy(&fe));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
 {
   StzKmc             kmc;
@@ -552,9 +586,7 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&kmc));
-  kmc->cfg    = cfg;
-  kmc->platen = (PetscBool)(el->body && (cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION));
-  if (kmc->platen) StzBodyPlatenStress(cfg, kmc->body_su);
+  kmc->cfg       = cfg;
   kmc->el        = el;
   kmc->nx        = cfg->nx;
   kmc->ny        = cfg->ny;
@@ -634,6 +666,10 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
     omp_set_num_threads(cfg->threads > 0 ? (int)cfg->threads : default_threads);
   }
 #endif
+  /* A body loaded by its top platen (compression, tension): the response to the platen's motion, per unit strain. */
+  kmc->platen   = (PetscBool)(el->body && (cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION));
+  kmc->key_thin = StzRngKey((uint64_t)cfg->seed, 0x7a1);
+  if (kmc->platen) PetscCall(StzKmcPlatenField(kmc));
   StzKmcMacro(kmc);
   StzKmcPassAndRescale(kmc, NULL);
   *out = kmc;
@@ -654,6 +690,7 @@ PetscErrorCode StzKmcDestroy(StzKmc *kmc)
   PetscCall(PetscFree((*kmc)->sp_net));
   PetscCall(PetscFree((*kmc)->sp_dil));
   PetscCall(PetscFree((*kmc)->sp_src));
+  PetscCall(PetscFree((*kmc)->ramp));
   PetscCall(PetscFree(*kmc));
   PetscFunctionReturn(0);
 }
@@ -753,6 +790,37 @@ static void StzKmcAdvanceLoad(StzKmc kmc, PetscReal dt)
 {
   kmc->time_s += dt;
   for (int c = 0; c < 3; c++) kmc->load.value[c] += kmc->load_rate.value[c] * dt;
+  /* A non-uniform platen response is carried in the site stresses themselves. */
+  if (kmc->ramp && !kmc->load.control[1]) {
+    const PetscInt  N  = kmc->N;
+    const PetscReal de = kmc->load_rate.value[1] * dt;
+    for (PetscInt i = 0; i < N; i++) {
+      kmc->el->s1[i] += de * kmc->ramp[i];
+      kmc->el->s2[i] += de * kmc->ramp[N + i];
+      kmc->el->sp[i] += de * kmc->ramp[2 * N + i];
+    }
+  }
+}
+
+/* Largest growth rate of each shear class's rates over the sites under a non-uniform platen ramp (the thinning bound of
+ * StzKmcStep); recomputed when the temperature (b) or the platen's rate changes. */
+static void StzKmcRampBounds(StzKmc kmc)
+{
+  const PetscInt  N    = kmc->N;
+  const PetscReal rate = kmc->load.control[1] ? 0 : kmc->load_rate.value[1], b = kmc->b_per_pa;
+  if (b == kmc->ramp_bound_b && rate == kmc->ramp_bound_rate) return;
+  for (PetscInt k = 0; k < kmc->n_orient; k++) {
+    PetscReal hi = -PETSC_MAX_REAL, lo = PETSC_MAX_REAL;
+    for (PetscInt i = 0; i < N; i++) {
+      const PetscReal a = b * rate * (kmc->ramp[N + i] * kmc->cos2[k] - kmc->ramp[i] * kmc->sin2[k]);
+      hi                = PetscMax(hi, a);
+      lo                = PetscMin(lo, a);
+    }
+    kmc->ramp_bound[2 * k]     = hi;  /* sense +1 */
+    kmc->ramp_bound[2 * k + 1] = -lo; /* sense -1 */
+  }
+  kmc->ramp_bound_b    = b;
+  kmc->ramp_bound_rate = rate;
 }
 
 /* Scaled rates of class (k, sense) at the sites of row y, into r[0 .. nx): the same float arithmetic as StzKmcRowRates,
@@ -866,35 +934,62 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
 {
   const PetscInt C = kmc->n_classes, CR = C + (kmc->cfg->st.on ? 1 : 0);
   PetscReal      g[STZ_MAX_CLASSES + 1], R[STZ_MAX_CLASSES + 1], St1, St2, target, ln_target, dt;
-  const uint64_t n = (uint64_t)(kmc->events + kmc->relax_events); /* counter of the selection draws */
+  const uint64_t n       = (uint64_t)(kmc->events + kmc->relax_events); /* counter of the selection draws */
+  uint64_t       rejects = 0;
 
   PetscFunctionBeginUser;
-  /* Growth rate of each class's rates under the stress ramp. */
-  StzMeanShear(kmc->Sdot, &St1, &St2);
-  for (PetscInt k = 0; k < kmc->n_orient; k++) {
-    const PetscReal taudot = St2 * kmc->cos2[k] - St1 * kmc->sin2[k];
-    g[2 * k]               = kmc->b_per_pa * taudot;
-    g[2 * k + 1]           = -kmc->b_per_pa * taudot;
-  }
-  for (PetscInt c = 0; c < C; c++) R[c] = kmc->class_sum[c];
-  if (CR > C) R[C] = kmc->rel_sum, g[C] = 0;
-  /* -ln u in units of the scaled rates; a target beyond double range means nothing can happen before t_limit. */
-  /* The hazard -ln u is consumed across milestones (series rows, maps): where the run pauses does not change the trajectory. */
-  if (kmc->hazard_left < 0) kmc->hazard_left = -PetscLogReal(StzRngUniform(kmc->key_time, (uint64_t)kmc->draws++));
-  ln_target = PetscLogReal(kmc->hazard_left) - kmc->X;
-  target    = ln_target > 700 ? PETSC_MAX_REAL : PetscExpReal(ln_target);
-  *fired    = StzSolveWaitingTime(R, g, CR, target, t_limit, &dt);
-  if (!*fired) {
-    /* Survived to t_limit: keep the unused hazard and restart there with fresh rates. */
-    kmc->hazard_left = PetscMax(0.0, kmc->hazard_left - StzIntegratedRate(R, g, CR, t_limit, NULL) * PetscExpReal(kmc->X));
-    StzKmcAdvanceLoad(kmc, t_limit);
+  /* Thinning (Lewis & Shedler 1979; Ogata 1981) under a non-uniform platen ramp: the rates of class c grow at different
+   * rates a_i at different sites, so events are proposed as if all grew at the class's largest rate A_c (the closed-form
+   * waiting time below applies to those), and a proposal at site i after dt is accepted with probability exp((a_i - A_c) dt).
+   * A rejected proposal only advances the time and the load; the next one is drawn afresh. Exact, whatever the step. */
+  for (;;) {
+    /* Growth rate of each class's rates under the stress ramp. */
+    StzMeanShear(kmc->Sdot, &St1, &St2);
+    for (PetscInt k = 0; k < kmc->n_orient; k++) {
+      const PetscReal taudot = St2 * kmc->cos2[k] - St1 * kmc->sin2[k];
+      g[2 * k]               = kmc->b_per_pa * taudot;
+      g[2 * k + 1]           = -kmc->b_per_pa * taudot;
+    }
+    if (kmc->ramp) {
+      StzKmcRampBounds(kmc);
+      for (PetscInt c = 0; c < C; c++) g[c] += kmc->ramp_bound[c];
+    }
+    for (PetscInt c = 0; c < C; c++) R[c] = kmc->class_sum[c];
+    if (CR > C) R[C] = kmc->rel_sum, g[C] = 0;
+    /* -ln u in units of the scaled rates; a target beyond double range means nothing can happen before t_limit. */
+    /* The hazard -ln u is consumed across milestones (series rows, maps): where the run pauses does not change the trajectory. */
+    if (kmc->hazard_left < 0) kmc->hazard_left = -PetscLogReal(StzRngUniform(kmc->key_time, (uint64_t)kmc->draws++));
+    ln_target = PetscLogReal(kmc->hazard_left) - kmc->X;
+    target    = ln_target > 700 ? PETSC_MAX_REAL : PetscExpReal(ln_target);
+    *fired    = StzSolveWaitingTime(R, g, CR, target, t_limit, &dt);
+    if (!*fired) {
+      /* Survived to t_limit: keep the unused hazard and restart there with fresh rates. */
+      kmc->hazard_left = PetscMax(0.0, kmc->hazard_left - StzIntegratedRate(R, g, CR, t_limit, NULL) * PetscExpReal(kmc->X));
+      StzKmcAdvanceLoad(kmc, t_limit);
+      StzKmcMacro(kmc);
+      for (int c = 0; c < 3; c++) kmc->E_pre[c] = kmc->E[c], kmc->S_pre[c] = kmc->S[c];
+      StzKmcPassAndRescale(kmc, NULL);
+      PetscFunctionReturn(0);
+    }
+    kmc->hazard_left = -1;
+    /* Each proposal of a step draws its own selection numbers (counters n + rejects 2^40: n stays below 2^40). */
+    StzKmcSelect(kmc, g, dt, n + (rejects << 40), ev);
+    if (!kmc->ramp || ev->cls >= C) break;
+    {
+      const PetscInt  i = ev->site, k = ev->orient, N = kmc->N;
+      const PetscReal rate = kmc->load.control[1] ? 0 : kmc->load_rate.value[1];
+      const PetscReal a    = ev->sense * kmc->b_per_pa * rate * (kmc->ramp[N + i] * kmc->cos2[k] - kmc->ramp[i] * kmc->sin2[k]);
+      if (StzRngUniform(kmc->key_thin, (uint64_t)kmc->thin_draws++) < PetscExpReal((a - kmc->ramp_bound[ev->cls]) * dt)) break;
+    }
+    /* Rejected: move to the proposal's time without an event. */
+    kmc->thin_rejects++;
+    rejects++;
+    StzKmcAdvanceLoad(kmc, dt);
     StzKmcMacro(kmc);
     for (int c = 0; c < 3; c++) kmc->E_pre[c] = kmc->E[c], kmc->S_pre[c] = kmc->S[c];
     StzKmcPassAndRescale(kmc, NULL);
-    PetscFunctionReturn(0);
+    t_limit -= dt;
   }
-  kmc->hazard_left = -1;
-  StzKmcSelect(kmc, g, dt, n, ev);
   StzKmcAdvanceLoad(kmc, dt);
   StzKmcMacro(kmc);
   for (int c = 0; c < 3; c++) kmc->E_pre[c] = kmc->E[c], kmc->S_pre[c] = kmc->S[c];
@@ -904,7 +999,7 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
     StzKmcMacro(kmc);
     /* Only the site's barrier changed. At a fixed load the mean stress did not move either, so only its row's sums need
      * recomputing; under a ramp every rate moved with the mean stress. */
-    if (kmc->Sdot[0] == 0 && kmc->Sdot[1] == 0 && kmc->Sdot[2] == 0) StzKmcSiteChanged(kmc, ev->site);
+    if (kmc->Sdot[0] == 0 && kmc->Sdot[1] == 0 && kmc->Sdot[2] == 0 && (!kmc->ramp || kmc->load_rate.value[1] == 0 || dt == 0)) StzKmcSiteChanged(kmc, ev->site);
     else StzKmcPassAndRescale(kmc, NULL);
     PetscFunctionReturn(0);
   }
@@ -917,6 +1012,12 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
   kmc->events++;
   StzKmcMacro(kmc);
   PetscCall(StzElasticEvent(kmc->el, ev->site, ev->orient, ev->sense, ev->eig));
+  if (kmc->ramp && kmc->el->type == STZ_ENGINE_RESOLVE && !kmc->load.control[1]) {
+    /* The resolve engine solved everything afresh under the (zero) edge data: put the platen's part back. */
+    const PetscInt  N = kmc->N;
+    const PetscReal e = kmc->load.value[1];
+    for (PetscInt i = 0; i < N; i++) kmc->el->s1[i] += e * kmc->ramp[i], kmc->el->s2[i] += e * kmc->ramp[N + i], kmc->el->sp[i] += e * kmc->ramp[2 * N + i];
+  }
   if (kmc->sp_net) {
     /* sp is brought up to date lazily (StzKmcSyncStress); a site flipping back and forth costs nothing there. */
     kmc->sp_net[ev->orient * kmc->N + ev->site] += ev->sense;
@@ -977,19 +1078,45 @@ PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT)
 static inline PetscReal StzKmcSiteWork(const StzKmc kmc, PetscInt i)
 {
   const PetscReal exx = kmc->eps_p[3 * i] + kmc->eps_th[i], eyy = kmc->eps_p[3 * i + 1] + kmc->eps_th[i], exy = kmc->eps_p[3 * i + 2];
-  return kmc->el->sp[i] * (exx + eyy) + kmc->el->s1[i] * (exx - eyy) + 2 * kmc->el->s2[i] * exy;
+  PetscReal       sp = kmc->el->sp[i], s1 = kmc->el->s1[i], s2 = kmc->el->s2[i];
+  if (kmc->ramp) { /* the arrays also carry the platen's non-uniform part: the eigenstrains' field is the rest */
+    const PetscInt  N = kmc->N;
+    const PetscReal e = kmc->load.control[1] ? 0 : kmc->load.value[1];
+    s1 -= e * kmc->ramp[i], s2 -= e * kmc->ramp[N + i], sp -= e * kmc->ramp[2 * N + i];
+  }
+  return sp * (exx + eyy) + s1 * (exx - eyy) + 2 * s2 * exy;
 }
 
-/* A body between platens: the elastic energy summed from the engine's stresses is that with the platen held where it started.
- * Unloaded (zero platen force) the body gives back sbar^2 / 2M per volume, sbar = -<su : eps*> the mean platen stress held
- * there (reciprocity) and M = su_yy its stiffness. Returns that energy per site (J), 0 otherwise; the residual energy, like the
+PetscReal StzKmcPlatenCoupling(const StzKmc kmc)
+{
+  const PetscInt N = kmc->N;
+  PetscReal      c = 0;
+  if (!kmc->platen) return 0;
+  if (!kmc->ramp) return kmc->body_su[0] * kmc->mean_eig[0] + kmc->body_su[1] * kmc->mean_eig[1] + 2 * kmc->body_su[2] * kmc->mean_eig[2];
+  for (PetscInt i = 0; i < N; i++) {
+    const PetscReal r1 = kmc->ramp[i], r2 = kmc->ramp[N + i], rp = kmc->ramp[2 * N + i];
+    const PetscReal exx = kmc->eps_p[3 * i] + kmc->eps_th[i], eyy = kmc->eps_p[3 * i + 1] + kmc->eps_th[i], exy = kmc->eps_p[3 * i + 2];
+    c += (rp + r1) * exx + (rp - r1) * eyy + 2 * r2 * exy;
+  }
+  return c / N;
+}
+
+PetscReal StzKmcPlatenStress(const StzKmc kmc)
+{
+  const PetscReal eyy = kmc->load.control[1] ? 0 : kmc->load.value[1];
+  return kmc->platen_M * eyy - StzKmcPlatenCoupling(kmc);
+}
+
+/* A body between platens: the elastic energy summed from the eigenstrains' field is that with the platen held where it
+ * started. Unloaded (zero platen force) the body gives back sbar^2 / 2M per volume, sbar = -<q : eps*> the mean platen stress
+ * held there (reciprocity, q the platen's response per unit strain) and M = <q_yy> its stiffness. Returns that energy per site (J), 0 otherwise; the residual energy, like the
  * periodic box's at zero mean stress, is the sum minus it (docs/model.md 11c). */
 static PetscReal StzKmcPlatenRelease(const StzKmc kmc, PetscReal V)
 {
   PetscReal sbar;
   if (!kmc->platen) return 0;
-  sbar = -(kmc->body_su[0] * kmc->mean_eig[0] + kmc->body_su[1] * kmc->mean_eig[1]);
-  return 0.5 * V * sbar * sbar / kmc->body_su[1];
+  sbar = -StzKmcPlatenCoupling(kmc);
+  return 0.5 * V * sbar * sbar / kmc->platen_M;
 }
 
 void StzKmcSiteEnergy(StzKmc kmc, PetscInt i, PetscReal *elastic_j_per_gatom, PetscReal *structural_j_per_gatom)

@@ -45,7 +45,7 @@ void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress, PetscR
      * part of the mean is -<su : eps*> by reciprocity (the response to the platen, su per unit strain, is uniform), as the
      * periodic box's mixed control gives (docs/model.md 10). */
     const PetscReal sg  = StzConfigLoading(&sim->cfg) == STZ_PROTO_COMPRESSION ? -1 : 1;
-    const PetscReal syy = k->el->body ? k->S[1] - (k->body_su[0] * k->mean_eig[0] + k->body_su[1] * k->mean_eig[1]) : k->S[1];
+    const PetscReal syy = k->platen ? StzKmcPlatenStress(k) : k->S[1];
     *strain             = sg * k->E[1];
     *stress             = sg * syy;
     *plastic            = sg * k->mean_eig[1];
@@ -85,16 +85,13 @@ void StzWriteEnergyJSON(FILE *fp, const StzEnergy *e0, const StzEnergy *e1)
 }
 
 /* Elastic modulus of the loading mode: dtau/dgamma = mu in shear, dsigma/deps = 2 mu / (1 - nu) in plane-strain uniaxial loading
- * (and lambda + 2 mu for a body whose sides are held in x). */
-static PetscReal StzProtocolModulus(const StzConfig *c)
+ * (for a body between platens, the platen's stiffness: lambda + 2 mu with both sides held in x, more with sticking platens). */
+static PetscReal StzProtocolModulus(const StzSim sim)
 {
+  const StzConfig      *c = &sim->cfg;
   const StzProtocolType p = StzConfigLoading(c);
   if (p == STZ_PROTO_PURE_SHEAR || p == STZ_PROTO_SIMPLE_SHEAR) return c->mat.shear_modulus_pa;
-  if (c->geometry != STZ_GEOM_PERIODIC) {
-    PetscReal su[3];
-    StzBodyPlatenStress(c, su); /* uniaxial strain between held sides */
-    return su[1];
-  }
+  if (sim->kmc && sim->kmc->platen) return sim->kmc->platen_M; /* the platen's stiffness per unit area */
   return 2 * c->mat.shear_modulus_pa / (1 - c->mat.poisson_ratio);
 }
 
@@ -290,7 +287,7 @@ static PetscErrorCode StzAvalancheSetUp(StzSim sim)
  * event's plastic strain through the exact identity stress = M (strain - plastic) of every loading mode. */
 static PetscErrorCode StzAvalancheRecord(StzSim sim, const StzEvent *ev, PetscInt generation, PetscBool force_new, const StzLoadState *measured_before)
 {
-  const PetscReal M = StzProtocolModulus(&sim->cfg);
+  const PetscReal M = StzProtocolModulus(sim);
   StzLoadState    before, after;
   PetscReal       w[3], dp;
   PetscInt        closed;
@@ -450,7 +447,7 @@ static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
 {
   StzSeriesBuf   *s = &sim->ser;
   StzSimResult   *r = &sim->res;
-  const PetscReal M = StzProtocolModulus(&sim->cfg);
+  const PetscReal M = StzProtocolModulus(sim);
   PetscReal      *g, fsum = 0, strain, stress, plastic;
   PetscInt        fcount = 0;
   StzLocalization loc;
@@ -525,7 +522,7 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
   fprintf(fp, "{\n  \"protocol\": \"%s\",\n  \"seed\": %lld,\n  \"events\": %lld,\n", StzProtocolNames[sim->cfg.protocol], (long long)sim->cfg.seed, (long long)r->events);
   fprintf(fp, "  \"wall_time_s\": %.6g,\n  \"events_per_second\": %.6g,\n", (double)r->wall_time_s, (double)r->events_per_second);
   fprintf(fp, "  \"final_strain\": %.9g,\n  \"final_time_s\": %.9g,\n", (double)r->final_strain, (double)r->final_time_s);
-  fprintf(fp, "  \"elastic_modulus_pa\": %.9g,\n  \"elastic_modulus_theory_pa\": %.9g,\n", (double)r->elastic_modulus_pa, (double)StzProtocolModulus(&sim->cfg));
+  fprintf(fp, "  \"elastic_modulus_pa\": %.9g,\n  \"elastic_modulus_theory_pa\": %.9g,\n", (double)r->elastic_modulus_pa, (double)StzProtocolModulus(sim));
   fprintf(fp, "  \"peak_stress_pa\": %.9g,\n  \"flow_stress_pa\": %.9g,\n", (double)r->peak_stress_pa, (double)r->flow_stress_pa);
   if (r->yield_strain >= 0) fprintf(fp, "  \"yield_strain\": %.9g,\n  \"yield_stress_pa\": %.9g,\n", (double)r->yield_strain, (double)r->yield_stress_pa);
   else fprintf(fp, "  \"yield_strain\": null,\n  \"yield_stress_pa\": null,\n");
@@ -831,6 +828,15 @@ PetscErrorCode StzSimGetSites(StzSim sim, PetscInt *nx, PetscInt *ny, PetscReal 
   PetscFunctionReturn(0);
 }
 
+/* The FE edge data of a body between platens with the top platen at strain eyy (a roller moves along y, a displacement edge
+ * moves along y and keeps x). */
+static void StzPlatenEdge(const StzConfig *c, StzFEGeometry *g, PetscReal eyy)
+{
+  const PetscReal d = eyy * c->ny * c->site_size_m;
+  if (g->bc[STZ_EDGE_TOP] == STZ_BC_ROLLER) g->bc_value[STZ_EDGE_TOP][0] = d;
+  else g->bc_value[STZ_EDGE_TOP][0] = 0, g->bc_value[STZ_EDGE_TOP][1] = d;
+}
+
 PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
 {
   const StzConfig *c = &sim->cfg;
@@ -842,6 +848,8 @@ PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
 
   PetscFunctionBeginUser;
   StzConfigFEGeometry(c, &g);
+  /* A body between platens: the top edge where the platen is now (its response is in the kMC's S or the engine's arrays). */
+  if (sim->kmc->platen) StzPlatenEdge(c, &g, sim->kmc->load.control[1] ? 0 : sim->kmc->load.value[1]);
   PetscCall(StzFECreate(PETSC_COMM_SELF, &g, &fe));
   PetscCall(PetscMalloc2(3 * nel, &eig, 3 * nel, &es));
   PetscCall(PetscMalloc3(N, &s[0], N, &s[1], N, &s[2]));
@@ -851,9 +859,7 @@ PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
   StzElementToSiteStress(c->nx, c->ny, c->site_elems, es, s);
   for (PetscInt i = 0; i < N; i++) {
     PetscReal ref[3] = {s[2][i] + s[0][i], s[2][i] - s[0][i], s[1][i]}, mine[3];
-    /* A loaded body: the platen's uniform part is added by the kMC, not held by the engine (StzKmcMacro). */
-    if (c->geometry != STZ_GEOM_PERIODIC)
-      for (int q = 0; q < 3; q++) ref[q] += sim->kmc->S[q];
+
     StzKmcSiteStress(sim->kmc, i, mine);
     for (int q = 0; q < 3; q++) {
       err   = PetscMax(err, PetscAbsReal(ref[q] - mine[q]));
@@ -882,10 +888,7 @@ PetscErrorCode StzSimVerifyEnergy(StzSim sim, PetscReal *kmc_j_per_gatom, PetscR
   PetscCheck(sim->kmc, sim->comm, PETSC_ERR_ARG_WRONGSTATE, "the single-stz protocol has no lattice state");
   StzConfigFEGeometry(c, &g);
   /* A body between platens is compared unloaded: the top platen where the platen force is zero, eyy = <su : eps*> / su_yy. */
-  if (sim->kmc->platen) {
-    const PetscReal *su = sim->kmc->body_su, *me = sim->kmc->mean_eig;
-    g.bc_value[STZ_EDGE_TOP][0] = (su[0] * me[0] + su[1] * me[1]) / su[1] * c->ny * c->site_size_m;
-  }
+  if (sim->kmc->platen) StzPlatenEdge(c, &g, StzKmcPlatenCoupling(sim->kmc) / sim->kmc->platen_M);
   PetscCall(StzFECreate(PETSC_COMM_SELF, &g, &fe));
   PetscCall(PetscMalloc2(3 * N, &site_eig, 3 * nel, &eig));
   for (PetscInt i = 0; i < N; i++) {
@@ -921,6 +924,16 @@ PetscErrorCode StzSimRunEvents(StzSim sim, PetscInt n_events, PetscReal *wall_s)
   }
   PetscCall(PetscTime(&t1));
   if (wall_s) *wall_s = t1 - t0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSimCheckOptions(MPI_Comm comm)
+{
+  StzConfig cfg;
+
+  PetscFunctionBeginUser;
+  PetscCall(StzConfigFromOptions(comm, &cfg));
+  PetscCall(StzConfigCheckLoading(comm, &cfg));
   PetscFunctionReturn(0);
 }
 

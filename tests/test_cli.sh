@@ -100,10 +100,12 @@ fi
 # Bodies take compression and tension between roller platens only; other loads are refused with what is needed.
 out=$("$stz" run -stz_protocol pure-shear -stz_geometry block -stz_output_dir "$tmp/b1" 2>&1); rc=$?
 check "pure shear of a block is refused, naming what a body takes (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_protocol = pure-shear needs -stz_geometry periodic (it is block): a slab or block takes compression or tension" <<<"$out"'
-out=$("$stz" run -stz_protocol compression -stz_geometry block -stz_bc_top roller -stz_output_dir "$tmp/b2" 2>&1); rc=$?
-check "compression of a block on a fixed bottom is refused, naming the edge (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "needs -stz_bc_bottom roller and -stz_bc_top roller .*-stz_bc_bottom is fixed" <<<"$out"'
+out=$("$stz" run -stz_protocol compression -stz_geometry block -stz_bc_top free -stz_output_dir "$tmp/b2" 2>&1); rc=$?
+check "compression of a block whose top edge is free is refused, naming the edge (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "moves the top edge: -stz_bc_top must be roller (a frictionless platen) or displacement (a sticking one), not free" <<<"$out"'
+out=$("$stz" run -stz_protocol compression -stz_geometry block -stz_bc_bottom free -stz_bc_top roller -stz_output_dir "$tmp/b2" 2>&1); rc=$?
+check "compression of a block on a free bottom is refused (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "needs a supported bottom edge (-stz_bc_bottom roller, fixed or displacement), not free" <<<"$out"'
 out=$("$stz" run -stz_protocol compression -stz_geometry block -stz_bc_bottom roller -stz_bc_top roller -stz_bc_left traction -stz_bc_left_value 1e6,0 -stz_output_dir "$tmp/b3" 2>&1); rc=$?
-check "compression of a block with a loaded side is refused (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "needs free or roller (zero value) sides.*-stz_bc_left is traction" <<<"$out"'
+check "compression of a block with a loaded side is refused (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "loads the body through its top edge only: -stz_bc_left_value must be zero" <<<"$out"'
 # Ensembles (-stz_seeds): one complete run per seed in seed-<n>/, the same as that seed alone, and ensemble.csv / .json; the
 # same table on two ranks; malformed and repeated seed lists are errors.
 ens_opts=(run -stz_protocol pure-shear -stz_nx 16 -stz_ny 16 -stz_max_strain 0.04 -stz_strain_rate 1e-2)

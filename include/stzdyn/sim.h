@@ -71,5 +71,9 @@ PetscErrorCode StzSimGetAvalanches(StzSim sim, PetscInt *n, const StzAvalanche *
 PetscReal StzSimEventTime(StzSim sim);
 /* Fail if any option on the command line or in an options file was never read: a misspelled option is an error. */
 PetscErrorCode StzOptionsCheckUnused(MPI_Comm comm);
+/* Check, from the options alone, that the run can be set up and started as asked (e.g. which loads a slab or block takes),
+ * before StzSimCreate spends time on the stress engine: a command calls it first. Library users that only step a body at
+ * a frozen load (StzSimRunEvents) need not. */
+PetscErrorCode StzSimCheckOptions(MPI_Comm comm);
 
 #endif
