@@ -26,6 +26,28 @@ static inline int StzClose(double a, double b, double rtol, double floor_abs)
   return fabs(a - b) <= rtol * scale;
 }
 
+/* The integral of exp(g t) from 0 to t, (exp(g t) - 1) / g, without cancellation for g t -> 0: the hazard of one rate that
+ * grows exponentially under a load ramp. */
+static inline double StzGrowingHazard(double g, double t)
+{
+  return fabs(g * t) < 1e-10 ? t : expm1(g * t) / g;
+}
+
+/* The Kolmogorov-Smirnov step: the largest distance between a model CDF value F at the k-th of n sorted samples and the
+ * empirical CDF on either side of it, folded into d. */
+static inline double StzKSStep(double d, double F, int k, int n)
+{
+  const double lo = fabs(F - (double)k / n), hi = fabs(F - (double)(k + 1) / n), m = lo > hi ? lo : hi;
+  return m > d ? m : d;
+}
+
+/* qsort comparator for doubles. */
+static inline int StzCmpDouble(const void *x, const void *y)
+{
+  const double u = *(const double *)x, v = *(const double *)y;
+  return (u > v) - (u < v);
+}
+
 #define STZ_TEST_EXIT() (stz_test_failures > 100 ? 100 : stz_test_failures)
 
 #endif

@@ -35,10 +35,20 @@ static PetscErrorCode Run(const char geometry_opts[], PetscReal T, PetscReal max
 #define BLOCK "-stz_geometry block -stz_bc_bottom roller -stz_bc_top roller"
 #define STICK "-stz_geometry block -stz_bc_bottom fixed -stz_bc_top displacement"
 
-static int CmpReal(const void *x, const void *y)
+/* Minus the mean sigma_yy of the sites: the platen force per length in compression (equilibrium). */
+static PetscErrorCode MeanCompressiveStress(StzSim sim, PetscReal *mean)
 {
-  const PetscReal u = *(const PetscReal *)x, v = *(const PetscReal *)y;
-  return (u > v) - (u < v);
+  PetscReal *st;
+  PetscInt   nx, ny;
+
+  PetscFunctionBeginUser;
+  PetscCall(StzSimGetSites(sim, &nx, &ny, NULL, NULL, NULL));
+  PetscCall(PetscMalloc1(3 * nx * ny, &st));
+  PetscCall(StzSimGetSites(sim, NULL, NULL, st, NULL, NULL));
+  *mean = 0;
+  for (PetscInt i = 0; i < nx * ny; i++) *mean += -st[3 * i + 1] / (nx * ny);
+  PetscCall(PetscFree(st));
+  PetscFunctionReturn(0);
 }
 
 int main(int argc, char **argv)
@@ -95,15 +105,10 @@ int main(int argc, char **argv)
   }
   /* After flow at 300 K: the reported stress is the mean site stress, and the site stresses are the FE's. */
   {
-    PetscReal *st, mean = 0, err;
-    PetscInt   nx, ny;
+    PetscReal mean, err;
     PetscCall(Run(BLOCK, 300, 0.05, 1, &sim));
     PetscCall(StzSimGetSeries(sim, &ser));
-    PetscCall(StzSimGetSites(sim, &nx, &ny, NULL, NULL, NULL));
-    PetscCall(PetscMalloc1(3 * nx * ny, &st));
-    PetscCall(StzSimGetSites(sim, NULL, NULL, st, NULL, NULL));
-    for (PetscInt i = 0; i < nx * ny; i++) mean += -st[3 * i + 1] / (nx * ny);
-    PetscCall(PetscFree(st));
+    PetscCall(MeanCompressiveStress(sim, &mean));
     PetscCall(StzSimVerifyStress(sim, &err));
     {
       /* series.csv's sigma_yy_pa of a body is the mean site stress too: the reported stress is minus it in compression. */
@@ -140,16 +145,11 @@ int main(int argc, char **argv)
    * energy with the platen at zero force; and a sticking block is stronger than a frictionless one (the platens hold its
    * ends from spreading), three seeds. */
   {
-    PetscReal *st, mean = 0, err, ek, ef, spread = 0;
-    PetscInt   nx, ny;
+    PetscReal mean, err, ek, ef, spread = 0;
     PetscCall(Run(STICK, 300, 0.05, 1, &sim));
     PetscCall(StzSimGetSeries(sim, &ser));
-    PetscCall(StzSimGetSites(sim, &nx, &ny, NULL, NULL, NULL));
-    PetscCall(PetscMalloc1(3 * nx * ny, &st));
-    PetscCall(StzSimGetSites(sim, NULL, NULL, st, NULL, NULL));
-    for (PetscInt i = 0; i < nx * ny; i++) mean += -st[3 * i + 1] / (nx * ny);
-    PetscCall(PetscFree(st));
-    for (PetscInt i = 0; i < nx * ny; i++) spread = PetscMax(spread, PetscAbsReal(sim->kmc->ramp[i] - sim->kmc->ramp[0]) / sim->kmc->platen_M);
+    PetscCall(MeanCompressiveStress(sim, &mean));
+    for (PetscInt i = 0; i < sim->kmc->N; i++) spread = PetscMax(spread, PetscAbsReal(sim->kmc->ramp[i] - sim->kmc->ramp[0]) / sim->kmc->platen_M);
     PetscCall(StzSimVerifyStress(sim, &err));
     PetscCall(StzSimVerifyEnergy(sim, &ek, &ef));
     STZ_CHECK(spread > 0.01, "sticking platens: the platen's response varies over the sites (by %.2f of its mean stiffness), so thinning is exercised (%lld rejected proposals)", (double)spread,
@@ -219,17 +219,17 @@ int main(int argc, char **argv)
       times[s] = res.final_time_s;
       PetscCall(StzSimDestroy(&sim));
     }
-    qsort(times, nseeds, sizeof(PetscReal), CmpReal);
+    qsort(times, nseeds, sizeof(PetscReal), StzCmpDouble);
     for (PetscInt s = 0; s < nseeds; s++) {
       PetscReal H = 0, Hb = 0, F, Fb;
       for (PetscInt c = 0; c < C; c++) {
-        for (PetscInt i = 0; i < N; i++) H += r0 * (PetscAbsReal(a[i * C + c] * times[s]) < 1e-10 ? times[s] : expm1(a[i * C + c] * times[s]) / a[i * C + c]);
-        Hb += N * r0 * (PetscAbsReal(A[c] * times[s]) < 1e-10 ? times[s] : expm1(A[c] * times[s]) / A[c]);
+        for (PetscInt i = 0; i < N; i++) H += r0 * StzGrowingHazard(a[i * C + c], times[s]);
+        Hb += N * r0 * StzGrowingHazard(A[c], times[s]);
       }
       F      = 1 - PetscExpReal(-H);
       Fb     = 1 - PetscExpReal(-Hb);
-      D      = PetscMax(D, PetscMax(PetscAbsReal(F - (PetscReal)s / nseeds), PetscAbsReal(F - (PetscReal)(s + 1) / nseeds)));
-      Dbound = PetscMax(Dbound, PetscMax(PetscAbsReal(Fb - (PetscReal)s / nseeds), PetscAbsReal(Fb - (PetscReal)(s + 1) / nseeds)));
+      D      = StzKSStep(D, F, (int)s, (int)nseeds);
+      Dbound = StzKSStep(Dbound, Fb, (int)s, (int)nseeds);
     }
     PetscCall(PetscFree(a));
     STZ_CHECK(D < crit, "thinning: first-activation times of 400 seeds under a non-uniform platen ramp follow the exact survival function, KS D = %.4f < %.4f (1 %%)", (double)D, (double)crit);
