@@ -542,6 +542,8 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
   }
   fprintf(fp, "  \"avalanche_size_max\": %.6g,\n", (double)r->avalanche_size_max);
   fprintf(fp, "  \"relaxation_events\": %lld,\n", (long long)(sim->kmc->relax_events - sim->relax0));
+  /* A body whose platen response is not uniform is stepped by thinning: how many proposals were rejected (model.md 7). */
+  if (sim->kmc->ramp) fprintf(fp, "  \"thinning_rejections\": %lld,\n", (long long)sim->kmc->thin_rejects);
   {
     StzEnergy e1;
     StzKmcEnergy(sim->kmc, &e1);
