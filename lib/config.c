@@ -431,6 +431,13 @@ PetscBool StzBodyPlatenUniform(const StzConfig *cfg)
   return (PetscBool)(cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_ROLLER && cfg->bc[STZ_EDGE_TOP] == STZ_BC_ROLLER);
 }
 
+void StzPlatenEdge(const StzConfig *c, StzFEGeometry *g, PetscReal eyy)
+{
+  const PetscReal d = eyy * c->ny * c->site_size_m;
+  if (g->bc[STZ_EDGE_TOP] == STZ_BC_ROLLER) g->bc_value[STZ_EDGE_TOP][0] = d;
+  else g->bc_value[STZ_EDGE_TOP][0] = 0, g->bc_value[STZ_EDGE_TOP][1] = d;
+}
+
 void StzBodyPlatenStress(const StzConfig *cfg, PetscReal su[3])
 {
   const PetscReal mu = cfg->mat.shear_modulus_pa, nu = cfg->mat.poisson_ratio, lambda = 2 * mu * nu / (1 - 2 * nu);

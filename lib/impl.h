@@ -125,6 +125,9 @@ void StzWriteJSONString(FILE *fp, const char *str);
  * top platen. Roller platens and free, roller or periodic sides make the response to the platen's motion uniform: uniaxial
  * stress (0, 2 mu / (1 - nu), 0) if a side is free, uniaxial strain (lambda, lambda + 2 mu, 0) if both are held in x. */
 void StzBodyPlatenStress(const StzConfig *cfg, PetscReal su[3]);
+/* The FE edge data of a body with its top platen at strain eyy: a roller edge moves along y, a displacement edge moves along
+ * y and keeps x. */
+void StzPlatenEdge(const StzConfig *cfg, StzFEGeometry *g, PetscReal eyy);
 /* Is the platen's response uniform (roller platens, free, roller or periodic sides), so that StzBodyPlatenStress gives it? */
 PetscBool StzBodyPlatenUniform(const StzConfig *cfg);
 /* A body (slab, block) runs single-stz, or compression or tension between roller platens with free, roller or periodic sides:

@@ -516,6 +516,27 @@ static void StzKmcFlicker(StzKmc kmc, PetscInt i)
   kmc->esc[i] = pn > 0 ? (pn | mask) : 0;
 }
 
+/* The platen's strain E_yy and its rate (zero unless the yy component is strain-controlled, as compression and tension make it). */
+static inline PetscReal StzKmcPlatenStrain(const StzKmc kmc)
+{
+  return kmc->load.control[1] ? 0 : kmc->load.value[1];
+}
+static inline PetscReal StzKmcPlatenRate(const StzKmc kmc)
+{
+  return kmc->load.control[1] ? 0 : kmc->load_rate.value[1];
+}
+
+/* Add de times the non-uniform platen response to the engine's site stresses. */
+static void StzKmcAddRamp(StzKmc kmc, PetscReal de)
+{
+  const PetscInt N = kmc->N;
+  for (PetscInt i = 0; i < N; i++) {
+    kmc->el->s1[i] += de * kmc->ramp[i];
+    kmc->el->s2[i] += de * kmc->ramp[N + i];
+    kmc->el->sp[i] += de * kmc->ramp[2 * N + i];
+  }
+}
+
 /* Mean strain, mean stress and its time derivative from the load, its rate, and the mean eigenstrain. A body (slab, block) is
  * loaded through its edges at a fixed load and its engine holds the full site stress: no uniform part, E = S = Sdot = 0. */
 static void StzKmcMacro(StzKmc kmc)
@@ -527,7 +548,7 @@ static void StzKmcMacro(StzKmc kmc)
     /* Its engine holds the site stress of the eigenstrains and the fixed edge loads. Under compression or tension the top
      * platen moves (the strain-controlled yy component of the load), and the response to that motion is uniform
      * (StzBodyPlatenStress): the uniform part S, growing at Sdot, as in the periodic box. Frozen-load runs have none. */
-    const PetscReal eyy = kmc->load.control[1] ? 0 : kmc->load.value[1], rate = kmc->load.control[1] ? 0 : kmc->load_rate.value[1];
+    const PetscReal eyy = StzKmcPlatenStrain(kmc), rate = StzKmcPlatenRate(kmc);
     for (int c = 0; c < 3; c++) { /* a non-uniform response (ramp) is in the engine's arrays instead, and body_su is zero */
       kmc->E[c]    = 0;
       kmc->S[c]    = kmc->body_su[c] * eyy;
@@ -560,8 +581,7 @@ static PetscErrorCode StzKmcPlatenField(StzKmc kmc)
     PetscFunctionReturn(0);
   }
   StzConfigFEGeometry(cfg, &g);
-  g.bc_value[STZ_EDGE_TOP][0] = g.bc[STZ_EDGE_TOP] == STZ_BC_ROLLER ? cfg->ny * cfg->site_size_m : 0;
-  g.bc_value[STZ_EDGE_TOP][1] = g.bc[STZ_EDGE_TOP] == STZ_BC_ROLLER ? 0 : cfg->ny * cfg->site_size_m;
+  StzPlatenEdge(cfg, &g, 1.0);
   PetscCall(StzFECreate(PETSC_COMM_SELF, &g, &fe));
   PetscCall(PetscMalloc1(3 * nel, &es));
   PetscCall(PetscMalloc1(3 * N, &kmc->ramp));
@@ -791,15 +811,7 @@ static void StzKmcAdvanceLoad(StzKmc kmc, PetscReal dt)
   kmc->time_s += dt;
   for (int c = 0; c < 3; c++) kmc->load.value[c] += kmc->load_rate.value[c] * dt;
   /* A non-uniform platen response is carried in the site stresses themselves. */
-  if (kmc->ramp && !kmc->load.control[1]) {
-    const PetscInt  N  = kmc->N;
-    const PetscReal de = kmc->load_rate.value[1] * dt;
-    for (PetscInt i = 0; i < N; i++) {
-      kmc->el->s1[i] += de * kmc->ramp[i];
-      kmc->el->s2[i] += de * kmc->ramp[N + i];
-      kmc->el->sp[i] += de * kmc->ramp[2 * N + i];
-    }
-  }
+  if (kmc->ramp && StzKmcPlatenRate(kmc) != 0) StzKmcAddRamp(kmc, StzKmcPlatenRate(kmc) * dt);
 }
 
 /* Largest growth rate of each shear class's rates over the sites under a non-uniform platen ramp (the thinning bound of
@@ -807,7 +819,7 @@ static void StzKmcAdvanceLoad(StzKmc kmc, PetscReal dt)
 static void StzKmcRampBounds(StzKmc kmc)
 {
   const PetscInt  N    = kmc->N;
-  const PetscReal rate = kmc->load.control[1] ? 0 : kmc->load_rate.value[1], b = kmc->b_per_pa;
+  const PetscReal rate = StzKmcPlatenRate(kmc), b = kmc->b_per_pa;
   if (b == kmc->ramp_bound_b && rate == kmc->ramp_bound_rate) return;
   for (PetscInt k = 0; k < kmc->n_orient; k++) {
     PetscReal hi = -PETSC_MAX_REAL, lo = PETSC_MAX_REAL;
@@ -930,6 +942,14 @@ static void StzKmcSelect(StzKmc kmc, const PetscReal g[], PetscReal dt, uint64_t
   }
 }
 
+/* Time and load dt later, without an event: the macroscopic state there, which is also the state "just before" the next event. */
+static void StzKmcMoveOn(StzKmc kmc, PetscReal dt)
+{
+  StzKmcAdvanceLoad(kmc, dt);
+  StzKmcMacro(kmc);
+  for (int c = 0; c < 3; c++) kmc->E_pre[c] = kmc->E[c], kmc->S_pre[c] = kmc->S[c];
+}
+
 PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEvent *ev)
 {
   const PetscInt C = kmc->n_classes, CR = C + (kmc->cfg->st.on ? 1 : 0);
@@ -965,9 +985,7 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
     if (!*fired) {
       /* Survived to t_limit: keep the unused hazard and restart there with fresh rates. */
       kmc->hazard_left = PetscMax(0.0, kmc->hazard_left - StzIntegratedRate(R, g, CR, t_limit, NULL) * PetscExpReal(kmc->X));
-      StzKmcAdvanceLoad(kmc, t_limit);
-      StzKmcMacro(kmc);
-      for (int c = 0; c < 3; c++) kmc->E_pre[c] = kmc->E[c], kmc->S_pre[c] = kmc->S[c];
+      StzKmcMoveOn(kmc, t_limit);
       StzKmcPassAndRescale(kmc, NULL);
       PetscFunctionReturn(0);
     }
@@ -977,22 +995,17 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
     if (!kmc->ramp || ev->cls >= C) break;
     {
       const PetscInt  i = ev->site, k = ev->orient, N = kmc->N;
-      const PetscReal rate = kmc->load.control[1] ? 0 : kmc->load_rate.value[1];
-      const PetscReal a    = ev->sense * kmc->b_per_pa * rate * (kmc->ramp[N + i] * kmc->cos2[k] - kmc->ramp[i] * kmc->sin2[k]);
+      const PetscReal a = ev->sense * kmc->b_per_pa * StzKmcPlatenRate(kmc) * (kmc->ramp[N + i] * kmc->cos2[k] - kmc->ramp[i] * kmc->sin2[k]);
       if (StzRngUniform(kmc->key_thin, (uint64_t)kmc->thin_draws++) < PetscExpReal((a - kmc->ramp_bound[ev->cls]) * dt)) break;
     }
     /* Rejected: move to the proposal's time without an event. */
     kmc->thin_rejects++;
     rejects++;
-    StzKmcAdvanceLoad(kmc, dt);
-    StzKmcMacro(kmc);
-    for (int c = 0; c < 3; c++) kmc->E_pre[c] = kmc->E[c], kmc->S_pre[c] = kmc->S[c];
+    StzKmcMoveOn(kmc, dt);
     StzKmcPassAndRescale(kmc, NULL);
     t_limit -= dt;
   }
-  StzKmcAdvanceLoad(kmc, dt);
-  StzKmcMacro(kmc);
-  for (int c = 0; c < 3; c++) kmc->E_pre[c] = kmc->E[c], kmc->S_pre[c] = kmc->S[c];
+  StzKmcMoveOn(kmc, dt);
   if (ev->cls == STZ_CLASS_RELAX(kmc)) {
     kmc->relax_events++;
     StzKmcStructure(kmc, ev, n);
@@ -1012,12 +1025,8 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
   kmc->events++;
   StzKmcMacro(kmc);
   PetscCall(StzElasticEvent(kmc->el, ev->site, ev->orient, ev->sense, ev->eig));
-  if (kmc->ramp && kmc->el->type == STZ_ENGINE_RESOLVE && !kmc->load.control[1]) {
-    /* The resolve engine solved everything afresh under the (zero) edge data: put the platen's part back. */
-    const PetscInt  N = kmc->N;
-    const PetscReal e = kmc->load.value[1];
-    for (PetscInt i = 0; i < N; i++) kmc->el->s1[i] += e * kmc->ramp[i], kmc->el->s2[i] += e * kmc->ramp[N + i], kmc->el->sp[i] += e * kmc->ramp[2 * N + i];
-  }
+  /* The resolve engine solved everything afresh under the (zero) edge data: put the platen's part back. */
+  if (kmc->ramp && kmc->el->type == STZ_ENGINE_RESOLVE) StzKmcAddRamp(kmc, StzKmcPlatenStrain(kmc));
   if (kmc->sp_net) {
     /* sp is brought up to date lazily (StzKmcSyncStress); a site flipping back and forth costs nothing there. */
     kmc->sp_net[ev->orient * kmc->N + ev->site] += ev->sense;
@@ -1081,7 +1090,7 @@ static inline PetscReal StzKmcSiteWork(const StzKmc kmc, PetscInt i)
   PetscReal       sp = kmc->el->sp[i], s1 = kmc->el->s1[i], s2 = kmc->el->s2[i];
   if (kmc->ramp) { /* the arrays also carry the platen's non-uniform part: the eigenstrains' field is the rest */
     const PetscInt  N = kmc->N;
-    const PetscReal e = kmc->load.control[1] ? 0 : kmc->load.value[1];
+    const PetscReal e = StzKmcPlatenStrain(kmc);
     s1 -= e * kmc->ramp[i], s2 -= e * kmc->ramp[N + i], sp -= e * kmc->ramp[2 * N + i];
   }
   return sp * (exx + eyy) + s1 * (exx - eyy) + 2 * s2 * exy;
@@ -1103,8 +1112,7 @@ PetscReal StzKmcPlatenCoupling(const StzKmc kmc)
 
 PetscReal StzKmcPlatenStress(const StzKmc kmc)
 {
-  const PetscReal eyy = kmc->load.control[1] ? 0 : kmc->load.value[1];
-  return kmc->platen_M * eyy - StzKmcPlatenCoupling(kmc);
+  return kmc->platen_M * StzKmcPlatenStrain(kmc) - StzKmcPlatenCoupling(kmc);
 }
 
 /* A body between platens: the elastic energy summed from the eigenstrains' field is that with the platen held where it

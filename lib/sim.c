@@ -830,15 +830,6 @@ PetscErrorCode StzSimGetSites(StzSim sim, PetscInt *nx, PetscInt *ny, PetscReal 
   PetscFunctionReturn(0);
 }
 
-/* The FE edge data of a body between platens with the top platen at strain eyy (a roller moves along y, a displacement edge
- * moves along y and keeps x). */
-static void StzPlatenEdge(const StzConfig *c, StzFEGeometry *g, PetscReal eyy)
-{
-  const PetscReal d = eyy * c->ny * c->site_size_m;
-  if (g->bc[STZ_EDGE_TOP] == STZ_BC_ROLLER) g->bc_value[STZ_EDGE_TOP][0] = d;
-  else g->bc_value[STZ_EDGE_TOP][0] = 0, g->bc_value[STZ_EDGE_TOP][1] = d;
-}
-
 PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
 {
   const StzConfig *c = &sim->cfg;

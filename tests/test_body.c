@@ -14,6 +14,7 @@
 #include <stzdyn/stzdyn.h>
 #include "../lib/impl.h"
 #include "check.h"
+#include "testrun.h"
 #include <stdlib.h>
 
 static PetscErrorCode Run(const char geometry_opts[], PetscReal T, PetscReal max_strain, PetscInt seed, StzSim *sim)
@@ -21,14 +22,11 @@ static PetscErrorCode Run(const char geometry_opts[], PetscReal T, PetscReal max
   char opt[768];
 
   PetscFunctionBeginUser;
-  PetscCall(PetscOptionsClear(NULL));
   PetscCall(PetscSNPrintf(opt, sizeof(opt),
                           "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-body -stz_protocol compression -stz_nx 16 -stz_ny 16 -stz_strain_rate 1e-2 "
                           "-stz_temperature_k %g -stz_max_strain %g -stz_seed %d %s",
                           (double)T, (double)max_strain, (int)seed, geometry_opts));
-  PetscCall(PetscOptionsInsertString(NULL, opt));
-  PetscCall(StzSimCreate(PETSC_COMM_WORLD, sim));
-  PetscCall(StzSimRun(*sim));
+  PetscCall(StzTestRun(opt, sim));
   PetscFunctionReturn(0);
 }
 
@@ -210,11 +208,8 @@ int main(int argc, char **argv)
     }
     for (PetscInt s = 0; s < nseeds; s++) {
       StzSimResult res;
-      PetscCall(PetscOptionsClear(NULL));
       PetscCall(PetscSNPrintf(opt, sizeof(opt), fmt, (double)rate, (int)(s + 1)));
-      PetscCall(PetscOptionsInsertString(NULL, opt));
-      PetscCall(StzSimCreate(PETSC_COMM_WORLD, &sim));
-      PetscCall(StzSimRun(sim));
+      PetscCall(StzTestRun(opt, &sim));
       PetscCall(StzSimGetResult(sim, &res));
       times[s] = res.final_time_s;
       PetscCall(StzSimDestroy(&sim));

@@ -7,6 +7,7 @@
  * (what a method that freezes the rates between events would give), showing the test can tell the two apart. */
 #include <stzdyn/stzdyn.h>
 #include "check.h"
+#include "testrun.h"
 
 int main(int argc, char **argv)
 {
@@ -28,14 +29,11 @@ int main(int argc, char **argv)
     char         opt[512];
     StzSim       sim;
     StzSimResult res;
-    PetscCall(PetscOptionsClear(NULL));
     PetscCall(PetscSNPrintf(opt, sizeof(opt),
                             "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-survival -stz_protocol pure-shear -stz_nx 4 -stz_ny 4 -stz_barrier_spread 0 -stz_structure false "
                             "-stz_temperature_k %g -stz_strain_rate %.17g -stz_max_strain 1 -stz_max_events 1 -stz_seed %d",
                             (double)T, (double)gdot, (int)(s + 1)));
-    PetscCall(PetscOptionsInsertString(NULL, opt));
-    PetscCall(StzSimCreate(PETSC_COMM_WORLD, &sim));
-    PetscCall(StzSimRun(sim));
+    PetscCall(StzTestRun(opt, &sim));
     PetscCall(StzSimGetResult(sim, &res));
     times[s] = res.final_time_s;
     PetscCall(StzSimDestroy(&sim));
