@@ -3,7 +3,9 @@
  * Threshold. Argon's rate nu0 exp(-(dF_i - tau gamma0 Omega0 / 2) / kT) has a barrier that vanishes at the resolved shear
  * tau_c,i = 2 dF_i / (gamma0 Omega0). As T -> 0 a (site, orientation, sense) is inert below tau_c,i and fires at once at or
  * above it, so tau_c,i is the athermal threshold; dF_i carries the site's quenched disorder (model.md, section 5). The
- * resolved shear is the one the thermal rates see: the total site stress, including the site's own back-stress.
+ * resolved shear is the one the thermal rates see: the total site stress, including the site's own back-stress. With
+ * dilatation (-stz_dilatation eps_v) the work of its trace adds dil_k P to every class's drive, P = (s_xx + s_yy) / 2 and
+ * dil_k = eps_v / gamma0, as in the kMC rates (docs/model.md 4).
  * The structural state (fictive temperature, renewal, relaxation) is not used: the thresholds come from the quenched barriers
  * dF_quench_j and stay fixed (relaxation has no time to act at T -> 0; threshold renewal in aqs is future work).
  *
@@ -119,20 +121,23 @@ static void StzAqsScanLoad(StzAqs aqs, PetscReal *dstrain, PetscInt *site, Petsc
   StzElastic      el  = kmc->el;
   const PetscInt  nx = kmc->nx, ny = kmc->ny, K = kmc->n_orient;
   const PetscReal S1 = 0.5 * (kmc->S[0] - kmc->S[1]), S2 = kmc->S[2], D1 = 0.5 * (aqs->Sdot[0] - aqs->Sdot[1]), D2 = aqs->Sdot[2];
+  /* Dilatation: its work adds dil_k P to every class's drive (P = (s_xx + s_yy) / 2), as in the kMC rates. */
+  const PetscReal kp = kmc->dil_k, Sm = 0.5 * (kmc->S[0] + kmc->S[1]), Dm = 0.5 * (aqs->Sdot[0] + aqs->Sdot[1]);
 
 #pragma omp parallel for schedule(static) if (aqs->parallel)
   for (PetscInt y = 0; y < ny; y++) {
     PetscReal best = PETSC_MAX_REAL;
     PetscInt  bs = -1, bc = -1;
     for (PetscInt x = 0; x < nx; x++) {
-      const PetscInt i = y * nx + x;
+      const PetscInt  i = y * nx + x;
+      const PetscReal p = kp != 0 ? kp * (Sm + el->sp[i]) : 0, pd = kp * Dm;
       for (PetscInt k = 0; k < K; k++) {
         const PetscReal g = StzAqsTau(D1, D2, kmc->cos2[k], kmc->sin2[k]), tau = StzAqsTau(S1 + el->s1[i], S2 + el->s2[i], kmc->cos2[k], kmc->sin2[k]);
         for (PetscInt s = 0; s < 2; s++) {
-          const PetscReal sg = s ? -1.0 : 1.0, rate = sg * g;
+          const PetscReal sg = s ? -1.0 : 1.0, q = kp != 0 ? kmc->dinc[(2 * k + s) * kmc->N + i] : 0, rate = sg * g + pd * q;
           PetscReal       d;
           if (!(rate > 0)) continue;
-          d = (aqs->tau_c[i] - sg * tau) / rate;
+          d = (aqs->tau_c[i] - sg * tau - p * q) / rate;
           if (d < best) best = d, bs = i, bc = 2 * k + s;
         }
       }
@@ -156,6 +161,24 @@ static PetscInt StzAqsBestClass(StzKmc kmc, PetscReal t1, PetscReal t2)
   return cls;
 }
 
+/* With dilatation: the largest drive s tau_k + dil_k P dinc over the classes of site i (total shear t1, t2 and pressure P),
+ * and its class (first on ties) if cls is not NULL. */
+static PetscReal StzAqsDrive(StzKmc kmc, PetscInt i, PetscReal t1, PetscReal t2, PetscReal P, PetscInt *cls)
+{
+  PetscReal best = -PETSC_MAX_REAL;
+  for (PetscInt k = 0; k < kmc->n_orient; k++) {
+    const PetscReal tau = StzAqsTau(t1, t2, kmc->cos2[k], kmc->sin2[k]);
+    for (PetscInt s = 0; s < 2; s++) {
+      const PetscReal d = (s ? -tau : tau) + kmc->dil_k * P * kmc->dinc[(2 * k + s) * kmc->N + i];
+      if (d > best) {
+        best = d;
+        if (cls) *cls = 2 * k + s;
+      }
+    }
+  }
+  return best;
+}
+
 /* The most overloaded (site, class) at or above threshold, and the generation marks; *site = -1 if none.
  * A site's overload is max_k |tau_k| - tau_c (the better sense of each orientation); a vectorised pass computes it for a row,
  * a scalar pass over the row then keeps the marks and the row's largest overload (first site on ties). */
@@ -164,21 +187,25 @@ static void StzAqsScanUnstable(StzAqs aqs, PetscInt *site, PetscInt *cls)
   StzKmc          kmc = aqs->kmc;
   StzElastic      el  = kmc->el;
   const PetscInt  nx = kmc->nx, ny = kmc->ny, K = kmc->n_orient, gnext = aqs->gen_now + 1;
-  const PetscReal S1 = 0.5 * (kmc->S[0] - kmc->S[1]), S2 = kmc->S[2];
+  const PetscReal S1 = 0.5 * (kmc->S[0] - kmc->S[1]), S2 = kmc->S[2], kp = kmc->dil_k, Sm = 0.5 * (kmc->S[0] + kmc->S[1]);
 
 #pragma omp parallel for schedule(static) if (aqs->parallel)
   for (PetscInt y = 0; y < ny; y++) {
-    const PetscReal *restrict r1 = el->s1 + y * nx, *restrict r2 = el->s2 + y * nx, *restrict tc = aqs->tau_c + y * nx;
+    const PetscReal *restrict r1 = el->s1 + y * nx, *restrict r2 = el->s2 + y * nx, *restrict rp = el->sp + y * nx, *restrict tc = aqs->tau_c + y * nx;
     PetscReal *restrict ov = aqs->over + y * nx;
     PetscInt *restrict mk  = aqs->mark + y * nx;
     PetscReal best         = -1;
     PetscInt  bs           = -1;
+    if (kp != 0) { /* with dilatation each class has its own drive, s tau_k + dil_k P dinc (StzAqsDrive) */
+      for (PetscInt x = 0; x < nx; x++) ov[x] = StzAqsDrive(kmc, y * nx + x, S1 + r1[x], S2 + r2[x], Sm + rp[x], NULL) - tc[x];
+    } else {
 #pragma omp simd
-    for (PetscInt x = 0; x < nx; x++) {
-      const PetscReal t1 = S1 + r1[x], t2 = S2 + r2[x];
-      PetscReal       m = 0;
-      for (PetscInt k = 0; k < K; k++) m = PetscMax(m, PetscAbsReal(t2 * kmc->cos2[k] - t1 * kmc->sin2[k]));
-      ov[x] = m - tc[x];
+      for (PetscInt x = 0; x < nx; x++) {
+        const PetscReal t1 = S1 + r1[x], t2 = S2 + r2[x];
+        PetscReal       m = 0;
+        for (PetscInt k = 0; k < K; k++) m = PetscMax(m, PetscAbsReal(t2 * kmc->cos2[k] - t1 * kmc->sin2[k]));
+        ov[x] = m - tc[x];
+      }
     }
     for (PetscInt x = 0; x < nx; x++) {
       if (ov[x] >= 0) {
@@ -194,7 +221,10 @@ static void StzAqsScanUnstable(StzAqs aqs, PetscInt *site, PetscInt *cls)
     for (PetscInt y = 0; y < ny; y++)
       if (aqs->row_site[y] >= 0 && aqs->row_val[y] > best) best = aqs->row_val[y], *site = aqs->row_site[y];
   }
-  if (*site >= 0) *cls = StzAqsBestClass(kmc, S1 + el->s1[*site], S2 + el->s2[*site]);
+  if (*site >= 0) {
+    if (kp != 0) (void)StzAqsDrive(kmc, *site, S1 + el->s1[*site], S2 + el->s2[*site], Sm + el->sp[*site], cls);
+    else *cls = StzAqsBestClass(kmc, S1 + el->s1[*site], S2 + el->s2[*site]);
+  }
 }
 
 PetscErrorCode StzAqsLoad(StzAqs aqs, PetscReal strain_limit, PetscBool *triggered)
@@ -246,11 +276,13 @@ PetscErrorCode StzAqsRelax(StzAqs aqs, PetscBool *fired, StzEvent *ev, PetscInt 
   ev->orient      = cls / 2;
   ev->sense       = (cls % 2) ? -1 : 1;
   ev->dt_s        = 0;
-  StzEigenstrain(cfg->mat.gamma0, 0.5 * PETSC_PI * ev->orient / kmc->n_orient, ev->sense, cfg->dilatation, ev->eig);
+  ev->dil         = kmc->dinc ? kmc->dinc[cls * kmc->N + site] : 0;
+  StzEigenstrain(cfg->mat.gamma0, 0.5 * PETSC_PI * ev->orient / kmc->n_orient, ev->sense, cfg->dilatation * ev->dil, ev->eig);
   for (int c = 0; c < 3; c++) {
     kmc->eps_p[3 * site + c] += ev->eig[c];
     kmc->mean_eig[c] += ev->eig[c] / kmc->N;
   }
+  StzKmcDilatancy(kmc, site); /* no renewal here: the basin is the site's whole history */
   kmc->count[site]++;
   kmc->events++;
   PetscCall(StzElasticApplyEvent(kmc->el, ev));

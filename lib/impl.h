@@ -188,6 +188,7 @@ void StzConfigFEGeometry(const StzConfig *cfg, StzFEGeometry *g);
 typedef struct {
   PetscInt  site, cls, orient, sense;
   PetscReal dt_s, eig[3];
+  PetscReal dil; /* the event's dilatation in units of -stz_dilatation (StzKmcDilatancy; 0 without dilatation) */
 } StzEvent;
 
 /* Add one event's stress change to the engine's site stresses (lib/elastic/apply.c): the shifted kernel, or an FE re-solve.
@@ -201,6 +202,13 @@ struct StzKmc_private {
   PetscInt         nx, ny, N, n_orient, n_classes;
   PetscReal        cos2[STZ_MAX_ORIENT], sin2[STZ_MAX_ORIENT];
   PetscReal        kT_j, b_per_pa, ln_nu0;
+  /* Dilatation (docs/model.md 3-4): a site's dilatation (in-plane trace) is eps_v times its equivalent plastic shear from the
+   * start of its current basin over gamma0, plus what earlier basins left; so an event of class c at site i adds eps_v
+   * dinc[c N + i], dinc in [-1, 1] (+1 from the basin's start, -1 straight back: a flip and its reversal cancel). Its work,
+   * 1/2 Omega0 eps_v dinc P with P = (s_xx + s_yy) / 2, enters the log-rate as b dil_k dinc P, dil_k = eps_v / gamma0.
+   * dil_k = 0 and dinc = NULL without dilatation; the rates then never read the pressure-like stress sp. */
+  PetscReal dil_k;
+  float    *dinc;
   /* per site */
   PetscReal *lnA;       /* ln(nu0) - dF_i / kT */
   PetscReal *barrier_j; /* dF_i */
@@ -221,7 +229,6 @@ struct StzKmc_private {
   /* Lazy pressure (kernel engine): sp is not needed by the rates, so events are only counted here, per site and
    * orientation (net sense), and StzKmcSyncStress adds their kernels to sp when someone reads it. */
   int32_t   *sp_net;     /* [orient][site] net sense of events not yet in sp (NULL for other engines) */
-  int32_t   *sp_dil;     /* [site] events not yet in sp, for the dilatational kernel (NULL when eps_v = 0) */
   PetscInt64 sp_pending; /* events not yet in sp */
   int32_t   *sp_src;     /* scratch of StzKmcSyncStress: the nonzero counts, (kernel index) * N + site */
   /* macroscopic state */
@@ -263,6 +270,9 @@ struct StzKmc_private {
   /* thermal strain: per-site expansion coefficient and accumulated isotropic in-plane thermal strain */
   PetscReal *alpha_per_k, *eps_th;
 };
+/* Recompute the dilatation of each class of site i (dinc) from its plastic strain and its basin's start (eps_ref), after
+ * either changed. No-op without dilatation. */
+void StzKmcDilatancy(StzKmc kmc, PetscInt i);
 /* Class index of a relaxation event (shear classes are 0 .. 2 n_orient - 1). */
 #define STZ_CLASS_RELAX(kmc) ((kmc)->n_classes)
 PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *kmc);
@@ -298,11 +308,10 @@ void StzKmcSiteEnergy(StzKmc kmc, PetscInt i, PetscReal *elastic_j_per_gatom, Pe
 /* Contracts of the caches kept by the kMC (lib/kmc.c).
  *
  * Stress. After every StzKmcStep the stress components the rates use, el->s1 and el->s2, are current. The pressure-like
- * component el->sp is NOT: with the kernel and slab-kernel engines the step only counts the event (sp_net, sp_dil), because
- * the rates never read sp. StzKmcSyncStress adds the kernels of every counted event to sp; after it s1, s2 and sp are all
- * current. Anyone who reads el->sp directly must call it first; StzKmcSiteStress, StzKmcEnergy, StzWriteFieldsCSV,
- * StzSimGetSites and StzSimVerifyStress do. Code that adds to s1, s2, sp directly (StzKmcThermalStrain) may do so at any
- * time: the pending kernels are added on top. The factor and resolve engines keep sp current themselves.
+ * component el->sp is NOT: with the kernel and slab-kernel engines the step only counts the event (sp_net), because
+ * the rates never read sp. (With dilatation, dil_k != 0, they do: then sp_net is NULL and the pass keeps sp current too.) StzKmcSyncStress adds the kernels of every counted event to sp; after it s1,
+ * s2 and sp are all current. Anyone who reads el->sp directly must call it first; StzKmcSiteStress, StzKmcEnergy, StzWriteFieldsCSV, StzSimGetSites and StzSimVerifyStress do. Code that adds to s1,
+ * s2, sp directly (StzKmcThermalStrain) may do so at any time: the pending kernels are added on top. The factor and resolve engines keep sp current themselves.
  *
  * Rates. The per-row rate sums and the float cache pre_m/pre_e are derived from lnA, X, b_per_pa and the stresses. lnA is
  * the source of truth: kmc.c's own StzKmcSiteRates (structural state, flicker penalty) and StzKmcSetTemperature refresh the

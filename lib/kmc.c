@@ -135,6 +135,42 @@ static inline float StzDrive(PetscReal b, PetscReal s)
   return u < (float)-STZ_U_MAX ? (float)-STZ_U_MAX : (u > (float)STZ_U_MAX ? (float)STZ_U_MAX : u);
 }
 
+/* exp(a_i + v) = (m2o / 2) 2^(ebo - STZ_E_BIAS) from the cached exp(a_i) = (m2 / 2) 2^(eb - STZ_E_BIAS), for a float v.
+ * m2 lies in [sqrt2, 2 sqrt2] (StzKmcCacheSite) and is put back there, so StzRatePair's range argument holds unchanged.
+ * Pure float and int arithmetic like StzRatePair: the pass and the selection get bit-identical rates. */
+static inline void StzPressureFactor(float v, float m2, int32_t eb, float *m2o, int32_t *ebo)
+{
+  const float magic = 12582912.0f;
+  union {
+    float   f;
+    int32_t i;
+  } t;
+  float   n, r, r2, e, m;
+  int32_t ni, lo, hi;
+  t.f  = fmaf(v, 1.44269504088896341f, magic);
+  n    = t.f - magic;
+  ni   = t.i - 0x4B400000;
+  r    = fmaf(n, 2.12194440e-4f, fmaf(n, -0.693359375f, v));
+  r2   = r * r;
+  e    = fmaf(r2, fmaf(r2, fmaf(r2, 1.0f / 720, 1.0f / 24), 0.5f), 1.0f) + fmaf(r * r2, fmaf(r2, fmaf(r2, 1.0f / 5040, 1.0f / 120), 1.0f / 6), r);
+  m    = m2 * e; /* in [1, 4] */
+  lo   = m < 1.41421356f;
+  hi   = m >= 2.82842712f;
+  *m2o = lo ? 2.0f * m : (hi ? 0.5f * m : m);
+  *ebo = eb + ni - lo + hi;
+}
+
+/* The pair of StzRatePair with the dilatation's work (dil_k != 0): p = b dil_k P of the site (float, clamped), ip and im the
+ * dilatation of the + and - event (dinc). The + rate gains p ip, the - rate p im: their mean goes into the site factor, half
+ * their difference into the drive u. */
+static inline void StzDilRatePair(float u, float p, float ip, float im, float m2, int32_t eb, int32_t xp, int32_t xm, float *rp, float *rm, int32_t *eb_max)
+{
+  float   m;
+  int32_t e;
+  StzPressureFactor(p * ((ip + im) * 0.5f), m2, eb, &m, &e);
+  StzRatePair(u + p * ((ip - im) * 0.5f), m, e, xp, xm, rp, rm, eb_max);
+}
+
 /* Cache entry of site i: exp(lnA_i - X) = (pre_m / 2) 2^(pre_e - STZ_E_BIAS), reduced in double so the split is exact
  * to a float ulp (the factor 2 keeps the smallest nonzero rate normal, see StzRatePair). */
 static inline void StzKmcCacheSite(StzKmc kmc, PetscInt i)
@@ -165,7 +201,7 @@ static inline int32_t StzKmcRowRates(const StzKmc kmc, PetscInt y, PetscReal S1,
   const float *restrict pm   = kmc->pre_m + y * nx;
   const int32_t *restrict pe = kmc->pre_e + y * nx;
   const int32_t *restrict xq = kmc->esc + y * nx;
-  float   U1[STZ_CHUNK], U2[STZ_CHUNK], sum[2 * STZ_MAX_ORIENT];
+  float   U1[STZ_CHUNK], U2[STZ_CHUNK], P[STZ_CHUNK], sum[2 * STZ_MAX_ORIENT];
   int32_t emax = INT32_MIN;
 
   for (PetscInt c = 0; c < 2 * K; c++) sum[c] = 0;
@@ -177,19 +213,39 @@ static inline int32_t StzKmcRowRates(const StzKmc kmc, PetscInt y, PetscReal S1,
       U1[x] = StzDrive(b, S1 + s1[x0 + x]);
       U2[x] = StzDrive(b, S2 + s2[x0 + x]);
     }
+    if (kmc->dil_k != 0) { /* b dil_k P: the dilatation's work per unit of dilatation */
+      const PetscReal bk = b * kmc->dil_k, Sm = 0.5 * (kmc->S[0] + kmc->S[1]);
+      const PetscReal *restrict spr = kmc->el->sp + y * nx + x0;
+#pragma omp simd
+      for (PetscInt x = 0; x < len; x++) P[x] = StzDrive(bk, Sm + spr[x]);
+    }
     for (PetscInt k = 0; k < K; k++) {
       const float c2 = (float)kmc->cos2[k], n2 = (float)kmc->sin2[k];
       float       sp = 0, sm = 0;
       int32_t     em = INT32_MIN;
+      if (kmc->dil_k != 0) {
+        const float *restrict ip = kmc->dinc + 2 * k * kmc->N + y * nx + x0, *restrict im = ip + kmc->N;
 #pragma omp simd reduction(+ : sp, sm) reduction(max : em)
-      for (PetscInt x = 0; x < len; x++) {
-        float         rp, rm;
-        int32_t       ea;
-        const int32_t q = xq[x0 + x], pn = q & 0xff;
-        StzRatePair(fmaf(U2[x], c2, -(U1[x] * n2)), pm[x0 + x], pe[x0 + x], ((q >> (8 + 2 * k)) & 1) * pn, ((q >> (9 + 2 * k)) & 1) * pn, &rp, &rm, &ea);
-        sp += rp;
-        sm += rm;
-        em = em > ea ? em : ea;
+        for (PetscInt x = 0; x < len; x++) {
+          float         rp, rm;
+          int32_t       ea;
+          const int32_t q = xq[x0 + x], pn = q & 0xff;
+          StzDilRatePair(fmaf(U2[x], c2, -(U1[x] * n2)), P[x], ip[x], im[x], pm[x0 + x], pe[x0 + x], ((q >> (8 + 2 * k)) & 1) * pn, ((q >> (9 + 2 * k)) & 1) * pn, &rp, &rm, &ea);
+          sp += rp;
+          sm += rm;
+          em = em > ea ? em : ea;
+        }
+      } else {
+#pragma omp simd reduction(+ : sp, sm) reduction(max : em)
+        for (PetscInt x = 0; x < len; x++) {
+          float         rp, rm;
+          int32_t       ea;
+          const int32_t q = xq[x0 + x], pn = q & 0xff;
+          StzRatePair(fmaf(U2[x], c2, -(U1[x] * n2)), pm[x0 + x], pe[x0 + x], ((q >> (8 + 2 * k)) & 1) * pn, ((q >> (9 + 2 * k)) & 1) * pn, &rp, &rm, &ea);
+          sp += rp;
+          sm += rm;
+          em = em > ea ? em : ea;
+        }
       }
       sum[2 * k] += sp;
       sum[2 * k + 1] += sm;
@@ -248,24 +304,28 @@ static void StzKmcPass(StzKmc kmc, const StzEvent *ev)
   StzMeanShear(kmc->S, &S1, &S2);
   if (ev && el->type == STZ_ENGINE_KERNEL) {
     const PetscInt   ex = ev->site % nx, ey = ev->site / nx, ko = ev->orient, nh = ny / 2 + 1;
-    const PetscReal  sg = (PetscReal)ev->sense;
-    const PetscReal *k1 = el->kern[ko][0], *k2 = el->kern[ko][1], *d1 = el->kdil[0], *d2 = el->kdil[1];
+    const PetscReal  sg = (PetscReal)ev->sense, dq = ev->dil;
+    const PetscReal *k1 = el->kern[ko][0], *k2 = el->kern[ko][1], *kp = el->kern[ko][2], *d1 = el->kdil[0], *d2 = el->kdil[1], *dp = el->kdil[2];
 #pragma omp parallel for schedule(static) reduction(max : emax) if (kmc->parallel)
     for (PetscInt ky = 0; ky < nh; ky++) {
       const PetscInt ya = (ey + ky) % ny, yb = (ey - ky + ny) % ny;
       StzAddShiftedRow(nx, ex, sg, k1 + ky * nx, el->s1 + ya * nx);
       StzAddShiftedRow(nx, ex, sg, k2 + ky * nx, el->s2 + ya * nx);
-      if (d1) {
-        StzAddShiftedRow(nx, ex, 1.0, d1 + ky * nx, el->s1 + ya * nx);
-        StzAddShiftedRow(nx, ex, 1.0, d2 + ky * nx, el->s2 + ya * nx);
+      if (d1) { /* dilatation: the rates read sp too, so it is kept current here (no lazy sp) */
+        StzAddShiftedRow(nx, ex, dq, d1 + ky * nx, el->s1 + ya * nx);
+        StzAddShiftedRow(nx, ex, dq, d2 + ky * nx, el->s2 + ya * nx);
+        StzAddShiftedRow(nx, ex, dq, dp + ky * nx, el->sp + ya * nx);
+        StzAddShiftedRow(nx, ex, sg, kp + ky * nx, el->sp + ya * nx);
       }
       emax = PetscMax(emax, StzKmcRowRates(kmc, ya, S1, S2, kmc->row_sum + ya * RS));
       if (yb == ya) continue; /* dy = 0, and dy = ny/2 for even ny: the row is its own mirror */
       StzAddMirroredRow(nx, ex, sg, k1 + ky * nx, el->s1 + yb * nx);
       StzAddMirroredRow(nx, ex, sg, k2 + ky * nx, el->s2 + yb * nx);
       if (d1) {
-        StzAddMirroredRow(nx, ex, 1.0, d1 + ky * nx, el->s1 + yb * nx);
-        StzAddMirroredRow(nx, ex, 1.0, d2 + ky * nx, el->s2 + yb * nx);
+        StzAddMirroredRow(nx, ex, dq, d1 + ky * nx, el->s1 + yb * nx);
+        StzAddMirroredRow(nx, ex, dq, d2 + ky * nx, el->s2 + yb * nx);
+        StzAddMirroredRow(nx, ex, dq, dp + ky * nx, el->sp + yb * nx);
+        StzAddMirroredRow(nx, ex, sg, kp + ky * nx, el->sp + yb * nx);
       }
       emax = PetscMax(emax, StzKmcRowRates(kmc, yb, S1, S2, kmc->row_sum + yb * RS));
     }
@@ -274,16 +334,18 @@ static void StzKmcPass(StzKmc kmc, const StzEvent *ev)
      * periodic in x only, so no mirror symmetry: one kernel row per stress row. */
     /* A block's kernels belong to the source site and are in natural order: no shift, no rotation. */
     const PetscInt   ex = el->per_site ? 0 : ev->site % nx, ey = el->per_site ? 0 : ev->site / nx, ko = ev->orient;
-    const PetscReal  sg = (PetscReal)ev->sense;
-    const PetscReal *k1 = el->kern[ko][0], *k2 = el->kern[ko][1], *d1 = el->kdil[0], *d2 = el->kdil[1];
+    const PetscReal  sg = (PetscReal)ev->sense, dq = ev->dil;
+    const PetscReal *k1 = el->kern[ko][0], *k2 = el->kern[ko][1], *kp = el->kern[ko][2], *d1 = el->kdil[0], *d2 = el->kdil[1], *dp = el->kdil[2];
 #pragma omp parallel for schedule(static) reduction(max : emax) if (kmc->parallel)
     for (PetscInt y = 0; y < ny; y++) {
       const PetscInt ky = (y - ey + ny) % ny;
       StzAddShiftedRow(nx, ex, sg, k1 + ky * nx, el->s1 + y * nx);
       StzAddShiftedRow(nx, ex, sg, k2 + ky * nx, el->s2 + y * nx);
       if (d1) {
-        StzAddShiftedRow(nx, ex, 1.0, d1 + ky * nx, el->s1 + y * nx);
-        StzAddShiftedRow(nx, ex, 1.0, d2 + ky * nx, el->s2 + y * nx);
+        StzAddShiftedRow(nx, ex, dq, d1 + ky * nx, el->s1 + y * nx);
+        StzAddShiftedRow(nx, ex, dq, d2 + ky * nx, el->s2 + y * nx);
+        StzAddShiftedRow(nx, ex, dq, dp + ky * nx, el->sp + y * nx);
+        StzAddShiftedRow(nx, ex, sg, kp + ky * nx, el->sp + y * nx);
       }
       emax = PetscMax(emax, StzKmcRowRates(kmc, y, S1, S2, kmc->row_sum + y * RS));
     }
@@ -402,6 +464,24 @@ static inline PetscReal StzKmcDriveK(const StzKmc kmc, PetscInt k, PetscReal t1,
  *   settles when it rearranges: it takes the lower of its T_f and a new draw around T_ss (mechanical annealing of soft spots);
  * - a relaxation event moves T_f a fraction of the way towards the temperature (ageing; equilibration above T_g).
  * Flicker acceleration: StzKmcFlicker. */
+/* Dilatancy (docs/model.md 3): a site's dilatation grows with its equivalent plastic shear from the start of its basin,
+ * eps_v per gamma0, so each class's event adds eps_v (d_after - d_now) / gamma0: +eps_v from the basin's start, -eps_v
+ * straight back (a flip and its reversal leave no dilatation), and what a basin held stays when the site is renewed (a new
+ * basin starts there: flow leaves free volume behind). */
+void StzKmcDilatancy(StzKmc kmc, PetscInt i)
+{
+  const PetscReal  g0 = kmc->cfg->mat.gamma0;
+  const PetscReal *e = kmc->eps_p + 3 * i, *r = kmc->eps_ref + 3 * i;
+  const PetscReal  d1 = 0.5 * ((e[0] - r[0]) - (e[1] - r[1])), d2 = e[2] - r[2], now = 2 * PetscSqrtReal(d1 * d1 + d2 * d2);
+  if (!kmc->dinc) return;
+  for (PetscInt k = 0; k < kmc->n_orient; k++)
+    for (int sg = 0; sg < 2; sg++) {
+      /* A move of orientation k and sense s changes (d1, d2) by s gamma0 / 2 (-sin 2theta_k, cos 2theta_k) (StzEigenstrain). */
+      const PetscReal h = (sg ? -0.5 : 0.5) * g0, q1 = d1 - h * kmc->sin2[k], q2 = d2 + h * kmc->cos2[k];
+      kmc->dinc[(2 * k + sg) * kmc->N + i] = (float)((2 * PetscSqrtReal(q1 * q1 + q2 * q2) - now) / g0);
+    }
+}
+
 static void StzKmcFlicker(StzKmc kmc, PetscInt i);
 static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
 {
@@ -422,7 +502,7 @@ static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
        * counting them heated it above T. */
       PetscReal S1, S2, drive, weight;
       StzMeanShear(kmc->S, &S1, &S2);
-      drive  = ev->sense * StzKmcDriveK(kmc, ev->orient, S1, S2);
+      drive  = ev->sense * StzKmcDriveK(kmc, ev->orient, S1, S2) + kmc->b_per_pa * kmc->dil_k * ev->dil * 0.5 * (kmc->S[0] + kmc->S[1]);
       weight = drive > 0 ? 1 - PetscExpReal(-drive) : 0;
       for (int q = 0; q < 3; q++) kmc->eps_ref[3 * i + q] = e[q];
       if (st->on) {
@@ -500,6 +580,7 @@ static void StzKmcFlicker(StzKmc kmc, PetscInt i)
       PetscReal S1, S2, umax = 0;
       StzMeanShear(kmc->S, &S1, &S2);
       for (PetscInt k = 0; k < kmc->n_orient; k++) umax = PetscMax(umax, PetscAbsReal(StzKmcDriveK(kmc, k, S1 + kmc->el->s1[i], S2 + kmc->el->s2[i])));
+      if (kmc->dil_k != 0) umax += kmc->b_per_pa * kmc->dil_k * PetscAbsReal(0.5 * (kmc->S[0] + kmc->S[1]) + kmc->el->sp[i]); /* the dilatation's work, |dinc| <= 1 */
       cap = PetscMax(0.0, (kmc->relax_ratio - 1) * kmc->barrier_j[i] / kmc->kT_j + umax);
     }
     pn = (int32_t)PetscMin((PetscReal)(pn + 3), PetscMin(255.0, PetscFloorReal(cap / 0.693147180559945309)));
@@ -632,10 +713,15 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
   kmc->row_stride = 8 * ((kmc->n_classes + 7) / 8);
   PetscCall(PetscMalloc1(kmc->row_stride * cfg->ny + 8, &kmc->row_sum_alloc));
   kmc->row_sum = kmc->row_sum_alloc + ((64 - ((uintptr_t)kmc->row_sum_alloc % 64)) % 64) / sizeof(PetscReal);
-  if (el->type == STZ_ENGINE_KERNEL || el->type == STZ_ENGINE_SLAB_KERNEL) {
+  kmc->dil_k   = cfg->dilatation / m->gamma0;
+  if (cfg->dilatation != 0) {
+    PetscCall(PetscMalloc1(2 * cfg->n_orient * N, &kmc->dinc));
+    for (PetscInt i = 0; i < 2 * cfg->n_orient * N; i++) kmc->dinc[i] = 1; /* every site at the start of its basin */
+  }
+  /* Lazy pressure only where the rates do not read it (no dilatation); with dilatation the pass keeps sp current. */
+  if ((el->type == STZ_ENGINE_KERNEL || el->type == STZ_ENGINE_SLAB_KERNEL) && cfg->dilatation == 0) {
     PetscCall(PetscCalloc1(cfg->n_orient * N, &kmc->sp_net));
-    if (cfg->dilatation != 0) PetscCall(PetscCalloc1(N, &kmc->sp_dil));
-    PetscCall(PetscMalloc1((cfg->n_orient + (cfg->dilatation != 0)) * N, &kmc->sp_src));
+    PetscCall(PetscMalloc1(cfg->n_orient * N, &kmc->sp_src));
   }
   PetscCall(PetscArrayzero(kmc->eps_p, 3 * N));
   PetscCall(PetscArrayzero(kmc->count, N));
@@ -708,9 +794,9 @@ PetscErrorCode StzKmcDestroy(StzKmc *kmc)
   PetscCall(PetscFree3((*kmc)->pre_m, (*kmc)->pre_e, (*kmc)->sel_rate));
   PetscCall(PetscFree((*kmc)->row_sum_alloc));
   PetscCall(PetscFree((*kmc)->sp_net));
-  PetscCall(PetscFree((*kmc)->sp_dil));
   PetscCall(PetscFree((*kmc)->sp_src));
   PetscCall(PetscFree((*kmc)->ramp));
+  PetscCall(PetscFree((*kmc)->dinc));
   PetscCall(PetscFree(*kmc));
   PetscFunctionReturn(0);
 }
@@ -738,7 +824,7 @@ void StzKmcSiteStress(StzKmc kmc, PetscInt i, PetscReal s[3])
 void StzKmcSyncStress(StzKmc kmc)
 {
   StzElastic     el = kmc->el;
-  const PetscInt nx = kmc->nx, ny = kmc->ny, N = kmc->N, K = kmc->n_orient, nk = K + (kmc->sp_dil ? 1 : 0);
+  const PetscInt nx = kmc->nx, ny = kmc->ny, N = kmc->N, K = kmc->n_orient;
   /* Rows per block: a block of sp (about 32 KB) stays in L1/L2 while every source's kernel rows stream past it. */
   const PetscInt rows = PetscMax(1, PetscMin(ny, 4096 / nx)), nblocks = (ny + rows - 1) / rows;
   PetscInt       nsrc = 0;
@@ -747,8 +833,8 @@ void StzKmcSyncStress(StzKmc kmc)
   if (!kmc->sp_pending) return;
   /* Sources in a fixed order (kernel, then site): each sp value receives its increments in that order, whatever the
    * number of threads. Events that cancelled (a site flipping back) have net zero and cost nothing. */
-  for (PetscInt k = 0; k < nk; k++) {
-    const int32_t *cnt = k < K ? kmc->sp_net + k * N : kmc->sp_dil;
+  for (PetscInt k = 0; k < K; k++) {
+    const int32_t *cnt = kmc->sp_net + k * N;
     for (PetscInt i = 0; i < N; i++)
       if (cnt[i]) src[nsrc++] = (int32_t)(k * N + i);
   }
@@ -757,17 +843,16 @@ void StzKmcSyncStress(StzKmc kmc)
     const PetscInt y0 = blk * rows, y1 = PetscMin(ny, y0 + rows);
     for (PetscInt j = 0; j < nsrc; j++) {
       const PetscInt  k = src[j] / N, i = src[j] % N, sx = el->per_site ? 0 : i % nx, sy = el->per_site ? 0 : i / nx;
-      const PetscReal w = k < K ? (PetscReal)kmc->sp_net[k * N + i] : (PetscReal)kmc->sp_dil[i];
+      const PetscReal w = (PetscReal)kmc->sp_net[k * N + i];
       /* The kernel engine's kernels are the same for every source; the slab-kernel engine's belong to the source row (in a
        * block, to the source site, unshifted). */
-      const PetscReal *kp = el->type == STZ_ENGINE_SLAB_KERNEL ? (k < K ? el->slab[k][2] : el->sdil[2]) + (el->per_site ? i : sy) * N : (k < K ? el->kern[k][2] : el->kdil[2]);
+      const PetscReal *kp = el->type == STZ_ENGINE_SLAB_KERNEL ? el->slab[k][2] + (el->per_site ? i : sy) * N : el->kern[k][2];
       for (PetscInt y = y0; y < y1; y++) StzAddShiftedRow(nx, sx, w, kp + ((y - sy + ny) % ny) * nx, el->sp + y * nx);
     }
   }
   for (PetscInt j = 0; j < nsrc; j++) {
     const PetscInt k = src[j] / N, i = src[j] % N;
-    if (k < K) kmc->sp_net[k * N + i] = 0;
-    else kmc->sp_dil[i] = 0;
+    kmc->sp_net[k * N + i] = 0;
   }
   kmc->sp_pending = 0;
 }
@@ -822,14 +907,14 @@ static void StzKmcRampBounds(StzKmc kmc)
   const PetscReal rate = StzKmcPlatenRate(kmc), b = kmc->b_per_pa;
   if (b == kmc->ramp_bound_b && rate == kmc->ramp_bound_rate) return;
   for (PetscInt k = 0; k < kmc->n_orient; k++) {
-    PetscReal hi = -PETSC_MAX_REAL, lo = PETSC_MAX_REAL;
+    PetscReal hp = -PETSC_MAX_REAL, hm = -PETSC_MAX_REAL;
     for (PetscInt i = 0; i < N; i++) {
-      const PetscReal a = b * rate * (kmc->ramp[N + i] * kmc->cos2[k] - kmc->ramp[i] * kmc->sin2[k]);
-      hi                = PetscMax(hi, a);
-      lo                = PetscMin(lo, a);
+      const PetscReal a = b * rate * (kmc->ramp[N + i] * kmc->cos2[k] - kmc->ramp[i] * kmc->sin2[k]), p = b * rate * kmc->dil_k * kmc->ramp[2 * N + i];
+      hp = PetscMax(hp, a + PetscAbsReal(p)); /* |dinc| <= 1 */
+      hm = PetscMax(hm, -a + PetscAbsReal(p));
     }
-    kmc->ramp_bound[2 * k]     = hi;  /* sense +1 */
-    kmc->ramp_bound[2 * k + 1] = -lo; /* sense -1 */
+    kmc->ramp_bound[2 * k]     = hp; /* sense +1 */
+    kmc->ramp_bound[2 * k + 1] = hm; /* sense -1 */
   }
   kmc->ramp_bound_b    = b;
   kmc->ramp_bound_rate = rate;
@@ -845,14 +930,20 @@ static void StzKmcRowClassRates(const StzKmc kmc, PetscInt y, PetscInt k, PetscI
   const float *restrict pm   = kmc->pre_m + y * nx;
   const int32_t *restrict pe = kmc->pre_e + y * nx;
   const int32_t *restrict xq = kmc->esc + y * nx;
-  const float c2 = (float)kmc->cos2[k], n2 = (float)kmc->sin2[k];
+  const float     c2 = (float)kmc->cos2[k], n2 = (float)kmc->sin2[k];
+  const PetscBool dil = (PetscBool)(kmc->dil_k != 0);
+  const PetscReal bk = b * kmc->dil_k, Sm = 0.5 * (kmc->S[0] + kmc->S[1]);
+  const PetscReal *restrict spr = kmc->el->sp + y * nx;
+  const float *restrict ip = dil ? kmc->dinc + 2 * k * kmc->N + y * nx : NULL, *restrict im = dil ? ip + kmc->N : NULL;
+  /* The selection recomputes one row per event, so one loop serves both cases (the pass keeps two, StzKmcRowRates). */
 #pragma omp simd
   for (PetscInt x = 0; x < nx; x++) {
-    const float   U1 = StzDrive(b, S1 + s1[x]), U2 = StzDrive(b, S2 + s2[x]);
+    const float   U1 = StzDrive(b, S1 + s1[x]), U2 = StzDrive(b, S2 + s2[x]), u = fmaf(U2, c2, -(U1 * n2));
     float         rp, rm;
     int32_t       ea;
-    const int32_t q = xq[x], pn = q & 0xff;
-    StzRatePair(fmaf(U2, c2, -(U1 * n2)), pm[x], pe[x], ((q >> (8 + 2 * k)) & 1) * pn, ((q >> (9 + 2 * k)) & 1) * pn, &rp, &rm, &ea);
+    const int32_t q = xq[x], pn = q & 0xff, xp = ((q >> (8 + 2 * k)) & 1) * pn, xm = ((q >> (9 + 2 * k)) & 1) * pn;
+    if (dil) StzDilRatePair(u, StzDrive(bk, Sm + spr[x]), ip[x], im[x], pm[x], pe[x], xp, xm, &rp, &rm, &ea);
+    else StzRatePair(u, pm[x], pe[x], xp, xm, &rp, &rm, &ea);
     r[x] = sense > 0 ? rp : rm;
   }
 }
@@ -901,6 +992,7 @@ static void StzKmcSelect(StzKmc kmc, const PetscReal g[], PetscReal dt, uint64_t
     ev->orient = -1;
     ev->sense  = 0;
     ev->dt_s   = dt;
+    ev->dil    = 0;
     ev->eig[0] = ev->eig[1] = ev->eig[2] = 0;
     return;
   }
@@ -938,7 +1030,8 @@ static void StzKmcSelect(StzKmc kmc, const PetscReal g[], PetscReal dt, uint64_t
     ev->orient = k;
     ev->sense  = sense;
     ev->dt_s   = dt;
-    StzEigenstrain(kmc->cfg->mat.gamma0, 0.5 * PETSC_PI * k / kmc->n_orient, sense, kmc->cfg->dilatation, ev->eig);
+    ev->dil    = kmc->dinc ? kmc->dinc[c * kmc->N + ev->site] : 0;
+    StzEigenstrain(kmc->cfg->mat.gamma0, 0.5 * PETSC_PI * k / kmc->n_orient, sense, kmc->cfg->dilatation * ev->dil, ev->eig);
   }
 }
 
@@ -952,13 +1045,15 @@ static void StzKmcMoveOn(StzKmc kmc, PetscReal dt)
 
 PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEvent *ev)
 {
-  const PetscInt C = kmc->n_classes, CR = C + (kmc->cfg->st.on ? 1 : 0);
-  PetscReal      g[STZ_MAX_CLASSES + 1], R[STZ_MAX_CLASSES + 1], St1, St2, target, ln_target, dt;
-  const uint64_t n       = (uint64_t)(kmc->events + kmc->relax_events); /* counter of the selection draws */
-  uint64_t       rejects = 0;
+  const PetscInt  C = kmc->n_classes, CR = C + (kmc->cfg->st.on ? 1 : 0);
+  PetscReal       g[STZ_MAX_CLASSES + 1], R[STZ_MAX_CLASSES + 1], St1, St2, target, ln_target, dt;
+  const uint64_t  n       = (uint64_t)(kmc->events + kmc->relax_events); /* counter of the selection draws */
+  uint64_t        rejects = 0;
+  const PetscReal pdot    = kmc->b_per_pa * kmc->dil_k * 0.5 * (kmc->Sdot[0] + kmc->Sdot[1]); /* b dil_k dP/dt */
 
   PetscFunctionBeginUser;
-  /* Thinning (Lewis & Shedler 1979; Ogata 1981) under a non-uniform platen ramp: the rates of class c grow at different
+  /* Thinning (Lewis & Shedler 1979; Ogata 1981) under a non-uniform platen ramp, or with dilatation under a changing mean
+   * pressure (each site's dilatation work grows with its own dinc): the rates of class c grow at different
    * rates a_i at different sites, so events are proposed as if all grew at the class's largest rate A_c (the closed-form
    * waiting time below applies to those), and a proposal at site i after dt is accepted with probability exp((a_i - A_c) dt).
    * A rejected proposal only advances the time and the load; the next one is drawn afresh. Exact, whatever the step. */
@@ -974,6 +1069,9 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
       StzKmcRampBounds(kmc);
       for (PetscInt c = 0; c < C; c++) g[c] += kmc->ramp_bound[c];
     }
+    /* A mean pressure that changes makes the dilatation's work grow at b dil_k dinc Pdot, different at every site. */
+    if (pdot != 0)
+      for (PetscInt c = 0; c < C; c++) g[c] += PetscAbsReal(pdot);
     for (PetscInt c = 0; c < C; c++) R[c] = kmc->class_sum[c];
     if (CR > C) R[C] = kmc->rel_sum, g[C] = 0;
     /* -ln u in units of the scaled rates; a target beyond double range means nothing can happen before t_limit. */
@@ -992,11 +1090,16 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
     kmc->hazard_left = -1;
     /* Each proposal of a step draws its own selection numbers (counters n + rejects 2^40: n stays below 2^40). */
     StzKmcSelect(kmc, g, dt, n + (rejects << 40), ev);
-    if (!kmc->ramp || ev->cls >= C) break;
+    if ((!kmc->ramp && pdot == 0) || ev->cls >= C) break;
     {
-      const PetscInt  i = ev->site, k = ev->orient, N = kmc->N;
-      const PetscReal a = ev->sense * kmc->b_per_pa * StzKmcPlatenRate(kmc) * (kmc->ramp[N + i] * kmc->cos2[k] - kmc->ramp[i] * kmc->sin2[k]);
-      if (StzRngUniform(kmc->key_thin, (uint64_t)kmc->thin_draws++) < PetscExpReal((a - kmc->ramp_bound[ev->cls]) * dt)) break;
+      /* The site's own growth rate against the class's bound (both without the uniform part b taudot). */
+      const PetscInt i = ev->site, k = ev->orient, N = kmc->N;
+      PetscReal      a = pdot * ev->dil, A = pdot != 0 ? PetscAbsReal(pdot) : 0;
+      if (kmc->ramp) {
+        a += kmc->b_per_pa * StzKmcPlatenRate(kmc) * (ev->sense * (kmc->ramp[N + i] * kmc->cos2[k] - kmc->ramp[i] * kmc->sin2[k]) + kmc->dil_k * ev->dil * kmc->ramp[2 * N + i]);
+        A += kmc->ramp_bound[ev->cls];
+      }
+      if (StzRngUniform(kmc->key_thin, (uint64_t)kmc->thin_draws++) < PetscExpReal((a - A) * dt)) break;
     }
     /* Rejected: move to the proposal's time without an event. */
     kmc->thin_rejects++;
@@ -1021,6 +1124,7 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
     kmc->mean_eig[c] += ev->eig[c] / kmc->N;
   }
   StzKmcStructure(kmc, ev, n);
+  StzKmcDilatancy(kmc, ev->site); /* after a renewal moved the basin's start */
   kmc->count[ev->site]++;
   kmc->events++;
   StzKmcMacro(kmc);
@@ -1030,7 +1134,6 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
   if (kmc->sp_net) {
     /* sp is brought up to date lazily (StzKmcSyncStress); a site flipping back and forth costs nothing there. */
     kmc->sp_net[ev->orient * kmc->N + ev->site] += ev->sense;
-    if (kmc->sp_dil) kmc->sp_dil[ev->site]++;
     kmc->sp_pending++;
   }
   StzKmcPassAndRescale(kmc, ev);

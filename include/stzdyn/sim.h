@@ -56,7 +56,8 @@ PetscErrorCode StzSimGetSeries(StzSim sim, StzSeries *series);
  * eigenstrain (3 per site), activation counts. The pointers stay valid until StzSimDestroy. */
 PetscErrorCode StzSimGetSites(StzSim sim, PetscInt *nx, PetscInt *ny, PetscReal stress[], const PetscReal **eps_p, const PetscInt **count);
 /* Cross-check: solve the FE problem for all accumulated eigenstrains at the current load and return the largest
- * site-stress difference from the engine's field, relative to the largest site stress. */
+ * site-stress difference from the engine's field, relative to the largest site stress (at least mu gamma0, the stress scale
+ * of one transformation, so that a field that has cancelled back to zero is not measured against nothing). */
 PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err);
 /* Cross-check of the energy accounting: the internal elastic energy as the run computes it (-1/2 sum V s':eps*, J per
  * g-atom) and the FE model's energy of all accumulated eigenstrains (plastic and thermal) at zero mean stress. */

@@ -35,9 +35,9 @@ static void StzElasticShiftKernel(StzElastic el, const StzEvent *ev)
       const PetscReal *restrict d1 = el->kdil[0] + ky * nx, *restrict d2 = el->kdil[1] + ky * nx, *restrict dp = el->kdil[2] + ky * nx;
       for (PetscInt x = 0; x < nx; x++) {
         const PetscInt kx = (x - ex + nx) % nx;
-        r1[x] += d1[kx];
-        r2[x] += d2[kx];
-        rp[x] += dp[kx];
+        r1[x] += ev->dil * d1[kx]; /* the kernel is that of eps_v; the event's dilatation is ev->dil eps_v */
+        r2[x] += ev->dil * d2[kx];
+        rp[x] += ev->dil * dp[kx];
       }
     }
   }

@@ -1,0 +1,147 @@
+/* Dilatation of STZs (-stz_dilatation eps_v; docs/model.md 3-4). Expectations from geometry and from the work the pressure does:
+ *  - Dilatancy bookkeeping: a site's dilatation is eps_v times its equivalent plastic shear from the start of its basin over
+ *    gamma0, so from the start every event adds eps_v; after one event of orientation k, the same move again adds eps_v
+ *    (2 gamma0 away), the reverse move -eps_v (back to the start: a flip and its reversal leave no dilatation), and a move
+ *    on the orientation 30 degrees away (60 degrees in the plane of plastic shear) (sqrt3 - 1) eps_v, the other sense 0.
+ *  - Flicker leaves no dilatation: in a 16 x 16 shear test at 300 K the most active site (a soft site flipping back and forth
+ *    hundreds of times) holds a dilatation of a few eps_v, not eps_v per activation.
+ *  - Pressure sensitivity of yield (Mohr-Coulomb-like; Schuh & Lund, Nat. Mater. 2, 449, 2003): the work of the dilatation,
+ *    1/2 Omega0 eps_v P with P = (s_xx + s_yy) / 2, adds (eps_v / gamma0) P to the resolved shear that drives an event. Under
+ *    uniaxial stress sigma the best orientation resolves c |sigma| / 2 (c = sin 60 deg for three orientations) and P = sigma / 2,
+ *    so the same drive needs |sigma| (c + d) / 2 in tension and |sigma| (c - d) / 2 in compression, d = eps_v / gamma0:
+ *    compression is stronger by (c + d) / (c - d).
+ *      aqs: the first trigger of a fresh sample (no internal stress, every site at the start of its basin) follows this ratio
+ *      exactly (1e-9). kMC at 300 K: the 0.2 %-offset yield stresses of 32 x 32 boxes (seeds 1, 2) follow it within 10 %
+ *      (internal stresses shift them), and without dilatation tension and compression agree within 5 % (the model is
+ *      symmetric under reversing the load). */
+#include <stzdyn/stzdyn.h>
+#include "../lib/impl.h"
+#include "check.h"
+#include "testrun.h"
+
+/* Dilatation per event of class (k, sense) at site i, from the kMC's table. */
+static PetscReal Dinc(StzKmc kmc, PetscInt i, PetscInt k, PetscInt sense)
+{
+  return kmc->dinc[(2 * k + (sense < 0)) * kmc->N + i];
+}
+
+/* Move site i's plastic strain by one event of orientation k and sense s (shear part only: the dilatation does not move it). */
+static void Move(StzKmc kmc, PetscInt i, PetscInt k, PetscInt sense)
+{
+  PetscReal eig[3];
+  StzEigenstrain(kmc->cfg->mat.gamma0, 0.5 * PETSC_PI * k / kmc->n_orient, sense, 0, eig);
+  for (int c = 0; c < 3; c++) kmc->eps_p[3 * i + c] += eig[c];
+  StzKmcDilatancy(kmc, i);
+}
+
+static PetscErrorCode Bookkeeping(void)
+{
+  StzConfig  cfg;
+  StzElastic el;
+  StzKmc     kmc;
+  PetscBool  ones = PETSC_TRUE;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsClear(NULL));
+  PetscCall(PetscOptionsInsertString(NULL, "-stz_quiet -stz_progress_s 0 -stz_protocol pure-shear -stz_nx 8 -stz_ny 8 -stz_dilatation 0.01 -stz_output_dir test-output/stzdyn-test-dilatation"));
+  PetscCall(StzConfigFromOptions(PETSC_COMM_WORLD, &cfg));
+  PetscCall(StzElasticCreate(PETSC_COMM_WORLD, &cfg, &el));
+  PetscCall(StzKmcCreate(&cfg, el, &kmc));
+  for (PetscInt i = 0; i < 2 * kmc->n_orient * kmc->N; i++) ones = (PetscBool)(ones && kmc->dinc[i] == 1);
+  STZ_CHECK(ones, "from the start of a basin every event adds eps_v");
+  Move(kmc, 5, 0, 1);
+  STZ_CHECK(PetscAbsReal(Dinc(kmc, 5, 0, 1) - 1) < 1e-6 && PetscAbsReal(Dinc(kmc, 5, 0, -1) + 1) < 1e-6, "after one event, the same move adds eps_v (%.7f) and the reverse one takes it back (%.7f)",
+            (double)Dinc(kmc, 5, 0, 1), (double)Dinc(kmc, 5, 0, -1));
+  STZ_CHECK(PetscAbsReal(Dinc(kmc, 5, 1, 1) - (PetscSqrtReal(3.0) - 1)) < 1e-6 && PetscAbsReal(Dinc(kmc, 5, 1, -1)) < 1e-6,
+            "a move on the orientation 30 deg away adds (sqrt3 - 1) eps_v (%.7f), its other sense 0 (%.1e)", (double)Dinc(kmc, 5, 1, 1), (double)Dinc(kmc, 5, 1, -1));
+  Move(kmc, 5, 0, -1);
+  ones = PETSC_TRUE;
+  for (PetscInt c = 0; c < 2 * kmc->n_orient; c++) ones = (PetscBool)(ones && PetscAbsReal(kmc->dinc[c * kmc->N + 5] - 1) < 1e-6);
+  STZ_CHECK(ones, "after the reversal the site is back at the start of its basin");
+  PetscCall(StzKmcDestroy(&kmc));
+  PetscCall(StzElasticDestroy(&el));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Flicker(void)
+{
+  StzSim           sim;
+  const PetscReal *eps;
+  const PetscInt  *count;
+  PetscInt         nx, ny, most = 0;
+  const PetscReal  ev = 0.02;
+
+  PetscFunctionBeginUser;
+  PetscCall(StzTestRun("-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-dilatation -stz_protocol pure-shear -stz_nx 16 -stz_ny 16 -stz_temperature_k 300 "
+                       "-stz_strain_rate 1e-2 -stz_max_strain 0.03 -stz_dilatation 0.02 -stz_seed 1",
+                       &sim));
+  PetscCall(StzSimGetSites(sim, &nx, &ny, NULL, &eps, &count));
+  for (PetscInt i = 1; i < nx * ny; i++)
+    if (count[i] > count[most]) most = i;
+  {
+    const PetscReal tr = eps[3 * most] + eps[3 * most + 1];
+    STZ_CHECK(count[most] >= 100 && tr <= 4 * ev, "the most active site (%d activations, >= 100) holds a dilatation of %.2f eps_v (<= 4), not one per activation", (int)count[most], (double)(tr / ev));
+  }
+  PetscCall(StzSimDestroy(&sim));
+  PetscFunctionReturn(0);
+}
+
+/* Protocol stress (magnitude) at the first aqs trigger, or the 0.2 %-offset yield stress of a thermal run. */
+static PetscErrorCode Strength(const char protocol[], PetscBool aqs, PetscReal eps_v, PetscInt seed, PetscReal *sigma)
+{
+  StzSim sim;
+  char   opt[512];
+
+  PetscFunctionBeginUser;
+  if (aqs)
+    PetscCall(PetscSNPrintf(opt, sizeof opt,
+                            "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-dilatation -stz_protocol aqs -stz_aqs_loading %s -stz_nx 16 -stz_ny 16 "
+                            "-stz_max_strain 0.15 -stz_dilatation %g -stz_seed %d",
+                            protocol, (double)eps_v, (int)seed));
+  else
+    PetscCall(PetscSNPrintf(opt, sizeof opt,
+                            "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-dilatation -stz_protocol %s -stz_nx 32 -stz_ny 32 -stz_temperature_k 300 "
+                            "-stz_strain_rate 1e-2 -stz_max_strain 0.03 -stz_dilatation %g -stz_seed %d",
+                            protocol, (double)eps_v, (int)seed));
+  PetscCall(StzTestRun(opt, &sim));
+  if (aqs) {
+    PetscInt            n;
+    const StzAvalanche *av;
+    PetscCall(StzSimGetAvalanches(sim, &n, &av));
+    PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "no avalanche");
+    *sigma = PetscAbsReal(av[0].start_stress_pa);
+  } else {
+    StzSimResult res;
+    PetscCall(StzSimGetResult(sim, &res));
+    *sigma = PetscAbsReal(res.yield_stress_pa);
+  }
+  PetscCall(StzSimDestroy(&sim));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  const PetscReal c = PetscSinReal(PETSC_PI / 3), gamma0 = 0.1, eps_v = 0.01, d = eps_v / gamma0, want = (c + d) / (c - d);
+  PetscReal       sc, st;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  PetscCall(Bookkeeping());
+  PetscCall(Flicker());
+  PetscCall(Strength("compression", PETSC_TRUE, eps_v, 1, &sc));
+  PetscCall(Strength("tension", PETSC_TRUE, eps_v, 1, &st));
+  STZ_CHECK(PetscAbsReal(sc / st - want) <= 1e-9 * want, "aqs, first trigger: compression %.4g MPa / tension %.4g MPa = %.10f, (c + d) / (c - d) = %.10f", (double)(sc / 1e6), (double)(st / 1e6),
+            (double)(sc / st), (double)want);
+  for (PetscInt seed = 1; seed <= 2; seed++) {
+    PetscCall(Strength("compression", PETSC_FALSE, eps_v, seed, &sc));
+    PetscCall(Strength("tension", PETSC_FALSE, eps_v, seed, &st));
+    STZ_CHECK(PetscAbsReal(sc / st / want - 1) <= 0.10, "seed %d, 300 K, eps_v %g: yield in compression %.0f MPa / tension %.0f MPa = %.3f, within 10 %% of (c + d) / (c - d) = %.3f", (int)seed,
+              (double)eps_v, (double)(sc / 1e6), (double)(st / 1e6), (double)(sc / st), (double)want);
+    PetscCall(Strength("compression", PETSC_FALSE, 0, seed, &sc));
+    PetscCall(Strength("tension", PETSC_FALSE, 0, seed, &st));
+    STZ_CHECK(PetscAbsReal(sc / st - 1) <= 0.05, "seed %d, 300 K, no dilatation: compression %.0f MPa / tension %.0f MPa = %.3f, within 5 %% of 1", (int)seed, (double)(sc / 1e6), (double)(st / 1e6),
+              (double)(sc / st));
+  }
+  PetscCall(PetscFinalize());
+  return STZ_TEST_EXIT();
+}
