@@ -422,6 +422,7 @@ struct StzSim_private {
   PetscReal    strain0, plastic0; /* protocol strain and plastic strain at the start of the current stage */
   PetscInt64   events0, relax0;   /* STZ events and relaxation events before the current stage */
   StzEnergy    energy0;           /* stored energy at the start of the current stage */
+  PetscInt     seq_stage;         /* in a sequence, the index of the current stage (stages before it: 0 .. seq_stage - 1); else 0 */
   /* avalanches and frames */
   StzAqs          aqs;
   StzAvalancheRec av;

@@ -217,15 +217,22 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
 }
 
 /* -stz_yield_stress_pa measure: the yield stress of a pure-shear test (0.2 % offset, 1e-2 /s, to strain 0.1) at the creep
- * temperature, of a fresh sample built from the same options (same seed, lattice, material and initial state; in a sequence,
- * the sample before its first stage), written to <output_dir>/yield-test/. The test's options replace the run's in the
- * options database for the test only (StzOptionsReplace). */
+ * temperature, of the sample as this stage finds it, written to <output_dir>/yield-test/. The run is deterministic, so that
+ * sample is rebuilt from the same options: a fresh copy (same seed, lattice, material and initial state), and in a sequence
+ * the stages before this one replayed on it (in yield-test/NN-name/, the test then in yield-test/NN-pure-shear/). The test's
+ * options replace the run's in the options database for the test only (StzOptionsReplace). */
 static PetscErrorCode StzMeasureYield(StzSim sim, PetscReal *yield_pa)
 {
-  const StzConfig  *c = &sim->cfg;
-  char              temp[64], dir[PETSC_MAX_PATH_LEN];
-  const char *const names[]  = {"-stz_protocol", "-stz_temperature_k", "-stz_strain_rate", "-stz_max_strain", "-stz_quiet", "-stz_frames", "-stz_fields_csv", "-stz_map_strains", "-stz_output_dir"};
-  const char *const values[] = {"pure-shear", temp, "1e-2", "0.1", "true", "none", "false", NULL, dir};
+  const StzConfig *c      = &sim->cfg;
+  const PetscInt   before = sim->seq_stage; /* stages to replay */
+  char             temp[64], dir[PETSC_MAX_PATH_LEN], seq[PETSC_MAX_PATH_LEN] = "";
+  /* A replay replaces only the first four: the earlier stages may use -stz_temperature_k, -stz_strain_rate and
+   * -stz_max_strain, and where their series rows, maps and frames fall may change the trajectory by round-off (the carried
+   * hazard), so they run as they ran. A fresh test replaces all. */
+  const char *const names[]  = {"-stz_protocol",   "-stz_quiet",       "-stz_output_dir",    "-stz_sequence",    "-stz_frames",
+                                "-stz_fields_csv", "-stz_map_strains", "-stz_temperature_k", "-stz_strain_rate", "-stz_max_strain"};
+  const char *const values[] = {before ? "sequence" : "pure-shear", "true", dir, before ? seq : NULL, "none", "false", NULL, temp, "1e-2", "0.1"};
+  const PetscInt    n        = before ? 4 : (PetscInt)(sizeof(names) / sizeof(names[0]));
   StzOptionsSaved   saved;
   StzSim            test;
   StzSimResult      r;
@@ -233,20 +240,36 @@ static PetscErrorCode StzMeasureYield(StzSim sim, PetscReal *yield_pa)
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(temp, sizeof(temp), "%.17g", (double)c->tr.creep_temperature_k));
   PetscCall(PetscSNPrintf(dir, sizeof(dir), "%s/yield-test", c->output_dir));
-  PetscCall(StzOptionsReplace((PetscInt)(sizeof(names) / sizeof(names[0])), names, values, &saved));
+  for (PetscInt s = 0; s < before; s++) {
+    PetscCall(PetscStrlcat(seq, s ? "," : "", sizeof(seq)));
+    PetscCall(PetscStrlcat(seq, StzProtocolNames[c->tr.stages[s]], sizeof(seq)));
+  }
+  PetscCall(StzOptionsReplace(n, names, values, &saved));
   /* Treatments run on rank 0 alone (StzSimRun), so the test must not need the other ranks: its own communicator. */
   PetscCall(StzSimCreate(PETSC_COMM_SELF, &test));
   PetscCall(StzSimRun(test)); /* its summary.json records the test's options */
+  if (before) {
+    /* The test itself, on the replayed sample: a pure-shear stage at the creep temperature, as a sequence runs one. */
+    StzConfig *tc = &test->cfg;
+    PetscCall(PetscSNPrintf(tc->output_dir, sizeof(tc->output_dir), "%s/%02d-pure-shear", dir, (int)before + 1));
+    PetscCall(StzMakeDir(tc->output_dir));
+    tc->protocol      = STZ_PROTO_PURE_SHEAR;
+    tc->temperature_k = c->tr.creep_temperature_k;
+    tc->strain_rate   = 1e-2;
+    tc->max_strain    = 0.1;
+    PetscCall(StzSetFree(test->kmc));
+    PetscCall(StzRunTreatment(test));
+  }
+  PetscCall(StzOptionsRestore(&saved));
   PetscCall(StzSimGetResult(test, &r));
   PetscCall(StzSimDestroy(&test));
-  PetscCall(StzOptionsRestore(&saved));
   PetscCheck(r.yield_strain > 0 && r.yield_stress_pa > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "option -stz_yield_stress_pa = measure: the pure-shear test at %g K (in %s) did not yield by strain 0.1; give the yield stress in Pa instead", (double)c->tr.creep_temperature_k, dir);
   *yield_pa = r.yield_stress_pa;
   if (!c->quiet)
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: creep: yield stress measured by pure shear of a fresh sample at %g K and 1e-2 /s: %.4g MPa (test in %s/); creep stress %g x %.4g = %.4g MPa\n",
-                          (double)c->tr.creep_temperature_k, (double)(r.yield_stress_pa / 1e6), dir, (double)c->tr.creep_stress_fraction, (double)(r.yield_stress_pa / 1e6),
-                          (double)(c->tr.creep_stress_fraction * r.yield_stress_pa / 1e6)));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: creep: yield stress measured by pure shear of %s at %g K and 1e-2 /s: %.4g MPa (test in %s/); creep stress %g x %.4g = %.4g MPa\n",
+                          before ? "a copy of the sample (earlier stages replayed)" : "a fresh sample", (double)c->tr.creep_temperature_k, (double)(r.yield_stress_pa / 1e6), dir,
+                          (double)c->tr.creep_stress_fraction, (double)(r.yield_stress_pa / 1e6), (double)(c->tr.creep_stress_fraction * r.yield_stress_pa / 1e6)));
   PetscFunctionReturn(0);
 }
 
@@ -441,7 +464,8 @@ PetscErrorCode StzRunSequence(StzSim sim)
     PetscCall(PetscSNPrintf(dirs[s], sizeof(dirs[s]), "%s/%02d-%s", top, (int)s + 1, StzProtocolNames[p]));
     PetscCall(PetscStrncpy(c->output_dir, dirs[s], sizeof(c->output_dir)));
     PetscCall(StzMakeDir(c->output_dir));
-    c->protocol = p;
+    c->protocol    = p;
+    sim->seq_stage = s;
     StzKmcEnergy(sim->kmc, &e_before[s]);
     if (!c->quiet) PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: sequence stage %d/%d: %s\n", (int)s + 1, (int)n, StzProtocolNames[p]));
     PetscCall(StzRunTreatment(sim));
@@ -451,7 +475,8 @@ PetscErrorCode StzRunSequence(StzSim sim)
     /* After a loading test, unload so the next stage starts stress-free. */
     if (is_shear[s]) PetscCall(StzSetFree(sim->kmc));
   }
-  c->protocol = STZ_PROTO_SEQUENCE;
+  c->protocol    = STZ_PROTO_SEQUENCE;
+  sim->seq_stage = 0;
   PetscCall(PetscStrncpy(c->output_dir, top, sizeof(c->output_dir)));
   e_stage0 = e_start;
   StzKmcEnergy(sim->kmc, &e1);

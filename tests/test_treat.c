@@ -19,7 +19,9 @@
  *    equilibrium liquid, T_f = T_g): both mean T_f move towards T_g, the relaxed one more than half-way, and their
  *    difference shrinks by at least three quarters.
  *  - Creep with -stz_yield_stress_pa measure uses the yield stress of a pure-shear test of the same fresh sample (reproduced
- *    exactly by a separate run) and applies the requested fraction of it.
+ *    exactly by a separate run) and applies the requested fraction of it. In a sequence (anneal, creep) the test is of the
+ *    sample as the creep stage finds it: the same as the pure-shear stage of a separate sequence (anneal, pure-shear), and
+ *    higher than the fresh sample's (annealing hardens).
  * Not tested here because the model does not show them (docs/validation.md, "Treatments"): rejuvenation by creep at
  * 0.85 sigma_y (an annealed glass keeps its stored energy or ages at every temperature from 77 K to 0.9 T_g), and
  * rejuvenation by thermal cycling. */
@@ -216,6 +218,36 @@ int main(int argc, char **argv)
     STZ_CHECK(ref.yield_stress_pa > 0 && PetscAbsReal(ys - ref.yield_stress_pa) <= 1e-9 * ref.yield_stress_pa,
               "creep with -stz_yield_stress_pa measure uses the yield stress of the same sample's pure-shear test: %.6g MPa against %.6g MPa", (double)(ys / 1e6), (double)(ref.yield_stress_pa / 1e6));
     STZ_CHECK(PetscAbsReal(creep_pa - 0.5 * ys) <= 1e-6 * ys, "summary.json creep_stress_pa %.6g MPa = 0.5 x the measured yield stress", creep_pa / 1e6);
+
+    /* In a sequence: the earlier stages are replayed on the copy (deterministic), so the test sees the annealed sample. */
+    {
+      const char *anneal = "-stz_protocol sequence -stz_temperature_k 300 -stz_anneal_temperature_k 562.5 -stz_hold_time_s 100 ";
+      char        opt[512];
+      double      ref_seq = -1;
+      creep_pa            = -1;
+      PetscCall(PetscSNPrintf(opt, sizeof opt, "%s -stz_sequence anneal,pure-shear -stz_strain_rate 1e-2 -stz_max_strain 0.1 -stz_output_dir test-output/stzdyn-test-treat/ys-seq-ref", anneal));
+      PetscCall(Run(opt, &sim));
+      PetscCall(StzSimDestroy(&sim));
+      PetscCall(
+          PetscSNPrintf(opt, sizeof opt, "%s -stz_sequence anneal,creep -stz_yield_stress_pa measure -stz_creep_stress_fraction 0.5 -stz_output_dir test-output/stzdyn-test-treat/ys-seq", anneal));
+      /* The sequence's own hold time (100 s) also serves the creep stage. */
+      PetscCall(Run(opt, &sim));
+      PetscCall(StzSimDestroy(&sim));
+      if ((fp = fopen("test-output/stzdyn-test-treat/ys-seq-ref/02-pure-shear/summary.json", "r"))) {
+        while (fgets(line, sizeof(line), fp))
+          if (strstr(line, "\"yield_stress_pa\":")) ref_seq = atof(strchr(line, ':') + 1);
+        fclose(fp);
+      }
+      if ((fp = fopen("test-output/stzdyn-test-treat/ys-seq/02-creep/summary.json", "r"))) {
+        while (fgets(line, sizeof(line), fp))
+          if (strstr(line, "\"creep_stress_pa\":")) creep_pa = atof(strchr(line, ':') + 1);
+        fclose(fp);
+      }
+      STZ_CHECK(ref_seq > 0 && PetscAbsReal(2 * creep_pa - ref_seq) <= 1e-6 * ref_seq,
+                "in a sequence anneal, creep the measured yield stress is that of the annealed sample: %.6g MPa against %.6g MPa for the sequence anneal, pure-shear", 2 * creep_pa / 1e6,
+                ref_seq / 1e6);
+      STZ_CHECK(ref_seq > ys, "and above the fresh sample's (%.6g MPa): annealing hardens", ys / 1e6);
+    }
   }
   PetscCall(PetscFinalize());
   return STZ_TEST_EXIT();
