@@ -244,6 +244,13 @@ static PetscErrorCode StzMeasureYield(StzSim sim, PetscReal *yield_pa)
     PetscCall(PetscStrlcat(seq, s ? "," : "", sizeof(seq)));
     PetscCall(PetscStrlcat(seq, StzProtocolNames[c->tr.stages[s]], sizeof(seq)));
   }
+  if (!c->quiet) {
+    if (before)
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: creep: measuring the yield stress: replaying the stages before it (%s) on a copy, then pure shear at %g K and 1e-2 /s (quietly, in %s/)\n", seq,
+                            (double)c->tr.creep_temperature_k, dir));
+    else
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: creep: measuring the yield stress: pure shear of a fresh copy at %g K and 1e-2 /s (quietly, in %s/)\n", (double)c->tr.creep_temperature_k, dir));
+  }
   PetscCall(StzOptionsReplace(n, names, values, &saved));
   /* Treatments run on rank 0 alone (StzSimRun), so the test must not need the other ranks: its own communicator. */
   PetscCall(StzSimCreate(PETSC_COMM_SELF, &test));
