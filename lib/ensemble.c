@@ -84,7 +84,27 @@ PetscErrorCode StzOptionsRestore(StzOptionsSaved *saved)
 
 /* The columns of ensemble.csv after `seed` (docs/outputs.md). Loading results are those of the run's loading test (in a
  * sequence, its last one); they are empty for a run without one. */
-enum { COL_EVENTS, COL_WALL, COL_PEAK, COL_YIELD, COL_YIELD_STRAIN, COL_FLOW, COL_LOC, COL_ANGLE, COL_AVAL, COL_E0, COL_E1, COL_TF1, COL_LOADING, NCOL };
+enum {
+  COL_EVENTS,
+  COL_WALL,
+  COL_PEAK,
+  COL_YIELD,
+  COL_YIELD_STRAIN,
+  COL_FLOW,
+  COL_LOC,
+  COL_ANGLE,
+  COL_AVAL,
+  COL_E0,
+  COL_E1,
+  COL_TF1,
+  COL_TSTRAIN,
+  COL_TPLASTIC,
+  COL_TSTOP,
+  COL_TDISS,
+  COL_LOADING,
+  COL_TREAT,
+  NCOL
+};
 static const char *const col_names[] = {"events",
                                         "wall_time_s",
                                         "peak_stress_pa",
@@ -96,7 +116,11 @@ static const char *const col_names[] = {"events",
                                         "avalanche_count",
                                         "stored_energy_j_per_gatom_initial",
                                         "stored_energy_j_per_gatom_final",
-                                        "mean_fictive_temperature_k_final"};
+                                        "mean_fictive_temperature_k_final",
+                                        "treatment_strain",
+                                        "treatment_plastic_strain",
+                                        "treatment_stopped_at_max_strain",
+                                        "last_cycle_dissipated_work_j_per_gatom"};
 
 /* Does the run include a loading test, whose StzSimResult is meaningful? */
 static PetscBool StzHasLoading(const StzConfig *c)
@@ -149,6 +173,11 @@ static PetscErrorCode StzRunMember(const StzConfig *c, PetscInt seed, PetscInt t
   row[COL_E0]           = e0.total_j_per_gatom;
   row[COL_E1]           = e1.total_j_per_gatom;
   row[COL_TF1]          = e1.mean_tf_k;
+  row[COL_TSTRAIN]      = r.treatment_strain;
+  row[COL_TPLASTIC]     = r.treatment_plastic_strain;
+  row[COL_TSTOP]        = r.treatment_stopped ? 1 : 0;
+  row[COL_TDISS]        = r.last_cycle_dissipated_j_per_gatom;
+  row[COL_TREAT]        = (PetscReal)r.treatment_kind;
   row[COL_LOADING]      = StzHasLoading(c) ? 1 : 0;
   if (r.yield_strain <= 0) row[COL_LOADING] = row[COL_LOADING] ? 2 : 0; /* loaded, but no 0.2 % offset yield reached */
   PetscFunctionReturn(0);
@@ -157,7 +186,14 @@ static PetscErrorCode StzRunMember(const StzConfig *c, PetscInt seed, PetscInt t
 /* Is column k defined for this row (empty in the CSV otherwise)? */
 static PetscBool StzDefined(const PetscReal row[NCOL], PetscInt k)
 {
-  if (k == COL_EVENTS || k == COL_WALL || k >= COL_E0) return PETSC_TRUE;
+  if (k == COL_EVENTS || k == COL_WALL || (k >= COL_E0 && k <= COL_TF1)) return PETSC_TRUE;
+  if (k >= COL_TSTRAIN && k <= COL_TDISS) { /* treatment columns: where one ran; the last cycle's work only for cycling */
+    const StzProtocolType p = (StzProtocolType)(row[COL_TREAT] - 1);
+    if (row[COL_TREAT] == 0) return PETSC_FALSE;
+    if (k == COL_TDISS) return (PetscBool)(p == STZ_PROTO_CYCLIC || p == STZ_PROTO_THERMAL_CYCLING);
+    if (k == COL_TSTOP) return (PetscBool)(p == STZ_PROTO_CREEP || p == STZ_PROTO_CYCLIC);
+    return PETSC_TRUE;
+  }
   if (row[COL_LOADING] == 0) return PETSC_FALSE;
   if ((k == COL_YIELD || k == COL_YIELD_STRAIN) && row[COL_LOADING] == 2) return PETSC_FALSE;
   return PETSC_TRUE;

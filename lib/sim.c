@@ -467,6 +467,12 @@ static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
     r->avalanche_size_min = keep.avalanche_size_min;
     r->avalanche_ks       = keep.avalanche_ks;
     r->avalanche_size_max = keep.avalanche_size_max;
+    /* and those of an earlier treatment stage of a sequence */
+    r->treatment_kind                    = keep.treatment_kind;
+    r->treatment_strain                  = keep.treatment_strain;
+    r->treatment_plastic_strain          = keep.treatment_plastic_strain;
+    r->treatment_stopped                 = keep.treatment_stopped;
+    r->last_cycle_dissipated_j_per_gatom = keep.last_cycle_dissipated_j_per_gatom;
   }
   r->events            = sim->kmc->events - sim->events0;
   r->wall_time_s       = wall;

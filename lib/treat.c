@@ -153,6 +153,7 @@ static void StzCyclesRow(StzSim sim, FILE *fp, PetscInt cycle, const StzWork *w,
   *elastic_after = e->elastic_j_per_gatom + StzDensityToGramAtom(&sim->cfg, StzMeanElasticEnergyDensity(&sim->cfg, sim->kmc->S));
   ext            = StzDensityToGramAtom(&sim->cfg, w->work_j_per_m3);
   StzProtocolMeasure(sim, &strain, &stress, &plastic);
+  sim->res.last_cycle_dissipated_j_per_gatom = ext - (*elastic_after - elastic_before); /* for ensembles (StzSimResult) */
   fprintf(fp, "%d,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,%.8e,%.8e,%.8e,%.8e,%lld,%lld,%.8g,%.6g\n", (int)cycle, (double)sim->kmc->time_s, (double)e->total_j_per_gatom, (double)e->elastic_j_per_gatom,
           (double)e->structural_j_per_gatom, (double)e->fraction_of_dhm, (double)e->mean_tf_k, (double)(ext - (*elastic_after - elastic_before)), (double)ext, (double)w->peak_stress_pa,
           (double)plastic, (long long)sim->kmc->events, (long long)sim->kmc->relax_events, (double)e->mean_barrier_ev, (double)e->mean_barrier_disorder);
@@ -191,6 +192,11 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
   if (sim->cfg.fields_csv) PetscCall(StzWriteFieldsCSV(sim->cfg.output_dir, sim->kmc, sim->cfg.site_size_m));
   StzKmcEnergy(sim->kmc, &e1);
   StzProtocolMeasure(sim, &strain, &stress, &plastic);
+  sim->res.treatment_kind           = (PetscInt)sim->cfg.protocol + 1;
+  sim->res.treatment_strain         = strain;
+  sim->res.treatment_plastic_strain = plastic;
+  sim->res.treatment_stopped        = (PetscBool)(w && w->strain_limited);
+  if (!n_cycles) sim->res.last_cycle_dissipated_j_per_gatom = 0; /* StzCyclesRow set it otherwise */
   PetscCall(StzFileOpen(sim->cfg.output_dir, "summary.json", &fp));
   fprintf(fp, "{\n  \"protocol\": \"%s\",\n  \"seed\": %lld,\n  \"events\": %lld,\n  \"relaxation_events\": %lld,\n", StzProtocolNames[sim->cfg.protocol], (long long)sim->cfg.seed,
           (long long)(sim->kmc->events - sim->events0), (long long)(sim->kmc->relax_events - sim->relax0));
@@ -210,9 +216,10 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
   fprintf(fp, "\n}\n");
   PetscCall(StzFileCommit(sim->cfg.output_dir, "summary.json", &fp));
   if (!sim->cfg.quiet)
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: %s: %lld STZ events, %lld relaxations in %.4g s of simulated time; stored energy %.4g -> %.4g J/g-atom (%.3g -> %.3g of dH_m)\n  outputs in %s/\n",
-                          StzProtocolNames[sim->cfg.protocol], (long long)sim->kmc->events, (long long)sim->kmc->relax_events, (double)sim->kmc->time_s, (double)sim->energy0.total_j_per_gatom,
-                          (double)e1.total_j_per_gatom, (double)sim->energy0.fraction_of_dhm, (double)e1.fraction_of_dhm, sim->cfg.output_dir));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                          "stzdyn: %s: %lld STZ events, %lld relaxations, ending at simulated time %.4g s; stored energy %.4g -> %.4g J/g-atom (%.3g -> %.3g of dH_m)\n  outputs in %s/\n",
+                          StzProtocolNames[sim->cfg.protocol], (long long)(sim->kmc->events - sim->events0), (long long)(sim->kmc->relax_events - sim->relax0), (double)sim->kmc->time_s,
+                          (double)sim->energy0.total_j_per_gatom, (double)e1.total_j_per_gatom, (double)sim->energy0.fraction_of_dhm, (double)e1.fraction_of_dhm, sim->cfg.output_dir));
   PetscFunctionReturn(0);
 }
 

@@ -121,6 +121,17 @@ assert [r[\"seed\"] for r in rows] == [\"2\", \"5\"] and float(rows[1][\"peak_st
 p = [float(r[\"peak_stress_pa\"]) for r in rows]
 assert e[\"seeds\"] == 2 and abs(e[\"columns\"][\"peak_stress_pa\"][\"mean\"] - sum(p) / 2) < 1e-6 * p[0] and e[\"options\"][\"stz_seeds\"] == \"2,5\"
 " "$tmp/en1" "$tmp/en5"'
+out=$("$stz" run -stz_protocol creep -stz_nx 16 -stz_ny 16 -stz_hold_time_s 10 -stz_yield_stress_pa 6.5e8 -stz_creep_stress_fraction 1.2 -stz_creep_max_strain 0.03 -stz_seeds 1,2 -stz_output_dir "$tmp/en6" 2>&1); rc=$?
+check "an ensemble of a treatment (creep above yield, stopped at -stz_creep_max_strain) reports its strains per seed, as in the seed's summary.json, and leaves loading and cycle columns empty (rc $rc)" \
+  '[ $rc -eq 0 ] && python3 -c "
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1] + \"/ensemble.csv\")))
+one = json.load(open(sys.argv[1] + \"/seed-2/summary.json\"))
+r = rows[1]
+close = lambda a, b: abs(a - b) <= 1e-8 * abs(b)
+assert close(float(r[\"treatment_strain\"]), one[\"final_strain\"]) and close(float(r[\"treatment_plastic_strain\"]), one[\"plastic_strain_final\"]) and one[\"plastic_strain_final\"] > 0
+assert r[\"treatment_stopped_at_max_strain\"] == \"1\" and one[\"stopped_at_max_strain\"] and r[\"peak_stress_pa\"] == \"\" and r[\"last_cycle_dissipated_work_j_per_gatom\"] == \"\"
+" "$tmp/en6"'
 out=$("$stz" "${ens_opts[@]}" -stz_seeds 1-3,2 -stz_output_dir "$tmp/en2" 2>&1); rc=$?
 check "a repeated seed in -stz_seeds is an error naming it (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_seeds = .1-3,2. lists seed 2 more than once" <<<"$out"'
 out=$("$stz" "${ens_opts[@]}" -stz_seeds 4-2 -stz_output_dir "$tmp/en2" 2>&1); rc=$?

@@ -19,6 +19,13 @@ typedef struct {
   PetscInt  avalanche_count, avalanche_positive, avalanche_tail;
   PetscBool avalanche_fit_ok;
   PetscReal avalanche_exponent, avalanche_ci_low, avalanche_ci_high, avalanche_size_min, avalanche_ks, avalanche_size_max;
+  /* The last treatment of the run (anneal, creep, cyclic, thermal-cycling; in a sequence the last such stage), as in its
+   * summary.json: treatment_kind 0 if none ran, else its protocol + 1 (StzProtocolType); its final pure-shear strain and
+   * plastic strain counted from its start; whether a creep or stress-controlled cycling stopped at -stz_creep_max_strain; and
+   * the dissipated work of its last cycle (cyclic and thermal-cycling; 0 otherwise). */
+  PetscInt  treatment_kind;
+  PetscReal treatment_strain, treatment_plastic_strain, last_cycle_dissipated_j_per_gatom;
+  PetscBool treatment_stopped;
 } StzSimResult;
 
 /* One avalanche (a row of avalanches.csv). Strains dimensionless, in the loading sense of the protocol. */
