@@ -82,7 +82,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   cfg->barrier_spread = 0.1;
   PetscCall(PetscOptionsReal("-stz_barrier_spread", "relative standard deviation of the quenched site barriers [-] (0: uniform)", NULL, cfg->barrier_spread, &cfg->barrier_spread, NULL));
   cfg->dilatation = 0;
-  PetscCall(PetscOptionsReal("-stz_dilatation", "in-plane dilatational eigenstrain (trace) added by each activation [-]", NULL, cfg->dilatation, &cfg->dilatation, NULL));
+  PetscCall(PetscOptionsReal("-stz_dilatation", "in-plane dilatation (trace) of a zone per gamma0 of shear from the start of its basin; its work enters the rates [-]", NULL, cfg->dilatation,
+                             &cfg->dilatation, NULL));
   PetscCall(PetscOptionsString("-stz_protocol", "what to do: single-stz, pure-shear, simple-shear, compression, tension, anneal, creep, cyclic, thermal-cycling, sequence, aqs (athermal quasistatic)",
                                NULL, protocol, protocol, sizeof(protocol), NULL));
   PetscCall(PetscOptionsString("-stz_aqs_loading", "aqs: loading mode (pure-shear, simple-shear, compression, tension)", NULL, aqs_loading, aqs_loading, sizeof(aqs_loading), NULL));

@@ -299,6 +299,7 @@ typedef struct {
   PetscReal elastic_j_per_gatom, structural_j_per_gatom, total_j_per_gatom, fraction_of_dhm, mean_tf_k, cooling_rate_k_per_s;
   PetscReal mean_barrier_ev;       /* mean shear barrier (quenched disorder times the T_f factor) */
   PetscReal mean_barrier_disorder; /* mean disorder g of the barriers (dF_quench = dF0 (1 + spread g)); 0 without spread */
+  PetscReal mean_dilatation;       /* mean trace of the plastic eigenstrain: the zones' free volume (0 without dilatation) */
 } StzEnergy;
 void StzKmcEnergy(StzKmc kmc, StzEnergy *e);
 /* Stored energy of site i per g-atom of its atoms: its share of the internal elastic energy, -1/2 V s'_i : eps*_i, and

@@ -1252,7 +1252,7 @@ void StzKmcEnergy(StzKmc kmc, StzEnergy *e)
     }
   const StzConfig *cfg = kmc->cfg;
   const PetscReal  V = cfg->site_size_m * cfg->site_size_m * cfg->site_size_m, va = cfg->mat.atomic_volume_m3;
-  PetscReal        w = 0, tf = 0, bar = 0, dis = 0;
+  PetscReal        w = 0, tf = 0, bar = 0, dis = 0, dil = 0;
 
   /* Internal elastic energy of the eigenstrain field at zero mean stress: E = -1/2 sum_i V s'_i : eps*_i. Exact for the
    * FE model because each site's eigenstrain is uniform over its elements and s' is the average of their stresses. */
@@ -1261,11 +1261,13 @@ void StzKmcEnergy(StzKmc kmc, StzEnergy *e)
     tf += kmc->tf_k[i];
     bar += kmc->barrier_j[i];
     dis += kmc->dF_quench_j[i];
+    dil += kmc->eps_p[3 * i] + kmc->eps_p[3 * i + 1];
   }
   tf /= kmc->N;
   /* The barrier disorder is not part of the stored energy (only T_f is), but renewal can shift it (docs/model.md, Known
    * limitations): it is reported so that a hardening it causes is seen. */
   e->mean_barrier_ev        = bar / kmc->N / 1.602176634e-19;
+  e->mean_dilatation        = dil / kmc->N;
   e->mean_barrier_disorder  = cfg->barrier_spread > 0 ? (dis / kmc->N / kmc->dF0_j - 1) / cfg->barrier_spread : 0;
   e->elastic_j_per_gatom    = StzJoulesPerGramAtom(-0.5 * V * w / kmc->N - StzKmcPlatenRelease(kmc, V), V, va);
   e->mean_tf_k              = cfg->st.on ? tf : 0;

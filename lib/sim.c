@@ -82,6 +82,7 @@ void StzWriteEnergyJSON(FILE *fp, const StzEnergy *e0, const StzEnergy *e1)
   fprintf(fp, "  \"equivalent_cooling_rate_k_per_s_initial\": %.6g,\n  \"equivalent_cooling_rate_k_per_s_final\": %.6g,\n", (double)e0->cooling_rate_k_per_s, (double)e1->cooling_rate_k_per_s);
   fprintf(fp, "  \"mean_barrier_ev_initial\": %.9g,\n  \"mean_barrier_ev_final\": %.9g,\n", (double)e0->mean_barrier_ev, (double)e1->mean_barrier_ev);
   fprintf(fp, "  \"mean_barrier_disorder_initial\": %.6g,\n  \"mean_barrier_disorder_final\": %.6g,\n", (double)e0->mean_barrier_disorder, (double)e1->mean_barrier_disorder);
+  fprintf(fp, "  \"mean_dilatation_final\": %.9g,\n", (double)e1->mean_dilatation);
 }
 
 /* Elastic modulus of the loading mode: dtau/dgamma = mu in shear, dsigma/deps = 2 mu / (1 - nu) in plane-strain uniaxial loading
@@ -123,7 +124,7 @@ PetscErrorCode StzSeriesBegin(StzSim sim)
   PetscCall(StzFileOpen(sim->cfg.output_dir, "series.csv", &sim->series_fp));
   fprintf(sim->series_fp, "time_s,strain,stress_pa,plastic_strain,events,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa,temperature_k,relaxation_events,stored_energy_j_per_gatom,"
                           "elastic_energy_j_per_gatom,structural_enthalpy_j_per_gatom,stored_energy_fraction_dhm,mean_fictive_temperature_k,equivalent_cooling_rate_k_per_s,"
-                          "mean_barrier_ev,mean_barrier_disorder\n");
+                          "mean_barrier_ev,mean_barrier_disorder,mean_dilatation\n");
   PetscFunctionReturn(0);
 }
 
@@ -173,10 +174,10 @@ PetscErrorCode StzSeriesAppend(StzSim sim)
   if (sim->series_fp) {
     StzEnergy e;
     StzKmcEnergy(sim->kmc, &e);
-    fprintf(sim->series_fp, "%.10e,%.10e,%.10e,%.10e,%lld,%.10e,%.10e,%.10e,%.6g,%lld,%.8e,%.8e,%.8e,%.8e,%.8g,%.6e,%.8g,%.6g\n", (double)s->time_s[s->n], (double)strain, (double)stress,
+    fprintf(sim->series_fp, "%.10e,%.10e,%.10e,%.10e,%lld,%.10e,%.10e,%.10e,%.6g,%lld,%.8e,%.8e,%.8e,%.8e,%.8g,%.6e,%.8g,%.6g,%.8g\n", (double)s->time_s[s->n], (double)strain, (double)stress,
             (double)plastic, (long long)s->events[s->n], (double)s->sxx[s->n], (double)s->syy[s->n], (double)s->sxy[s->n], (double)sim->kmc->temperature_k, (long long)sim->kmc->relax_events,
             (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom, (double)e.fraction_of_dhm, (double)e.mean_tf_k, (double)e.cooling_rate_k_per_s,
-            (double)e.mean_barrier_ev, (double)e.mean_barrier_disorder);
+            (double)e.mean_barrier_ev, (double)e.mean_barrier_disorder, (double)e.mean_dilatation);
     fflush(sim->series_fp);
   }
   s->n++;

@@ -136,11 +136,11 @@ static PetscErrorCode StzCyclesBegin(StzSim sim, PetscReal temperature_k, FILE *
   PetscCall(StzSeriesAppend(sim));
   PetscCall(StzFileOpen(sim->cfg.output_dir, "cycles.csv", fp));
   fprintf(*fp, "cycle,time_s,stored_energy_j_per_gatom,elastic_energy_j_per_gatom,structural_enthalpy_j_per_gatom,stored_energy_fraction_dhm,mean_fictive_temperature_k,"
-               "dissipated_work_j_per_gatom,external_work_j_per_gatom,peak_stress_pa,plastic_strain,events,relaxation_events,mean_barrier_ev,mean_barrier_disorder\n");
+               "dissipated_work_j_per_gatom,external_work_j_per_gatom,peak_stress_pa,plastic_strain,events,relaxation_events,mean_barrier_ev,mean_barrier_disorder,mean_dilatation\n");
   StzKmcEnergy(k, &e);
   *elastic0 = e.elastic_j_per_gatom + StzDensityToGramAtom(&sim->cfg, StzMeanElasticEnergyDensity(&sim->cfg, k->S));
-  fprintf(*fp, "0,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,,,,0,%lld,%lld,%.8g,%.6g\n", (double)k->time_s, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom,
-          (double)e.fraction_of_dhm, (double)e.mean_tf_k, (long long)k->events, (long long)k->relax_events, (double)e.mean_barrier_ev, (double)e.mean_barrier_disorder);
+  fprintf(*fp, "0,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,,,,0,%lld,%lld,%.8g,%.6g,%.8g\n", (double)k->time_s, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom,
+          (double)e.fraction_of_dhm, (double)e.mean_tf_k, (long long)k->events, (long long)k->relax_events, (double)e.mean_barrier_ev, (double)e.mean_barrier_disorder, (double)e.mean_dilatation);
   PetscFunctionReturn(0);
 }
 
@@ -154,9 +154,9 @@ static void StzCyclesRow(StzSim sim, FILE *fp, PetscInt cycle, const StzWork *w,
   ext            = StzDensityToGramAtom(&sim->cfg, w->work_j_per_m3);
   StzProtocolMeasure(sim, &strain, &stress, &plastic);
   sim->res.last_cycle_dissipated_j_per_gatom = ext - (*elastic_after - elastic_before); /* for ensembles (StzSimResult) */
-  fprintf(fp, "%d,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,%.8e,%.8e,%.8e,%.8e,%lld,%lld,%.8g,%.6g\n", (int)cycle, (double)sim->kmc->time_s, (double)e->total_j_per_gatom, (double)e->elastic_j_per_gatom,
+  fprintf(fp, "%d,%.10e,%.8e,%.8e,%.8e,%.8e,%.8g,%.8e,%.8e,%.8e,%.8e,%lld,%lld,%.8g,%.6g,%.8g\n", (int)cycle, (double)sim->kmc->time_s, (double)e->total_j_per_gatom, (double)e->elastic_j_per_gatom,
           (double)e->structural_j_per_gatom, (double)e->fraction_of_dhm, (double)e->mean_tf_k, (double)(ext - (*elastic_after - elastic_before)), (double)ext, (double)w->peak_stress_pa,
-          (double)plastic, (long long)sim->kmc->events, (long long)sim->kmc->relax_events, (double)e->mean_barrier_ev, (double)e->mean_barrier_disorder);
+          (double)plastic, (long long)sim->kmc->events, (long long)sim->kmc->relax_events, (double)e->mean_barrier_ev, (double)e->mean_barrier_disorder, (double)e->mean_dilatation);
   fflush(fp);
 }
 
