@@ -483,7 +483,7 @@ void StzKmcDilatancy(StzKmc kmc, PetscInt i)
 }
 
 static void StzKmcFlicker(StzKmc kmc, PetscInt i);
-static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
+static void StzKmcStructure(StzKmc kmc, StzEvent *ev, uint64_t n)
 {
   const StzStructureConfig *st = &kmc->cfg->st;
   const PetscInt            i  = ev->site;
@@ -505,6 +505,18 @@ static void StzKmcStructure(StzKmc kmc, const StzEvent *ev, uint64_t n)
       drive  = ev->sense * StzKmcDriveK(kmc, ev->orient, S1, S2) + kmc->b_per_pa * kmc->dil_k * ev->dil * 0.5 * (kmc->S[0] + kmc->S[1]);
       weight = drive > 0 ? 1 - PetscExpReal(-drive) : 0;
       for (int q = 0; q < 3; q++) kmc->eps_ref[3 * i + q] = e[q];
+      if (kmc->dinc) {
+        /* Free volume, like T_f, is kept as far as the applied load drove the rearrangement: flow dilates, while a thermal
+         * one (no load, or against it) lets the new structure settle to the density the site started from. Without this a
+         * site hopping between basins under internal stress (a band held at 0.9 T_g after unloading) ratcheted its dilatation
+         * up without bound. The change is part of this event's eigenstrain, so the engine and the rates see it with it. */
+        const PetscReal lost = -(e[0] + e[1]) * PetscExpReal(-PetscMax(drive, 0.0)), h = 0.5 * lost;
+        kmc->eps_p[3 * i] += h, kmc->eps_p[3 * i + 1] += h;
+        kmc->eps_ref[3 * i] += h, kmc->eps_ref[3 * i + 1] += h; /* the basin starts where the site now is */
+        kmc->mean_eig[0] += h / kmc->N, kmc->mean_eig[1] += h / kmc->N;
+        ev->eig[0] += h, ev->eig[1] += h;
+        ev->dil += lost / kmc->cfg->dilatation;
+      }
       if (st->on) {
         /* T_f moves a fraction `weight` of the way to the flowing glass's T_ss (to T above it), with a spread in proportion: a
          * strongly driven site (w ~ 1: flow below T_g) is renewed around T_ss as in the original rule; a thermal
