@@ -227,6 +227,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCall(PetscOptionsString("-stz_output_dir", "directory for all outputs (created if missing)", NULL, cfg->output_dir, cfg->output_dir, sizeof(cfg->output_dir), NULL));
   cfg->fields_csv = PETSC_FALSE;
   PetscCall(PetscOptionsBool("-stz_fields_csv", "write fields.csv (per-site stress, plastic strain, activations) at the end", NULL, cfg->fields_csv, &cfg->fields_csv, NULL));
+  cfg->fields_vtk = PETSC_FALSE;
+  PetscCall(PetscOptionsBool("-stz_fields_vtk", "write fields.vti (the same per-site fields as VTK image data, for ParaView) at the end", NULL, cfg->fields_vtk, &cfg->fields_vtk, NULL));
   cfg->threads = 0;
   PetscCall(PetscOptionsInt("-stz_threads", "OpenMP threads for the per-event pass [-] (0: OMP_NUM_THREADS or all cores)", NULL, cfg->threads, &cfg->threads, NULL));
   cfg->progress_s = 5;
@@ -531,6 +533,6 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
     StzWriteJSONString(fp, all);
     PetscCall(PetscFree(all));
   }
-  fprintf(fp, ",\n%s  \"stz_fields_csv\": %s\n%s}", ind, c->fields_csv ? "true" : "false", ind);
+  fprintf(fp, ",\n%s  \"stz_fields_csv\": %s,\n%s  \"stz_fields_vtk\": %s\n%s}", ind, c->fields_csv ? "true" : "false", ind, c->fields_vtk ? "true" : "false", ind);
   PetscFunctionReturn(0);
 }

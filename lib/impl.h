@@ -94,7 +94,7 @@ typedef struct {
   PetscInt           seed;
   PetscReal          temperature_k, strain_rate, max_strain, site_size_m, barrier_spread, dilatation, progress_s;
   PetscReal          map_strains[STZ_MAX_MAPS], series_dstrain, single_theta_deg;
-  PetscBool          fields_csv, quiet;
+  PetscBool          fields_csv, fields_vtk, quiet;
   PetscInt           flicker_limit;  /* activations inside a flicker basin before its inner moves are slowed 8-fold (0: exact kinetics) */
   PetscBool          renew_disorder; /* a site that leaves its basin draws a new barrier disorder factor (threshold renewal) */
   StzProtocolType    protocol;
@@ -384,6 +384,10 @@ PetscErrorCode StzFileOpen(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzFileCommit(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzMakeDir(const char dir[]);
 PetscErrorCode StzWriteFieldsCSV(const char dir[], StzKmc kmc, PetscReal site_size_m);
+/* fields.vti: the same per-site fields as VTK XML image data (one cell per site, ASCII), for ParaView (docs/outputs.md). */
+PetscErrorCode StzWriteFieldsVTK(const char dir[], StzKmc kmc, PetscReal site_size_m);
+/* The field files a run asked for (-stz_fields_csv, -stz_fields_vtk) into dir. */
+PetscErrorCode StzWriteFields(const StzConfig *cfg, const char dir[], StzKmc kmc);
 /* Header of fields.csv (docs/outputs.md), shared by StzWriteFieldsCSV and the single-STZ writer. */
 #define STZ_FIELDS_HEADER                                                                                                                                                                              \
   "x_m,y_m,sigma_xx_pa,sigma_yy_pa,sigma_xy_pa,eps_p_xx,eps_p_yy,eps_p_xy,activations,barrier_ev,fictive_temperature_k,elastic_energy_j_per_gatom,"                                                    \

@@ -189,7 +189,7 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
   PetscReal strain, stress, plastic;
 
   PetscFunctionBeginUser;
-  if (sim->cfg.fields_csv) PetscCall(StzWriteFieldsCSV(sim->cfg.output_dir, sim->kmc, sim->cfg.site_size_m));
+  PetscCall(StzWriteFields(&sim->cfg, sim->cfg.output_dir, sim->kmc));
   StzKmcEnergy(sim->kmc, &e1);
   StzProtocolMeasure(sim, &strain, &stress, &plastic);
   sim->res.treatment_kind           = (PetscInt)sim->cfg.protocol + 1;
@@ -236,9 +236,9 @@ static PetscErrorCode StzMeasureYield(StzSim sim, PetscReal *yield_pa)
   /* A replay replaces only the first four: the earlier stages may use -stz_temperature_k, -stz_strain_rate and
    * -stz_max_strain, and where their series rows, maps and frames fall may change the trajectory by round-off (the carried
    * hazard), so they run as they ran. A fresh test replaces all. */
-  const char *const names[]  = {"-stz_protocol",   "-stz_quiet",       "-stz_output_dir",    "-stz_sequence",    "-stz_frames",
-                                "-stz_fields_csv", "-stz_map_strains", "-stz_temperature_k", "-stz_strain_rate", "-stz_max_strain"};
-  const char *const values[] = {before ? "sequence" : "pure-shear", "true", dir, before ? seq : NULL, "none", "false", NULL, temp, "1e-2", "0.1"};
+  const char *const names[]  = {"-stz_protocol",   "-stz_quiet",       "-stz_output_dir",    "-stz_sequence",    "-stz_frames",    "-stz_fields_csv",
+                                "-stz_fields_vtk", "-stz_map_strains", "-stz_temperature_k", "-stz_strain_rate", "-stz_max_strain"};
+  const char *const values[] = {before ? "sequence" : "pure-shear", "true", dir, before ? seq : NULL, "none", "false", "false", NULL, temp, "1e-2", "0.1"};
   const PetscInt    n        = before ? 4 : (PetscInt)(sizeof(names) / sizeof(names[0]));
   StzOptionsSaved   saved;
   StzSim            test;

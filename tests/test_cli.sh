@@ -80,6 +80,21 @@ out=$("$stz" run -stz_protocol creep -stz_nx 8 -stz_ny 8 -stz_temperature_k 77 -
 fe_mean=$(awk -F, 'NR > 1 { s += $14; n++ } END { if (n) printf "%.9e", s / n }' "$tmp/fe/fields.csv" 2>/dev/null)
 fe_total=$(sed -n 's/.*"stored_energy_j_per_gatom_final": \([^,]*\),.*/\1/p' "$tmp/fe/summary.json" 2>/dev/null)
 check "a treatment with -stz_fields_csv writes per-site stored energies whose mean is the sample's ($fe_mean vs $fe_total J/g-atom; rc $rc)" '[ $rc -eq 0 ] && [ "$(wc -l < "$tmp/fe/fields.csv")" -eq 65 ] && awk -v a="$fe_mean" -v b="$fe_total" "BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b; exit !(d <= 1e-6 * (m > 1 ? m : 1)) }"'
+# -stz_fields_vtk: the same per-site fields as VTK image data (one cell per site, x fastest), for ParaView.
+out=$("$stz" run -stz_protocol pure-shear -stz_nx 12 -stz_ny 8 -stz_max_strain 0.03 -stz_map_strains 0.03 -stz_fields_csv -stz_fields_vtk -stz_output_dir "$tmp/vt" 2>&1); rc=$?
+check "-stz_fields_vtk writes fields.vti, a 12 x 8 cell image whose arrays equal fields.csv (rc $rc)" '[ $rc -eq 0 ] && python3 -c "
+import csv, sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1] + \"/fields.vti\").getroot()
+img = root.find(\"ImageData\")
+assert root.get(\"type\") == \"ImageData\" and img.get(\"WholeExtent\") == \"0 12 0 8 0 0\"
+arr = {a.get(\"Name\"): [float(v) for v in a.text.split()] for a in root.iter(\"DataArray\")}
+rows = list(csv.DictReader(open(sys.argv[1] + \"/fields.csv\")))
+close = lambda a, b: abs(a - b) <= 1e-8 * max(1.0, abs(b))
+assert len(arr[\"activations\"]) == len(rows) == 96
+for i, r in enumerate(rows):
+    assert arr[\"activations\"][i] == float(r[\"activations\"]) and close(arr[\"sigma_xx_yy_xy_pa\"][3 * i + 2], float(r[\"sigma_xy_pa\"]))
+    assert close(arr[\"eps_p_xx_yy_xy\"][3 * i], float(r[\"eps_p_xx\"])) and close(arr[\"elastic_structural_stored_energy_j_per_gatom\"][3 * i + 2], float(r[\"stored_energy_j_per_gatom\"]))
+" "$tmp/vt"'
 out=$("$stz" run -options_file "$cfg" -stz_nx 16 -stz_ny 16 -stz_output_dir "$tmp/q\"uo\\te" 2>&1); rc=$?
 check "a quote and a backslash in -stz_output_dir stay valid JSON in summary.json (rc $rc)" \
   '[ $rc -eq 0 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"options\"][\"stz_output_dir\"] == sys.argv[2]" "$tmp/q\"uo\\te/summary.json" "$tmp/q\"uo\\te"'

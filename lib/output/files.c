@@ -51,6 +51,74 @@ PetscErrorCode StzFileCommit(const char dir[], const char name[], FILE **fp)
   PetscFunctionReturn(0);
 }
 
+/* One cell-data array of fields.vti: n components per site from get(kmc, i, out). */
+typedef void (*StzSiteValues)(StzKmc kmc, PetscInt i, PetscReal out[]);
+static void StzVTKArray(FILE *fp, StzKmc kmc, const char name[], PetscInt n, StzSiteValues get)
+{
+  fprintf(fp, "        <DataArray type=\"Float64\" Name=\"%s\" NumberOfComponents=\"%d\" format=\"ascii\">\n", name, (int)n);
+  for (PetscInt i = 0; i < kmc->N; i++) {
+    PetscReal v[3];
+    get(kmc, i, v);
+    for (PetscInt c = 0; c < n; c++) fprintf(fp, "%.9e%s", (double)v[c], c + 1 < n ? " " : "\n");
+  }
+  fprintf(fp, "        </DataArray>\n");
+}
+static void StzVTKStress(StzKmc kmc, PetscInt i, PetscReal v[])
+{
+  StzKmcSiteStress(kmc, i, v);
+}
+static void StzVTKPlastic(StzKmc kmc, PetscInt i, PetscReal v[])
+{
+  for (int c = 0; c < 3; c++) v[c] = kmc->eps_p[3 * i + c];
+}
+static void StzVTKActivations(StzKmc kmc, PetscInt i, PetscReal v[])
+{
+  v[0] = (PetscReal)kmc->count[i];
+}
+static void StzVTKBarrier(StzKmc kmc, PetscInt i, PetscReal v[])
+{
+  v[0] = kmc->barrier_j[i] / 1.602176634e-19;
+}
+static void StzVTKFictive(StzKmc kmc, PetscInt i, PetscReal v[])
+{
+  v[0] = kmc->cfg->st.on ? kmc->tf_k[i] : 0;
+}
+static void StzVTKEnergy(StzKmc kmc, PetscInt i, PetscReal v[])
+{
+  StzKmcSiteEnergy(kmc, i, &v[0], &v[1]);
+  v[2] = v[0] + v[1];
+}
+
+PetscErrorCode StzWriteFieldsVTK(const char dir[], StzKmc kmc, PetscReal a)
+{
+  FILE *fp;
+
+  PetscFunctionBeginUser;
+  StzKmcSyncStress(kmc); /* sp is lazy (impl.h) */
+  PetscCall(StzFileOpen(dir, "fields.vti", &fp));
+  /* Points 0..nx by 0..ny with spacing a: site (i, j) is cell (i, j), x fastest as in fields.csv. */
+  fprintf(fp, "<?xml version=\"1.0\"?>\n<VTKFile type=\"ImageData\" version=\"0.1\" byte_order=\"LittleEndian\">\n");
+  fprintf(fp, "  <ImageData WholeExtent=\"0 %d 0 %d 0 0\" Origin=\"0 0 0\" Spacing=\"%.9e %.9e %.9e\">\n", (int)kmc->nx, (int)kmc->ny, (double)a, (double)a, (double)a);
+  fprintf(fp, "    <Piece Extent=\"0 %d 0 %d 0 0\">\n      <CellData Scalars=\"activations\">\n", (int)kmc->nx, (int)kmc->ny);
+  StzVTKArray(fp, kmc, "sigma_xx_yy_xy_pa", 3, StzVTKStress);
+  StzVTKArray(fp, kmc, "eps_p_xx_yy_xy", 3, StzVTKPlastic);
+  StzVTKArray(fp, kmc, "activations", 1, StzVTKActivations);
+  StzVTKArray(fp, kmc, "barrier_ev", 1, StzVTKBarrier);
+  StzVTKArray(fp, kmc, "fictive_temperature_k", 1, StzVTKFictive);
+  StzVTKArray(fp, kmc, "elastic_structural_stored_energy_j_per_gatom", 3, StzVTKEnergy);
+  fprintf(fp, "      </CellData>\n    </Piece>\n  </ImageData>\n</VTKFile>\n");
+  PetscCall(StzFileCommit(dir, "fields.vti", &fp));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzWriteFields(const StzConfig *cfg, const char dir[], StzKmc kmc)
+{
+  PetscFunctionBeginUser;
+  if (cfg->fields_csv) PetscCall(StzWriteFieldsCSV(dir, kmc, cfg->site_size_m));
+  if (cfg->fields_vtk) PetscCall(StzWriteFieldsVTK(dir, kmc, cfg->site_size_m));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode StzWriteFieldsCSV(const char dir[], StzKmc kmc, PetscReal a)
 {
   FILE *fp;
