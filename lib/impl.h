@@ -351,7 +351,19 @@ PetscReal StzAqsThreshold(PetscReal barrier_j, PetscReal gamma0, PetscReal omega
 typedef struct {
   PetscReal index;     /* 0 homogeneous .. 1 all plastic strain in 10% of the lines */
   PetscReal angle_deg; /* direction of the most localized line family, degrees from the x axis */
+  PetscInt  p, q;      /* that family: the line of site (x, y) is (q y - p x) mod n (q = 0: the column x) */
 } StzLocalization;
+#define STZ_MAX_BANDS 256
+/* One band of bands.csv: a run of adjacent lines of the most localized family that each carry more than twice the mean. */
+typedef struct {
+  PetscReal position_m; /* centre, along the family's normal from the line through site (0, 0) (excess-weighted) */
+  PetscReal width_m;    /* number of lines times their spacing */
+  PetscReal mean_shear; /* mean equivalent plastic shear of the band's sites */
+  PetscReal share;      /* the band's fraction of the total plastic shear */
+} StzBand;
+/* The bands of the plastic shear field g along the family of loc (StzLocalizationCompute), at most max of them, in order of
+ * position; *period_m: the family's period along its normal (the distance after which the lines repeat). */
+PetscErrorCode StzBandsCompute(PetscInt nx, PetscInt ny, const PetscReal g[], PetscReal site_size_m, const StzLocalization *loc, PetscInt max, StzBand bands[], PetscInt *n, PetscReal *period_m);
 /* Equivalent plastic shear strain per site: 2 sqrt(((exx - eyy)/2)^2 + exy^2). */
 void           StzPlasticShear(PetscInt N, const PetscReal eps_p[], PetscReal out[]);
 PetscErrorCode StzLocalizationCompute(PetscInt nx, PetscInt ny, const PetscReal gamma_p[], StzLocalization *loc);
@@ -423,11 +435,14 @@ struct StzSim_private {
   StzSimResult res;
   FILE        *series_fp;
   PetscBool    ran;
-  StzEvent     last;              /* the last event fired (site -1 before any) */
-  PetscReal    strain0, plastic0; /* protocol strain and plastic strain at the start of the current stage */
-  PetscInt64   events0, relax0;   /* STZ events and relaxation events before the current stage */
-  StzEnergy    energy0;           /* stored energy at the start of the current stage */
-  PetscInt     seq_stage;         /* in a sequence, the index of the current stage (stages before it: 0 .. seq_stage - 1); else 0 */
+  StzEvent     last;                 /* the last event fired (site -1 before any) */
+  PetscReal    strain0, plastic0;    /* protocol strain and plastic strain at the start of the current stage */
+  PetscInt64   events0, relax0;      /* STZ events and relaxation events before the current stage */
+  StzEnergy    energy0;              /* stored energy at the start of the current stage */
+  PetscInt     seq_stage;            /* in a sequence, the index of the current stage (stages before it: 0 .. seq_stage - 1); else 0 */
+  StzBand      bands[STZ_MAX_BANDS]; /* the last loading test's shear bands (StzBandsCompute), for bands.csv */
+  PetscInt     n_bands;
+  PetscReal    band_period_m;
   /* avalanches and frames */
   StzAqs          aqs;
   StzAvalancheRec av;

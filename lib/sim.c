@@ -515,7 +515,28 @@ static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
   PetscCall(StzLocalizationCompute(sim->cfg.nx, sim->cfg.ny, g, &loc));
   r->localization_index = loc.index;
   r->band_angle_deg     = loc.angle_deg;
+  PetscCall(StzBandsCompute(sim->cfg.nx, sim->cfg.ny, g, sim->cfg.site_size_m, &loc, STZ_MAX_BANDS, sim->bands, &sim->n_bands, &sim->band_period_m));
+  r->band_count = sim->n_bands;
   PetscCall(PetscFree(g));
+  PetscFunctionReturn(0);
+}
+
+/* bands.csv: the shear bands of the final plastic shear field (StzBandsCompute), in order of position along the normal of
+ * the band family; the spacing to the next band wraps around the period of a periodic box. */
+static PetscErrorCode StzWriteBands(StzSim sim)
+{
+  FILE *fp;
+
+  PetscFunctionBeginUser;
+  PetscCall(StzFileOpen(sim->cfg.output_dir, "bands.csv", &fp));
+  fprintf(fp, "band,angle_deg,position_m,width_m,mean_plastic_shear,strain_share,spacing_to_next_m\n");
+  for (PetscInt b = 0; b < sim->n_bands; b++) {
+    const StzBand *k = &sim->bands[b], *next = &sim->bands[(b + 1) % sim->n_bands];
+    fprintf(fp, "%d,%.2f,%.6e,%.6e,%.6e,%.6f,", (int)b + 1, (double)sim->res.band_angle_deg, (double)k->position_m, (double)k->width_m, (double)k->mean_shear, (double)k->share);
+    if (sim->n_bands > 1) fprintf(fp, "%.6e\n", (double)PetscFmodReal(next->position_m - k->position_m + sim->band_period_m, sim->band_period_m));
+    else fprintf(fp, "\n");
+  }
+  PetscCall(StzFileCommit(sim->cfg.output_dir, "bands.csv", &fp));
   PetscFunctionReturn(0);
 }
 
@@ -533,7 +554,7 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
   fprintf(fp, "  \"peak_stress_pa\": %.9g,\n  \"flow_stress_pa\": %.9g,\n", (double)r->peak_stress_pa, (double)r->flow_stress_pa);
   if (r->yield_strain >= 0) fprintf(fp, "  \"yield_strain\": %.9g,\n  \"yield_stress_pa\": %.9g,\n", (double)r->yield_strain, (double)r->yield_stress_pa);
   else fprintf(fp, "  \"yield_strain\": null,\n  \"yield_stress_pa\": null,\n");
-  fprintf(fp, "  \"localization_index\": %.6f,\n  \"band_angle_deg\": %.2f,\n", (double)r->localization_index, (double)r->band_angle_deg);
+  fprintf(fp, "  \"localization_index\": %.6f,\n  \"band_angle_deg\": %.2f,\n  \"band_count\": %d,\n", (double)r->localization_index, (double)r->band_angle_deg, (int)r->band_count);
   fprintf(fp, "  \"avalanche_count\": %d,\n  \"avalanche_positive_count\": %d,\n", (int)r->avalanche_count, (int)r->avalanche_positive);
   if (r->avalanche_fit_ok) {
     fprintf(fp, "  \"avalanche_exponent\": %.6g,\n", (double)r->avalanche_exponent);
@@ -575,6 +596,7 @@ static PetscErrorCode StzLoadingFinish(StzSim sim, PetscReal wall_s)
   PetscCall(StzSummarize(sim, wall_s));
   PetscCall(StzWritePlasticMap(sim, "map_plastic_strain_final.png"));
   PetscCall(StzWriteFields(c, c->output_dir, sim->kmc));
+  PetscCall(StzWriteBands(sim));
   PetscCall(StzWriteSummary(sim));
   PetscFunctionReturn(0);
 }
@@ -671,7 +693,7 @@ PetscErrorCode StzRunStrainRate(StzSim sim)
     const StzSimResult *r = &sim->res;
     PetscCall(PetscPrintf(PETSC_COMM_SELF,
                           "stzdyn: %s at %g K, %g /s: %lld events in %.2f s (%.0f events/s)\n  peak stress %.4g MPa, flow stress %.4g MPa, localization %.3f (band at %.1f deg)\n  "
-                          "outputs in %s/: series.csv, summary.json, avalanches.csv, avalanche_sizes.csv, map_plastic_strain_final.png%s%s\n",
+                          "outputs in %s/: series.csv, summary.json, avalanches.csv, avalanche_sizes.csv, bands.csv, map_plastic_strain_final.png%s%s\n",
                           StzProtocolNames[c->protocol], (double)c->temperature_k, (double)c->strain_rate, (long long)r->events, (double)r->wall_time_s, (double)r->events_per_second,
                           (double)(r->peak_stress_pa / 1e6), (double)(r->flow_stress_pa / 1e6), (double)r->localization_index, (double)r->band_angle_deg, c->output_dir,
                           c->fields_csv ? ", fields.csv" : "", c->fields_vtk ? ", fields.vti" : ""));
@@ -777,7 +799,7 @@ static PetscErrorCode StzRunAqs(StzSim sim)
     if (r->avalanche_fit_ok)
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "  avalanche size exponent %.3f (95%% CI %.3f .. %.3f) above size %.3g (%d of %d avalanches)\n", (double)r->avalanche_exponent,
                             (double)r->avalanche_ci_low, (double)r->avalanche_ci_high, (double)r->avalanche_size_min, (int)r->avalanche_tail, (int)r->avalanche_positive));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  outputs in %s/: series.csv, summary.json, avalanches.csv, avalanche_sizes.csv, map_plastic_strain_final.png%s%s%s\n", c->output_dir,
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  outputs in %s/: series.csv, summary.json, avalanches.csv, avalanche_sizes.csv, bands.csv, map_plastic_strain_final.png%s%s%s\n", c->output_dir,
                           c->fields_csv ? ", fields.csv" : "", c->fields_vtk ? ", fields.vti" : "", c->av.frames != STZ_FRAMES_NONE ? ", frames/" : ""));
   }
   PetscFunctionReturn(0);

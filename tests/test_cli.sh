@@ -147,6 +147,14 @@ close = lambda a, b: abs(a - b) <= 1e-8 * abs(b)
 assert close(float(r[\"treatment_strain\"]), one[\"final_strain\"]) and close(float(r[\"treatment_plastic_strain\"]), one[\"plastic_strain_final\"]) and one[\"plastic_strain_final\"] > 0
 assert r[\"treatment_stopped_at_max_strain\"] == \"1\" and one[\"stopped_at_max_strain\"] and r[\"peak_stress_pa\"] == \"\" and r[\"last_cycle_dissipated_work_j_per_gatom\"] == \"\"
 " "$tmp/en6"'
+check "a loading run writes bands.csv with one row per band of summary.json's band_count, at its band_angle_deg" \
+  'python3 -c "
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1] + \"/bands.csv\")))
+one = json.load(open(sys.argv[1] + \"/summary.json\"))
+assert len(rows) == one[\"band_count\"] and all(abs(float(r[\"angle_deg\"]) - one[\"band_angle_deg\"]) < 0.01 for r in rows)
+assert all(0 < float(r[\"strain_share\"]) <= 1 and float(r[\"width_m\"]) > 0 for r in rows)
+" "$tmp/en5"'
 out=$("$stz" "${ens_opts[@]}" -stz_seeds 1-3,2 -stz_output_dir "$tmp/en2" 2>&1); rc=$?
 check "a repeated seed in -stz_seeds is an error naming it (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_seeds = .1-3,2. lists seed 2 more than once" <<<"$out"'
 out=$("$stz" "${ens_opts[@]}" -stz_seeds 4-2 -stz_output_dir "$tmp/en2" 2>&1); rc=$?

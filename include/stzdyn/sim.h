@@ -12,6 +12,7 @@ typedef struct {
   PetscReal  wall_time_s, events_per_second;
   PetscReal  peak_stress_pa, flow_stress_pa, yield_strain, yield_stress_pa;
   PetscReal  localization_index, band_angle_deg;
+  PetscInt   band_count; /* shear bands found (bands.csv) */
   PetscReal  final_strain, final_time_s;
   PetscReal  elastic_modulus_pa; /* initial slope of stress-strain fitted over the elastic branch */
   /* Avalanche statistics (docs/outputs.md, avalanches.csv): count of avalanches, and the maximum-likelihood power-law fit of the

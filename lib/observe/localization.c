@@ -1,4 +1,4 @@
-/* Localization of plastic strain into bands.
+/* Localization of plastic strain into bands, and the bands themselves.
  *
  * In a periodic box a straight band follows a family of lattice lines that wraps onto itself: rows (0 deg), columns (90),
  * diagonals (45, 135) and the slope-1/2 and slope-2 families (26.6, 63.4, 116.6, 153.4 deg). For each family the plastic
@@ -24,6 +24,7 @@ PetscErrorCode StzLocalizationCompute(PetscInt nx, PetscInt ny, const PetscReal 
   PetscFunctionBeginUser;
   loc->index     = 0;
   loc->angle_deg = 0;
+  loc->p = 0, loc->q = 1;
   for (PetscInt i = 0; i < nx * ny; i++) total += g[i];
   if (total <= 0) PetscFunctionReturn(0);
   PetscCall(PetscMalloc1(n, &line));
@@ -45,12 +46,72 @@ PetscErrorCode StzLocalizationCompute(PetscInt nx, PetscInt ny, const PetscReal 
       for (PetscInt k = 0; k < nl; k++) s1 += line[k], s2 += line[k] * line[k];
       idx = 1 - s1 * s1 / (nl * s2);
       if (idx > loc->index) {
-        loc->index     = idx;
+        loc->index = idx;
+        loc->p = p, loc->q = q;
         loc->angle_deg = (q == 0) ? 90.0 : PetscAtanReal((PetscReal)p / q) * 180.0 / PETSC_PI;
         if (loc->angle_deg < 0) loc->angle_deg += 180.0;
       }
     }
   }
+  PetscCall(PetscFree(line));
+  PetscFunctionReturn(0);
+}
+
+/* Bands. The line sums of the most localized family form a profile along its normal; a band is a run of adjacent lines
+ * (cyclic: the lines wrap in a periodic box) each carrying more than twice the mean line sum. Twice the mean keeps the
+ * counting noise of homogeneous flow out (a line fluctuates by far less than its mean once each carries many events) while
+ * a band over a tenth of the lines carries ten times the mean. Adjacent lines of family (p, q) are a / sqrt(p^2 + q^2)
+ * apart. */
+PetscErrorCode StzBandsCompute(PetscInt nx, PetscInt ny, const PetscReal g[], PetscReal a, const StzLocalization *loc, PetscInt max, StzBand bands[], PetscInt *nb, PetscReal *period_m)
+{
+  const PetscInt  p = loc->p, q = loc->q, n = PetscMax(nx, ny), nl = (p == 0) ? ny : (q == 0 ? nx : n);
+  const PetscReal d = a / PetscSqrtReal((PetscReal)(p * p + q * q)), per_line = (PetscReal)(nx * ny) / nl;
+  PetscReal      *line, total                                                 = 0, thr;
+  PetscInt        start = -1;
+
+  PetscFunctionBeginUser;
+  *nb       = 0;
+  *period_m = nl * d;
+  PetscCall(PetscCalloc1(nl, &line));
+  for (PetscInt y = 0; y < ny; y++)
+    for (PetscInt x = 0; x < nx; x++) {
+      const PetscInt l = q == 0 ? x : ((q * y - p * x) % nl + 2 * nl * 4) % nl;
+      line[l] += g[y * nx + x];
+      total += g[y * nx + x];
+    }
+  thr = 2 * total / nl;
+  for (PetscInt l = 0; l < nl && start < 0; l++)
+    if (!(line[l] > thr)) start = l; /* scan from a line outside every band, so no run is split by the wrap */
+  if (total <= 0 || start < 0) {
+    PetscCall(PetscFree(line));
+    PetscFunctionReturn(0);
+  }
+  for (PetscInt k = 1; k <= nl && *nb < max; k++) {
+    const PetscInt l0  = (start + k) % nl;
+    PetscInt       len = 0;
+    PetscReal      sum = 0, wsum = 0, wpos = 0;
+    if (!(line[l0] > thr)) continue;
+    while (k + len <= nl && line[(start + k + len) % nl] > thr) {
+      const PetscReal w = line[(start + k + len) % nl] - thr;
+      sum += line[(start + k + len) % nl];
+      wsum += w;
+      wpos += w * (start + k + len); /* unwrapped index */
+      len++;
+    }
+    bands[*nb].position_m = PetscFmodReal(wpos / wsum, (PetscReal)nl) * d;
+    bands[*nb].width_m    = len * d;
+    bands[*nb].mean_shear = sum / (len * per_line);
+    bands[*nb].share      = sum / total;
+    (*nb)++;
+    k += len - 1;
+  }
+  /* In order of position. */
+  for (PetscInt i = 1; i < *nb; i++)
+    for (PetscInt j = i; j > 0 && bands[j].position_m < bands[j - 1].position_m; j--) {
+      const StzBand t = bands[j];
+      bands[j]        = bands[j - 1];
+      bands[j - 1]    = t;
+    }
   PetscCall(PetscFree(line));
   PetscFunctionReturn(0);
 }
