@@ -93,6 +93,7 @@ enum {
   COL_FLOW,
   COL_LOC,
   COL_ANGLE,
+  COL_BANDS,
   COL_AVAL,
   COL_E0,
   COL_E1,
@@ -113,6 +114,7 @@ static const char *const col_names[] = {"events",
                                         "flow_stress_pa",
                                         "localization_index",
                                         "band_angle_deg",
+                                        "band_count",
                                         "avalanche_count",
                                         "stored_energy_j_per_gatom_initial",
                                         "stored_energy_j_per_gatom_final",
@@ -169,6 +171,7 @@ static PetscErrorCode StzRunMember(const StzConfig *c, PetscInt seed, PetscInt t
   row[COL_FLOW]         = r.flow_stress_pa;
   row[COL_LOC]          = r.localization_index;
   row[COL_ANGLE]        = r.band_angle_deg;
+  row[COL_BANDS]        = (PetscReal)r.band_count;
   row[COL_AVAL]         = (PetscReal)r.avalanche_count;
   row[COL_E0]           = e0.total_j_per_gatom;
   row[COL_E1]           = e1.total_j_per_gatom;
