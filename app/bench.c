@@ -113,6 +113,8 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsClearValue(NULL, "-factor_max"));
   PetscCall(PetscOptionsClearValue(NULL, "-slab_max"));
   PetscCall(PetscOptionsClearValue(NULL, "-csv"));
+  /* Anything left is not a benchmark option: each measurement builds its own options, so it would be ignored silently. */
+  PetscCall(StzOptionsCheckUnused(PETSC_COMM_WORLD));
   bw = StreamTriad();
   fp = fopen(csv, "w");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write -csv %s", csv);
