@@ -466,8 +466,8 @@ static inline PetscReal StzKmcDriveK(const StzKmc kmc, PetscInt k, PetscReal t1,
  * Flicker acceleration: StzKmcFlicker. */
 /* Dilatancy (docs/model.md 3): a site's dilatation grows with its equivalent plastic shear from the start of its basin,
  * eps_v per gamma0, so each class's event adds eps_v (d_after - d_now) / gamma0: +eps_v from the basin's start, -eps_v
- * straight back (a flip and its reversal leave no dilatation), and what a basin held stays when the site is renewed (a new
- * basin starts there: flow leaves free volume behind). */
+ * straight back (a flip and its reversal leave no dilatation). When the site is renewed a new basin starts there, keeping
+ * the dilatation as far as the load drove the renewal (StzKmcStructure): flow leaves free volume behind. */
 void StzKmcDilatancy(StzKmc kmc, PetscInt i)
 {
   const PetscReal  g0 = kmc->cfg->mat.gamma0;
