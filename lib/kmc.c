@@ -1106,7 +1106,7 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
     {
       /* The site's own growth rate against the class's bound (both without the uniform part b taudot). */
       const PetscInt i = ev->site, k = ev->orient, N = kmc->N;
-      PetscReal      a = pdot * ev->dil, A = pdot != 0 ? PetscAbsReal(pdot) : 0;
+      PetscReal      a = pdot * ev->dil, A = PetscAbsReal(pdot);
       if (kmc->ramp) {
         a += kmc->b_per_pa * StzKmcPlatenRate(kmc) * (ev->sense * (kmc->ramp[N + i] * kmc->cos2[k] - kmc->ramp[i] * kmc->sin2[k]) + kmc->dil_k * ev->dil * kmc->ramp[2 * N + i]);
         A += kmc->ramp_bound[ev->cls];
