@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include "impl.h"
 
-const char *const StzProtocolNames[]     = {"single-stz", "pure-shear", "simple-shear", "compression", "tension", "anneal", "creep", "cyclic", "thermal-cycling", "sequence", "aqs", NULL};
+const char *const StzProtocolNames[]     = {"single-stz", "pure-shear", "simple-shear", "compression", "tension", "anneal", "creep", "cyclic", "thermal-cycling", "sequence", "aqs", "indent", NULL};
 const char *const StzInitialStateNames[] = {"as-quenched", "annealed", NULL};
 const char *const StzEngineNames[]       = {"kernel", "slab-kernel", "factor", "resolve", NULL};
 const char *const StzGeometryNames[]     = {"periodic", "slab", "block", NULL};
@@ -84,8 +84,9 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   cfg->dilatation = 0;
   PetscCall(PetscOptionsReal("-stz_dilatation", "in-plane dilatation (trace) of a zone per gamma0 of shear from the start of its basin; its work enters the rates [-]", NULL, cfg->dilatation,
                              &cfg->dilatation, NULL));
-  PetscCall(PetscOptionsString("-stz_protocol", "what to do: single-stz, pure-shear, simple-shear, compression, tension, anneal, creep, cyclic, thermal-cycling, sequence, aqs (athermal quasistatic)",
-                               NULL, protocol, protocol, sizeof(protocol), NULL));
+  PetscCall(PetscOptionsString("-stz_protocol",
+                               "what to do: single-stz, pure-shear, simple-shear, compression, tension, anneal, creep, cyclic, thermal-cycling, sequence, aqs (athermal quasistatic), indent", NULL,
+                               protocol, protocol, sizeof(protocol), NULL));
   PetscCall(PetscOptionsString("-stz_aqs_loading", "aqs: loading mode (pure-shear, simple-shear, compression, tension)", NULL, aqs_loading, aqs_loading, sizeof(aqs_loading), NULL));
   cfg->av.gap_strain = 0;
   PetscCall(PetscOptionsReal("-stz_avalanche_gap_strain", "thermal protocols: events closer than this in applied strain form one avalanche [-] (0: gamma0/N)", NULL, cfg->av.gap_strain,
@@ -172,6 +173,23 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   cfg->st.relax_step = 0.2;
   PetscCall(PetscOptionsReal("-stz_relax_step", "fraction of (T - T_f) one relaxation event moves a site's T_f [-]", NULL, cfg->st.relax_step, &cfg->st.relax_step, NULL));
   PetscCall(PetscOptionsReal("-stz_tf_reference_k", "T_ref of the structural excess enthalpy dCp (T_f - T_ref) [K] (0: T_g)", NULL, cfg->st.tf_reference_k, &cfg->st.tf_reference_k, NULL));
+  /* Indentation. */
+  cfg->in.radius_m = 100e-9;
+  PetscCall(PetscOptionsReal("-stz_indent_radius_m", "indent: radius R of the rigid cylindrical indenter [m]", NULL, cfg->in.radius_m, &cfg->in.radius_m, NULL));
+  cfg->in.load_rate = 1;
+  PetscCall(PetscOptionsReal("-stz_indent_load_rate", "indent: loading rate dF/dt [N per m of depth per s]", NULL, cfg->in.load_rate, &cfg->in.load_rate, NULL));
+  cfg->in.max_load = 60;
+  PetscCall(PetscOptionsReal("-stz_indent_max_load", "indent: the run stops at this load [N per m of depth]", NULL, cfg->in.max_load, &cfg->in.max_load, NULL));
+  cfg->in.width_step = 0.02;
+  PetscCall(PetscOptionsReal("-stz_indent_width_step", "indent: the contact's half-width is recomputed each time Hertz's a(F) has grown by this fraction [-]", NULL, cfg->in.width_step,
+                             &cfg->in.width_step, NULL));
+  cfg->in.popin_depth_m = 0.1e-9;
+  PetscCall(PetscOptionsReal("-stz_popin_depth_m", "indent: a burst of events is a pop-in if the depth jumps by at least this [m]", NULL, cfg->in.popin_depth_m, &cfg->in.popin_depth_m, NULL));
+  cfg->in.popin_load_gap = 1e-4;
+  PetscCall(PetscOptionsReal("-stz_popin_load_gap", "indent: events join one burst while the load has risen by less than this fraction of it since the burst's last event [-]", NULL,
+                             cfg->in.popin_load_gap, &cfg->in.popin_load_gap, NULL));
+  cfg->in.max_popins = 1;
+  PetscCall(PetscOptionsInt("-stz_indent_max_popins", "indent: the run stops after this many pop-ins (0: only at -stz_indent_max_load) [-]", NULL, cfg->in.max_popins, &cfg->in.max_popins, NULL));
   /* Treatments. */
   cfg->tr.hold_time_s = 3600;
   PetscCall(PetscOptionsReal("-stz_hold_time_s", "anneal, creep: duration [s]", NULL, cfg->tr.hold_time_s, &cfg->tr.hold_time_s, NULL));
@@ -266,8 +284,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   for (PetscInt k = 0; k < n_stages; k++) {
     idx = StzListFind(StzProtocolNames, stages[k]);
     StzListJoin(StzProtocolNames, allowed, sizeof(allowed));
-    PetscCheck(idx > 0 && idx != STZ_PROTO_SEQUENCE && idx != STZ_PROTO_AQS, comm, PETSC_ERR_USER_INPUT,
-               "option -stz_sequence: stage %d = '%s' is not a treatment: allowed %s except single-stz, sequence and aqs", (int)k + 1, stages[k], allowed);
+    PetscCheck(idx > 0 && idx != STZ_PROTO_SEQUENCE && idx != STZ_PROTO_AQS && idx != STZ_PROTO_INDENT, comm, PETSC_ERR_USER_INPUT,
+               "option -stz_sequence: stage %d = '%s' is not a treatment: allowed %s except single-stz, sequence, aqs and indent", (int)k + 1, stages[k], allowed);
     cfg->tr.stages[k] = (StzProtocolType)idx;
     PetscCall(PetscFree(stages[k]));
   }
@@ -345,6 +363,13 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_creep_stress_fraction", cfg->tr.creep_stress_fraction, 0, 2);
   StzCheckRange(comm, "-stz_creep_temperature_k", cfg->tr.creep_temperature_k, 0, 5000);
   StzCheckRange(comm, "-stz_creep_max_strain", cfg->tr.creep_max_strain, 1e-6, 10);
+  StzCheckRange(comm, "-stz_indent_radius_m", cfg->in.radius_m, 1e-10, 1);
+  StzCheckRange(comm, "-stz_indent_load_rate", cfg->in.load_rate, 1e-12, 1e12);
+  StzCheckRange(comm, "-stz_indent_max_load", cfg->in.max_load, 1e-12, 1e12);
+  StzCheckRange(comm, "-stz_indent_width_step", cfg->in.width_step, 1e-4, 1);
+  StzCheckRange(comm, "-stz_popin_depth_m", cfg->in.popin_depth_m, 0, 1);
+  StzCheckRange(comm, "-stz_popin_load_gap", cfg->in.popin_load_gap, 0, 1);
+  StzCheckRange(comm, "-stz_indent_max_popins", cfg->in.max_popins, 0, 1000000);
   StzCheckRange(comm, "-stz_yield_stress_pa", cfg->tr.yield_stress_pa, 0, 1e11);
   StzCheckRange(comm, "-stz_cyclic_amplitude", cfg->tr.cyclic_amplitude, 1e-6, 1);
   StzCheckRange(comm, "-stz_cyclic_stress_pa", cfg->tr.cyclic_stress_pa, 0, 1e11);
@@ -409,6 +434,20 @@ PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
    * response is uniform with roller platens and free, roller or periodic sides (added as the uniform stress S), and otherwise
    * (sticking platens, fixed sides) added site by site, with the rates' unequal growth handled by thinning (docs/model.md 7,
    * "Bodies"). Edge loads must be zero: the platen is the load. Treatments and aqs load a box's mean stress. */
+  /* Indentation: a rigid cylinder on the free top edge of a slab or block whose bottom is supported; the other edges are
+   * unloaded. */
+  if (cfg->protocol == STZ_PROTO_INDENT) {
+    PetscCheck(cfg->geometry != STZ_GEOM_PERIODIC, comm, PETSC_ERR_USER_INPUT, "option -stz_protocol = indent needs a free surface: -stz_geometry slab or block (it is periodic)");
+    PetscCheck(cfg->bc[STZ_EDGE_TOP] == STZ_BC_FREE, comm, PETSC_ERR_USER_INPUT, "option -stz_protocol = indent presses on the top edge: -stz_bc_top must be free, not %s",
+               StzBCTypes[cfg->bc[STZ_EDGE_TOP]]);
+    PetscCheck(cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_FIXED || cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_ROLLER || cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_DISPLACEMENT, comm, PETSC_ERR_USER_INPUT,
+               "option -stz_protocol = indent needs a supported bottom edge (-stz_bc_bottom fixed, roller or displacement), not %s", StzBCTypes[cfg->bc[STZ_EDGE_BOTTOM]]);
+    for (int e = 0; e < 4; e++)
+      PetscCheck(cfg->bc[e] == STZ_BC_PERIODIC || (cfg->bc_value[e][0] == 0 && cfg->bc_value[e][1] == 0), comm, PETSC_ERR_USER_INPUT,
+                 "option -stz_protocol = indent loads the body through the indenter only: -stz_bc_%s_value must be zero (it is %g, %g)", StzEdgeNames[e], (double)cfg->bc_value[e][0],
+                 (double)cfg->bc_value[e][1]);
+    PetscFunctionReturn(0);
+  }
   if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol != STZ_PROTO_SINGLE) {
     PetscCheck(cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION, comm, PETSC_ERR_USER_INPUT,
                "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block takes compression or tension (through its top edge) or single-stz", StzProtocolNames[cfg->protocol],
@@ -514,6 +553,10 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
   fprintf(fp, "%s  \"stz_hold_time_s\": %.10g,\n%s  \"stz_anneal_temperature_k\": %.10g,\n%s  \"stz_creep_stress_fraction\": %.10g,\n%s  \"stz_yield_stress_pa\": %.10g,\n", ind,
           (double)c->tr.hold_time_s, ind, (double)c->tr.anneal_temperature_k, ind, (double)c->tr.creep_stress_fraction, ind, (double)c->tr.yield_stress_pa);
   fprintf(fp, "%s  \"stz_creep_temperature_k\": %.10g,\n%s  \"stz_creep_max_strain\": %.10g,\n", ind, (double)c->tr.creep_temperature_k, ind, (double)c->tr.creep_max_strain);
+  fprintf(fp, "%s  \"stz_indent_radius_m\": %.10g,\n%s  \"stz_indent_load_rate\": %.10g,\n%s  \"stz_indent_max_load\": %.10g,\n%s  \"stz_indent_width_step\": %.10g,\n", ind, (double)c->in.radius_m,
+          ind, (double)c->in.load_rate, ind, (double)c->in.max_load, ind, (double)c->in.width_step);
+  fprintf(fp, "%s  \"stz_popin_depth_m\": %.10g,\n%s  \"stz_popin_load_gap\": %.10g,\n%s  \"stz_indent_max_popins\": %d,\n", ind, (double)c->in.popin_depth_m, ind, (double)c->in.popin_load_gap, ind,
+          (int)c->in.max_popins);
   fprintf(fp, "%s  \"stz_cyclic_control\": \"%s\",\n", ind, c->tr.cyclic_stress_control ? "stress" : "strain");
   fprintf(fp, "%s  \"stz_cyclic_amplitude\": %.10g,\n%s  \"stz_cyclic_stress_pa\": %.10g,\n%s  \"stz_cycles\": %d,\n%s  \"stz_cyclic_frequency_hz\": %.10g,\n", ind, (double)c->tr.cyclic_amplitude,
           ind, (double)c->tr.cyclic_stress_pa, ind, (int)c->tr.cycles, ind, (double)c->tr.cyclic_frequency_hz);

@@ -102,8 +102,12 @@ enum {
   COL_TPLASTIC,
   COL_TSTOP,
   COL_TDISS,
+  COL_POPINS,
+  COL_POPIN_LOAD,
+  COL_POPIN_SHEAR,
   COL_LOADING,
   COL_TREAT,
+  COL_INDENT,
   NCOL
 };
 static const char *const col_names[] = {"events",
@@ -122,7 +126,10 @@ static const char *const col_names[] = {"events",
                                         "treatment_strain",
                                         "treatment_plastic_strain",
                                         "treatment_stopped_at_max_strain",
-                                        "last_cycle_dissipated_work_j_per_gatom"};
+                                        "last_cycle_dissipated_work_j_per_gatom",
+                                        "popin_count",
+                                        "first_popin_load_n_per_m",
+                                        "first_popin_hertz_max_shear_pa"};
 
 /* Does the run include a loading test, whose StzSimResult is meaningful? */
 static PetscBool StzHasLoading(const StzConfig *c)
@@ -181,6 +188,10 @@ static PetscErrorCode StzRunMember(const StzConfig *c, PetscInt seed, PetscInt t
   row[COL_TSTOP]        = r.treatment_stopped ? 1 : 0;
   row[COL_TDISS]        = r.last_cycle_dissipated_j_per_gatom;
   row[COL_TREAT]        = (PetscReal)r.treatment_kind;
+  row[COL_INDENT]       = c->protocol == STZ_PROTO_INDENT ? 1 : 0;
+  row[COL_POPINS]       = (PetscReal)r.popin_count;
+  row[COL_POPIN_LOAD]   = r.first_popin_load_n_per_m;
+  row[COL_POPIN_SHEAR]  = r.first_popin_max_shear_pa;
   row[COL_LOADING]      = StzHasLoading(c) ? 1 : 0;
   if (r.yield_strain <= 0) row[COL_LOADING] = row[COL_LOADING] ? 2 : 0; /* loaded, but no 0.2 % offset yield reached */
   PetscFunctionReturn(0);
@@ -197,6 +208,7 @@ static PetscBool StzDefined(const PetscReal row[NCOL], PetscInt k)
     if (k == COL_TSTOP) return (PetscBool)(p == STZ_PROTO_CREEP || p == STZ_PROTO_CYCLIC);
     return PETSC_TRUE;
   }
+  if (k >= COL_POPINS && k <= COL_POPIN_SHEAR) return (PetscBool)(row[COL_INDENT] && (k == COL_POPINS || row[COL_POPINS] > 0)); /* indentation; the first pop-in's if any */
   if (row[COL_LOADING] == 0) return PETSC_FALSE;
   if ((k == COL_YIELD || k == COL_YIELD_STRAIN) && row[COL_LOADING] == 2) return PETSC_FALSE;
   return PETSC_TRUE;
@@ -235,7 +247,10 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
       break;
     }
     if (!c->quiet) {
-      if (row[COL_LOADING])
+      if (row[COL_INDENT])
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): %d pop-ins, the first at %.4g N/m (Hertz max shear %.4g GPa)\n", (int)seeds[j], (int)(j + 1), (int)n,
+                              (int)rank, (int)row[COL_POPINS], (double)row[COL_POPIN_LOAD], (double)(row[COL_POPIN_SHEAR] / 1e9)));
+      else if (row[COL_LOADING])
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): peak %.4g MPa, yield %.4g MPa, flow %.4g MPa, stored energy %.4g -> %.4g J/g-atom\n", (int)seeds[j],
                               (int)(j + 1), (int)n, (int)rank, (double)(row[COL_PEAK] / 1e6), (double)(row[COL_YIELD] / 1e6), (double)(row[COL_FLOW] / 1e6), (double)row[COL_E0], (double)row[COL_E1]));
       else
@@ -311,6 +326,9 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "  peak stress %.4g +- %.3g MPa, yield stress %.4g +- %.3g MPa (%d seeds), flow stress %.4g +- %.3g MPa (mean +- standard deviation)\n",
                               (double)(mean[COL_PEAK] / 1e6), (double)(sd[COL_PEAK] / 1e6), (double)(mean[COL_YIELD] / 1e6), (double)(sd[COL_YIELD] / 1e6), (int)cnt[COL_YIELD],
                               (double)(mean[COL_FLOW] / 1e6), (double)(sd[COL_FLOW] / 1e6)));
+      if (cnt[COL_POPIN_LOAD])
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "  first pop-in load %.4g +- %.3g N/m, Hertz max shear %.4g +- %.3g GPa (%d of %d seeds popped in; mean +- standard deviation)\n",
+                              (double)mean[COL_POPIN_LOAD], (double)sd[COL_POPIN_LOAD], (double)(mean[COL_POPIN_SHEAR] / 1e9), (double)(sd[COL_POPIN_SHEAR] / 1e9), (int)cnt[COL_POPIN_LOAD], (int)n));
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "  stored energy %.4g +- %.3g -> %.4g +- %.3g J/g-atom\n  outputs in %s/: ensemble.csv, ensemble.json, seed-<n>/\n", (double)mean[COL_E0],
                             (double)sd[COL_E0], (double)mean[COL_E1], (double)sd[COL_E1], c->output_dir));
     }

@@ -22,6 +22,7 @@ typedef enum {
   STZ_PROTO_THERMAL_CYCLING,
   STZ_PROTO_SEQUENCE,
   STZ_PROTO_AQS,
+  STZ_PROTO_INDENT,
   STZ_PROTO_COUNT
 } StzProtocolType;
 extern const char *const StzProtocolNames[];
@@ -84,6 +85,18 @@ typedef struct {
   PetscInt        n_stages;                      /* sequence: protocols run one after another on the same sample */
   StzProtocolType stages[STZ_MAX_STAGES];
 } StzTreatmentConfig;
+/* Indentation (lib/indent.c): a rigid cylinder pressed into the top edge of a slab or block under a load ramp; the contact
+ * pressure is Hertz's for the current load, on a contact that widens with it (docs/model.md 10c). */
+typedef struct {
+  PetscReal radius_m;       /* indenter radius R */
+  PetscReal load_rate;      /* dF/dt, N per m of depth per s */
+  PetscReal max_load;       /* the run stops at this load, N/m */
+  PetscReal width_step;     /* the contact's half-width is updated when a(F) has grown by this fraction */
+  PetscReal popin_depth_m;  /* a burst is a pop-in if the depth jumps by at least this */
+  PetscReal popin_load_gap; /* events join one burst while the load has advanced less than this fraction of it */
+  PetscInt  max_popins;     /* the run stops after this many pop-ins (0: at max_load only) */
+} StzIndentConfig;
+
 /* periodic: the fully periodic box, loaded through its mean strain/stress; slab: periodic along x, the bottom and top edges
  * take -stz_bc_bottom/-stz_bc_top; block: all four edges take -stz_bc_*. Slab and block are "bodies": loaded through edges. */
 typedef enum { STZ_GEOM_PERIODIC, STZ_GEOM_SLAB, STZ_GEOM_BLOCK, STZ_GEOM_COUNT } StzGeometryType;
@@ -109,6 +122,7 @@ typedef struct {
   StzAvalancheConfig av;
   StzStructureConfig st;
   StzTreatmentConfig tr;
+  StzIndentConfig    in;
 } StzConfig;
 
 /* The loading mode behind a protocol: itself for the strain-rate protocols, -stz_aqs_loading for aqs. */
@@ -288,6 +302,10 @@ void StzKmcSiteStress(StzKmc kmc, PetscInt i, PetscReal s[3]);
  * sigma_yy, i.e. the platen force per length, M eyy - <q : eps*> by reciprocity (docs/model.md 7, "Bodies"). */
 PetscReal StzKmcPlatenCoupling(const StzKmc kmc);
 PetscReal StzKmcPlatenStress(const StzKmc kmc);
+/* Replace the non-uniform load field (site stress per unit of the load's yy component, s1, s2, sp blocks of N; ramp) by q:
+ * the site stresses change by (q - old) times the present load, and every rate is refreshed. Indentation uses it for the
+ * field of its widening contact (lib/indent.c). */
+PetscErrorCode StzKmcSetRamp(StzKmc kmc, const PetscReal q[]);
 /* Change the temperature: rescales every rate (events keep their barriers) and clears the flicker penalties. */
 PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k);
 /* Change the temperature by dT with thermal strains: each site gets the isotropic in-plane eigenstrain alpha_i dT, whose
@@ -419,6 +437,7 @@ PetscErrorCode                          StzOptionsReplace(PetscInt n, const char
 PetscErrorCode                          StzOptionsRestore(StzOptionsSaved *saved);
 
 /* ---------- a run (lib/sim.c, lib/treat.c) ---------- */
+typedef struct StzIndenter_private *StzIndenter;
 typedef struct {
   PetscInt    n, cap;
   PetscReal  *time_s, *strain, *stress, *plastic, *sxx, *syy, *sxy;
@@ -448,6 +467,7 @@ struct StzSim_private {
   StzAvalancheRec av;
   PetscInt        frames_written;
   PetscReal      *frame_eps; /* strain frames: eigenstrain at the previous frame, 3 per site */
+  StzIndenter     ind;       /* indentation (lib/indent.c) */
 };
 
 /* The protocol's scalar strain, stress and plastic strain, counted from the start of the current stage. */
@@ -462,6 +482,19 @@ PetscErrorCode StzRunStrainRate(StzSim sim);
 /* The treatments (lib/treat.c): anneal, creep, cyclic, thermal-cycling, and sequences of any protocols. */
 PetscErrorCode StzRunTreatment(StzSim sim);
 PetscErrorCode StzRunSequence(StzSim sim);
+/* map_plastic_strain*.png of the present plastic strain into the output directory. */
+PetscErrorCode StzWritePlasticMap(StzSim sim, const char name[]);
+/* Indentation of a slab or block (lib/indent.c): load ramp, pop-ins, popin.csv. */
+PetscErrorCode StzRunIndent(StzSim sim);
+/* Its depth, load, plastic depth (for StzProtocolMeasure), and freeing its state (StzSimDestroy). */
+void           StzIndentMeasure(StzSim sim, PetscReal *depth_m, PetscReal *load_n_per_m, PetscReal *plastic_depth_m);
+PetscErrorCode StzIndentDestroy(StzSim sim);
+/* FE check of an indentation: solve the body under the indenter's present pressure with the element eigenstrains eig; element
+ * stresses into es (may be NULL) and the depth (the pressure-weighted mean downward displacement of the top edge) into
+ * *depth_m (may be NULL). */
+PetscErrorCode StzIndentSolve(StzSim sim, const PetscReal eig[], PetscReal es[], PetscReal *depth_m);
+/* The indenter's present contact half-width (m), and its site field per unit load (3 N: s1, s2, sp blocks; Pa per N/m). */
+void StzIndentGetField(StzSim sim, PetscReal *half_width_m, const PetscReal **q);
 /* -stz_seeds: one run per seed, spread over the ranks of sim->comm, each on its own rank (lib/ensemble.c). */
 PetscErrorCode StzRunEnsemble(StzSim sim);
 /* "key": value JSON lines for the stored energy at the stage start (e0) and now (e1). */

@@ -1152,6 +1152,20 @@ PetscErrorCode StzKmcStep(StzKmc kmc, PetscReal t_limit, PetscBool *fired, StzEv
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode StzKmcSetRamp(StzKmc kmc, const PetscReal q[])
+{
+  const PetscReal e = StzKmcPlatenStrain(kmc);
+
+  PetscFunctionBeginUser;
+  if (!kmc->ramp) PetscCall(PetscCalloc1(3 * kmc->N, &kmc->ramp));
+  StzKmcAddRamp(kmc, -e);
+  PetscCall(PetscArraycpy(kmc->ramp, q, 3 * kmc->N));
+  StzKmcAddRamp(kmc, e);
+  kmc->ramp_bound_b = kmc->ramp_bound_rate = -1; /* the thinning bounds follow the field */
+  StzKmcAllSitesChanged(kmc);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k)
 {
   const StzMaterial *m     = &kmc->cfg->mat;

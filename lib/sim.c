@@ -50,6 +50,15 @@ void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress, PetscR
     *stress             = sg * syy;
     *plastic            = sg * k->mean_eig[1];
   } break;
+  case STZ_PROTO_INDENT: {
+    /* Depth over the body's height, the load over its width (the mean sigma_yy it causes), the plastic depth over the height. */
+    const PetscReal H = sim->cfg.ny * sim->cfg.site_size_m, L = sim->cfg.nx * sim->cfg.site_size_m;
+    PetscReal       h, F, hp;
+    StzIndentMeasure(sim, &h, &F, &hp);
+    *strain  = h / H;
+    *stress  = F / L;
+    *plastic = hp / H;
+  } break;
   default:
     *strain  = k->E[0] - k->E[1];
     *stress  = 0.5 * (k->S[0] - k->S[1]);
@@ -186,7 +195,7 @@ PetscErrorCode StzSeriesAppend(StzSim sim)
 
 /* ---------- pictures ---------- */
 
-static PetscErrorCode StzWritePlasticMap(StzSim sim, const char name[])
+PetscErrorCode StzWritePlasticMap(StzSim sim, const char name[])
 {
   const PetscInt N = sim->kmc->N;
   PetscReal     *g, vmax = 0;
@@ -364,6 +373,7 @@ PetscErrorCode StzSimDestroy(StzSim *sim)
   PetscCall(StzAqsDestroy(&(*sim)->aqs));
   PetscCall(StzAvalancheRecDestroy(&(*sim)->av));
   PetscCall(PetscFree((*sim)->frame_eps));
+  PetscCall(StzIndentDestroy(*sim));
   PetscCall(StzKmcDestroy(&(*sim)->kmc));
   PetscCall(StzElasticDestroy(&(*sim)->el));
   PetscCall(PetscFree(*sim));
@@ -818,6 +828,7 @@ PetscErrorCode StzSimRun(StzSim sim)
   else if (sim->rank == 0) {
     /* The kMC is serial: rank 0 runs it (other ranks serve only FE set-up). */
     if (sim->cfg.protocol == STZ_PROTO_AQS) PetscCall(StzRunAqs(sim));
+    else if (sim->cfg.protocol == STZ_PROTO_INDENT) PetscCall(StzRunIndent(sim));
     else if (sim->cfg.protocol == STZ_PROTO_SEQUENCE) PetscCall(StzRunSequence(sim));
     else if (sim->cfg.protocol >= STZ_PROTO_ANNEAL) PetscCall(StzRunTreatment(sim));
     else PetscCall(StzRunStrainRate(sim));
@@ -876,7 +887,8 @@ PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
   PetscCall(PetscMalloc2(3 * nel, &eig, 3 * nel, &es));
   PetscCall(PetscMalloc3(N, &s[0], N, &s[1], N, &s[2]));
   StzSiteToElementEigenstrain(c->nx, c->ny, c->site_elems, sim->kmc->eps_p, eig);
-  PetscCall(StzFESolve(fe, eig, c->geometry == STZ_GEOM_PERIODIC ? &load : NULL, es, NULL, NULL));
+  if (sim->ind) PetscCall(StzIndentSolve(sim, eig, es, NULL)); /* an indenter's load is its pressure on the top edge */
+  else PetscCall(StzFESolve(fe, eig, c->geometry == STZ_GEOM_PERIODIC ? &load : NULL, es, NULL, NULL));
   StzKmcSyncStress(sim->kmc); /* sp is lazy: add the pending events' kernels before comparing */
   StzElementToSiteStress(c->nx, c->ny, c->site_elems, es, s);
   for (PetscInt i = 0; i < N; i++) {

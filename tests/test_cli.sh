@@ -162,6 +162,24 @@ check "a malformed -stz_seeds names the value and the allowed forms (rc $rc)" '[
 out=$("$stz" run -stz_protocol pure-shear -stz_nx 8192 -stz_ny 8192 -stz_engine slab-kernel -stz_seeds 1-2 -stz_output_dir "$tmp/en4" 2>&1); rc=$?
 check "a seed that fails stops the ensemble with its own error and a line naming the seed (rc $rc)" \
   '[ $rc -eq 1 ] && grep -q "slab-kernel engine needs" <<<"$out" && grep -q "the ensemble stopped: the run of seed 1 failed" <<<"$out" && [ ! -e "$tmp/en4/ensemble.csv" ]'
+# Indentation: a free surface is needed; an ensemble reports each seed's first pop-in as in its summary.json and popin.csv.
+out=$("$stz" run -stz_protocol indent -stz_nx 16 -stz_ny 16 -stz_output_dir "$tmp/in0" 2>&1); rc=$?
+check "indent on the periodic box is an error asking for a slab or block (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_protocol = indent needs a free surface: -stz_geometry slab or block" <<<"$out"'
+out=$("$stz" run -stz_protocol indent -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_nx 32 -stz_ny 16 -stz_indent_radius_m 5e-8 -stz_seeds 1-2 -stz_output_dir "$tmp/in1" 2>&1); rc=$?
+check "an indentation ensemble reports each seed's first pop-in as in its summary.json and popin.csv, and leaves the loading columns empty (rc $rc)" \
+  '[ $rc -eq 0 ] && python3 -c "
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1] + \"/ensemble.csv\")))
+for r in rows:
+    d = sys.argv[1] + \"/seed-\" + r[\"seed\"]
+    one = json.load(open(d + \"/summary.json\"))
+    pops = list(csv.DictReader(open(d + \"/popin.csv\")))
+    assert int(r[\"popin_count\"]) == one[\"popin_count\"] == len(pops) >= 1
+    assert abs(float(r[\"first_popin_load_n_per_m\"]) - one[\"first_popin_load_n_per_m\"]) <= 1e-8 * one[\"first_popin_load_n_per_m\"]
+    assert abs(float(pops[0][\"load_n_per_m\"]) - one[\"first_popin_load_n_per_m\"]) <= 1e-7 * one[\"first_popin_load_n_per_m\"]
+    assert abs(float(pops[0][\"hertz_max_shear_pa\"]) - float(r[\"first_popin_hertz_max_shear_pa\"])) <= 1e-5 * float(r[\"first_popin_hertz_max_shear_pa\"])
+    assert float(pops[0][\"depth_jump_m\"]) >= one[\"options\"][\"stz_popin_depth_m\"] and r[\"peak_stress_pa\"] == \"\"
+" "$tmp/in1"'
 if command -v mpiexec > /dev/null; then
   out=$(timeout 120 mpiexec -n 2 "$stz" "${ens_opts[@]}" -stz_seeds 2,5 -stz_output_dir "$tmp/en3" 2>&1); rc=$?
   check "the same ensemble on two MPI ranks gives the same table (wall times aside; rc $rc)" \

@@ -72,6 +72,12 @@ PetscErrorCode StzFESolveEigenstrain(StzFE fe, const PetscReal eig[], PetscReal 
  * right-hand sides together, which is much faster per field than n calls). */
 PetscErrorCode StzFESolveEigenstrainBatch(StzFE fe, PetscInt n, const PetscReal *const eig[], PetscReal *const stress[]);
 
+/* Stress of nodal forces f on the nodes of the top edge, with the eigenstrain eig (3 per element, NULL: none) and zero
+ * prescribed displacements and edge tractions: f[2 i], f[2 i + 1] are the x and y forces (N per m of depth) on node i of the
+ * edge, i = 0 .. nodes - 1, nodes = nex (x periodic) or nex + 1. A body only. Outputs (NULL allowed; identical on every
+ * rank): stress[3 e] as in StzFESolve, u_top[2 i] the displacement (m) of the top edge's node i. */
+PetscErrorCode StzFESolveTopForces(StzFE fe, const PetscReal f[], const PetscReal eig[], PetscReal stress[], PetscReal u_top[]);
+
 /* Number of solves done so far and the KSP iterations of the last one (0 for a direct solve). */
 PetscErrorCode StzFEGetStats(StzFE fe, PetscInt *n_solves, PetscInt *last_iterations);
 

@@ -27,6 +27,10 @@ typedef struct {
   PetscInt  treatment_kind;
   PetscReal treatment_strain, treatment_plastic_strain, last_cycle_dissipated_j_per_gatom;
   PetscBool treatment_stopped;
+  /* Indentation (popin.csv): pop-ins found, and the first one's load (N per m of depth), Hertz's largest shear stress under
+   * the contact at that load (0.300 p0), and its depth jump (m); zero if none. */
+  PetscInt  popin_count;
+  PetscReal first_popin_load_n_per_m, first_popin_max_shear_pa, first_popin_depth_jump_m;
 } StzSimResult;
 
 /* One avalanche (a row of avalanches.csv). Strains dimensionless, in the loading sense of the protocol. */

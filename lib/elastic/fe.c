@@ -380,6 +380,20 @@ void StzMacroSolve(PetscReal mu, PetscReal nu, const StzMacroLoad *load, const P
   S[2] = 2.0 * mu * d[2];
 }
 
+/* Solve K u = b (fe->b into fe->u), failing with a message if the iterative solver did not converge. */
+static PetscErrorCode StzFEKSPSolve(StzFE fe)
+{
+  KSPConvergedReason reason;
+
+  PetscFunctionBeginUser;
+  PetscCall(KSPSolve(fe->ksp, fe->b, fe->u));
+  PetscCall(KSPGetConvergedReason(fe->ksp, &reason));
+  PetscCheck(reason >= 0, fe->comm, PETSC_ERR_NOT_CONVERGED, "elastic solve did not converge (%s); try -elas_ksp_type preonly -elas_pc_type cholesky", KSPConvergedReasons[reason]);
+  PetscCall(KSPGetIterationNumber(fe->ksp, &fe->last_its));
+  fe->n_solves++;
+  PetscFunctionReturn(0);
+}
+
 /* StzFESolve and StzFESolveEigenstrain: with `homogeneous`, no boundary data (f_fixed and prescribed values are zero).
  * Batched solves split the work: with b_out, only build the right-hand side into it; with u_in, skip the solve and evaluate
  * the stresses of the given displacement. */
@@ -448,14 +462,7 @@ static PetscErrorCode StzFESolveInternal(StzFE fe, const PetscReal eig[], const 
     PetscFunctionReturn(0);
   }
 
-  PetscCall(KSPSolve(fe->ksp, fe->b, fe->u));
-  {
-    KSPConvergedReason reason;
-    PetscCall(KSPGetConvergedReason(fe->ksp, &reason));
-    PetscCheck(reason >= 0, fe->comm, PETSC_ERR_NOT_CONVERGED, "elastic solve did not converge (%s); try -elas_ksp_type preonly -elas_pc_type cholesky", KSPConvergedReasons[reason]);
-    PetscCall(KSPGetIterationNumber(fe->ksp, &fe->last_its));
-  }
-  fe->n_solves++;
+  PetscCall(StzFEKSPSolve(fe));
 
 solved:
   /* Stresses and energy from the ghosted displacement. */
@@ -556,6 +563,49 @@ PetscErrorCode StzFESolveEigenstrainBatch(StzFE fe, PetscInt n, const PetscReal 
   }
   PetscCall(MatDestroy(&B));
   PetscCall(MatDestroy(&X));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzFESolveTopForces(StzFE fe, const PetscReal f[], const PetscReal eig[], PetscReal stress[], PetscReal u_top[])
+{
+  PetscInt       xs, ys, xm, ym;
+  const PetscInt jt = fe->nn[1] - 1;
+  StzNode      **a;
+  PetscReal     *ut = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCheck(!fe->periodic[1], fe->comm, PETSC_ERR_USER_INPUT, "forces on the top edge need a body with a top edge (not periodic in y)");
+  PetscCall(DMDAGetCorners(fe->da, &xs, &ys, NULL, &xm, &ym, NULL));
+  /* The eigenstrains' load (homogeneous edge data), then the forces on top. */
+  if (eig) PetscCall(StzFESolveInternal(fe, eig, NULL, PETSC_TRUE, fe->b, NULL, NULL, NULL, NULL));
+  else PetscCall(VecZeroEntries(fe->b));
+  PetscCall(DMDAVecGetArray(fe->da, fe->b, &a));
+  if (jt >= ys && jt < ys + ym)
+    for (PetscInt i = xs; i < xs + xm; i++) {
+      a[jt][i].ux += f[2 * i];
+      a[jt][i].uy += f[2 * i + 1];
+    }
+  /* Homogeneous Dirichlet data: constrained rows take zero (a force on a constrained node is taken by the support). */
+  for (PetscInt k = 0; k < fe->n_bcs; k++) {
+    if (fe->bcs[k].c == 0) a[fe->bcs[k].j][fe->bcs[k].i].ux = 0;
+    else a[fe->bcs[k].j][fe->bcs[k].i].uy = 0;
+  }
+  PetscCall(DMDAVecRestoreArray(fe->da, fe->b, &a));
+  PetscCall(StzFEKSPSolve(fe));
+  if (stress) PetscCall(StzFESolveInternal(fe, eig, NULL, PETSC_TRUE, NULL, fe->u, stress, NULL, NULL));
+  if (u_top) {
+    const StzNode **u;
+    PetscCall(PetscCalloc1(2 * fe->nn[0], &ut));
+    PetscCall(DMDAVecGetArrayRead(fe->da, fe->u, &u));
+    if (jt >= ys && jt < ys + ym)
+      for (PetscInt i = xs; i < xs + xm; i++) {
+        ut[2 * i]     = PetscRealPart(u[jt][i].ux);
+        ut[2 * i + 1] = PetscRealPart(u[jt][i].uy);
+      }
+    PetscCall(DMDAVecRestoreArrayRead(fe->da, fe->u, &u));
+    PetscCallMPI(MPI_Allreduce(ut, u_top, (PetscMPIInt)(2 * fe->nn[0]), MPIU_REAL, MPIU_SUM, fe->comm));
+    PetscCall(PetscFree(ut));
+  }
   PetscFunctionReturn(0);
 }
 
