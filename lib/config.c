@@ -190,6 +190,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
                              cfg->in.popin_load_gap, &cfg->in.popin_load_gap, NULL));
   cfg->in.max_popins = 1;
   PetscCall(PetscOptionsInt("-stz_indent_max_popins", "indent: the run stops after this many pop-ins (0: only at -stz_indent_max_load) [-]", NULL, cfg->in.max_popins, &cfg->in.max_popins, NULL));
+  PetscCall(PetscOptionsInt("-stz_indent_cycles", "indent: load cycles 0 -> -stz_indent_cycle_load -> 0 (at the same rate) before the final ramp [-]", NULL, cfg->in.cycles, &cfg->in.cycles, NULL));
+  PetscCall(PetscOptionsReal("-stz_indent_cycle_load", "indent: top load of the cycles [N per m of depth]", NULL, cfg->in.cycle_load, &cfg->in.cycle_load, NULL));
   /* Treatments. */
   cfg->tr.hold_time_s = 3600;
   PetscCall(PetscOptionsReal("-stz_hold_time_s", "anneal, creep: duration [s]", NULL, cfg->tr.hold_time_s, &cfg->tr.hold_time_s, NULL));
@@ -284,8 +286,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   for (PetscInt k = 0; k < n_stages; k++) {
     idx = StzListFind(StzProtocolNames, stages[k]);
     StzListJoin(StzProtocolNames, allowed, sizeof(allowed));
-    PetscCheck(idx > 0 && idx != STZ_PROTO_SEQUENCE && idx != STZ_PROTO_AQS && idx != STZ_PROTO_INDENT, comm, PETSC_ERR_USER_INPUT,
-               "option -stz_sequence: stage %d = '%s' is not a treatment: allowed %s except single-stz, sequence, aqs and indent", (int)k + 1, stages[k], allowed);
+    PetscCheck(idx > 0 && idx != STZ_PROTO_SEQUENCE && idx != STZ_PROTO_AQS && (idx != STZ_PROTO_INDENT || k == n_stages - 1), comm, PETSC_ERR_USER_INPUT,
+               "option -stz_sequence: stage %d = '%s' is not a treatment: allowed %s except single-stz, sequence and aqs, and indent only as the last stage", (int)k + 1, stages[k], allowed);
     cfg->tr.stages[k] = (StzProtocolType)idx;
     PetscCall(PetscFree(stages[k]));
   }
@@ -370,6 +372,11 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_popin_depth_m", cfg->in.popin_depth_m, 0, 1);
   StzCheckRange(comm, "-stz_popin_load_gap", cfg->in.popin_load_gap, 0, 1);
   StzCheckRange(comm, "-stz_indent_max_popins", cfg->in.max_popins, 0, 1000000);
+  StzCheckRange(comm, "-stz_indent_cycles", cfg->in.cycles, 0, 1000000);
+  StzCheckRange(comm, "-stz_indent_cycle_load", cfg->in.cycle_load, 0, 1e12);
+  PetscCheck(cfg->in.cycles == 0 || (cfg->in.cycle_load > 0 && cfg->in.cycle_load < cfg->in.max_load), comm, PETSC_ERR_USER_INPUT,
+             "option -stz_indent_cycles = %d needs -stz_indent_cycle_load between 0 and -stz_indent_max_load = %g N/m (exclusive); it is %g", (int)cfg->in.cycles, (double)cfg->in.max_load,
+             (double)cfg->in.cycle_load);
   StzCheckRange(comm, "-stz_yield_stress_pa", cfg->tr.yield_stress_pa, 0, 1e11);
   StzCheckRange(comm, "-stz_cyclic_amplitude", cfg->tr.cyclic_amplitude, 1e-6, 1);
   StzCheckRange(comm, "-stz_cyclic_stress_pa", cfg->tr.cyclic_stress_pa, 0, 1e11);
@@ -434,10 +441,18 @@ PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
    * response is uniform with roller platens and free, roller or periodic sides (added as the uniform stress S), and otherwise
    * (sticking platens, fixed sides) added site by site, with the rates' unequal growth handled by thinning (docs/model.md 7,
    * "Bodies"). Edge loads must be zero: the platen is the load. Treatments and aqs load a box's mean stress. */
+  /* A sequence on a body: anneals (no load), then an indentation. */
+  if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol == STZ_PROTO_SEQUENCE) {
+    for (PetscInt k = 0; k < cfg->tr.n_stages; k++)
+      PetscCheck(cfg->tr.stages[k] == STZ_PROTO_ANNEAL || cfg->tr.stages[k] == STZ_PROTO_INDENT, comm, PETSC_ERR_USER_INPUT,
+                 "option -stz_sequence: stage %d = %s needs -stz_geometry periodic (it is %s): a sequence on a slab or block takes anneal stages and a last indent stage", (int)k + 1,
+                 StzProtocolNames[cfg->tr.stages[k]], StzGeometryNames[cfg->geometry]);
+  }
   /* Indentation: a rigid cylinder on the free top edge of a slab or block whose bottom is supported; the other edges are
    * unloaded. */
-  if (cfg->protocol == STZ_PROTO_INDENT) {
-    PetscCheck(cfg->geometry != STZ_GEOM_PERIODIC, comm, PETSC_ERR_USER_INPUT, "option -stz_protocol = indent needs a free surface: -stz_geometry slab or block (it is periodic)");
+  if (StzConfigHasProtocol(cfg, STZ_PROTO_INDENT)) {
+    PetscCheck(cfg->geometry != STZ_GEOM_PERIODIC, comm, PETSC_ERR_USER_INPUT, "option -stz_protocol = %s needs a free surface for its indentation: -stz_geometry slab or block (it is periodic)",
+               StzProtocolNames[cfg->protocol]);
     PetscCheck(cfg->bc[STZ_EDGE_TOP] == STZ_BC_FREE, comm, PETSC_ERR_USER_INPUT, "option -stz_protocol = indent presses on the top edge: -stz_bc_top must be free, not %s",
                StzBCTypes[cfg->bc[STZ_EDGE_TOP]]);
     PetscCheck(cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_FIXED || cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_ROLLER || cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_DISPLACEMENT, comm, PETSC_ERR_USER_INPUT,
@@ -450,8 +465,9 @@ PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
   }
   if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol != STZ_PROTO_SINGLE) {
     PetscCheck(cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION, comm, PETSC_ERR_USER_INPUT,
-               "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block takes compression or tension (through its top edge) or single-stz", StzProtocolNames[cfg->protocol],
-               StzGeometryNames[cfg->geometry]);
+               "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block takes compression or tension (through its top edge), indent (also after anneal stages in a "
+               "sequence) or single-stz",
+               StzProtocolNames[cfg->protocol], StzGeometryNames[cfg->geometry]);
     PetscCheck(cfg->bc[STZ_EDGE_TOP] == STZ_BC_ROLLER || cfg->bc[STZ_EDGE_TOP] == STZ_BC_DISPLACEMENT, comm, PETSC_ERR_USER_INPUT,
                "option -stz_protocol = %s on -stz_geometry %s moves the top edge: -stz_bc_top must be roller (a frictionless platen) or displacement (a sticking one), not %s",
                StzProtocolNames[cfg->protocol], StzGeometryNames[cfg->geometry], StzBCTypes[cfg->bc[STZ_EDGE_TOP]]);

@@ -188,7 +188,7 @@ static PetscErrorCode StzRunMember(const StzConfig *c, PetscInt seed, PetscInt t
   row[COL_TSTOP]        = r.treatment_stopped ? 1 : 0;
   row[COL_TDISS]        = r.last_cycle_dissipated_j_per_gatom;
   row[COL_TREAT]        = (PetscReal)r.treatment_kind;
-  row[COL_INDENT]       = c->protocol == STZ_PROTO_INDENT ? 1 : 0;
+  row[COL_INDENT]       = StzConfigHasProtocol(c, STZ_PROTO_INDENT) ? 1 : 0;
   row[COL_POPINS]       = (PetscReal)r.popin_count;
   row[COL_POPIN_LOAD]   = r.first_popin_load_n_per_m;
   row[COL_POPIN_SHEAR]  = r.first_popin_max_shear_pa;

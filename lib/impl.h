@@ -95,6 +95,8 @@ typedef struct {
   PetscReal popin_depth_m;  /* a burst is a pop-in if the depth jumps by at least this */
   PetscReal popin_load_gap; /* events join one burst while the load has advanced less than this fraction of it */
   PetscInt  max_popins;     /* the run stops after this many pop-ins (0: at max_load only) */
+  PetscInt  cycles;         /* pre-cycles 0 -> cycle_load -> 0 before the final ramp */
+  PetscReal cycle_load;     /* their top load, N/m */
 } StzIndentConfig;
 
 /* periodic: the fully periodic box, loaded through its mean strain/stress; slab: periodic along x, the bottom and top edges

@@ -21,6 +21,7 @@
 typedef struct {
   PetscReal  time_s, load_n_per_m, half_width_m, depth_m, plastic_depth_m, depth_jump_m, load_span_n_per_m, duration_s;
   PetscInt64 events;
+  PetscInt   cycle;                          /* the pre-cycle it happened in (1 ..), 0 in the final ramp */
   PetscReal  centroid_x_m, centroid_depth_m; /* where the burst's depth came from: the depth-weighted mean position of its events
                                                 (positive increments), from the contact's centre and below the surface */
 } StzPopin;
@@ -34,10 +35,12 @@ struct StzIndenter_private {
   PetscReal  h_p;            /* plastic depth */
   PetscReal  peak_pressure;  /* largest mean contact pressure F / 2a */
   PetscInt   updates;        /* field updates */
+  PetscInt   cycle;          /* the pre-cycle under way (1 .. -stz_indent_cycles), 0 in the final ramp */
   /* the open burst */
   PetscBool  open;
   PetscReal  b_F0, b_F_last, b_h0, b_hp0, b_h_last, b_t0, b_t_last;
   PetscInt64 b_events;
+  PetscInt   b_cycle;
   PetscReal  b_wx, b_wy, b_w; /* depth-weighted sums of the event positions */
   PetscBool  stopped_deep;    /* the run stopped because the indenter sank through half the body */
   StzPopin  *pop;
@@ -182,6 +185,7 @@ static PetscErrorCode StzIndentCloseBurst(StzSim sim)
     p->load_span_n_per_m = ind->b_F_last - ind->b_F0;
     p->duration_s        = ind->b_t_last - ind->b_t0;
     p->events            = ind->b_events;
+    p->cycle             = ind->b_cycle;
     p->centroid_x_m      = ind->b_w > 0 ? ind->b_wx / ind->b_w : 0;
     p->centroid_depth_m  = ind->b_w > 0 ? ind->b_wy / ind->b_w : 0;
   }
@@ -197,13 +201,13 @@ static PetscErrorCode StzIndentWritePopins(StzSim sim)
   PetscFunctionBeginUser;
   PetscCall(StzFileOpen(sim->cfg.output_dir, "popin.csv", &fp));
   fprintf(fp, "popin,time_s,load_n_per_m,contact_half_width_m,mean_pressure_pa,hertz_max_pressure_pa,hertz_max_shear_pa,depth_m,plastic_depth_m,depth_jump_m,events,load_span_n_per_m,duration_s,"
-              "centroid_x_m,centroid_depth_m\n");
+              "centroid_x_m,centroid_depth_m,cycle\n");
   for (PetscInt k = 0; k < ind->n_pop; k++) {
     const StzPopin *p  = &ind->pop[k];
     const PetscReal p0 = 2 * p->load_n_per_m / (PETSC_PI * p->half_width_m);
-    fprintf(fp, "%d,%.10e,%.8e,%.6e,%.6e,%.6e,%.6e,%.8e,%.8e,%.6e,%lld,%.6e,%.6e,%.4e,%.4e\n", (int)k + 1, (double)p->time_s, (double)p->load_n_per_m, (double)p->half_width_m,
+    fprintf(fp, "%d,%.10e,%.8e,%.6e,%.6e,%.6e,%.6e,%.8e,%.8e,%.6e,%lld,%.6e,%.6e,%.4e,%.4e,%d\n", (int)k + 1, (double)p->time_s, (double)p->load_n_per_m, (double)p->half_width_m,
             (double)(p->load_n_per_m / (2 * p->half_width_m)), (double)p0, (double)(0.300 * p0), (double)p->depth_m, (double)p->plastic_depth_m, (double)p->depth_jump_m, (long long)p->events,
-            (double)p->load_span_n_per_m, (double)p->duration_s, (double)p->centroid_x_m, (double)p->centroid_depth_m);
+            (double)p->load_span_n_per_m, (double)p->duration_s, (double)p->centroid_x_m, (double)p->centroid_depth_m, (int)p->cycle);
   }
   PetscCall(StzFileCommit(sim->cfg.output_dir, "popin.csv", &fp));
   PetscFunctionReturn(0);
@@ -254,13 +258,13 @@ static PetscErrorCode StzIndentSummary(StzSim sim, PetscReal wall)
     const PetscReal p0 = 2 * p->load_n_per_m / (PETSC_PI * p->half_width_m);
     fprintf(fp, "  \"first_popin_load_n_per_m\": %.9g,\n  \"first_popin_time_s\": %.9g,\n  \"first_popin_depth_m\": %.9g,\n  \"first_popin_depth_jump_m\": %.9g,\n", (double)p->load_n_per_m,
             (double)p->time_s, (double)p->depth_m, (double)p->depth_jump_m);
-    fprintf(fp, "  \"first_popin_plastic_depth_before_m\": %.9g,\n", (double)p->plastic_depth_m);
+    fprintf(fp, "  \"first_popin_plastic_depth_before_m\": %.9g,\n  \"first_popin_cycle\": %d,\n", (double)p->plastic_depth_m, (int)p->cycle);
     fprintf(fp, "  \"first_popin_mean_pressure_pa\": %.9g,\n  \"first_popin_hertz_max_shear_pa\": %.9g,\n  \"first_popin_events\": %lld,\n", (double)(p->load_n_per_m / (2 * p->half_width_m)),
             (double)(0.300 * p0), (long long)p->events);
     fprintf(fp, "  \"first_popin_centroid_x_m\": %.6g,\n  \"first_popin_centroid_depth_m\": %.6g,\n", (double)p->centroid_x_m, (double)p->centroid_depth_m);
   } else {
     fprintf(fp, "  \"first_popin_load_n_per_m\": null,\n  \"first_popin_time_s\": null,\n  \"first_popin_depth_m\": null,\n  \"first_popin_depth_jump_m\": null,\n");
-    fprintf(fp, "  \"first_popin_plastic_depth_before_m\": null,\n");
+    fprintf(fp, "  \"first_popin_plastic_depth_before_m\": null,\n  \"first_popin_cycle\": null,\n");
     fprintf(fp, "  \"first_popin_mean_pressure_pa\": null,\n  \"first_popin_hertz_max_shear_pa\": null,\n  \"first_popin_events\": null,\n");
     fprintf(fp, "  \"first_popin_centroid_x_m\": null,\n  \"first_popin_centroid_depth_m\": null,\n");
   }
@@ -282,12 +286,13 @@ PetscErrorCode StzRunIndent(StzSim sim)
 {
   const StzConfig *c    = &sim->cfg;
   const PetscInt   N    = sim->kmc->N;
-  const PetscReal  area = c->site_size_m * c->site_size_m, dF_row = c->in.max_load / 500;
+  const PetscReal  area = c->site_size_m * c->site_size_m, dt_row = c->in.max_load / (500 * c->in.load_rate);
   StzIndenter      ind;
   StzFEGeometry    g;
   StzMacroLoad     load = {{0, 0, 0}, {0, 0, 0}}, rate = {{0, 0, 0}, {0, c->in.load_rate, 0}};
   PetscLogDouble   t0, t1, tlast;
-  PetscReal        next_row = dF_row, F_width;
+  PetscReal        a_min, F_up, F_down, t_start, F_turn, dir = 1;
+  PetscInt         row = 1;
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&sim->ind));
@@ -298,34 +303,44 @@ PetscErrorCode StzRunIndent(StzSim sim)
   ind->nn    = c->geometry == STZ_GEOM_SLAB ? g.nex : g.nex + 1;
   ind->xc    = 0.5 * g.nex * g.element_size_m;
   ind->estar = 2 * c->mat.shear_modulus_pa / (1 - c->mat.poisson_ratio);
+  ind->cycle = c->in.cycles > 0 ? 1 : 0;
+  a_min      = 2 * ind->he;
+  F_turn     = ind->cycle ? c->in.cycle_load : c->in.max_load;
   PetscCall(PetscMalloc4(2 * ind->nn, &ind->f, 2 * ind->nn, &ind->u, 3 * N, &ind->q, 3 * g.nex * g.ney, &ind->es));
   if (sim->kmc->temperature_k != c->temperature_k) PetscCall(StzKmcSetTemperature(sim->kmc, c->temperature_k));
-  /* The load ramps from zero; the first field has a half-width of two elements (Hertz's at a load too small to matter). */
+  /* The load ramps from zero; the smallest field has a half-width of two elements (Hertz's at a load too small to matter). */
   PetscCall(StzKmcSetLoad(sim->kmc, &load, &rate));
-  PetscCall(StzIndentSetWidth(sim, 2 * ind->he));
-  F_width = StzHertzLoad(ind, c, ind->a * (1 + c->in.width_step));
+  PetscCall(StzIndentSetWidth(sim, a_min));
+  F_up    = StzHertzLoad(ind, c, ind->a * (1 + c->in.width_step));
+  F_down  = -1;
+  t_start = sim->kmc->time_s;
   StzStageBegin(sim);
   PetscCall(StzSeriesBegin(sim));
   PetscCall(StzSeriesAppend(sim));
-  if (!c->quiet)
+  if (!c->quiet) {
     PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: indent: cylinder R = %g nm, %g N/m per s to %g N/m; Hertz contact half-width %.3g nm at the end\n", (double)(c->in.radius_m * 1e9),
                            (double)c->in.load_rate, (double)c->in.max_load, (double)(StzHertzHalfWidth(ind, c, c->in.max_load) * 1e9)));
+    if (c->in.cycles) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: indent: first %d cycles 0 -> %g N/m -> 0 at the same rate\n", (int)c->in.cycles, (double)c->in.cycle_load));
+  }
   PetscCall(PetscTime(&t0));
   tlast = t0;
   for (;;) {
     PetscBool       fired;
     StzEvent        ev;
-    const PetscReal F = sim->kmc->load.value[1], target = PetscMin(PetscMin(next_row, F_width), c->in.max_load);
+    const PetscReal F = sim->kmc->load.value[1], v = c->in.load_rate;
+    /* The next milestone in time: the turn of the load, a new contact width, a series row. */
+    const PetscReal t_turn = dir > 0 ? (F_turn - F) / v : F / v, t_width = dir > 0 ? (F_up - F) / v : (F_down > 0 ? (F - F_down) / v : PETSC_MAX_REAL);
+    const PetscReal t_row = t_start + row * dt_row - sim->kmc->time_s, t_lim = PetscMax(0, PetscMin(PetscMin(t_turn, t_width), t_row));
     if (sim->kmc->events >= c->max_events) break;
-    PetscCall(StzKmcStep(sim->kmc, PetscMax(0, (target - F) / c->in.load_rate), &fired, &ev));
+    PetscCall(StzKmcStep(sim->kmc, t_lim, &fired, &ev));
     if (fired && ev.cls != STZ_CLASS_RELAX(sim->kmc)) {
       const PetscInt  i  = ev.site;
       const PetscReal s1 = ind->q[i], s2 = ind->q[N + i], sp = ind->q[2 * N + i], Fn = sim->kmc->load.value[1];
       const PetscReal dh = area * ((sp + s1) * ev.eig[0] + (sp - s1) * ev.eig[1] + 2 * s2 * ev.eig[2]), h = Fn * ind->comp + ind->h_p;
       sim->last      = ev;
       PetscBool done = PETSC_FALSE;
-      /* A burst ends when the load has risen by more than the gap since its last event; this event starts the next one. */
-      if (ind->open && Fn - ind->b_F_last > c->in.popin_load_gap * Fn) {
+      /* A burst ends when the load has moved by more than the gap since its last event; this event starts the next one. */
+      if (ind->open && PetscAbsReal(Fn - ind->b_F_last) > c->in.popin_load_gap * Fn) {
         PetscCall(StzIndentCloseBurst(sim));
         done = (PetscBool)(c->in.max_popins > 0 && ind->n_pop >= c->in.max_popins);
       }
@@ -335,7 +350,7 @@ PetscErrorCode StzRunIndent(StzSim sim)
       }
       if (!ind->open) {
         ind->open = PETSC_TRUE;
-        ind->b_F0 = Fn, ind->b_h0 = h, ind->b_hp0 = ind->h_p, ind->b_t0 = sim->kmc->time_s, ind->b_events = 0;
+        ind->b_F0 = Fn, ind->b_h0 = h, ind->b_hp0 = ind->h_p, ind->b_t0 = sim->kmc->time_s, ind->b_events = 0, ind->b_cycle = ind->cycle;
         ind->b_wx = ind->b_wy = ind->b_w = 0;
       }
       if (dh > 0) {
@@ -346,7 +361,7 @@ PetscErrorCode StzRunIndent(StzSim sim)
       ind->h_p += dh;
       ind->b_F_last = Fn, ind->b_h_last = h + dh, ind->b_t_last = sim->kmc->time_s, ind->b_events++;
       /* Hertz's pressure stays on a contact of Hertz's width however far the indenter sinks: past the limit load of the
-       * plastic glass nothing holds it (docs/model.md 13). Stop before the depth means nothing. */
+       * plastic glass nothing holds it (docs/model.md 10c). Stop before the depth means nothing. */
       if (h + dh > 0.5 * c->ny * c->site_size_m) {
         ind->stopped_deep = PETSC_TRUE;
         if (!c->quiet)
@@ -359,16 +374,28 @@ PetscErrorCode StzRunIndent(StzSim sim)
     if (!fired) {
       const PetscReal Fn = sim->kmc->load.value[1];
       ind->peak_pressure = PetscMax(ind->peak_pressure, Fn / (2 * ind->a));
-      if (target >= F_width) {
-        /* The contact has widened: a new field (Hertz's half-width at this load). */
-        PetscCall(StzIndentSetWidth(sim, StzHertzHalfWidth(ind, c, Fn)));
-        F_width = StzHertzLoad(ind, c, ind->a * (1 + c->in.width_step));
+      if (t_lim >= t_width) {
+        /* The contact has widened or narrowed: a new field (Hertz's half-width at this load, at least two elements). */
+        PetscCall(StzIndentSetWidth(sim, PetscMax(a_min, StzHertzHalfWidth(ind, c, Fn))));
+        F_up   = StzHertzLoad(ind, c, ind->a * (1 + c->in.width_step));
+        F_down = ind->a > a_min * (1 + 1e-9) ? StzHertzLoad(ind, c, ind->a / (1 + c->in.width_step)) : -1;
       }
-      if (target >= next_row) {
+      if (t_lim >= t_row) {
         PetscCall(StzSeriesAppend(sim));
-        next_row = PetscMin(dF_row * (PetscFloorReal(target / dF_row + 0.5) + 1), c->in.max_load);
+        row++;
       }
-      if (target >= c->in.max_load * (1 - 1e-12)) break;
+      if (t_lim >= t_turn) {
+        if (dir > 0 && !ind->cycle) break;                  /* the final ramp reached -stz_indent_max_load */
+        if (t_lim < t_row) PetscCall(StzSeriesAppend(sim)); /* a row at each turn of the load */
+        if (dir > 0) dir = -1;                              /* a pre-cycle's top: unload */
+        else { /* unloaded: the next cycle, or the final ramp */ dir = 1;
+          if (++ind->cycle > c->in.cycles) ind->cycle = 0;
+          F_turn = ind->cycle ? c->in.cycle_load : c->in.max_load;
+        }
+        load.value[1] = Fn; /* where the load is: the engine's stresses carry it */
+        rate.value[1] = dir * v;
+        PetscCall(StzKmcSetLoad(sim->kmc, &load, &rate));
+      }
     }
     if (c->progress_s > 0 && !c->quiet) {
       PetscLogDouble now;

@@ -451,6 +451,9 @@ PetscErrorCode StzRunTreatment(StzSim sim)
   case STZ_PROTO_THERMAL_CYCLING:
     PetscCall(StzRunThermalCycling(sim, &wall));
     break;
+  case STZ_PROTO_INDENT:
+    PetscCall(StzRunIndent(sim));
+    break;
   default:
     PetscCall(StzRunStrainRate(sim));
     break;
@@ -505,6 +508,11 @@ PetscErrorCode StzRunSequence(StzSim sim)
     fprintf(fp, ", \"stored_energy_j_per_gatom_initial\": %.9g, \"stored_energy_j_per_gatom_final\": %.9g", (double)e_before[s].total_j_per_gatom, (double)e_after[s].total_j_per_gatom);
     fprintf(fp, ", \"mean_barrier_ev_initial\": %.9g, \"mean_barrier_ev_final\": %.9g", (double)e_before[s].mean_barrier_ev, (double)e_after[s].mean_barrier_ev);
     if (is_shear[s]) fprintf(fp, ", \"peak_stress_pa\": %.9g, \"flow_stress_pa\": %.9g", (double)shear[s].peak_stress_pa, (double)shear[s].flow_stress_pa);
+    if (c->tr.stages[s] == STZ_PROTO_INDENT) { /* the last stage: its result is the run's */
+      fprintf(fp, ", \"popin_count\": %d, \"first_popin_load_n_per_m\": ", (int)sim->res.popin_count);
+      if (sim->res.popin_count) fprintf(fp, "%.9g", (double)sim->res.first_popin_load_n_per_m);
+      else fprintf(fp, "null");
+    }
     fprintf(fp, "}%s\n", s + 1 < n ? "," : "");
   }
   fprintf(fp, "  ],\n  \"options\": ");

@@ -164,7 +164,7 @@ check "a seed that fails stops the ensemble with its own error and a line naming
   '[ $rc -eq 1 ] && grep -q "slab-kernel engine needs" <<<"$out" && grep -q "the ensemble stopped: the run of seed 1 failed" <<<"$out" && [ ! -e "$tmp/en4/ensemble.csv" ]'
 # Indentation: a free surface is needed; an ensemble reports each seed's first pop-in as in its summary.json and popin.csv.
 out=$("$stz" run -stz_protocol indent -stz_nx 16 -stz_ny 16 -stz_output_dir "$tmp/in0" 2>&1); rc=$?
-check "indent on the periodic box is an error asking for a slab or block (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_protocol = indent needs a free surface: -stz_geometry slab or block" <<<"$out"'
+check "indent on the periodic box is an error asking for a slab or block (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_protocol = indent needs a free surface for its indentation: -stz_geometry slab or block" <<<"$out"'
 out=$("$stz" run -stz_protocol indent -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_nx 32 -stz_ny 16 -stz_indent_radius_m 5e-8 -stz_seeds 1-2 -stz_output_dir "$tmp/in1" 2>&1); rc=$?
 check "an indentation ensemble reports each seed's first pop-in as in its summary.json and popin.csv, and leaves the loading columns empty (rc $rc)" \
   '[ $rc -eq 0 ] && python3 -c "
@@ -180,6 +180,19 @@ for r in rows:
     assert abs(float(pops[0][\"hertz_max_shear_pa\"]) - float(r[\"first_popin_hertz_max_shear_pa\"])) <= 1e-5 * float(r[\"first_popin_hertz_max_shear_pa\"])
     assert float(pops[0][\"depth_jump_m\"]) >= one[\"options\"][\"stz_popin_depth_m\"] and r[\"peak_stress_pa\"] == \"\"
 " "$tmp/in1"'
+out=$("$stz" run -stz_protocol sequence -stz_sequence anneal,indent -stz_hold_time_s 10 -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_nx 32 -stz_ny 16 -stz_indent_radius_m 5e-8 -stz_output_dir "$tmp/in2" 2>&1); rc=$?
+check "a sequence anneal, indent on a slab indents the annealed sample; the top summary.json has the stage's first pop-in (rc $rc)" \
+  '[ $rc -eq 0 ] && python3 -c "
+import json, sys
+top = json.load(open(sys.argv[1] + \"/summary.json\"))
+one = json.load(open(sys.argv[1] + \"/02-indent/summary.json\"))
+st = top[\"stages\"][1]
+assert st[\"protocol\"] == \"indent\" and st[\"popin_count\"] == one[\"popin_count\"] == 1
+assert abs(st[\"first_popin_load_n_per_m\"] - one[\"first_popin_load_n_per_m\"]) <= 1e-8 * one[\"first_popin_load_n_per_m\"]
+assert one[\"stored_energy_j_per_gatom_initial\"] == top[\"stages\"][0][\"stored_energy_j_per_gatom_final\"] < top[\"stored_energy_j_per_gatom_initial\"]
+" "$tmp/in2"'
+out=$("$stz" run -stz_protocol sequence -stz_sequence cyclic,indent -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_output_dir "$tmp/in3" 2>&1); rc=$?
+check "a sequence on a slab with another treatment than anneal is an error naming the stage (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "stage 1 = cyclic needs -stz_geometry periodic (it is slab): a sequence on a slab or block takes anneal stages and a last indent stage" <<<"$out"'
 if command -v mpiexec > /dev/null; then
   out=$(timeout 120 mpiexec -n 2 "$stz" "${ens_opts[@]}" -stz_seeds 2,5 -stz_output_dir "$tmp/en3" 2>&1); rc=$?
   check "the same ensemble on two MPI ranks gives the same table (wall times aside; rc $rc)" \

@@ -10,6 +10,7 @@
  *  - Bookkeeping, after a pop-in: the engine's site stresses equal an FE solve of the indenter's pressure with all the
  *    eigenstrains (1e-8), and the run's depth h = F c(a) + sum_i A q_i : eps*_i (Betti's reciprocal theorem) equals the FE's
  *    pressure-weighted displacement of the surface (1e-8). The plastic depth is positive: the indenter sinks.
+ *  - Pre-cycles (-stz_indent_cycles): series.csv turns at the cycles' top load and at zero, and the pop-in comes after.
  *  - The first pop-in is thermally activated nucleation (Schuh & Lund, J. Mater. Res. 19, 2152, 2004): a load ramp 100
  *    times faster reaches a higher load before it.
  *  - A relaxed glass pops in at higher loads than an as-quenched one (the review in reference/, Fig. 4b: relaxation shifts
@@ -20,6 +21,7 @@
 #include <stzdyn/stzdyn.h>
 #include "../lib/impl.h"
 #include "testrun.h"
+#include <string.h>
 
 /* Mean and standard error of the first pop-in loads of seeds 1..n for opts; also the mean centroid, in units of the
  * contact half-width at the pop-in. */
@@ -137,6 +139,36 @@ int main(int argc, char **argv)
               (double)(hp * 1e9), (double)(r.first_popin_depth_jump_m * 1e9));
     PetscCall(PetscFree(eig));
     PetscCall(StzSimDestroy(&sim));
+  }
+
+  /* Pre-cycles: the load goes 0 -> 8 N/m -> 0 twice at the same rate, then up to the first pop-in. series.csv's stress is
+   * F / L: its maxima before the final ramp are the cycles' tops, its minima between them zero load. */
+  {
+    StzSimResult r;
+    char         line[1024];
+    FILE        *fp;
+    double       prev = -1, up = 1, tops[8], bottoms[8], L = 48e-9;
+    int          ntop = 0, nbot = 0;
+    PetscCall(StzTestRun("-stz_quiet -stz_protocol indent -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_nx 48 -stz_ny 24 -stz_indent_radius_m 1e-7 -stz_indent_cycles 2 "
+                         "-stz_indent_cycle_load 8 -stz_output_dir test-output/stzdyn-test-indent/cycles",
+                         &sim));
+    PetscCall(StzSimGetResult(sim, &r));
+    PetscCall(StzSimDestroy(&sim));
+    if ((fp = fopen("test-output/stzdyn-test-indent/cycles/series.csv", "r"))) {
+      if (fgets(line, sizeof line, fp))
+        while (fgets(line, sizeof line, fp)) {
+          char  *p = strchr(line, ',');
+          double F = p ? strtod(strchr(p + 1, ',') + 1, NULL) * L : 0; /* column 3, stress_pa */
+          if (prev >= 0 && up > 0 && F < prev && ntop < 8) tops[ntop++] = prev, up = -1;
+          else if (prev >= 0 && up < 0 && F > prev && nbot < 8) bottoms[nbot++] = prev, up = 1;
+          prev = F;
+        }
+      fclose(fp);
+    }
+    STZ_CHECK(ntop == 2 && nbot == 2 && PetscAbsReal(tops[0] - 8) < 1e-6 * 8 && PetscAbsReal(tops[1] - 8) < 1e-6 * 8 && PetscAbsReal(bottoms[0]) < 1e-6 && PetscAbsReal(bottoms[1]) < 1e-6,
+              "two cycles to %.6g and %.6g N/m (8), down to %.2g and %.2g N/m (0), then the final ramp (%d tops, %d bottoms)", ntop > 0 ? tops[0] : 0, ntop > 1 ? tops[1] : 0,
+              nbot > 0 ? bottoms[0] : 1, nbot > 1 ? bottoms[1] : 1, ntop, nbot);
+    STZ_CHECK(r.popin_count == 1 && r.first_popin_load_n_per_m > 8, "the pop-in comes in the final ramp, above the cycles' top: %.3g N/m", (double)r.first_popin_load_n_per_m);
   }
 
   /* Pop-in statistics, six seeds each: the loading rate, and the glass's state. */
