@@ -184,10 +184,10 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCall(PetscOptionsReal("-stz_indent_width_step", "indent: the contact's half-width is recomputed each time Hertz's a(F) has grown by this fraction [-]", NULL, cfg->in.width_step,
                              &cfg->in.width_step, NULL));
   cfg->in.popin_depth_m = 0.1e-9;
-  PetscCall(PetscOptionsReal("-stz_popin_depth_m", "indent: a burst of events is a pop-in if the depth jumps by at least this [m]", NULL, cfg->in.popin_depth_m, &cfg->in.popin_depth_m, NULL));
-  cfg->in.popin_load_gap = 1e-4;
-  PetscCall(PetscOptionsReal("-stz_popin_load_gap", "indent: events join one burst while the load has risen by less than this fraction of it since the burst's last event [-]", NULL,
-                             cfg->in.popin_load_gap, &cfg->in.popin_load_gap, NULL));
+  PetscCall(PetscOptionsReal("-stz_popin_depth_m", "indent: the plastic depth a pop-in adds within -stz_popin_load_window [m]", NULL, cfg->in.popin_depth_m, &cfg->in.popin_depth_m, NULL));
+  cfg->in.popin_load_window = 0.02;
+  PetscCall(PetscOptionsReal("-stz_popin_load_window", "indent: a pop-in is a plastic depth excursion of -stz_popin_depth_m while the load moves by less than this fraction of itself [-]", NULL,
+                             cfg->in.popin_load_window, &cfg->in.popin_load_window, NULL));
   cfg->in.max_popins = 1;
   PetscCall(PetscOptionsInt("-stz_indent_max_popins", "indent: the run stops after this many pop-ins (0: only at -stz_indent_max_load) [-]", NULL, cfg->in.max_popins, &cfg->in.max_popins, NULL));
   PetscCall(PetscOptionsInt("-stz_indent_cycles", "indent: load cycles 0 -> -stz_indent_cycle_load -> 0 (at the same rate) before the final ramp [-]", NULL, cfg->in.cycles, &cfg->in.cycles, NULL));
@@ -370,7 +370,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_indent_max_load", cfg->in.max_load, 1e-12, 1e12);
   StzCheckRange(comm, "-stz_indent_width_step", cfg->in.width_step, 1e-4, 1);
   StzCheckRange(comm, "-stz_popin_depth_m", cfg->in.popin_depth_m, 0, 1);
-  StzCheckRange(comm, "-stz_popin_load_gap", cfg->in.popin_load_gap, 0, 1);
+  StzCheckRange(comm, "-stz_popin_load_window", cfg->in.popin_load_window, 1e-9, 1);
   StzCheckRange(comm, "-stz_indent_max_popins", cfg->in.max_popins, 0, 1000000);
   StzCheckRange(comm, "-stz_indent_cycles", cfg->in.cycles, 0, 1000000);
   StzCheckRange(comm, "-stz_indent_cycle_load", cfg->in.cycle_load, 0, 1e12);
@@ -571,8 +571,8 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
   fprintf(fp, "%s  \"stz_creep_temperature_k\": %.10g,\n%s  \"stz_creep_max_strain\": %.10g,\n", ind, (double)c->tr.creep_temperature_k, ind, (double)c->tr.creep_max_strain);
   fprintf(fp, "%s  \"stz_indent_radius_m\": %.10g,\n%s  \"stz_indent_load_rate\": %.10g,\n%s  \"stz_indent_max_load\": %.10g,\n%s  \"stz_indent_width_step\": %.10g,\n", ind, (double)c->in.radius_m,
           ind, (double)c->in.load_rate, ind, (double)c->in.max_load, ind, (double)c->in.width_step);
-  fprintf(fp, "%s  \"stz_popin_depth_m\": %.10g,\n%s  \"stz_popin_load_gap\": %.10g,\n%s  \"stz_indent_max_popins\": %d,\n", ind, (double)c->in.popin_depth_m, ind, (double)c->in.popin_load_gap, ind,
-          (int)c->in.max_popins);
+  fprintf(fp, "%s  \"stz_popin_depth_m\": %.10g,\n%s  \"stz_popin_load_window\": %.10g,\n%s  \"stz_indent_max_popins\": %d,\n", ind, (double)c->in.popin_depth_m, ind, (double)c->in.popin_load_window,
+          ind, (int)c->in.max_popins);
   fprintf(fp, "%s  \"stz_cyclic_control\": \"%s\",\n", ind, c->tr.cyclic_stress_control ? "stress" : "strain");
   fprintf(fp, "%s  \"stz_cyclic_amplitude\": %.10g,\n%s  \"stz_cyclic_stress_pa\": %.10g,\n%s  \"stz_cycles\": %d,\n%s  \"stz_cyclic_frequency_hz\": %.10g,\n", ind, (double)c->tr.cyclic_amplitude,
           ind, (double)c->tr.cyclic_stress_pa, ind, (int)c->tr.cycles, ind, (double)c->tr.cyclic_frequency_hz);

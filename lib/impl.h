@@ -88,15 +88,15 @@ typedef struct {
 /* Indentation (lib/indent.c): a rigid cylinder pressed into the top edge of a slab or block under a load ramp; the contact
  * pressure is Hertz's for the current load, on a contact that widens with it (docs/model.md 10c). */
 typedef struct {
-  PetscReal radius_m;       /* indenter radius R */
-  PetscReal load_rate;      /* dF/dt, N per m of depth per s */
-  PetscReal max_load;       /* the run stops at this load, N/m */
-  PetscReal width_step;     /* the contact's half-width is updated when a(F) has grown by this fraction */
-  PetscReal popin_depth_m;  /* a burst is a pop-in if the depth jumps by at least this */
-  PetscReal popin_load_gap; /* events join one burst while the load has advanced less than this fraction of it */
-  PetscInt  max_popins;     /* the run stops after this many pop-ins (0: at max_load only) */
-  PetscInt  cycles;         /* pre-cycles 0 -> cycle_load -> 0 before the final ramp */
-  PetscReal cycle_load;     /* their top load, N/m */
+  PetscReal radius_m;          /* indenter radius R */
+  PetscReal load_rate;         /* dF/dt, N per m of depth per s */
+  PetscReal max_load;          /* the run stops at this load, N/m */
+  PetscReal width_step;        /* the contact's half-width is updated when a(F) has grown by this fraction */
+  PetscReal popin_depth_m;     /* a burst is a pop-in if the depth jumps by at least this */
+  PetscReal popin_load_window; /* a pop-in: the plastic depth grows by popin_depth_m while the load moves by less than this fraction of it */
+  PetscInt  max_popins;        /* the run stops after this many pop-ins (0: at max_load only) */
+  PetscInt  cycles;            /* pre-cycles 0 -> cycle_load -> 0 before the final ramp */
+  PetscReal cycle_load;        /* their top load, N/m */
 } StzIndentConfig;
 
 /* periodic: the fully periodic box, loaded through its mean strain/stress; slab: periodic along x, the bottom and top edges

@@ -13,8 +13,9 @@
  * The indentation depth is the work-conjugate displacement of the pressure: the pressure-weighted mean downward displacement
  * of the surface, h = F c(a) + h_p. c(a) is the elastic compliance of the body under the pressure shape, and, by Betti's
  * reciprocal theorem, the eigenstrains add h_p = sum_i A q_i : eps*_i (A the site area): each event changes the depth by its
- * own increment, so bursts are seen event by event. A pop-in is a burst (events closer than -stz_popin_load_gap of the load)
- * that advanced the depth by at least -stz_popin_depth_m. */
+ * own increment, so excursions are seen event by event. A pop-in is a depth excursion at nearly constant load: the plastic
+ * depth grows by at least -stz_popin_depth_m while the load moves by less than -stz_popin_load_window of itself
+ * (StzIndentDetect). */
 #include "impl.h"
 #include <stzdyn/fe.h>
 
@@ -22,9 +23,14 @@ typedef struct {
   PetscReal  time_s, load_n_per_m, half_width_m, depth_m, plastic_depth_m, depth_jump_m, load_span_n_per_m, duration_s;
   PetscInt64 events;
   PetscInt   cycle;                          /* the pre-cycle it happened in (1 ..), 0 in the final ramp */
-  PetscReal  centroid_x_m, centroid_depth_m; /* where the burst's depth came from: the depth-weighted mean position of its events
+  PetscReal  centroid_x_m, centroid_depth_m; /* where the pop-in's depth came from: the depth-weighted mean position of its events
                                                 (positive increments), from the contact's centre and below the surface */
 } StzPopin;
+
+/* One STZ event as the pop-in detector sees it: the load and the depths just before it, what it added, where. */
+typedef struct {
+  PetscReal F, t, h, h_p, dh, x, z;
+} StzIndentEvent;
 
 struct StzIndenter_private {
   StzFE      fe;
@@ -36,15 +42,17 @@ struct StzIndenter_private {
   PetscReal  peak_pressure;  /* largest mean contact pressure F / 2a */
   PetscInt   updates;        /* field updates */
   PetscInt   cycle;          /* the pre-cycle under way (1 .. -stz_indent_cycles), 0 in the final ramp */
-  /* the open burst */
-  PetscBool  open;
-  PetscReal  b_F0, b_F_last, b_h0, b_hp0, b_h_last, b_t0, b_t_last;
-  PetscInt64 b_events;
-  PetscInt   b_cycle;
-  PetscReal  b_wx, b_wy, b_w; /* depth-weighted sums of the event positions */
-  PetscBool  stopped_deep;    /* the run stopped because the indenter sank through half the body */
-  StzPopin  *pop;
-  PetscInt   n_pop, cap_pop;
+  /* the events of the trailing load window (a ring), and the open pop-in */
+  StzIndentEvent *win;
+  PetscInt        win_head, win_n, win_cap;
+  PetscBool       open;
+  PetscReal       b_F0, b_F_last, b_h0, b_hp0, b_h_last, b_t0, b_t_last;
+  PetscInt64      b_events;
+  PetscInt        b_cycle;
+  PetscReal       b_wx, b_wy, b_w; /* depth-weighted sums of the event positions */
+  PetscBool       stopped_deep;    /* the run stopped because the indenter sank through half the body */
+  StzPopin       *pop;
+  PetscInt        n_pop, cap_pop;
 };
 
 /* Hertz's half-width of a rigid cylinder on a half-plane, a = sqrt(4 F R / (pi E*)), and the load that gives a half-width. */
@@ -157,19 +165,19 @@ PetscErrorCode StzIndentDestroy(StzSim sim)
   PetscCall(StzFEDestroy(&ind->fe));
   PetscCall(PetscFree4(ind->f, ind->u, ind->q, ind->es));
   PetscCall(PetscFree(ind->pop));
+  PetscCall(PetscFree(ind->win));
   PetscCall(PetscFree(sim->ind));
   PetscFunctionReturn(0);
 }
 
-/* Close the open burst; record it as a pop-in if it advanced the depth far enough. */
-static PetscErrorCode StzIndentCloseBurst(StzSim sim)
+/* Record the open pop-in. */
+static PetscErrorCode StzIndentClosePopin(StzSim sim)
 {
   StzIndenter ind = sim->ind;
 
   PetscFunctionBeginUser;
   if (!ind->open) PetscFunctionReturn(0);
   ind->open = PETSC_FALSE;
-  if (ind->b_h_last - ind->b_h0 < sim->cfg.in.popin_depth_m) PetscFunctionReturn(0);
   if (ind->n_pop == ind->cap_pop) {
     ind->cap_pop = PetscMax(64, 2 * ind->cap_pop);
     PetscCall(PetscRealloc(ind->cap_pop * sizeof(StzPopin), &ind->pop));
@@ -282,6 +290,56 @@ static PetscErrorCode StzIndentSummary(StzSim sim, PetscReal wall)
   PetscFunctionReturn(0);
 }
 
+/* Pop-in detection, after each STZ event e (docs/model.md 10c): the events whose load is within -stz_popin_load_window of the
+ * present load form the trailing window. A pop-in opens when the plastic depth has grown by at least -stz_popin_depth_m
+ * within the window (a depth excursion at nearly constant load), starting at the window's first event, and goes on while
+ * the window's growth stays at least that; the event that brings it below is not part of it, and the window restarts
+ * there, so that pop-ins do not overlap. *done: the run has the pop-ins it asked for. */
+static PetscErrorCode StzIndentDetect(StzSim sim, const StzIndentEvent *e, PetscBool *done)
+{
+  StzIndenter      ind = sim->ind;
+  const StzConfig *c   = &sim->cfg;
+  PetscReal        growth;
+
+  PetscFunctionBeginUser;
+  *done = PETSC_FALSE;
+  if (ind->win_n == ind->win_cap) { /* grow the ring, unrolled */
+    StzIndentEvent *w;
+    const PetscInt  cap = PetscMax(1024, 2 * ind->win_cap);
+    PetscCall(PetscMalloc1(cap, &w));
+    for (PetscInt k = 0; k < ind->win_n; k++) w[k] = ind->win[(ind->win_head + k) % ind->win_cap];
+    PetscCall(PetscFree(ind->win));
+    ind->win = w, ind->win_cap = cap, ind->win_head = 0;
+  }
+  ind->win[(ind->win_head + ind->win_n++) % ind->win_cap] = *e;
+  while (ind->win_n > 1 && PetscAbsReal(e->F - ind->win[ind->win_head].F) > c->in.popin_load_window * e->F) ind->win_head = (ind->win_head + 1) % ind->win_cap, ind->win_n--;
+  growth = e->h_p + e->dh - ind->win[ind->win_head].h_p;
+  if (ind->open && growth < c->in.popin_depth_m) {
+    PetscCall(StzIndentClosePopin(sim));
+    *done = (PetscBool)(c->in.max_popins > 0 && ind->n_pop >= c->in.max_popins);
+    /* The next pop-in starts after this one: the window restarts at this event. */
+    ind->win_head = (ind->win_head + ind->win_n - 1) % ind->win_cap, ind->win_n = 1;
+    PetscFunctionReturn(0);
+  }
+  if (!ind->open && growth >= c->in.popin_depth_m) {
+    const StzIndentEvent *f = &ind->win[ind->win_head];
+    ind->open               = PETSC_TRUE;
+    ind->b_F0 = f->F, ind->b_h0 = f->h, ind->b_hp0 = f->h_p, ind->b_t0 = f->t, ind->b_cycle = ind->cycle;
+    ind->b_events = 0, ind->b_wx = ind->b_wy = ind->b_w = 0;
+    for (PetscInt k = 0; k < ind->win_n - 1; k++) { /* the window's earlier events are the pop-in's start */
+      const StzIndentEvent *w = &ind->win[(ind->win_head + k) % ind->win_cap];
+      ind->b_events++;
+      if (w->dh > 0) ind->b_wx += w->dh * w->x, ind->b_wy += w->dh * w->z, ind->b_w += w->dh;
+    }
+  }
+  if (ind->open) {
+    ind->b_events++;
+    if (e->dh > 0) ind->b_wx += e->dh * e->x, ind->b_wy += e->dh * e->z, ind->b_w += e->dh;
+    ind->b_F_last = e->F, ind->b_h_last = e->h + e->dh, ind->b_t_last = e->t;
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode StzRunIndent(StzSim sim)
 {
   const StzConfig *c    = &sim->cfg;
@@ -337,29 +395,12 @@ PetscErrorCode StzRunIndent(StzSim sim)
       const PetscInt  i  = ev.site;
       const PetscReal s1 = ind->q[i], s2 = ind->q[N + i], sp = ind->q[2 * N + i], Fn = sim->kmc->load.value[1];
       const PetscReal dh = area * ((sp + s1) * ev.eig[0] + (sp - s1) * ev.eig[1] + 2 * s2 * ev.eig[2]), h = Fn * ind->comp + ind->h_p;
-      sim->last      = ev;
-      PetscBool done = PETSC_FALSE;
-      /* A burst ends when the load has moved by more than the gap since its last event; this event starts the next one. */
-      if (ind->open && PetscAbsReal(Fn - ind->b_F_last) > c->in.popin_load_gap * Fn) {
-        PetscCall(StzIndentCloseBurst(sim));
-        done = (PetscBool)(c->in.max_popins > 0 && ind->n_pop >= c->in.max_popins);
-      }
-      if (done) { /* the last pop-in asked for is over: this event only adds its depth */
-        ind->h_p += dh;
-        break;
-      }
-      if (!ind->open) {
-        ind->open = PETSC_TRUE;
-        ind->b_F0 = Fn, ind->b_h0 = h, ind->b_hp0 = ind->h_p, ind->b_t0 = sim->kmc->time_s, ind->b_events = 0, ind->b_cycle = ind->cycle;
-        ind->b_wx = ind->b_wy = ind->b_w = 0;
-      }
-      if (dh > 0) {
-        ind->b_wx += dh * ((i % c->nx + 0.5) * c->site_size_m - ind->xc);
-        ind->b_wy += dh * ((c->ny - i / c->nx - 0.5) * c->site_size_m);
-        ind->b_w += dh;
-      }
+      sim->last              = ev;
+      const StzIndentEvent e = {Fn, sim->kmc->time_s, h, ind->h_p, dh, (i % c->nx + 0.5) * c->site_size_m - ind->xc, (c->ny - i / c->nx - 0.5) * c->site_size_m};
+      PetscBool            done;
       ind->h_p += dh;
-      ind->b_F_last = Fn, ind->b_h_last = h + dh, ind->b_t_last = sim->kmc->time_s, ind->b_events++;
+      PetscCall(StzIndentDetect(sim, &e, &done));
+      if (done) break;
       /* Hertz's pressure stays on a contact of Hertz's width however far the indenter sinks: past the limit load of the
        * plastic glass nothing holds it (docs/model.md 10c). Stop before the depth means nothing. */
       if (h + dh > 0.5 * c->ny * c->site_size_m) {
@@ -407,7 +448,7 @@ PetscErrorCode StzRunIndent(StzSim sim)
       }
     }
   }
-  PetscCall(StzIndentCloseBurst(sim));
+  PetscCall(StzIndentClosePopin(sim));
   PetscCall(PetscTime(&t1));
   PetscCall(StzSeriesAppend(sim));
   PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
