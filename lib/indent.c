@@ -42,6 +42,7 @@ struct StzIndenter_private {
   PetscReal  peak_pressure;  /* largest mean contact pressure F / 2a */
   PetscInt   updates;        /* field updates */
   PetscInt   cycle;          /* the pre-cycle under way (1 .. -stz_indent_cycles), 0 in the final ramp */
+  PetscBool  warned_size;    /* the contact has outgrown the body (said once) */
   /* the events of the trailing load window (a ring), and the open pop-in */
   StzIndentEvent *win;
   PetscInt        win_head, win_n, win_cap;
@@ -418,7 +419,16 @@ PetscErrorCode StzRunIndent(StzSim sim)
       if (t_lim >= t_width) {
         /* The contact has widened or narrowed: a new field (Hertz's half-width at this load, at least two elements). */
         PetscCall(StzIndentSetWidth(sim, PetscMax(a_min, StzHertzHalfWidth(ind, c, Fn))));
-        F_up   = StzHertzLoad(ind, c, ind->a * (1 + c->in.width_step));
+        F_up = StzHertzLoad(ind, c, ind->a * (1 + c->in.width_step));
+        /* Hertz's field is a half-plane's: say once when the contact has grown too large for the body to hold it. */
+        if (!ind->warned_size && (ind->a > 0.25 * c->nx * c->site_size_m || ind->a > c->ny * c->site_size_m / 3)) {
+          ind->warned_size = PETSC_TRUE;
+          if (!c->quiet)
+            PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr,
+                                   "stzdyn: indent: note: at %.4g N/m the contact's half-width (%.3g nm) is over a quarter of the body's width (%.3g nm) or a third of its height (%.3g nm): "
+                                   "its edges or base now stiffen the field (a larger -stz_nx/-stz_ny or a smaller -stz_indent_radius_m keeps it a half-plane's)\n",
+                                   (double)Fn, (double)(ind->a * 1e9), (double)(c->nx * c->site_size_m * 1e9), (double)(c->ny * c->site_size_m * 1e9)));
+        }
         F_down = ind->a > a_min * (1 + 1e-9) ? StzHertzLoad(ind, c, ind->a / (1 + c->in.width_step)) : -1;
       }
       if (t_lim >= t_row) {
