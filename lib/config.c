@@ -2,7 +2,8 @@
 #include <stdlib.h>
 #include "impl.h"
 
-const char *const StzProtocolNames[]     = {"single-stz", "pure-shear", "simple-shear", "compression", "tension", "anneal", "creep", "cyclic", "thermal-cycling", "sequence", "aqs", "indent", NULL};
+const char *const StzProtocolNames[]     = {"single-stz", "pure-shear",      "simple-shear", "compression", "tension", "anneal",  "creep",
+                                            "cyclic",     "thermal-cycling", "sequence",     "aqs",         "indent",  "rolling", NULL};
 const char *const StzInitialStateNames[] = {"as-quenched", "annealed", NULL};
 const char *const StzEngineNames[]       = {"kernel", "slab-kernel", "factor", "resolve", NULL};
 const char *const StzGeometryNames[]     = {"periodic", "slab", "block", NULL};
@@ -85,8 +86,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCall(PetscOptionsReal("-stz_dilatation", "in-plane dilatation (trace) of a zone per gamma0 of shear from the start of its basin; its work enters the rates [-]", NULL, cfg->dilatation,
                              &cfg->dilatation, NULL));
   PetscCall(PetscOptionsString("-stz_protocol",
-                               "what to do: single-stz, pure-shear, simple-shear, compression, tension, anneal, creep, cyclic, thermal-cycling, sequence, aqs (athermal quasistatic), indent", NULL,
-                               protocol, protocol, sizeof(protocol), NULL));
+                               "what to do: single-stz, pure-shear, simple-shear, compression, tension, anneal, creep, cyclic, thermal-cycling, sequence, aqs (athermal quasistatic), indent, rolling",
+                               NULL, protocol, protocol, sizeof(protocol), NULL));
   PetscCall(PetscOptionsString("-stz_aqs_loading", "aqs: loading mode (pure-shear, simple-shear, compression, tension)", NULL, aqs_loading, aqs_loading, sizeof(aqs_loading), NULL));
   cfg->av.gap_strain = 0;
   PetscCall(PetscOptionsReal("-stz_avalanche_gap_strain", "thermal protocols: events closer than this in applied strain form one avalanche [-] (0: gamma0/N)", NULL, cfg->av.gap_strain,
@@ -192,6 +193,12 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCall(PetscOptionsInt("-stz_indent_max_popins", "indent: the run stops after this many pop-ins (0: only at -stz_indent_max_load) [-]", NULL, cfg->in.max_popins, &cfg->in.max_popins, NULL));
   PetscCall(PetscOptionsInt("-stz_indent_cycles", "indent: load cycles 0 -> -stz_indent_cycle_load -> 0 (at the same rate) before the final ramp [-]", NULL, cfg->in.cycles, &cfg->in.cycles, NULL));
   PetscCall(PetscOptionsReal("-stz_indent_cycle_load", "indent: top load of the cycles [N per m of depth]", NULL, cfg->in.cycle_load, &cfg->in.cycle_load, NULL));
+  /* Rolling. */
+  cfg->roll.passes = 10;
+  PetscCall(PetscOptionsInt("-stz_rolling_passes", "rolling: passes of compression, each unloaded to zero force [-]", NULL, cfg->roll.passes, &cfg->roll.passes, NULL));
+  cfg->roll.pass_strain = 0.02;
+  PetscCall(PetscOptionsReal("-stz_rolling_pass_strain", "rolling: compressive strain of the platen's travel in a pass, past where the last pass left it unloaded [-]", NULL, cfg->roll.pass_strain,
+                             &cfg->roll.pass_strain, NULL));
   /* Treatments. */
   cfg->tr.hold_time_s = 3600;
   PetscCall(PetscOptionsReal("-stz_hold_time_s", "anneal, creep: duration [s]", NULL, cfg->tr.hold_time_s, &cfg->tr.hold_time_s, NULL));
@@ -373,6 +380,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_popin_load_window", cfg->in.popin_load_window, 1e-9, 1);
   StzCheckRange(comm, "-stz_indent_max_popins", cfg->in.max_popins, 0, 1000000);
   StzCheckRange(comm, "-stz_indent_cycles", cfg->in.cycles, 0, 1000000);
+  StzCheckRange(comm, "-stz_rolling_passes", cfg->roll.passes, 1, 100000);
+  StzCheckRange(comm, "-stz_rolling_pass_strain", cfg->roll.pass_strain, 1e-6, 1);
   StzCheckRange(comm, "-stz_indent_cycle_load", cfg->in.cycle_load, 0, 1e12);
   PetscCheck(cfg->in.cycles == 0 || (cfg->in.cycle_load > 0 && cfg->in.cycle_load < cfg->in.max_load), comm, PETSC_ERR_USER_INPUT,
              "option -stz_indent_cycles = %d needs -stz_indent_cycle_load between 0 and -stz_indent_max_load = %g N/m (exclusive); it is %g", (int)cfg->in.cycles, (double)cfg->in.max_load,
@@ -425,7 +434,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   if (cfg->st.tf_reference_k == 0) cfg->st.tf_reference_k = cfg->st.p.tg_k;
   if (cfg->tr.anneal_temperature_k == 0) cfg->tr.anneal_temperature_k = 0.9 * cfg->st.p.tg_k;
   if (cfg->tr.creep_temperature_k == 0) cfg->tr.creep_temperature_k = cfg->temperature_k;
-  if (cfg->series_dstrain == 0) cfg->series_dstrain = cfg->max_strain / 1000;
+  if (cfg->series_dstrain == 0) cfg->series_dstrain = cfg->protocol == STZ_PROTO_ROLLING ? cfg->roll.pass_strain / 100 : cfg->max_strain / 1000;
   if (cfg->av.gap_strain == 0) cfg->av.gap_strain = cfg->mat.gamma0 / (cfg->nx * cfg->ny);
   if (cfg->av.frame_dstrain == 0) cfg->av.frame_dstrain = cfg->max_strain / 100;
   if (cfg->av.frame_scale == 0) cfg->av.frame_scale = cfg->mat.gamma0;
@@ -464,7 +473,7 @@ PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
     PetscFunctionReturn(0);
   }
   if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol != STZ_PROTO_SINGLE) {
-    PetscCheck(cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION, comm, PETSC_ERR_USER_INPUT,
+    PetscCheck(cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION || cfg->protocol == STZ_PROTO_ROLLING, comm, PETSC_ERR_USER_INPUT,
                "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block takes compression or tension (through its top edge), indent (also after anneal stages in a "
                "sequence) or single-stz",
                StzProtocolNames[cfg->protocol], StzGeometryNames[cfg->geometry]);

@@ -139,7 +139,7 @@ static PetscBool StzHasLoading(const StzConfig *c)
       if (c->tr.stages[s] <= STZ_PROTO_TENSION) return PETSC_TRUE;
     return PETSC_FALSE;
   }
-  return (PetscBool)(c->protocol <= STZ_PROTO_TENSION || c->protocol == STZ_PROTO_AQS);
+  return (PetscBool)(c->protocol <= STZ_PROTO_TENSION || c->protocol == STZ_PROTO_AQS || c->protocol == STZ_PROTO_ROLLING);
 }
 
 /* One member: the run's options with -stz_seed and -stz_output_dir replaced (and -stz_seeds removed), on this rank alone. */

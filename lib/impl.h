@@ -23,6 +23,7 @@ typedef enum {
   STZ_PROTO_SEQUENCE,
   STZ_PROTO_AQS,
   STZ_PROTO_INDENT,
+  STZ_PROTO_ROLLING,
   STZ_PROTO_COUNT
 } StzProtocolType;
 extern const char *const StzProtocolNames[];
@@ -125,6 +126,10 @@ typedef struct {
   StzStructureConfig st;
   StzTreatmentConfig tr;
   StzIndentConfig    in;
+  struct {
+    PetscInt  passes;      /* rolling: passes of compression and unloading */
+    PetscReal pass_strain; /* platen travel of a pass past where the last one left it unloaded */
+  } roll;
 } StzConfig;
 
 /* The loading mode behind a protocol: itself for the strain-rate protocols, -stz_aqs_loading for aqs. */
@@ -488,6 +493,8 @@ PetscErrorCode StzRunSequence(StzSim sim);
 PetscErrorCode StzWritePlasticMap(StzSim sim, const char name[]);
 /* Indentation of a slab or block (lib/indent.c): load ramp, pop-ins, popin.csv. */
 PetscErrorCode StzRunIndent(StzSim sim);
+/* Rolling (lib/sim.c): passes of plane-strain compression, each unloaded to zero force; passes.csv. */
+PetscErrorCode StzRunRolling(StzSim sim);
 /* Its depth, load, plastic depth (for StzProtocolMeasure), and freeing its state (StzSimDestroy). */
 void           StzIndentMeasure(StzSim sim, PetscReal *depth_m, PetscReal *load_n_per_m, PetscReal *plastic_depth_m);
 PetscErrorCode StzIndentDestroy(StzSim sim);

@@ -785,7 +785,7 @@ PetscErrorCode StzKmcCreate(const StzConfig *cfg, StzElastic el, StzKmc *out)
   }
 #endif
   /* A body loaded by its top platen (compression, tension): the response to the platen's motion, per unit strain. */
-  kmc->platen   = (PetscBool)(el->body && (cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION));
+  kmc->platen   = (PetscBool)(el->body && (cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION || cfg->protocol == STZ_PROTO_ROLLING));
   kmc->key_thin = StzRngKey((uint64_t)cfg->seed, 0x7a1);
   if (kmc->platen) PetscCall(StzKmcPlatenField(kmc));
   StzKmcMacro(kmc);

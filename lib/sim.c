@@ -40,11 +40,12 @@ void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress, PetscR
     *plastic = 2 * k->mean_eig[2];
     break;
   case STZ_PROTO_COMPRESSION:
+  case STZ_PROTO_ROLLING:
   case STZ_PROTO_TENSION: {
     /* The mean yy stress, i.e. the platen's force per length. In a body S is the platen's uniform part only; the eigenstrains'
      * part of the mean is -<su : eps*> by reciprocity (the response to the platen, su per unit strain, is uniform), as the
      * periodic box's mixed control gives (docs/model.md 10). */
-    const PetscReal sg  = StzConfigLoading(&sim->cfg) == STZ_PROTO_COMPRESSION ? -1 : 1;
+    const PetscReal sg  = StzConfigLoading(&sim->cfg) == STZ_PROTO_TENSION ? 1 : -1;
     const PetscReal syy = k->platen ? StzKmcPlatenStress(k) : k->S[1];
     *strain             = sg * k->E[1];
     *stress             = sg * syy;
@@ -114,6 +115,7 @@ static void StzProtocolPlasticWeights(StzProtocolType p, PetscReal w[3])
     w[2] = 2;
     break;
   case STZ_PROTO_COMPRESSION:
+  case STZ_PROTO_ROLLING:
     w[1] = -1;
     break;
   case STZ_PROTO_TENSION:
@@ -711,6 +713,109 @@ PetscErrorCode StzRunStrainRate(StzSim sim)
   PetscFunctionReturn(0);
 }
 
+/* ---------- rolling: passes of compression and unloading ---------- */
+
+/* Rolling (docs/model.md 10d): -stz_rolling_passes passes, each a plane-strain compression that moves the top platen
+ * -stz_rolling_pass_strain past where the last pass left it unloaded, at -stz_strain_rate, then an unloading at the same
+ * rate until the platen carries no force. series.csv gets a row every series_dstrain of platen travel and one at each turn;
+ * passes.csv a row per pass. The protocol's strain, stress and plastic strain are those of compression. */
+PetscErrorCode StzRunRolling(StzSim sim)
+{
+  const StzConfig *c = &sim->cfg;
+  StzMacroLoad     load, dload;
+  PetscLogDouble   t0, t1;
+  PetscReal        strain, stress, plastic, M;
+  FILE            *fp;
+  PetscInt         row = 1;
+
+  PetscFunctionBeginUser;
+  if (sim->kmc->temperature_k != c->temperature_k) PetscCall(StzKmcSetTemperature(sim->kmc, c->temperature_k));
+  StzProtocolLoad(STZ_PROTO_COMPRESSION, c->strain_rate, &load, &dload);
+  load.value[1] = sim->kmc->E[1];
+  PetscCall(StzKmcSetLoad(sim->kmc, &load, &dload));
+  StzStageBegin(sim);
+  PetscCall(StzAvalancheSetUp(sim));
+  PetscCall(StzSeriesBegin(sim));
+  PetscCall(StzSeriesAppend(sim));
+  PetscCall(StzFileOpen(c->output_dir, "passes.csv", &fp));
+  fprintf(fp, "pass,strain_loaded,peak_stress_pa,strain_unloaded,plastic_strain,stored_energy_j_per_gatom,structural_enthalpy_j_per_gatom,localization_index,band_count,events\n");
+  M = StzProtocolModulus(sim);
+  PetscCall(PetscTime(&t0));
+  for (PetscInt pass = 1; pass <= c->roll.passes; pass++) {
+    PetscReal peak = 0, target;
+    StzProtocolMeasure(sim, &strain, &stress, &plastic);
+    target = strain + c->roll.pass_strain;
+    /* Loading: the platen moves down at the strain rate to the pass's strain. */
+    for (;;) {
+      PetscBool fired;
+      StzEvent  ev;
+      PetscReal t_row;
+      StzProtocolMeasure(sim, &strain, &stress, &plastic);
+      if (strain >= target * (1 - 1e-12) || sim->kmc->events >= c->max_events) break;
+      t_row = sim->kmc->time_s < row * c->series_dstrain / c->strain_rate ? row * c->series_dstrain / c->strain_rate - sim->kmc->time_s : 0;
+      PetscCall(StzKmcStep(sim->kmc, PetscMax(0, PetscMin((target - strain) / c->strain_rate, t_row)), &fired, &ev));
+      StzProtocolMeasure(sim, &strain, &stress, &plastic);
+      peak = PetscMax(peak, stress);
+      if (fired && ev.cls != STZ_CLASS_RELAX(sim->kmc)) PetscCall(StzAvalancheRecord(sim, &ev, -1, PETSC_FALSE, NULL));
+      if (!fired && sim->kmc->time_s >= row * c->series_dstrain / c->strain_rate * (1 - 1e-12)) {
+        PetscCall(StzSeriesAppend(sim));
+        row++;
+      }
+    }
+    PetscCall(StzSeriesAppend(sim));
+    {
+      const PetscReal loaded = strain;
+      /* Unloading: the platen moves back up at the strain rate until it carries no force. Between events the force falls
+       * linearly, at M per unit strain; an event changes it, so the time to zero is recomputed after each, and if an event
+       * has thrown it past zero (into tension) the platen moves back down to it. */
+      PetscReal dir = 0;
+      for (;;) {
+        PetscBool fired;
+        StzEvent  ev;
+        StzProtocolMeasure(sim, &strain, &stress, &plastic);
+        if (PetscAbsReal(stress) <= 1e-9 * M * c->roll.pass_strain || sim->kmc->events >= c->max_events) break;
+        if (dir != (stress > 0 ? 1 : -1)) {
+          dir            = stress > 0 ? 1 : -1;
+          dload.value[1] = dir * c->strain_rate;
+          load.value[1]  = sim->kmc->load.value[1];
+          PetscCall(StzKmcSetLoad(sim->kmc, &load, &dload));
+        }
+        PetscCall(StzKmcStep(sim->kmc, PetscAbsReal(stress) / (M * c->strain_rate), &fired, &ev));
+        if (fired && ev.cls != STZ_CLASS_RELAX(sim->kmc)) PetscCall(StzAvalancheRecord(sim, &ev, -1, PETSC_FALSE, NULL));
+      }
+      dload.value[1] = -c->strain_rate;
+      load.value[1]  = sim->kmc->load.value[1];
+      PetscCall(StzKmcSetLoad(sim->kmc, &load, &dload));
+      row = (PetscInt)PetscCeilReal(sim->kmc->time_s * c->strain_rate / c->series_dstrain) + 1;
+      PetscCall(StzSeriesAppend(sim));
+      {
+        StzEnergy       e;
+        StzLocalization loc;
+        StzBand         bands[STZ_MAX_BANDS];
+        PetscInt        nb;
+        PetscReal      *g, period;
+        PetscCall(PetscMalloc1(sim->kmc->N, &g));
+        StzPlasticShear(sim->kmc->N, sim->kmc->eps_p, g);
+        PetscCall(StzLocalizationCompute(c->nx, c->ny, g, &loc));
+        PetscCall(StzBandsCompute(c->nx, c->ny, g, c->site_size_m, &loc, STZ_MAX_BANDS, bands, &nb, &period));
+        PetscCall(PetscFree(g));
+        StzKmcEnergy(sim->kmc, &e);
+        fprintf(fp, "%d,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.6f,%d,%lld\n", (int)pass, (double)loaded, (double)peak, (double)strain, (double)plastic, (double)e.total_j_per_gatom,
+                (double)e.structural_j_per_gatom, (double)loc.index, (int)nb, (long long)(sim->kmc->events - sim->events0));
+        fflush(fp);
+        if (!c->quiet)
+          PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: rolling pass %d/%d: to strain %.4f (peak %.4g MPa), unloaded at %.4f, plastic strain %.4f, stored energy %.4g J/g-atom, %d band%s\n",
+                                (int)pass, (int)c->roll.passes, (double)loaded, (double)(peak / 1e6), (double)strain, (double)plastic, (double)e.total_j_per_gatom, (int)nb, nb == 1 ? "" : "s"));
+      }
+    }
+  }
+  PetscCall(StzFileCommit(c->output_dir, "passes.csv", &fp));
+  PetscCall(PetscTime(&t1));
+  PetscCall(StzLoadingFinish(sim, t1 - t0));
+  if (!c->quiet) PetscCall(PetscPrintf(PETSC_COMM_SELF, "  outputs in %s/: series.csv, passes.csv, summary.json, bands.csv, avalanches.csv, map_plastic_strain_final.png\n", c->output_dir));
+  PetscFunctionReturn(0);
+}
+
 /* ---------- athermal quasistatic loading (lib/aqs.c) ---------- */
 
 /* Load to the next threshold, relax the cascade at fixed strain, repeat, until -stz_max_strain or -stz_max_events. series.csv gets
@@ -829,6 +934,7 @@ PetscErrorCode StzSimRun(StzSim sim)
     /* The kMC is serial: rank 0 runs it (other ranks serve only FE set-up). */
     if (sim->cfg.protocol == STZ_PROTO_AQS) PetscCall(StzRunAqs(sim));
     else if (sim->cfg.protocol == STZ_PROTO_INDENT) PetscCall(StzRunIndent(sim));
+    else if (sim->cfg.protocol == STZ_PROTO_ROLLING) PetscCall(StzRunRolling(sim));
     else if (sim->cfg.protocol == STZ_PROTO_SEQUENCE) PetscCall(StzRunSequence(sim));
     else if (sim->cfg.protocol >= STZ_PROTO_ANNEAL) PetscCall(StzRunTreatment(sim));
     else PetscCall(StzRunStrainRate(sim));

@@ -454,6 +454,9 @@ PetscErrorCode StzRunTreatment(StzSim sim)
   case STZ_PROTO_INDENT:
     PetscCall(StzRunIndent(sim));
     break;
+  case STZ_PROTO_ROLLING:
+    PetscCall(StzRunRolling(sim));
+    break;
   default:
     PetscCall(StzRunStrainRate(sim));
     break;

@@ -193,6 +193,25 @@ assert one[\"stored_energy_j_per_gatom_initial\"] == top[\"stages\"][0][\"stored
 " "$tmp/in2"'
 out=$("$stz" run -stz_protocol sequence -stz_sequence cyclic,indent -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_output_dir "$tmp/in3" 2>&1); rc=$?
 check "a sequence on a slab with another treatment than anneal is an error naming the stage (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "stage 1 = cyclic needs -stz_geometry periodic (it is slab): a sequence on a slab or block takes anneal stages and a last indent stage" <<<"$out"'
+# Rolling: passes of compression, each unloaded to zero platen force; cold work stores energy in an annealed glass.
+out=$("$stz" run -stz_protocol rolling -stz_rolling_passes 4 -stz_rolling_pass_strain 0.02 -stz_geometry block -stz_bc_left free -stz_bc_right free -stz_bc_bottom roller -stz_bc_top roller -stz_nx 24 -stz_ny 16 -stz_initial_state annealed -stz_output_dir "$tmp/ro1" 2>&1); rc=$?
+check "rolling writes a row per pass; each pass ends unloaded, with the platen where the plastic strain leaves it, and the plastic strain and stored energy grow pass by pass (cold work; rc $rc)" \
+  '[ $rc -eq 0 ] && python3 -c "
+import csv, json, sys
+p = list(csv.DictReader(open(sys.argv[1] + \"/passes.csv\")))
+s = list(csv.DictReader(open(sys.argv[1] + \"/series.csv\")))
+one = json.load(open(sys.argv[1] + \"/summary.json\"))
+assert len(p) == 4 and one[\"protocol\"] == \"rolling\"
+peak = max(float(r[\"stress_pa\"]) for r in s)
+for r in p:
+    row = min(s, key=lambda q: abs(float(q[\"strain\"]) - float(r[\"strain_unloaded\"])) + abs(float(q[\"plastic_strain\"]) - float(r[\"plastic_strain\"])))
+    assert abs(float(row[\"stress_pa\"])) < 1e-6 * peak
+    assert abs(float(r[\"strain_unloaded\"]) - float(r[\"plastic_strain\"])) < 1e-9  # roller platens: the response is uniform
+    assert abs(float(r[\"strain_loaded\"]) - float(r[\"strain_unloaded\"]) - 0.02) < 0.02 and float(r[\"strain_loaded\"]) > float(r[\"strain_unloaded\"])
+for a, b in zip(p, p[1:]):
+    assert float(b[\"plastic_strain\"]) > float(a[\"plastic_strain\"]) and float(b[\"stored_energy_j_per_gatom\"]) > float(a[\"stored_energy_j_per_gatom\"])
+assert float(p[0][\"stored_energy_j_per_gatom\"]) > one[\"stored_energy_j_per_gatom_initial\"]
+" "$tmp/ro1"'
 if command -v mpiexec > /dev/null; then
   out=$(timeout 120 mpiexec -n 2 "$stz" "${ens_opts[@]}" -stz_seeds 2,5 -stz_output_dir "$tmp/en3" 2>&1); rc=$?
   check "the same ensemble on two MPI ranks gives the same table (wall times aside; rc $rc)" \
