@@ -489,6 +489,8 @@ PetscErrorCode StzRunStrainRate(StzSim sim);
 /* The treatments (lib/treat.c): anneal, creep, cyclic, thermal-cycling, and sequences of any protocols. */
 PetscErrorCode StzRunTreatment(StzSim sim);
 PetscErrorCode StzRunSequence(StzSim sim);
+/* Localization and shear bands (sim->bands, bands.csv) of the present plastic shear field. */
+PetscErrorCode StzSimBands(StzSim sim, StzLocalization *loc);
 /* map_plastic_strain*.png of the present plastic strain into the output directory. */
 PetscErrorCode StzWritePlasticMap(StzSim sim, const char name[]);
 /* Indentation of a slab or block (lib/indent.c): load ramp, pop-ins, popin.csv. */

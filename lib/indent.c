@@ -227,7 +227,7 @@ static PetscErrorCode StzIndentSummary(StzSim sim, PetscReal wall)
   const StzConfig  *c   = &sim->cfg;
   const StzIndenter ind = sim->ind;
   StzSimResult     *r   = &sim->res;
-  PetscReal         h, F, hp, *g;
+  PetscReal         h, F, hp;
   StzLocalization   loc;
   FILE             *fp;
 
@@ -248,10 +248,7 @@ static PetscErrorCode StzIndentSummary(StzSim sim, PetscReal wall)
     r->first_popin_max_shear_pa = 0.300 * 2 * p->load_n_per_m / (PETSC_PI * p->half_width_m);
     r->first_popin_depth_jump_m = p->depth_jump_m;
   }
-  PetscCall(PetscMalloc1(sim->kmc->N, &g));
-  StzPlasticShear(sim->kmc->N, sim->kmc->eps_p, g);
-  PetscCall(StzLocalizationCompute(c->nx, c->ny, g, &loc));
-  PetscCall(PetscFree(g));
+  PetscCall(StzSimBands(sim, &loc));
   r->localization_index = loc.index;
   r->band_angle_deg     = loc.angle_deg;
 

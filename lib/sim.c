@@ -456,12 +456,25 @@ static PetscErrorCode StzRunSingle(StzSim sim)
 
 /* ---------- mechanical loading at constant strain rate ---------- */
 
+PetscErrorCode StzSimBands(StzSim sim, StzLocalization *loc)
+{
+  PetscReal *g;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(sim->kmc->N, &g));
+  StzPlasticShear(sim->kmc->N, sim->kmc->eps_p, g);
+  PetscCall(StzLocalizationCompute(sim->cfg.nx, sim->cfg.ny, g, loc));
+  PetscCall(StzBandsCompute(sim->cfg.nx, sim->cfg.ny, g, sim->cfg.site_size_m, loc, STZ_MAX_BANDS, sim->bands, &sim->n_bands, &sim->band_period_m));
+  PetscCall(PetscFree(g));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
 {
-  StzSeriesBuf   *s = &sim->ser;
-  StzSimResult   *r = &sim->res;
-  const PetscReal M = StzProtocolModulus(sim);
-  PetscReal      *g, fsum = 0, strain, stress, plastic;
+  StzSeriesBuf   *s      = &sim->ser;
+  StzSimResult   *r      = &sim->res;
+  const PetscReal M      = StzProtocolModulus(sim);
+  PetscReal       fsum   = 0, strain, stress, plastic;
   PetscInt        fcount = 0;
   StzLocalization loc;
 
@@ -522,14 +535,10 @@ static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
     }
     r->elastic_modulus_pa = sxx > 0 ? sxy / sxx : M;
   }
-  PetscCall(PetscMalloc1(sim->kmc->N, &g));
-  StzPlasticShear(sim->kmc->N, sim->kmc->eps_p, g);
-  PetscCall(StzLocalizationCompute(sim->cfg.nx, sim->cfg.ny, g, &loc));
+  PetscCall(StzSimBands(sim, &loc));
   r->localization_index = loc.index;
   r->band_angle_deg     = loc.angle_deg;
-  PetscCall(StzBandsCompute(sim->cfg.nx, sim->cfg.ny, g, sim->cfg.site_size_m, &loc, STZ_MAX_BANDS, sim->bands, &sim->n_bands, &sim->band_period_m));
-  r->band_count = sim->n_bands;
-  PetscCall(PetscFree(g));
+  r->band_count         = sim->n_bands;
   PetscFunctionReturn(0);
 }
 
@@ -791,21 +800,15 @@ PetscErrorCode StzRunRolling(StzSim sim)
       {
         StzEnergy       e;
         StzLocalization loc;
-        StzBand         bands[STZ_MAX_BANDS];
-        PetscInt        nb;
-        PetscReal      *g, period;
-        PetscCall(PetscMalloc1(sim->kmc->N, &g));
-        StzPlasticShear(sim->kmc->N, sim->kmc->eps_p, g);
-        PetscCall(StzLocalizationCompute(c->nx, c->ny, g, &loc));
-        PetscCall(StzBandsCompute(c->nx, c->ny, g, c->site_size_m, &loc, STZ_MAX_BANDS, bands, &nb, &period));
-        PetscCall(PetscFree(g));
+        PetscCall(StzSimBands(sim, &loc));
         StzKmcEnergy(sim->kmc, &e);
         fprintf(fp, "%d,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.6f,%d,%lld\n", (int)pass, (double)loaded, (double)peak, (double)strain, (double)plastic, (double)e.total_j_per_gatom,
-                (double)e.structural_j_per_gatom, (double)loc.index, (int)nb, (long long)(sim->kmc->events - sim->events0));
+                (double)e.structural_j_per_gatom, (double)loc.index, (int)sim->n_bands, (long long)(sim->kmc->events - sim->events0));
         fflush(fp);
         if (!c->quiet)
           PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: rolling pass %d/%d: to strain %.4f (peak %.4g MPa), unloaded at %.4f, plastic strain %.4f, stored energy %.4g J/g-atom, %d band%s\n",
-                                (int)pass, (int)c->roll.passes, (double)loaded, (double)(peak / 1e6), (double)strain, (double)plastic, (double)e.total_j_per_gatom, (int)nb, nb == 1 ? "" : "s"));
+                                (int)pass, (int)c->roll.passes, (double)loaded, (double)(peak / 1e6), (double)strain, (double)plastic, (double)e.total_j_per_gatom, (int)sim->n_bands,
+                                sim->n_bands == 1 ? "" : "s"));
       }
     }
   }
