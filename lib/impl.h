@@ -376,22 +376,27 @@ PetscReal StzAqsThreshold(PetscReal barrier_j, PetscReal gamma0, PetscReal omega
 typedef struct {
   PetscReal index;     /* 0 homogeneous .. 1 all plastic strain in 10% of the lines */
   PetscReal angle_deg; /* direction of the most localized line family, degrees from the x axis */
-  PetscInt  p, q;      /* that family: the line of site (x, y) is (q y - p x) mod n (q = 0: the column x) */
+  PetscInt  p, q;      /* that family: the line of site (x, y) is q y - p x (wrapped mod n in a periodic box; q = 0: the column x) */
 } StzLocalization;
 #define STZ_MAX_BANDS 256
-/* One band of bands.csv: a run of adjacent lines of the most localized family that each carry more than twice the mean. */
+/* One band of bands.csv: a run of adjacent lines of one family that each carry more than twice the field's mean shear. */
 typedef struct {
+  PetscInt  family;     /* which of the eight line families (StzBandsCompute) */
+  PetscReal angle_deg;  /* its direction, counter-clockwise from the x axis, in [0, 180) */
   PetscReal position_m; /* centre, along the family's normal from the line through site (0, 0) (excess-weighted) */
   PetscReal width_m;    /* number of lines times their spacing */
   PetscReal mean_shear; /* mean equivalent plastic shear of the band's sites */
   PetscReal share;      /* the band's fraction of the total plastic shear */
+  PetscReal spacing_m;  /* centre to centre to the next band of the same family (round the period in a periodic box); -1: none */
 } StzBand;
-/* The bands of the plastic shear field g along the family of loc (StzLocalizationCompute), at most max of them, in order of
- * position; *period_m: the family's period along its normal (the distance after which the lines repeat). */
-PetscErrorCode StzBandsCompute(PetscInt nx, PetscInt ny, const PetscReal g[], PetscReal site_size_m, const StzLocalization *loc, PetscInt max, StzBand bands[], PetscInt *n, PetscReal *period_m);
+/* The shear bands of the plastic shear field g (nx x ny sites of size site_size_m; periodic: a periodic box, else a body), at
+ * most max of them: family by family, the most localized family that has bands first, each family's band sites taken
+ * out before the next is searched; within a family in order of position. */
+PetscErrorCode StzBandsCompute(PetscInt nx, PetscInt ny, PetscBool periodic, const PetscReal g[], PetscReal site_size_m, PetscInt max, StzBand bands[], PetscInt *n);
 /* Equivalent plastic shear strain per site: 2 sqrt(((exx - eyy)/2)^2 + exy^2). */
-void           StzPlasticShear(PetscInt N, const PetscReal eps_p[], PetscReal out[]);
-PetscErrorCode StzLocalizationCompute(PetscInt nx, PetscInt ny, const PetscReal gamma_p[], StzLocalization *loc);
+void StzPlasticShear(PetscInt N, const PetscReal eps_p[], PetscReal out[]);
+/* Localization index and angle of the plastic shear field (the most localized line family). */
+PetscErrorCode StzLocalizationCompute(PetscInt nx, PetscInt ny, PetscBool periodic, const PetscReal gamma_p[], StzLocalization *loc);
 
 /* Avalanche recorder (lib/observe/avalanche.c). The driver reports every event with the protocol state just before and just after
  * it; events join the open avalanche unless force_new, or the applied strain advanced by more than the gap since its last event. */
@@ -468,7 +473,6 @@ struct StzSim_private {
   PetscInt     seq_stage;            /* in a sequence, the index of the current stage (stages before it: 0 .. seq_stage - 1); else 0 */
   StzBand      bands[STZ_MAX_BANDS]; /* the last loading test's shear bands (StzBandsCompute), for bands.csv */
   PetscInt     n_bands;
-  PetscReal    band_period_m;
   /* avalanches and frames */
   StzAqs          aqs;
   StzAvalancheRec av;

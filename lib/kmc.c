@@ -482,6 +482,20 @@ void StzKmcDilatancy(StzKmc kmc, PetscInt i)
     }
 }
 
+static inline PetscReal StzKmcPlatenStrain(const StzKmc kmc);
+/* The applied stress at site i (xx, yy, xy): the uniform part S, plus, in a body whose load has a non-uniform response
+ * (sticking platens, an indenter: kmc->ramp), that response times the load. It is the stress the load would set up without
+ * any eigenstrain; the renewal weight reads it (StzKmcStructure). */
+static void StzKmcAppliedStress(const StzKmc kmc, PetscInt i, PetscReal Sa[3])
+{
+  for (int c = 0; c < 3; c++) Sa[c] = kmc->S[c];
+  if (kmc->ramp) {
+    const PetscInt  N = kmc->N;
+    const PetscReal e = StzKmcPlatenStrain(kmc), r1 = kmc->ramp[i], r2 = kmc->ramp[N + i], rp = kmc->ramp[2 * N + i];
+    Sa[0] += e * (rp + r1), Sa[1] += e * (rp - r1), Sa[2] += e * r2;
+  }
+}
+
 static void StzKmcFlicker(StzKmc kmc, PetscInt i);
 static void StzKmcStructure(StzKmc kmc, StzEvent *ev, uint64_t n)
 {
@@ -496,13 +510,15 @@ static void StzKmcStructure(StzKmc kmc, StzEvent *ev, uint64_t n)
     const PetscReal  limit = (st->on ? st->renewal_strain : 2.0) * kmc->cfg->mat.gamma0;
     if (dist > limit * (1 + 1e-9)) {
       /* How hard the applied load drove the rearrangement: w = W / kT, with W = tau gamma0 Omega0 / 2 the work of the
-       * resolved APPLIED (mean) stress across the saddle, as the weight 1 - exp(-w) (0 for w <= 0: no load, or a move
-       * against it). Only the applied stress counts because the external work is what feeds disorder (effective-temperature
-       * theories, Bouchbinder & Langer, PRE 80, 031131, 2009); internal stresses fluctuate in an unloaded glass too, and
-       * counting them heated it above T. */
-      PetscReal S1, S2, drive, weight;
-      StzMeanShear(kmc->S, &S1, &S2);
-      drive  = ev->sense * StzKmcDriveK(kmc, ev->orient, S1, S2) + kmc->b_per_pa * kmc->dil_k * ev->dil * 0.5 * (kmc->S[0] + kmc->S[1]);
+       * resolved APPLIED stress across the saddle (the box's mean stress; in a body the platen's or indenter's response at
+       * the site, StzKmcAppliedStress), as the weight 1 - exp(-w) (0 for w <= 0: no load, or a move against it). Only the
+       * applied stress counts because the external work is what feeds disorder (effective-temperature theories, Bouchbinder
+       * & Langer, PRE 80, 031131, 2009); internal stresses fluctuate in an unloaded glass too, and counting them heated it
+       * above T. */
+      PetscReal S1, S2, Sa[3], drive, weight;
+      StzKmcAppliedStress(kmc, i, Sa);
+      StzMeanShear(Sa, &S1, &S2);
+      drive  = ev->sense * StzKmcDriveK(kmc, ev->orient, S1, S2) + kmc->b_per_pa * kmc->dil_k * ev->dil * 0.5 * (Sa[0] + Sa[1]);
       weight = drive > 0 ? 1 - PetscExpReal(-drive) : 0;
       for (int q = 0; q < 3; q++) kmc->eps_ref[3 * i + q] = e[q];
       if (kmc->dinc) {

@@ -458,13 +458,14 @@ static PetscErrorCode StzRunSingle(StzSim sim)
 
 PetscErrorCode StzSimBands(StzSim sim, StzLocalization *loc)
 {
-  PetscReal *g;
+  const PetscBool periodic = (PetscBool)(sim->cfg.geometry == STZ_GEOM_PERIODIC);
+  PetscReal      *g;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1(sim->kmc->N, &g));
   StzPlasticShear(sim->kmc->N, sim->kmc->eps_p, g);
-  PetscCall(StzLocalizationCompute(sim->cfg.nx, sim->cfg.ny, g, loc));
-  PetscCall(StzBandsCompute(sim->cfg.nx, sim->cfg.ny, g, sim->cfg.site_size_m, loc, STZ_MAX_BANDS, sim->bands, &sim->n_bands, &sim->band_period_m));
+  PetscCall(StzLocalizationCompute(sim->cfg.nx, sim->cfg.ny, periodic, g, loc));
+  PetscCall(StzBandsCompute(sim->cfg.nx, sim->cfg.ny, periodic, g, sim->cfg.site_size_m, STZ_MAX_BANDS, sim->bands, &sim->n_bands));
   PetscCall(PetscFree(g));
   PetscFunctionReturn(0);
 }
@@ -542,8 +543,8 @@ static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
   PetscFunctionReturn(0);
 }
 
-/* bands.csv: the shear bands of the final plastic shear field (StzBandsCompute), in order of position along the normal of
- * the band family; the spacing to the next band wraps around the period of a periodic box. */
+/* bands.csv: the shear bands of the final plastic shear field (StzBandsCompute), family by family, in order of position along
+ * each family's normal; the spacing to the next band of the same family wraps around the period of a periodic box. */
 static PetscErrorCode StzWriteBands(StzSim sim)
 {
   FILE *fp;
@@ -552,9 +553,9 @@ static PetscErrorCode StzWriteBands(StzSim sim)
   PetscCall(StzFileOpen(sim->cfg.output_dir, "bands.csv", &fp));
   fprintf(fp, "band,angle_deg,position_m,width_m,mean_plastic_shear,strain_share,spacing_to_next_m\n");
   for (PetscInt b = 0; b < sim->n_bands; b++) {
-    const StzBand *k = &sim->bands[b], *next = &sim->bands[(b + 1) % sim->n_bands];
-    fprintf(fp, "%d,%.2f,%.6e,%.6e,%.6e,%.6f,", (int)b + 1, (double)sim->res.band_angle_deg, (double)k->position_m, (double)k->width_m, (double)k->mean_shear, (double)k->share);
-    if (sim->n_bands > 1) fprintf(fp, "%.6e\n", (double)PetscFmodReal(next->position_m - k->position_m + sim->band_period_m, sim->band_period_m));
+    const StzBand *k = &sim->bands[b];
+    fprintf(fp, "%d,%.2f,%.6e,%.6e,%.6e,%.6f,", (int)b + 1, (double)k->angle_deg, (double)k->position_m, (double)k->width_m, (double)k->mean_shear, (double)k->share);
+    if (k->spacing_m >= 0) fprintf(fp, "%.6e\n", (double)k->spacing_m);
     else fprintf(fp, "\n");
   }
   PetscCall(StzFileCommit(sim->cfg.output_dir, "bands.csv", &fp));

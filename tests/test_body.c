@@ -172,6 +172,37 @@ int main(int argc, char **argv)
     STZ_CHECK(stick.peak_stress_pa > slip.peak_stress_pa, "seed %d, 16 x 16 at 300 K: sticking platens raise the peak (%.0f MPa) above frictionless ones (%.0f MPa)", (int)s,
               (double)(stick.peak_stress_pa / 1e6), (double)(slip.peak_stress_pa / 1e6));
   }
+  /* Flow rejuvenates an annealed glass whatever carries the load (docs/model.md 11a): a site that leaves its basin under the
+   * applied stress moves its T_f towards that of the flowing glass. Between frictionless platens the applied stress is the
+   * uniform part S; between sticking platens it is the platen's non-uniform response, held site by site, and the renewal must
+   * read it there too (until the ninth session it read only S, and sticking platens never rejuvenated: the structural enthalpy
+   * stayed exactly where it started). Annealed start, 16 x 16 to strain 0.08, seed 1: the structural enthalpy must rise in
+   * both, and its rise per unit plastic strain, a property of the glass rather than of the platens, must agree within a
+   * factor 3 (the flowing regions differ: crossed bands with dead zones against sticking platens, a single band otherwise). */
+  {
+    PetscReal rise[2], plastic[2];
+    for (int stick = 0; stick < 2; stick++) {
+      StzEnergy e0, e1;
+      PetscCall(PetscOptionsClear(NULL));
+      PetscCall(PetscOptionsInsertString(NULL, "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-body -stz_protocol compression -stz_nx 16 -stz_ny 16 "
+                                               "-stz_strain_rate 1e-2 -stz_temperature_k 300 -stz_max_strain 0.08 -stz_seed 1 -stz_initial_state annealed"));
+      PetscCall(PetscOptionsInsertString(NULL, stick ? STICK : BLOCK));
+      PetscCall(StzSimCreate(PETSC_COMM_WORLD, &sim));
+      StzKmcEnergy(sim->kmc, &e0);
+      PetscCall(StzSimRun(sim));
+      StzKmcEnergy(sim->kmc, &e1);
+      PetscCall(StzSimGetSeries(sim, &ser));
+      rise[stick]    = e1.structural_j_per_gatom - e0.structural_j_per_gatom;
+      plastic[stick] = ser.plastic_strain[ser.n - 1];
+      PetscCall(StzSimDestroy(&sim));
+      STZ_CHECK(rise[stick] > 10 && plastic[stick] > 0.01, "annealed block, %s platens, to strain 0.08: flow (plastic strain %.3f) raises the structural enthalpy by %.1f J/g-atom (> 10)",
+                stick ? "sticking" : "frictionless", (double)plastic[stick], (double)rise[stick]);
+    }
+    {
+      const PetscReal r = (rise[1] / plastic[1]) / (rise[0] / plastic[0]);
+      STZ_CHECK(r > 1.0 / 3 && r < 3, "structural enthalpy per plastic strain, sticking over frictionless platens: %.2f (within a factor 3)", (double)r);
+    }
+  }
   /* The thinning sampler, against its exact answer. A 4 x 4 block between sticking platens, uniform barriers, unloaded at
    * t = 0 and compressed at a rate that multiplies the fastest rates by e^3 per mean waiting time: the rate of (site i, class
    * c) is r0 exp(a_ic t), a_ic = -sense b epsdot tau_ik per unit strain (from the platen's response), so the first activation

@@ -1,17 +1,25 @@
-/* The localization index and the bands on fields whose answer is known by construction:
- * uniform strain -> 0 and no band; a band over a tenth of the diagonal lines -> 0.9 at 45 deg; a band over half the rows ->
- * 0.5 at 0 deg. Bands (bands.csv): two 45-deg bands of three lines each at lines 5-7 and 25-27 of a 40 x 40 box -> two bands,
- * centres 6 d and 26 d, widths 3 d, spacing 20 d both ways (d = a / sqrt2 between diagonal lines, period 40 d), half the
- * strain each; a band of rows 38, 39, 0, 1, across the periodic edge -> one band of width 4 a centred at 39.5 a. */
+/* The localization index and the bands on fields whose answer is known by construction.
+ * Periodic box (lines wrap): uniform strain -> 0 and no band; a band over a tenth of the diagonal lines -> 0.9 at 45 deg; a
+ * band over half the rows -> 0.5 at 0 deg. Bands (bands.csv): two 45-deg bands of three lines each at lines 5-7 and 25-27 of
+ * a 40 x 40 box -> two bands, centres 6 d and 26 d, widths 3 d, spacing 20 d both ways (d = a / sqrt2 between diagonal lines,
+ * period 40 d), half the strain each; a band of rows 38, 39, 0, 1, across the periodic edge -> one band of width 4 a centred
+ * at 39.5 a; crossed bands (a 45-deg and a 135-deg band) -> one band in each family, the second without the sites the first
+ * took, so that their shares add up to 1.
+ * Body (a 64 x 32 block, lines do not wrap): a 45-deg band -> index above that of rows and columns, angle 45, where a
+ * rectangle used to see only rows and columns; two parallel 45-deg bands 20 lines apart -> spacing 20 d, none after the last;
+ * an X of a 45-deg and a 135-deg band -> both, each at its angle and its shear. */
 #include <stzdyn/stzdyn.h>
 #include "../lib/impl.h"
 #include "check.h"
+
+#define BX 64
+#define BY 32
 
 int main(int argc, char **argv)
 {
   const PetscInt  n = 40;
   const PetscReal a = 1e-9, d = a / PetscSqrtReal(2.0);
-  PetscReal       g[40 * 40], period;
+  PetscReal       g[40 * 40], gb[BX * BY];
   StzLocalization loc;
   StzBand         bands[16];
   PetscInt        nb;
@@ -19,40 +27,76 @@ int main(int argc, char **argv)
   PetscFunctionBeginUser;
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   for (PetscInt i = 0; i < n * n; i++) g[i] = 0.05;
-  PetscCall(StzLocalizationCompute(n, n, g, &loc));
+  PetscCall(StzLocalizationCompute(n, n, PETSC_TRUE, g, &loc));
   STZ_CHECK(PetscAbsReal(loc.index) < 1e-12, "uniform plastic strain: index %.3e (expect 0)", (double)loc.index);
-  PetscCall(StzBandsCompute(n, n, g, a, &loc, 16, bands, &nb, &period));
+  PetscCall(StzBandsCompute(n, n, PETSC_TRUE, g, a, 16, bands, &nb));
   STZ_CHECK(nb == 0, "and no band (%d)", (int)nb);
   for (PetscInt y = 0; y < n; y++)
     for (PetscInt x = 0; x < n; x++) g[y * n + x] = (((y - x) % n + n) % n) < n / 10 ? 0.2 : 0.0;
-  PetscCall(StzLocalizationCompute(n, n, g, &loc));
+  PetscCall(StzLocalizationCompute(n, n, PETSC_TRUE, g, &loc));
   STZ_CHECK(StzClose(loc.index, 0.9, 1e-12, 0) && StzClose(loc.angle_deg, 45, 1e-9, 0), "band over a tenth of the 45-deg lines: index %.4f (0.9), angle %.1f deg (45)", (double)loc.index,
             (double)loc.angle_deg);
   for (PetscInt y = 0; y < n; y++)
     for (PetscInt x = 0; x < n; x++) g[y * n + x] = y < n / 2 ? 0.1 : 0.0;
-  PetscCall(StzLocalizationCompute(n, n, g, &loc));
+  PetscCall(StzLocalizationCompute(n, n, PETSC_TRUE, g, &loc));
   STZ_CHECK(StzClose(loc.index, 0.5, 1e-12, 0) && StzClose(loc.angle_deg, 0, 1e-9, 1e-9), "band over half the rows: index %.4f (0.5), angle %.1f deg (0)", (double)loc.index, (double)loc.angle_deg);
   for (PetscInt y = 0; y < n; y++)
     for (PetscInt x = 0; x < n; x++) {
       const PetscInt l = ((y - x) % n + n) % n;
       g[y * n + x]     = (l >= 5 && l <= 7) || (l >= 25 && l <= 27) ? 0.2 : 0.0;
     }
-  PetscCall(StzLocalizationCompute(n, n, g, &loc));
-  PetscCall(StzBandsCompute(n, n, g, a, &loc, 16, bands, &nb, &period));
-  STZ_CHECK(nb == 2 && StzClose(loc.angle_deg, 45, 1e-9, 0) && StzClose(period, 40 * d, 1e-12, 0), "two 45-deg bands: %d found at %.1f deg, period %.4g m (40 a / sqrt2)", (int)nb,
-            (double)loc.angle_deg, (double)period);
+  PetscCall(StzBandsCompute(n, n, PETSC_TRUE, g, a, 16, bands, &nb));
+  STZ_CHECK(nb == 2 && StzClose(bands[0].angle_deg, 45, 1e-9, 0), "two 45-deg bands: %d found at %.1f deg", (int)nb, (double)bands[0].angle_deg);
   if (nb == 2) {
     STZ_CHECK(StzClose(bands[0].position_m, 6 * d, 1e-12, 0) && StzClose(bands[1].position_m, 26 * d, 1e-12, 0) && StzClose(bands[0].width_m, 3 * d, 1e-12, 0),
               "at 6 d and 26 d (%.4g, %.4g m), 3 d wide (%.4g m)", (double)bands[0].position_m, (double)bands[1].position_m, (double)bands[0].width_m);
+    STZ_CHECK(StzClose(bands[0].spacing_m, 20 * d, 1e-12, 0) && StzClose(bands[1].spacing_m, 20 * d, 1e-12, 0), "20 d apart both ways round the period of 40 d (%.4g, %.4g m)",
+              (double)bands[0].spacing_m, (double)bands[1].spacing_m);
     STZ_CHECK(StzClose(bands[0].share, 0.5, 1e-12, 0) && StzClose(bands[1].mean_shear, 0.2, 1e-12, 0), "each carrying half the strain (%.3f) at the band's shear (%.3f)", (double)bands[0].share,
               (double)bands[1].mean_shear);
   }
   for (PetscInt y = 0; y < n; y++)
     for (PetscInt x = 0; x < n; x++) g[y * n + x] = (y >= 38 || y <= 1) ? 0.1 : 0.0;
-  PetscCall(StzLocalizationCompute(n, n, g, &loc));
-  PetscCall(StzBandsCompute(n, n, g, a, &loc, 16, bands, &nb, &period));
-  STZ_CHECK(nb == 1 && StzClose(bands[0].width_m, 4 * a, 1e-12, 0) && StzClose(bands[0].position_m, 39.5 * a, 1e-12, 0) && StzClose(bands[0].share, 1, 1e-12, 0),
-            "a band of rows across the periodic edge: %d band, %.4g m wide (4 a), centred at %.4g m (39.5 a)", (int)nb, nb ? (double)bands[0].width_m : 0.0, nb ? (double)bands[0].position_m : 0.0);
+  PetscCall(StzBandsCompute(n, n, PETSC_TRUE, g, a, 16, bands, &nb));
+  STZ_CHECK(nb == 1 && StzClose(bands[0].width_m, 4 * a, 1e-12, 0) && StzClose(bands[0].position_m, 39.5 * a, 1e-12, 0) && StzClose(bands[0].share, 1, 1e-12, 0) && bands[0].spacing_m < 0,
+            "a band of rows across the periodic edge: %d band, %.4g m wide (4 a), centred at %.4g m (39.5 a), no spacing", (int)nb, nb ? (double)bands[0].width_m : 0.0,
+            nb ? (double)bands[0].position_m : 0.0);
+  /* Crossed bands in the box: lines y - x = 5..7 (45 deg) and y + x = 20..22 (135 deg), mod 40. */
+  for (PetscInt y = 0; y < n; y++)
+    for (PetscInt x = 0; x < n; x++) {
+      const PetscInt l = ((y - x) % n + n) % n, m = (y + x) % n;
+      g[y * n + x] = (l >= 5 && l <= 7) || (m >= 20 && m <= 22) ? 0.2 : 0.0;
+    }
+  PetscCall(StzBandsCompute(n, n, PETSC_TRUE, g, a, 16, bands, &nb));
+  STZ_CHECK(nb == 2 && ((StzClose(bands[0].angle_deg, 45, 1e-9, 0) && StzClose(bands[1].angle_deg, 135, 1e-9, 0)) ||
+                        (StzClose(bands[0].angle_deg, 135, 1e-9, 0) && StzClose(bands[1].angle_deg, 45, 1e-9, 0))),
+            "crossed bands in a box: %d found, at %.1f and %.1f deg (45 and 135)", (int)nb, (double)bands[0].angle_deg, nb > 1 ? (double)bands[1].angle_deg : -1.0);
+  if (nb == 2)
+    STZ_CHECK(StzClose(bands[0].share + bands[1].share, 1, 1e-12, 0) && bands[0].share > bands[1].share, "their shares %.4f + %.4f add up to 1, the first taking the crossing", (double)bands[0].share,
+              (double)bands[1].share);
+
+  /* A block of 64 x 32: the 45-deg lines y - x = c run from c = -63 to 31 and hold up to 32 sites. */
+  for (PetscInt y = 0; y < BY; y++)
+    for (PetscInt x = 0; x < BX; x++) gb[y * BX + x] = (y - x >= -21 && y - x <= -19) ? 0.3 : 0.01;
+  PetscCall(StzLocalizationCompute(BX, BY, PETSC_FALSE, gb, &loc));
+  STZ_CHECK(StzClose(loc.angle_deg, 45, 1e-9, 0) && loc.index > 0.8, "a 45-deg band across a 64 x 32 block: most localized family at %.1f deg (45), index %.3f (> 0.8)", (double)loc.angle_deg,
+            (double)loc.index);
+  PetscCall(StzBandsCompute(BX, BY, PETSC_FALSE, gb, a, 16, bands, &nb));
+  STZ_CHECK(nb == 1 && StzClose(bands[0].position_m, -20 * d, 1e-12, 0) && StzClose(bands[0].width_m, 3 * d, 1e-12, 0) && StzClose(bands[0].mean_shear, 0.3, 1e-12, 0) && bands[0].spacing_m < 0,
+            "and one band found, on line y - x = %.2f (-20), %.2f lines wide (3), shear %.3f (0.3)", nb ? (double)(bands[0].position_m / d) : 0.0, nb ? (double)(bands[0].width_m / d) : 0.0,
+            nb ? (double)bands[0].mean_shear : 0.0);
+  for (PetscInt y = 0; y < BY; y++)
+    for (PetscInt x = 0; x < BX; x++) gb[y * BX + x] = (y - x >= -31 && y - x <= -29) || (y - x >= -11 && y - x <= -9) ? 0.3 : 0.01;
+  PetscCall(StzBandsCompute(BX, BY, PETSC_FALSE, gb, a, 16, bands, &nb));
+  STZ_CHECK(nb == 2 && StzClose(bands[0].spacing_m, 20 * d, 1e-12, 0) && bands[1].spacing_m < 0, "two parallel 45-deg bands in the block: %d found, %.2f lines apart (20), none after the last",
+            (int)nb, nb ? (double)(bands[0].spacing_m / d) : 0.0);
+  /* An X: y - x = -20 +- 1 and y + x = 43..45 (through the middle of the block). */
+  for (PetscInt y = 0; y < BY; y++)
+    for (PetscInt x = 0; x < BX; x++) gb[y * BX + x] = (y - x >= -21 && y - x <= -19) || (y + x >= 43 && y + x <= 45) ? 0.3 : 0.01;
+  PetscCall(StzBandsCompute(BX, BY, PETSC_FALSE, gb, a, 16, bands, &nb));
+  STZ_CHECK(nb == 2 && StzClose(bands[0].angle_deg + bands[1].angle_deg, 180, 1e-9, 0) && PetscAbsReal(bands[0].angle_deg - bands[1].angle_deg) == 90 && StzClose(bands[1].mean_shear, 0.3, 1e-12, 0),
+            "an X in the block: %d bands, at %.1f and %.1f deg (45 and 135), the second at shear %.3f (0.3) without the crossing", (int)nb, nb ? (double)bands[0].angle_deg : 0.0,
+            nb > 1 ? (double)bands[1].angle_deg : 0.0, nb > 1 ? (double)bands[1].mean_shear : 0.0);
   PetscCall(PetscFinalize());
   return STZ_TEST_EXIT();
 }

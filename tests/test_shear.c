@@ -60,7 +60,7 @@ int main(int argc, char **argv)
       const PetscReal t = g[i];
       g[i] = g[j], g[j] = t;
     }
-    PetscCall(StzLocalizationCompute(nx, ny, g, &shuffled));
+    PetscCall(StzLocalizationCompute(nx, ny, PETSC_TRUE, g, &shuffled));
     ang = cold[s].band_angle_deg;
     STZ_CHECK(cold[s].peak_stress_pa > 1.2 * cold[s].flow_stress_pa, "seed %d, 300 K: stress overshoot, peak %.0f MPa > 1.2 x flow %.0f MPa", (int)(s + 1), (double)(cold[s].peak_stress_pa / 1e6),
               (double)(cold[s].flow_stress_pa / 1e6));
