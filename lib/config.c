@@ -450,12 +450,12 @@ PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
    * response is uniform with roller platens and free, roller or periodic sides (added as the uniform stress S), and otherwise
    * (sticking platens, fixed sides) added site by site, with the rates' unequal growth handled by thinning (docs/model.md 7,
    * "Bodies"). Edge loads must be zero: the platen is the load. Treatments and aqs load a box's mean stress. */
-  /* A sequence on a body: anneals (no load), then an indentation. */
+  /* A sequence on a body: anneals and thermal cycles (no load), then an indentation. */
   if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol == STZ_PROTO_SEQUENCE) {
     for (PetscInt k = 0; k < cfg->tr.n_stages; k++)
-      PetscCheck(cfg->tr.stages[k] == STZ_PROTO_ANNEAL || cfg->tr.stages[k] == STZ_PROTO_INDENT, comm, PETSC_ERR_USER_INPUT,
-                 "option -stz_sequence: stage %d = %s needs -stz_geometry periodic (it is %s): a sequence on a slab or block takes anneal stages and a last indent stage", (int)k + 1,
-                 StzProtocolNames[cfg->tr.stages[k]], StzGeometryNames[cfg->geometry]);
+      PetscCheck(cfg->tr.stages[k] == STZ_PROTO_ANNEAL || cfg->tr.stages[k] == STZ_PROTO_THERMAL_CYCLING || cfg->tr.stages[k] == STZ_PROTO_INDENT, comm, PETSC_ERR_USER_INPUT,
+                 "option -stz_sequence: stage %d = %s needs -stz_geometry periodic (it is %s): a sequence on a slab or block takes anneal and thermal-cycling stages and a last indent stage",
+                 (int)k + 1, StzProtocolNames[cfg->tr.stages[k]], StzGeometryNames[cfg->geometry]);
   }
   /* Indentation: a rigid cylinder on the free top edge of a slab or block whose bottom is supported; the other edges are
    * unloaded. */
@@ -474,8 +474,8 @@ PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
   }
   if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol != STZ_PROTO_SINGLE) {
     PetscCheck(cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION || cfg->protocol == STZ_PROTO_ROLLING, comm, PETSC_ERR_USER_INPUT,
-               "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block takes compression or tension (through its top edge), indent (also after anneal stages in a "
-               "sequence) or single-stz",
+               "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block takes compression, tension or rolling (through its top edge), indent (also after anneal and "
+               "thermal-cycling stages in a sequence) or single-stz",
                StzProtocolNames[cfg->protocol], StzGeometryNames[cfg->geometry]);
     PetscCheck(cfg->bc[STZ_EDGE_TOP] == STZ_BC_ROLLER || cfg->bc[STZ_EDGE_TOP] == STZ_BC_DISPLACEMENT, comm, PETSC_ERR_USER_INPUT,
                "option -stz_protocol = %s on -stz_geometry %s moves the top edge: -stz_bc_top must be roller (a frictionless platen) or displacement (a sticking one), not %s",

@@ -178,6 +178,8 @@ struct StzElastic_private {
   /* slab-kernel engine: one block of N sites per source row ys, at ys * N, rows rotated as above; [k][comp], [comp]. In a
    * block (not periodic in x) one block of N sites per source SITE i, at i * N, in natural order (per_site). */
   PetscReal *slab[STZ_MAX_ORIENT][3], *sdil[3];
+  /* slab-kernel engine with thermal strains: the response to a unit isotropic eigenstrain, stored as `slab` (NULL unless needed) */
+  PetscReal *siso[3];
   PetscBool  per_site;
   /* factor and resolve engines: FE solver; element eigenstrain (resolve: accumulated; factor: the event's only) and stresses. */
   StzFE      fe;
@@ -190,8 +192,9 @@ PetscErrorCode StzElasticDestroy(StzElastic *el);
  * factor and resolve engines add the FE answer here; kernel engines only point the pass at the right kernels, and the pass adds them. */
 PetscErrorCode StzElasticEvent(StzElastic el, PetscInt site, PetscInt orient, PetscInt sense, const PetscReal eig[3]);
 /* Add the site stresses of an in-plane isotropic eigenstrain increment d[i] (xx = yy = d[i], xy = 0) on every site i: thermal
- * strains. Periodic boxes only; kernel engine by direct convolution with kiso (O(N^2)), factor by one FE solve of the
- * increment (superposition), resolve by adding it to the accumulated eigenstrain and solving again. */
+ * strains. Kernel engines by direct convolution with kiso (periodic box) or siso (slab, block), O(N^2); factor by one FE
+ * solve of the increment (superposition), resolve by adding it to the accumulated eigenstrain and solving again. In a body
+ * the caller passes the increment's non-uniform part (StzKmcThermalStrain). */
 PetscErrorCode StzElasticIsotropicStrain(StzElastic el, const PetscReal d[]);
 /* Bytes engine `type` needs for this configuration: held for the run, and the peak during its set-up (FE factorisation). Pure. */
 void StzElasticMemory(const StzConfig *cfg, StzEngineType type, PetscReal *held_bytes, PetscReal *setup_bytes);

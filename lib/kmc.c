@@ -1216,10 +1216,17 @@ PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT)
     mean += d[i];
   }
   mean /= N;
-  /* The uniform part changes only the mean strain (free expansion under stress control); the engine adds the stresses of the
-   * non-uniform part (its responses have zero mean, so the full increment can be passed). */
-  kmc->mean_eig[0] += mean;
-  kmc->mean_eig[1] += mean;
+  if (kmc->el->body) {
+    /* A slab or block expands freely as a whole: its base and its sides stand for more of the same glass, which expands with
+     * it, so only the non-uniform part of the increment is an eigenstrain (on a rigid base the uniform part would set up a
+     * thin film's thermal stress, which a bulk sample does not have). */
+    for (PetscInt i = 0; i < N; i++) kmc->eps_th[i] -= mean, d[i] -= mean;
+  } else {
+    /* The uniform part changes only the mean strain (free expansion under stress control); the engine adds the stresses of
+     * the non-uniform part (its responses have zero mean, so the full increment can be passed). */
+    kmc->mean_eig[0] += mean;
+    kmc->mean_eig[1] += mean;
+  }
   PetscCall(StzElasticIsotropicStrain(kmc->el, d));
   PetscCall(PetscFree(d));
   StzKmcMacro(kmc);

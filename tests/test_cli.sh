@@ -114,7 +114,7 @@ if command -v mpiexec > /dev/null; then
 fi
 # Bodies take compression and tension between roller platens only; other loads are refused with what is needed.
 out=$("$stz" run -stz_protocol pure-shear -stz_geometry block -stz_output_dir "$tmp/b1" 2>&1); rc=$?
-check "pure shear of a block is refused, naming what a body takes (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_protocol = pure-shear needs -stz_geometry periodic (it is block): a slab or block takes compression or tension" <<<"$out"'
+check "pure shear of a block is refused, naming what a body takes (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_protocol = pure-shear needs -stz_geometry periodic (it is block): a slab or block takes compression, tension or rolling" <<<"$out"'
 out=$("$stz" run -stz_protocol compression -stz_geometry block -stz_bc_top free -stz_output_dir "$tmp/b2" 2>&1); rc=$?
 check "compression of a block whose top edge is free is refused, naming the edge (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "moves the top edge: -stz_bc_top must be roller (a frictionless platen) or displacement (a sticking one), not free" <<<"$out"'
 out=$("$stz" run -stz_protocol compression -stz_geometry block -stz_bc_bottom free -stz_bc_top roller -stz_output_dir "$tmp/b2" 2>&1); rc=$?
@@ -192,7 +192,17 @@ assert abs(st[\"first_popin_load_n_per_m\"] - one[\"first_popin_load_n_per_m\"])
 assert one[\"stored_energy_j_per_gatom_initial\"] == top[\"stages\"][0][\"stored_energy_j_per_gatom_final\"] < top[\"stored_energy_j_per_gatom_initial\"]
 " "$tmp/in2"'
 out=$("$stz" run -stz_protocol sequence -stz_sequence cyclic,indent -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_output_dir "$tmp/in3" 2>&1); rc=$?
-check "a sequence on a slab with another treatment than anneal is an error naming the stage (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "stage 1 = cyclic needs -stz_geometry periodic (it is slab): a sequence on a slab or block takes anneal stages and a last indent stage" <<<"$out"'
+check "a sequence on a slab with another treatment than anneal or thermal cycling is an error naming the stage (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "stage 1 = cyclic needs -stz_geometry periodic (it is slab): a sequence on a slab or block takes anneal and thermal-cycling stages and a last indent stage" <<<"$out"'
+out=$("$stz" run -stz_protocol sequence -stz_sequence thermal-cycling,indent -stz_thermal_cycles 2 -stz_thermal_period_s 60 -stz_alpha_spread 0.5 -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_nx 32 -stz_ny 16 -stz_indent_radius_m 5e-8 -stz_output_dir "$tmp/in4" 2>&1); rc=$?
+check "a sequence thermal-cycling, indent on a slab cycles the sample (a row per cycle in cycles.csv) and indents it as cycled (rc $rc)" \
+  '[ $rc -eq 0 ] && python3 -c "
+import csv, json, sys
+cyc = list(csv.DictReader(open(sys.argv[1] + \"/01-thermal-cycling/cycles.csv\")))
+top = json.load(open(sys.argv[1] + \"/summary.json\"))
+one = json.load(open(sys.argv[1] + \"/02-indent/summary.json\"))
+assert [int(r[\"cycle\"]) for r in cyc] == [0, 1, 2]
+assert one[\"popin_count\"] == 1 and one[\"stored_energy_j_per_gatom_initial\"] == top[\"stages\"][0][\"stored_energy_j_per_gatom_final\"]
+" "$tmp/in4"'
 # Rolling: passes of compression, each unloaded to zero platen force; cold work stores energy in an annealed glass.
 out=$("$stz" run -stz_protocol rolling -stz_rolling_passes 4 -stz_rolling_pass_strain 0.02 -stz_geometry block -stz_bc_left free -stz_bc_right free -stz_bc_bottom roller -stz_bc_top roller -stz_nx 24 -stz_ny 16 -stz_initial_state annealed -stz_output_dir "$tmp/ro1" 2>&1); rc=$?
 check "rolling writes a row per pass; each pass ends unloaded, with the platen where the plastic strain leaves it, and the plastic strain and stored energy grow pass by pass (cold work; rc $rc)" \

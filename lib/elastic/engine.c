@@ -123,7 +123,7 @@ static PetscReal StzFEMemory(PetscReal nel, PetscBool direct)
 void StzElasticMemory(const StzConfig *cfg, StzEngineType type, PetscReal *held, PetscReal *setup)
 {
   const PetscReal N = (PetscReal)cfg->nx * cfg->ny, nel = N * cfg->site_elems * cfg->site_elems, sites = 3 * N * 8.0;
-  const PetscReal modes = cfg->n_orient + (cfg->dilatation != 0), fe_scratch = 3 * 3 * nel * 8.0;
+  const PetscReal modes = cfg->n_orient + (cfg->dilatation != 0) + StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING), fe_scratch = 3 * 3 * nel * 8.0;
   switch (type) {
   case STZ_ENGINE_KERNEL: /* kernels; the set-up also holds the factorisation and one solve's arrays */
     *held  = sites + 3 * modes * N * 8.0;
@@ -207,14 +207,18 @@ static PetscErrorCode StzElasticLoadResponse(StzElastic el)
  * or 3 with dilatation, go to the solver STZ_SLAB_BATCH at a time (defined with the memory estimate). */
 static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
 {
-  const PetscInt  N = el->N, nx = el->nx, ny = el->ny, nb = cfg->dilatation != 0 ? 3 : 2, se = el->site_elems, nex = nx * se;
+  /* Modes: the two shear bases, then the dilatation (with -stz_dilatation) and a unit isotropic eigenstrain (thermal strains). */
+  const PetscInt  idil = cfg->dilatation != 0 ? 2 : -1, iiso = el->siso[0] ? (idil > 0 ? 3 : 2) : -1, nb = 2 + (idil > 0) + (iiso > 0);
+  const PetscInt  N = el->N, nx = el->nx, ny = el->ny, se = el->site_elems, nex = nx * se;
   const PetscInt  nsrc = el->per_site ? N : ny; /* sources: rows of a slab, sites of a block */
   const PetscInt  nel = N * se * se, ntask = nb * nsrc;
   const PetscReal h           = 0.5 * cfg->mat.gamma0;
-  PetscReal       basis[3][3] = {{0, 0, h}, {-h, h, 0}, {0.5 * cfg->dilatation, 0.5 * cfg->dilatation, 0}}, ca[STZ_MAX_ORIENT], cb[STZ_MAX_ORIENT];
-  PetscReal      *eig[STZ_SLAB_BATCH], *es[STZ_SLAB_BATCH], *r[3][3];
+  PetscReal       basis[4][3] = {{0, 0, h}, {-h, h, 0}}, ca[STZ_MAX_ORIENT], cb[STZ_MAX_ORIENT];
+  PetscReal      *eig[STZ_SLAB_BATCH], *es[STZ_SLAB_BATCH], *r[4][3];
 
   PetscFunctionBeginUser;
+  if (idil > 0) basis[idil][0] = basis[idil][1] = 0.5 * cfg->dilatation, basis[idil][2] = 0;
+  if (iiso > 0) basis[iiso][0] = basis[iiso][1] = 1, basis[iiso][2] = 0;
   for (PetscInt k = 0; k < cfg->n_orient; k++) {
     PetscReal eps[3];
     StzEigenstrain(cfg->mat.gamma0, 0.5 * PETSC_PI * k / cfg->n_orient, 1, 0.0, eps);
@@ -255,8 +259,10 @@ static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
         for (int c = 0; c < 3; c++) {
           for (PetscInt k = 0; k < cfg->n_orient; k++)
             for (PetscInt x = 0; x < nx; x++) el->slab[k][c][dst + x] = ca[k] * r[0][c][from + x] + cb[k] * r[1][c][from + x];
-          if (nb == 3)
-            for (PetscInt x = 0; x < nx; x++) el->sdil[c][dst + x] = r[2][c][from + x];
+          if (idil > 0)
+            for (PetscInt x = 0; x < nx; x++) el->sdil[c][dst + x] = r[idil][c][from + x];
+          if (iiso > 0)
+            for (PetscInt x = 0; x < nx; x++) el->siso[c][dst + x] = r[iiso][c][from + x];
         }
       }
     }
@@ -290,10 +296,11 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
       PetscCall(
           PetscFPrintf(comm, stderr,
                        "stzdyn: slab-kernel engine, %d x %d sites: kernels 3 comps x %d modes x %d source %s x %d sites x 8 B = %.4g MB held, plus %.4g MB of kMC state; %.4g MB peak in set-up\n",
-                       (int)cfg->nx, (int)cfg->ny, (int)(cfg->n_orient + (cfg->dilatation != 0)), (int)(cfg->geometry == STZ_GEOM_BLOCK ? N : cfg->ny),
-                       cfg->geometry == STZ_GEOM_BLOCK ? "sites" : "rows", (int)N,
-                       (double)(3.0 * (cfg->n_orient + (cfg->dilatation != 0)) * (cfg->geometry == STZ_GEOM_BLOCK ? N : cfg->ny) * N * 8 / 1048576.0), (double)(kmc_bytes / 1048576.0),
-                       (double)(setup / 1048576.0)));
+                       (int)cfg->nx, (int)cfg->ny, (int)(cfg->n_orient + (cfg->dilatation != 0) + StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING)),
+                       (int)(cfg->geometry == STZ_GEOM_BLOCK ? N : cfg->ny), cfg->geometry == STZ_GEOM_BLOCK ? "sites" : "rows", (int)N,
+                       (double)(3.0 * (cfg->n_orient + (cfg->dilatation != 0) + StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING)) * (cfg->geometry == STZ_GEOM_BLOCK ? N : cfg->ny) * N * 8 /
+                                1048576.0),
+                       (double)(kmc_bytes / 1048576.0), (double)(setup / 1048576.0)));
     else
       PetscCall(PetscFPrintf(comm, stderr, "stzdyn: %s engine, %d x %d sites: %.4g MB held (%.4g MB of it kMC state); %.4g MB peak in set-up%s\n", StzEngineNames[cfg->engine], (int)cfg->nx,
                              (int)cfg->ny, (double)(held / 1048576.0), (double)(kmc_bytes / 1048576.0), (double)(setup / 1048576.0), cfg->engine == STZ_ENGINE_KERNEL ? "" : " (FE part estimated)"));
@@ -356,6 +363,7 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
     const PetscInt nk = N * (el->per_site ? N : cfg->ny);
     for (PetscInt k = 0; k < cfg->n_orient; k++) PetscCall(PetscMalloc3(nk, &el->slab[k][0], nk, &el->slab[k][1], nk, &el->slab[k][2]));
     if (cfg->dilatation != 0) PetscCall(PetscMalloc3(nk, &el->sdil[0], nk, &el->sdil[1], nk, &el->sdil[2]));
+    if (StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING)) PetscCall(PetscMalloc3(nk, &el->siso[0], nk, &el->siso[1], nk, &el->siso[2]));
     PetscCall(StzElasticSlabKernels(el, cfg));
   } break;
   case STZ_ENGINE_FACTOR:
@@ -419,7 +427,6 @@ PetscErrorCode StzElasticIsotropicStrain(StzElastic el, const PetscReal d[])
   PetscReal     *s[3] = {el->s1, el->s2, el->sp};
 
   PetscFunctionBeginUser;
-  PetscCheck(!el->body, PETSC_COMM_SELF, PETSC_ERR_SUP, "thermal strains are implemented for periodic boxes, not for slabs or blocks");
   switch (el->type) {
   case STZ_ENGINE_KERNEL:
     PetscCheck(el->kiso[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "thermal strains need the isotropic kernel (protocol thermal-cycling, or a sequence with it)");
@@ -431,6 +438,22 @@ PetscErrorCode StzElasticIsotropicStrain(StzElastic el, const PetscReal d[])
         for (PetscInt x = 0; x < nx; x++) {
           const PetscInt k = ky * nx + (x - jx + nx) % nx;
           for (int c = 0; c < 3; c++) s[c][y * nx + x] += d[j] * el->kiso[c][k];
+        }
+      }
+    }
+    break;
+  case STZ_ENGINE_SLAB_KERNEL:
+    PetscCheck(el->siso[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "thermal strains need the isotropic kernels (protocol thermal-cycling, or a sequence with it)");
+    /* Direct superposition of each source's response (a slab's source row rotated and shifted in x, a block's source site in
+     * natural order), O(N^2) per temperature step; each thread owns its target rows. */
+#pragma omp parallel for schedule(static)
+    for (PetscInt y = 0; y < ny; y++) {
+      for (PetscInt j = 0; j < N; j++) {
+        const PetscInt jx = j % nx, jy = j / nx, base = el->per_site ? j * N + y * nx : jy * N + ((y - jy + ny) % ny) * nx;
+        if (d[j] == 0) continue;
+        for (PetscInt x = 0; x < nx; x++) {
+          const PetscInt k = base + (el->per_site ? x : (x - jx + nx) % nx);
+          for (int c = 0; c < 3; c++) s[c][y * nx + x] += d[j] * el->siso[c][k];
         }
       }
     }
@@ -450,7 +473,7 @@ PetscErrorCode StzElasticIsotropicStrain(StzElastic el, const PetscReal d[])
         }
     if (resolve) {
       StzMacroLoad zero_stress = {{1, 1, 1}, {0, 0, 0}};
-      PetscCall(StzFESolve(el->fe, el->eig, &zero_stress, el->estress, NULL, NULL));
+      PetscCall(StzFESolve(el->fe, el->eig, el->body ? NULL : &zero_stress, el->estress, NULL, NULL));
       for (int c = 0; c < 3; c++) out[c] = s[c];
     } else {
       PetscCall(StzFESolveEigenstrain(el->fe, el->eig, el->estress));
@@ -459,9 +482,11 @@ PetscErrorCode StzElasticIsotropicStrain(StzElastic el, const PetscReal d[])
     StzElementToSiteStress(nx, ny, se, el->estress, out);
     for (int c = 0; c < 3; c++) {
       PetscReal mean = 0;
-      for (PetscInt i = 0; i < N; i++) mean += out[c][i];
-      mean /= N;
-      for (PetscInt i = 0; i < N; i++) out[c][i] -= mean;
+      if (!el->body) { /* a periodic box's site stresses have zero mean (the mean stress is the load's) */
+        for (PetscInt i = 0; i < N; i++) mean += out[c][i];
+        mean /= N;
+        for (PetscInt i = 0; i < N; i++) out[c][i] -= mean;
+      }
       if (!resolve)
         for (PetscInt i = 0; i < N; i++) s[c][i] += out[c][i];
     }
@@ -483,6 +508,7 @@ PetscErrorCode StzElasticDestroy(StzElastic *el)
   if ((*el)->type == STZ_ENGINE_KERNEL && (*el)->kdil[0]) PetscCall(PetscFree3((*el)->kdil[0], (*el)->kdil[1], (*el)->kdil[2]));
   if ((*el)->sdil[0]) PetscCall(PetscFree3((*el)->sdil[0], (*el)->sdil[1], (*el)->sdil[2]));
   if ((*el)->kiso[0]) PetscCall(PetscFree3((*el)->kiso[0], (*el)->kiso[1], (*el)->kiso[2]));
+  if ((*el)->siso[0]) PetscCall(PetscFree3((*el)->siso[0], (*el)->siso[1], (*el)->siso[2]));
   if ((*el)->ds[0]) PetscCall(PetscFree3((*el)->ds[0], (*el)->ds[1], (*el)->ds[2]));
   PetscCall(PetscFree3((*el)->s1, (*el)->s2, (*el)->sp));
   PetscCall(PetscFree2((*el)->eig, (*el)->estress));
