@@ -193,6 +193,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCall(PetscOptionsInt("-stz_indent_max_popins", "indent: the run stops after this many pop-ins (0: only at -stz_indent_max_load) [-]", NULL, cfg->in.max_popins, &cfg->in.max_popins, NULL));
   PetscCall(PetscOptionsInt("-stz_indent_cycles", "indent: load cycles 0 -> -stz_indent_cycle_load -> 0 (at the same rate) before the final ramp [-]", NULL, cfg->in.cycles, &cfg->in.cycles, NULL));
   PetscCall(PetscOptionsReal("-stz_indent_cycle_load", "indent: top load of the cycles [N per m of depth]", NULL, cfg->in.cycle_load, &cfg->in.cycle_load, NULL));
+  cfg->in.contact = PETSC_FALSE;
+  PetscCall(PetscOptionsBool("-stz_indent_contact", "indent: the pressure from contact of the rigid cylinder with the dented surface, not Hertz's [-]", NULL, cfg->in.contact, &cfg->in.contact, NULL));
   /* Rolling. */
   cfg->roll.passes = 10;
   PetscCall(PetscOptionsInt("-stz_rolling_passes", "rolling: passes of compression, each unloaded to zero force [-]", NULL, cfg->roll.passes, &cfg->roll.passes, NULL));
@@ -582,6 +584,8 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
           ind, (double)c->in.load_rate, ind, (double)c->in.max_load, ind, (double)c->in.width_step);
   fprintf(fp, "%s  \"stz_popin_depth_m\": %.10g,\n%s  \"stz_popin_load_window\": %.10g,\n%s  \"stz_indent_max_popins\": %d,\n", ind, (double)c->in.popin_depth_m, ind, (double)c->in.popin_load_window,
           ind, (int)c->in.max_popins);
+  fprintf(fp, "%s  \"stz_indent_cycles\": %d,\n%s  \"stz_indent_cycle_load\": %.10g,\n%s  \"stz_indent_contact\": %s,\n", ind, (int)c->in.cycles, ind, (double)c->in.cycle_load, ind,
+          c->in.contact ? "true" : "false");
   fprintf(fp, "%s  \"stz_cyclic_control\": \"%s\",\n", ind, c->tr.cyclic_stress_control ? "stress" : "strain");
   fprintf(fp, "%s  \"stz_cyclic_amplitude\": %.10g,\n%s  \"stz_cyclic_stress_pa\": %.10g,\n%s  \"stz_cycles\": %d,\n%s  \"stz_cyclic_frequency_hz\": %.10g,\n", ind, (double)c->tr.cyclic_amplitude,
           ind, (double)c->tr.cyclic_stress_pa, ind, (int)c->tr.cycles, ind, (double)c->tr.cyclic_frequency_hz);

@@ -98,6 +98,7 @@ typedef struct {
   PetscInt  max_popins;        /* the run stops after this many pop-ins (0: at max_load only) */
   PetscInt  cycles;            /* pre-cycles 0 -> cycle_load -> 0 before the final ramp */
   PetscReal cycle_load;        /* their top load, N/m */
+  PetscBool contact;           /* the pressure from contact with the dented surface (else Hertz's on an elastic half-plane) */
 } StzIndentConfig;
 
 /* periodic: the fully periodic box, loaded through its mean strain/stress; slab: periodic along x, the bottom and top edges
@@ -498,6 +499,8 @@ PetscErrorCode StzRunTreatment(StzSim sim);
 PetscErrorCode StzRunSequence(StzSim sim);
 /* Localization and shear bands (sim->bands, bands.csv) of the present plastic shear field. */
 PetscErrorCode StzSimBands(StzSim sim, StzLocalization *loc);
+/* Element eigenstrain array (3 per element) of the sample's plastic plus thermal eigenstrains. */
+PetscErrorCode StzSimElementEigenstrain(StzSim sim, PetscReal eig[]);
 /* map_plastic_strain*.png of the present plastic strain into the output directory. */
 PetscErrorCode StzWritePlasticMap(StzSim sim, const char name[]);
 /* Indentation of a slab or block (lib/indent.c): load ramp, pop-ins, popin.csv. */
@@ -513,6 +516,10 @@ PetscErrorCode StzIndentDestroy(StzSim sim);
 PetscErrorCode StzIndentSolve(StzSim sim, const PetscReal eig[], PetscReal es[], PetscReal *depth_m);
 /* The indenter's present contact half-width (m), and its site field per unit load (3 N: s1, s2, sp blocks; Pa per N/m). */
 void StzIndentGetField(StzSim sim, PetscReal *half_width_m, const PetscReal **q);
+/* With -stz_indent_contact: solve the contact again at the present load and eigenstrains, and renew the field (as the run
+ * does); the indenter's tip depth into *delta_m, the profile's heights z_n above it and the unit-load nodal forces f (2 per
+ * top node, y downward negative) via the pointers (owned by the indenter), and the number of top nodes. */
+PetscErrorCode StzIndentRecontact(StzSim sim, PetscReal *delta_m, const PetscReal **f, PetscInt *nodes);
 /* -stz_seeds: one run per seed, spread over the ranks of sim->comm, each on its own rank (lib/ensemble.c). */
 PetscErrorCode StzRunEnsemble(StzSim sim);
 /* "key": value JSON lines for the stored energy at the stage start (e0) and now (e1). */

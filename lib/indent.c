@@ -21,6 +21,7 @@
 
 typedef struct {
   PetscReal  time_s, load_n_per_m, half_width_m, depth_m, plastic_depth_m, depth_jump_m, load_span_n_per_m, duration_s;
+  PetscReal  contact_half_width_m; /* the contact's half-width at the pop-in's start (Hertz's a(F), or from the contact solve) */
   PetscInt64 events;
   PetscInt   cycle;                          /* the pre-cycle it happened in (1 ..), 0 in the final ramp */
   PetscReal  centroid_x_m, centroid_depth_m; /* where the pop-in's depth came from: the depth-weighted mean position of its events
@@ -30,24 +31,34 @@ typedef struct {
 /* One STZ event as the pop-in detector sees it: the load and the depths just before it, what it added, where. */
 typedef struct {
   PetscReal F, t, h, h_p, dh, x, z;
+  PetscReal d; /* what the detector follows: the plastic depth (Hertz's pressure), or the depth itself (contact) */
 } StzIndentEvent;
 
 struct StzIndenter_private {
-  StzFE      fe;
-  PetscInt   nn;             /* nodes along the top edge */
-  PetscReal  he, xc, estar;  /* element size, the contact's centre, plane-strain modulus 2 mu / (1 - nu) */
-  PetscReal  a, comp;        /* the present half-width and the compliance c(a) (m per N/m) */
-  PetscReal *f, *u, *q, *es; /* unit-load nodal forces (2 nn), top displacements (2 nn), site field (3 N), element stresses */
-  PetscReal  h_p;            /* plastic depth */
-  PetscReal  peak_pressure;  /* largest mean contact pressure F / 2a */
-  PetscInt   updates;        /* field updates */
-  PetscInt   cycle;          /* the pre-cycle under way (1 .. -stz_indent_cycles), 0 in the final ramp */
-  PetscBool  warned_size;    /* the contact has outgrown the body (said once) */
+  StzFE     fe;
+  PetscInt  nn;            /* nodes along the top edge */
+  PetscReal he, xc, estar; /* element size, the contact's centre, plane-strain modulus 2 mu / (1 - nu) */
+  PetscReal a, comp;       /* the present contact half-width and the compliance c (m per N/m) of the pressure's shape */
+  PetscReal a_step;        /* Hertz's half-width of the last update: the field is renewed when a(F) leaves a_step (1 +- step) */
+  /* Contact (-stz_indent_contact): the compliance of the top nodes (column n: the downward deflection of every node per unit
+   * downward force on node n, solved when first needed; a slab's are shifts of one), the deflection of the eigenstrains alone,
+   * the pressure-weighted height of the indenter's profile above its tip (depth = F c + h_p + zbar), and the sum of the
+   * events' |depth increments| (which renews the contact) and its value at the last renewal. */
+  PetscReal *G, *w_pl, *work;
+  PetscBool *Gset;
+  PetscReal  zbar, hp_cum, hp_cum_upd, delta; /* delta: the tip's depth from the last contact solve */
+  PetscInt   contact_iters;                   /* active-set iterations of the last contact solve */
+  PetscReal *f, *u, *q, *es;                  /* unit-load nodal forces (2 nn), top displacements (2 nn), site field (3 N), element stresses */
+  PetscReal  h_p;                             /* plastic depth */
+  PetscReal  peak_pressure;                   /* largest mean contact pressure F / 2a */
+  PetscInt   updates;                         /* field updates */
+  PetscInt   cycle;                           /* the pre-cycle under way (1 .. -stz_indent_cycles), 0 in the final ramp */
+  PetscBool  warned_size;                     /* the contact has outgrown the body (said once) */
   /* the events of the trailing load window (a ring), and the open pop-in */
   StzIndentEvent *win;
   PetscInt        win_head, win_n, win_cap;
   PetscBool       open;
-  PetscReal       b_F0, b_F_last, b_h0, b_hp0, b_h_last, b_t0, b_t_last;
+  PetscReal       b_F0, b_F_last, b_h0, b_hp0, b_h_last, b_t0, b_t_last, b_a;
   PetscInt64      b_events;
   PetscInt        b_cycle;
   PetscReal       b_wx, b_wy, b_w; /* depth-weighted sums of the event positions */
@@ -102,7 +113,167 @@ static PetscReal StzIndentPlasticDepth(const StzIndenter ind, const StzKmc k, Pe
   return area * h;
 }
 
-/* Solve the field of the unit load with half-width a, hand it to the kMC, and recompute the compliance and plastic depth. */
+/* Column n of the top nodes' compliance: the downward deflection of every top node per unit downward force on node n. A slab
+ * (periodic in x, uniform elements) is invariant under shifts by a node, so its columns are shifts of the first. */
+static PetscErrorCode StzIndentColumn(StzSim sim, PetscInt n, const PetscReal **col)
+{
+  StzIndenter     ind   = sim->ind;
+  const PetscInt  nn    = ind->nn;
+  const PetscBool shift = (PetscBool)(sim->cfg.geometry == STZ_GEOM_SLAB);
+
+  PetscFunctionBeginUser;
+  if (!ind->Gset[n]) {
+    if (shift && n != 0) {
+      const PetscReal *c0;
+      PetscCall(StzIndentColumn(sim, 0, &c0));
+      for (PetscInt m = 0; m < nn; m++) ind->G[n * nn + m] = c0[((m - n) % nn + nn) % nn];
+    } else {
+      PetscReal *f = ind->work, *u = ind->work + 2 * nn;
+      PetscCall(PetscArrayzero(f, 2 * nn));
+      f[2 * n + 1] = -1;
+      PetscCall(StzFESolveTopForces(ind->fe, f, NULL, NULL, u));
+      for (PetscInt m = 0; m < nn; m++) ind->G[n * nn + m] = -u[2 * m + 1];
+    }
+    ind->Gset[n] = PETSC_TRUE;
+  }
+  *col = ind->G + n * nn;
+  PetscFunctionReturn(0);
+}
+
+/* Solve M x = b in place (Gaussian elimination with partial pivoting; M is n x n, row-major, overwritten). */
+static PetscErrorCode StzDenseSolve(PetscInt n, PetscReal M[], PetscReal b[])
+{
+  PetscFunctionBeginUser;
+  for (PetscInt k = 0; k < n; k++) {
+    PetscInt piv = k;
+    for (PetscInt i = k + 1; i < n; i++)
+      if (PetscAbsReal(M[i * n + k]) > PetscAbsReal(M[piv * n + k])) piv = i;
+    PetscCheck(M[piv * n + k] != 0, PETSC_COMM_SELF, PETSC_ERR_MAT_LU_ZRPVT, "indent: singular contact system");
+    if (piv != k) {
+      for (PetscInt j = 0; j < n; j++) {
+        const PetscReal t = M[k * n + j];
+        M[k * n + j] = M[piv * n + j], M[piv * n + j] = t;
+      }
+      {
+        const PetscReal t = b[k];
+        b[k] = b[piv], b[piv] = t;
+      }
+    }
+    for (PetscInt i = k + 1; i < n; i++) {
+      const PetscReal l = M[i * n + k] / M[k * n + k];
+      for (PetscInt j = k; j < n; j++) M[i * n + j] -= l * M[k * n + j];
+      b[i] -= l * b[k];
+    }
+  }
+  for (PetscInt k = n - 1; k >= 0; k--) {
+    for (PetscInt j = k + 1; j < n; j++) b[k] -= M[k * n + j] * b[j];
+    b[k] /= M[k * n + k];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The contact of the rigid cylinder, tip at depth delta below the undeformed surface, with the surface as the load F and the
+ * eigenstrains deform it (frictionless, nodal forces p_n >= 0 on the top nodes). The surface's downward deflection is
+ * w = G p + w_pl (w_pl: the eigenstrains' alone) and the cylinder's profile is z_n = (x_n - xc)^2 / 2R above its tip:
+ * nodes in contact have w_n = delta - z_n and p_n >= 0, the others p_n = 0 and w_n >= delta - z_n (no penetration), and
+ * sum p = F. Active set: start from Hertz's contact, solve the equalities for (p_A, delta), drop the most negative force or
+ * add the most penetrated node, until neither happens. Sets the unit-load forces f = p / F, the half-width a (Hertz's
+ * equivalent, from the forces' second moment) and zbar = sum f_n z_n. */
+static PetscErrorCode StzIndentContact(StzSim sim, PetscReal F)
+{
+  StzIndenter      ind = sim->ind;
+  const StzConfig *c   = &sim->cfg;
+  const PetscInt   nn = ind->nn, N = sim->kmc->N, nel = N * c->site_elems * c->site_elems;
+  PetscInt        *act, na = 0, it;
+  PetscReal       *M, *b, *z, *p, *eig, delta = 0;
+  const PetscReal  a0 = StzHertzHalfWidth(ind, c, F);
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc5(nn, &act, (nn + 1) * (nn + 1), &M, nn + 1, &b, nn, &z, nn, &p));
+  /* The eigenstrains' deflection of the surface. */
+  PetscCall(PetscMalloc1(3 * nel, &eig));
+  PetscCall(StzSimElementEigenstrain(sim, eig));
+  {
+    PetscReal *f = ind->work, *u = ind->work + 2 * nn;
+    PetscCall(PetscArrayzero(f, 2 * nn));
+    PetscCall(StzFESolveTopForces(ind->fe, f, eig, NULL, u));
+    for (PetscInt m = 0; m < nn; m++) ind->w_pl[m] = -u[2 * m + 1];
+  }
+  PetscCall(PetscFree(eig));
+  for (PetscInt m = 0; m < nn; m++) {
+    const PetscReal x = m * ind->he - ind->xc;
+    z[m]              = x * x / (2 * c->in.radius_m);
+    p[m]              = 0;
+  }
+  /* Start: the nodes within Hertz's half-width, at least the one nearest the centre. */
+  for (PetscInt m = 0; m < nn; m++)
+    if (PetscAbsReal(m * ind->he - ind->xc) <= a0) act[na++] = m;
+  if (!na) act[na++] = (PetscInt)PetscFloorReal(ind->xc / ind->he + 0.5);
+  for (it = 0; it < 4 * nn; it++) {
+    const PetscInt k     = na + 1;
+    PetscInt       worst = -1;
+    PetscReal      most  = 0;
+    for (PetscInt i = 0; i < na; i++) {
+      const PetscReal *col;
+      for (PetscInt j = 0; j < na; j++) {
+        PetscCall(StzIndentColumn(sim, act[j], &col));
+        M[i * k + j] = col[act[i]];
+      }
+      M[i * k + na] = -1;
+      b[i]          = -z[act[i]] - ind->w_pl[act[i]];
+    }
+    for (PetscInt j = 0; j < na; j++) M[na * k + j] = 1;
+    M[na * k + na] = 0;
+    b[na]          = F;
+    PetscCall(StzDenseSolve(k, M, b));
+    delta = b[na];
+    /* A node pulling the indenter (negative force) leaves the contact. */
+    for (PetscInt i = 0; i < na; i++)
+      if (b[i] < most) most = b[i], worst = i;
+    if (worst >= 0 && na > 1) {
+      act[worst] = act[--na];
+      continue;
+    }
+    for (PetscInt m = 0; m < nn; m++) p[m] = 0;
+    for (PetscInt i = 0; i < na; i++) p[act[i]] = PetscMax(b[i], 0);
+    /* A node the indenter would pass through joins it: the largest penetration first. */
+    most  = 1e-12 * PetscMax(PetscAbsReal(delta), ind->he);
+    worst = -1;
+    for (PetscInt m = 0; m < nn; m++) {
+      PetscReal w = ind->w_pl[m];
+      if (p[m] > 0) continue;
+      for (PetscInt i = 0; i < na; i++) {
+        const PetscReal *col;
+        PetscCall(StzIndentColumn(sim, act[i], &col));
+        w += col[m] * p[act[i]];
+      }
+      if (delta - z[m] - w > most) most = delta - z[m] - w, worst = m;
+    }
+    if (worst < 0) break;
+    act[na++] = worst;
+  }
+  ind->contact_iters = it;
+  ind->delta         = delta;
+  {
+    /* The half-width reported is Hertz's equivalent: for an elliptical pressure the second moment about its centre is a^2/4. */
+    PetscReal m1 = 0, m2 = 0;
+    ind->zbar = 0;
+    PetscCall(PetscArrayzero(ind->f, 2 * nn));
+    for (PetscInt m = 0; m < nn; m++)
+      if (p[m] > 0) {
+        const PetscReal x = m * ind->he - ind->xc, w = p[m] / F;
+        ind->f[2 * m + 1] = -w;
+        ind->zbar += w * z[m];
+        m1 += w * x, m2 += w * x * x;
+      }
+    ind->a = PetscMax(2 * PetscSqrtReal(PetscMax(m2 - m1 * m1, 0)), 0.5 * ind->he);
+  }
+  PetscCall(PetscFree5(act, M, b, z, p));
+  PetscFunctionReturn(0);
+}
+
+/* Solve the field of the unit load, hand it to the kMC, and recompute the compliance and plastic depth. The pressure's shape:
+ * Hertz's with half-width a, or (-stz_indent_contact) the contact at load F (at least a's Hertz load). */
 static PetscErrorCode StzIndentSetWidth(StzSim sim, PetscReal a)
 {
   StzIndenter      ind = sim->ind;
@@ -111,8 +282,14 @@ static PetscErrorCode StzIndentSetWidth(StzSim sim, PetscReal a)
   PetscReal       *r[3];
 
   PetscFunctionBeginUser;
-  ind->a = a;
-  StzIndentForces(ind, (PetscBool)(c->geometry == STZ_GEOM_SLAB), a);
+  ind->a_step = a;
+  if (c->in.contact) {
+    PetscCall(StzIndentContact(sim, PetscMax(sim->kmc->load.value[1], StzHertzLoad(ind, c, a))));
+    ind->hp_cum_upd = ind->hp_cum;
+  } else {
+    ind->a = a;
+    StzIndentForces(ind, (PetscBool)(c->geometry == STZ_GEOM_SLAB), a);
+  }
   PetscCall(StzFESolveTopForces(ind->fe, ind->f, NULL, ind->es, ind->u));
   r[0] = ind->q, r[1] = ind->q + N, r[2] = ind->q + 2 * N;
   StzElementToSiteStress(c->nx, c->ny, c->site_elems, ind->es, r);
@@ -129,7 +306,7 @@ void StzIndentMeasure(StzSim sim, PetscReal *depth_m, PetscReal *load_n_per_m, P
   const StzIndenter ind = sim->ind;
   const PetscReal   F   = sim->kmc->load.value[1];
   *load_n_per_m         = F;
-  *depth_m              = ind ? F * ind->comp + ind->h_p : 0;
+  *depth_m              = ind ? F * ind->comp + ind->h_p + ind->zbar : 0;
   *plastic_depth_m      = ind ? ind->h_p : 0;
 }
 
@@ -151,6 +328,19 @@ PetscErrorCode StzIndentSolve(StzSim sim, const PetscReal eig[], PetscReal es[],
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode StzIndentRecontact(StzSim sim, PetscReal *delta_m, const PetscReal **f, PetscInt *nodes)
+{
+  StzIndenter ind = sim->ind;
+
+  PetscFunctionBeginUser;
+  PetscCheck(sim->cfg.in.contact, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "StzIndentRecontact needs -stz_indent_contact");
+  PetscCall(StzIndentSetWidth(sim, ind->a_step));
+  *delta_m = ind->delta;
+  *f       = ind->f;
+  *nodes   = ind->nn;
+  PetscFunctionReturn(0);
+}
+
 void StzIndentGetField(StzSim sim, PetscReal *half_width_m, const PetscReal **q)
 {
   *half_width_m = sim->ind->a;
@@ -165,6 +355,7 @@ PetscErrorCode StzIndentDestroy(StzSim sim)
   if (!ind) PetscFunctionReturn(0);
   PetscCall(StzFEDestroy(&ind->fe));
   PetscCall(PetscFree4(ind->f, ind->u, ind->q, ind->es));
+  PetscCall(PetscFree4(ind->G, ind->w_pl, ind->work, ind->Gset));
   PetscCall(PetscFree(ind->pop));
   PetscCall(PetscFree(ind->win));
   PetscCall(PetscFree(sim->ind));
@@ -184,19 +375,20 @@ static PetscErrorCode StzIndentClosePopin(StzSim sim)
     PetscCall(PetscRealloc(ind->cap_pop * sizeof(StzPopin), &ind->pop));
   }
   {
-    StzPopin *p          = &ind->pop[ind->n_pop++];
-    p->time_s            = ind->b_t0;
-    p->load_n_per_m      = ind->b_F0;
-    p->half_width_m      = StzHertzHalfWidth(ind, &sim->cfg, ind->b_F0);
-    p->depth_m           = ind->b_h0;
-    p->plastic_depth_m   = ind->b_hp0;
-    p->depth_jump_m      = ind->b_h_last - ind->b_h0;
-    p->load_span_n_per_m = ind->b_F_last - ind->b_F0;
-    p->duration_s        = ind->b_t_last - ind->b_t0;
-    p->events            = ind->b_events;
-    p->cycle             = ind->b_cycle;
-    p->centroid_x_m      = ind->b_w > 0 ? ind->b_wx / ind->b_w : 0;
-    p->centroid_depth_m  = ind->b_w > 0 ? ind->b_wy / ind->b_w : 0;
+    StzPopin *p             = &ind->pop[ind->n_pop++];
+    p->time_s               = ind->b_t0;
+    p->load_n_per_m         = ind->b_F0;
+    p->half_width_m         = StzHertzHalfWidth(ind, &sim->cfg, ind->b_F0);
+    p->contact_half_width_m = sim->cfg.in.contact ? ind->b_a : p->half_width_m;
+    p->depth_m              = ind->b_h0;
+    p->plastic_depth_m      = ind->b_hp0;
+    p->depth_jump_m         = ind->b_h_last - ind->b_h0;
+    p->load_span_n_per_m    = ind->b_F_last - ind->b_F0;
+    p->duration_s           = ind->b_t_last - ind->b_t0;
+    p->events               = ind->b_events;
+    p->cycle                = ind->b_cycle;
+    p->centroid_x_m         = ind->b_w > 0 ? ind->b_wx / ind->b_w : 0;
+    p->centroid_depth_m     = ind->b_w > 0 ? ind->b_wy / ind->b_w : 0;
   }
   PetscFunctionReturn(0);
 }
@@ -214,8 +406,8 @@ static PetscErrorCode StzIndentWritePopins(StzSim sim)
   for (PetscInt k = 0; k < ind->n_pop; k++) {
     const StzPopin *p  = &ind->pop[k];
     const PetscReal p0 = 2 * p->load_n_per_m / (PETSC_PI * p->half_width_m);
-    fprintf(fp, "%d,%.10e,%.8e,%.6e,%.6e,%.6e,%.6e,%.8e,%.8e,%.6e,%lld,%.6e,%.6e,%.4e,%.4e,%d\n", (int)k + 1, (double)p->time_s, (double)p->load_n_per_m, (double)p->half_width_m,
-            (double)(p->load_n_per_m / (2 * p->half_width_m)), (double)p0, (double)(0.300 * p0), (double)p->depth_m, (double)p->plastic_depth_m, (double)p->depth_jump_m, (long long)p->events,
+    fprintf(fp, "%d,%.10e,%.8e,%.6e,%.6e,%.6e,%.6e,%.8e,%.8e,%.6e,%lld,%.6e,%.6e,%.4e,%.4e,%d\n", (int)k + 1, (double)p->time_s, (double)p->load_n_per_m, (double)p->contact_half_width_m,
+            (double)(p->load_n_per_m / (2 * p->contact_half_width_m)), (double)p0, (double)(0.300 * p0), (double)p->depth_m, (double)p->plastic_depth_m, (double)p->depth_jump_m, (long long)p->events,
             (double)p->load_span_n_per_m, (double)p->duration_s, (double)p->centroid_x_m, (double)p->centroid_depth_m, (int)p->cycle);
   }
   PetscCall(StzFileCommit(sim->cfg.output_dir, "popin.csv", &fp));
@@ -256,7 +448,7 @@ static PetscErrorCode StzIndentSummary(StzSim sim, PetscReal wall)
   fprintf(fp, "{\n  \"protocol\": \"indent\",\n  \"seed\": %lld,\n  \"events\": %lld,\n", (long long)c->seed, (long long)r->events);
   fprintf(fp, "  \"wall_time_s\": %.6g,\n  \"events_per_second\": %.6g,\n  \"final_time_s\": %.9g,\n", (double)wall, (double)r->events_per_second, (double)r->final_time_s);
   fprintf(fp, "  \"final_load_n_per_m\": %.9g,\n  \"final_depth_m\": %.9g,\n  \"final_plastic_depth_m\": %.9g,\n  \"contact_half_width_m_final\": %.9g,\n", (double)F, (double)h, (double)hp,
-          (double)StzHertzHalfWidth(ind, c, F));
+          (double)(c->in.contact ? ind->a : StzHertzHalfWidth(ind, c, F)));
   fprintf(fp, "  \"peak_stress_pa\": %.9g,\n  \"flow_stress_pa\": null,\n  \"yield_strain\": null,\n  \"yield_stress_pa\": null,\n", (double)ind->peak_pressure);
   fprintf(fp, "  \"contact_width_updates\": %d,\n  \"stopped_at_half_depth\": %s,\n  \"popin_count\": %d,\n", (int)ind->updates, ind->stopped_deep ? "true" : "false", (int)ind->n_pop);
   if (ind->n_pop) {
@@ -265,7 +457,7 @@ static PetscErrorCode StzIndentSummary(StzSim sim, PetscReal wall)
     fprintf(fp, "  \"first_popin_load_n_per_m\": %.9g,\n  \"first_popin_time_s\": %.9g,\n  \"first_popin_depth_m\": %.9g,\n  \"first_popin_depth_jump_m\": %.9g,\n", (double)p->load_n_per_m,
             (double)p->time_s, (double)p->depth_m, (double)p->depth_jump_m);
     fprintf(fp, "  \"first_popin_plastic_depth_before_m\": %.9g,\n  \"first_popin_cycle\": %d,\n", (double)p->plastic_depth_m, (int)p->cycle);
-    fprintf(fp, "  \"first_popin_mean_pressure_pa\": %.9g,\n  \"first_popin_hertz_max_shear_pa\": %.9g,\n  \"first_popin_events\": %lld,\n", (double)(p->load_n_per_m / (2 * p->half_width_m)),
+    fprintf(fp, "  \"first_popin_mean_pressure_pa\": %.9g,\n  \"first_popin_hertz_max_shear_pa\": %.9g,\n  \"first_popin_events\": %lld,\n", (double)(p->load_n_per_m / (2 * p->contact_half_width_m)),
             (double)(0.300 * p0), (long long)p->events);
     fprintf(fp, "  \"first_popin_centroid_x_m\": %.6g,\n  \"first_popin_centroid_depth_m\": %.6g,\n", (double)p->centroid_x_m, (double)p->centroid_depth_m);
   } else {
@@ -311,7 +503,7 @@ static PetscErrorCode StzIndentDetect(StzSim sim, const StzIndentEvent *e, Petsc
   }
   ind->win[(ind->win_head + ind->win_n++) % ind->win_cap] = *e;
   while (ind->win_n > 1 && PetscAbsReal(e->F - ind->win[ind->win_head].F) > c->in.popin_load_window * e->F) ind->win_head = (ind->win_head + 1) % ind->win_cap, ind->win_n--;
-  growth = e->h_p + e->dh - ind->win[ind->win_head].h_p;
+  growth = e->d + e->dh - ind->win[ind->win_head].d;
   if (ind->open && growth < c->in.popin_depth_m) {
     PetscCall(StzIndentClosePopin(sim));
     *done = (PetscBool)(c->in.max_popins > 0 && ind->n_pop >= c->in.max_popins);
@@ -322,7 +514,7 @@ static PetscErrorCode StzIndentDetect(StzSim sim, const StzIndentEvent *e, Petsc
   if (!ind->open && growth >= c->in.popin_depth_m) {
     const StzIndentEvent *f = &ind->win[ind->win_head];
     ind->open               = PETSC_TRUE;
-    ind->b_F0 = f->F, ind->b_h0 = f->h, ind->b_hp0 = f->h_p, ind->b_t0 = f->t, ind->b_cycle = ind->cycle;
+    ind->b_F0 = f->F, ind->b_h0 = f->h, ind->b_hp0 = f->h_p, ind->b_t0 = f->t, ind->b_cycle = ind->cycle, ind->b_a = ind->a;
     ind->b_events = 0, ind->b_wx = ind->b_wy = ind->b_w = 0;
     for (PetscInt k = 0; k < ind->win_n - 1; k++) { /* the window's earlier events are the pop-in's start */
       const StzIndentEvent *w = &ind->win[(ind->win_head + k) % ind->win_cap];
@@ -363,11 +555,12 @@ PetscErrorCode StzRunIndent(StzSim sim)
   a_min      = 2 * ind->he;
   F_turn     = ind->cycle ? c->in.cycle_load : c->in.max_load;
   PetscCall(PetscMalloc4(2 * ind->nn, &ind->f, 2 * ind->nn, &ind->u, 3 * N, &ind->q, 3 * g.nex * g.ney, &ind->es));
+  if (c->in.contact) PetscCall(PetscCalloc4(ind->nn * ind->nn, &ind->G, ind->nn, &ind->w_pl, 4 * ind->nn, &ind->work, ind->nn, &ind->Gset));
   if (sim->kmc->temperature_k != c->temperature_k) PetscCall(StzKmcSetTemperature(sim->kmc, c->temperature_k));
   /* The load ramps from zero; the smallest field has a half-width of two elements (Hertz's at a load too small to matter). */
   PetscCall(StzKmcSetLoad(sim->kmc, &load, &rate));
   PetscCall(StzIndentSetWidth(sim, a_min));
-  F_up    = StzHertzLoad(ind, c, ind->a * (1 + c->in.width_step));
+  F_up    = StzHertzLoad(ind, c, ind->a_step * (1 + c->in.width_step));
   F_down  = -1;
   t_start = sim->kmc->time_s;
   StzStageBegin(sim);
@@ -392,13 +585,19 @@ PetscErrorCode StzRunIndent(StzSim sim)
     if (fired && ev.cls != STZ_CLASS_RELAX(sim->kmc)) {
       const PetscInt  i  = ev.site;
       const PetscReal s1 = ind->q[i], s2 = ind->q[N + i], sp = ind->q[2 * N + i], Fn = sim->kmc->load.value[1];
-      const PetscReal dh = area * ((sp + s1) * ev.eig[0] + (sp - s1) * ev.eig[1] + 2 * s2 * ev.eig[2]), h = Fn * ind->comp + ind->h_p;
-      sim->last              = ev;
-      const StzIndentEvent e = {Fn, sim->kmc->time_s, h, ind->h_p, dh, (i % c->nx + 0.5) * c->site_size_m - ind->xc, (c->ny - i / c->nx - 0.5) * c->site_size_m};
+      const PetscReal dh = area * ((sp + s1) * ev.eig[0] + (sp - s1) * ev.eig[1] + 2 * s2 * ev.eig[2]), h = Fn * ind->comp + ind->h_p + ind->zbar;
+      sim->last = ev;
+      /* The detector follows the plastic depth (Hertz's pressure, whose shape is that of a half-plane at the present load);
+       * with contact, the depth itself, which each renewal of the contact puts right. */
+      const StzIndentEvent e = {Fn, sim->kmc->time_s, h, ind->h_p, dh, (i % c->nx + 0.5) * c->site_size_m - ind->xc, (c->ny - i / c->nx - 0.5) * c->site_size_m, c->in.contact ? h : ind->h_p};
       PetscBool            done;
       ind->h_p += dh;
+      ind->hp_cum += PetscAbsReal(dh);
       PetscCall(StzIndentDetect(sim, &e, &done));
       if (done) break;
+      /* With contact, the dent the events make changes the contact: renew the pressure once they have moved the depth by half
+       * a pop-in's (in either direction) since the last renewal (at the same half-width ladder). */
+      if (c->in.contact && ind->hp_cum - ind->hp_cum_upd >= 0.5 * c->in.popin_depth_m) PetscCall(StzIndentSetWidth(sim, ind->a_step));
       /* Hertz's pressure stays on a contact of Hertz's width however far the indenter sinks: past the limit load of the
        * plastic glass nothing holds it (docs/model.md 10c). Stop before the depth means nothing. */
       if (h + dh > 0.5 * c->ny * c->site_size_m) {
@@ -416,7 +615,7 @@ PetscErrorCode StzRunIndent(StzSim sim)
       if (t_lim >= t_width) {
         /* The contact has widened or narrowed: a new field (Hertz's half-width at this load, at least two elements). */
         PetscCall(StzIndentSetWidth(sim, PetscMax(a_min, StzHertzHalfWidth(ind, c, Fn))));
-        F_up = StzHertzLoad(ind, c, ind->a * (1 + c->in.width_step));
+        F_up = StzHertzLoad(ind, c, ind->a_step * (1 + c->in.width_step));
         /* Hertz's field is a half-plane's: say once when the contact has grown too large for the body to hold it. */
         if (!ind->warned_size && (ind->a > 0.25 * c->nx * c->site_size_m || ind->a > c->ny * c->site_size_m / 3)) {
           ind->warned_size = PETSC_TRUE;
@@ -426,7 +625,7 @@ PetscErrorCode StzRunIndent(StzSim sim)
                                    "its edges or base now stiffen the field (a larger -stz_nx/-stz_ny or a smaller -stz_indent_radius_m keeps it a half-plane's)\n",
                                    (double)Fn, (double)(ind->a * 1e9), (double)(c->nx * c->site_size_m * 1e9), (double)(c->ny * c->site_size_m * 1e9)));
         }
-        F_down = ind->a > a_min * (1 + 1e-9) ? StzHertzLoad(ind, c, ind->a / (1 + c->in.width_step)) : -1;
+        F_down = ind->a_step > a_min * (1 + 1e-9) ? StzHertzLoad(ind, c, ind->a_step / (1 + c->in.width_step)) : -1;
       }
       if (t_lim >= t_row) {
         PetscCall(StzSeriesAppend(sim));

@@ -980,6 +980,23 @@ PetscErrorCode StzSimGetSites(StzSim sim, PetscInt *nx, PetscInt *ny, PetscReal 
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode StzSimElementEigenstrain(StzSim sim, PetscReal eig[])
+{
+  const StzConfig *c = &sim->cfg;
+  const PetscInt   N = c->nx * c->ny;
+  PetscReal       *e;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(3 * N, &e));
+  for (PetscInt i = 0; i < N; i++) {
+    const PetscReal *p = sim->kmc->eps_p + 3 * i, th = sim->kmc->eps_th[i];
+    e[3 * i] = p[0] + th, e[3 * i + 1] = p[1] + th, e[3 * i + 2] = p[2];
+  }
+  StzSiteToElementEigenstrain(c->nx, c->ny, c->site_elems, e, eig);
+  PetscCall(PetscFree(e));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
 {
   const StzConfig *c = &sim->cfg;
@@ -996,18 +1013,7 @@ PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
   PetscCall(StzFECreate(PETSC_COMM_SELF, &g, &fe));
   PetscCall(PetscMalloc2(3 * nel, &eig, 3 * nel, &es));
   PetscCall(PetscMalloc3(N, &s[0], N, &s[1], N, &s[2]));
-  {
-    /* plastic plus thermal eigenstrain (isotropic, in-plane) */
-    PetscReal *e;
-    PetscCall(PetscMalloc1(3 * N, &e));
-    for (PetscInt i = 0; i < N; i++) {
-      e[3 * i]     = sim->kmc->eps_p[3 * i] + sim->kmc->eps_th[i];
-      e[3 * i + 1] = sim->kmc->eps_p[3 * i + 1] + sim->kmc->eps_th[i];
-      e[3 * i + 2] = sim->kmc->eps_p[3 * i + 2];
-    }
-    StzSiteToElementEigenstrain(c->nx, c->ny, c->site_elems, e, eig);
-    PetscCall(PetscFree(e));
-  }
+  PetscCall(StzSimElementEigenstrain(sim, eig));
   if (sim->ind) PetscCall(StzIndentSolve(sim, eig, es, NULL)); /* an indenter's load is its pressure on the top edge */
   else PetscCall(StzFESolve(fe, eig, c->geometry == STZ_GEOM_PERIODIC ? &load : NULL, es, NULL, NULL));
   StzKmcSyncStress(sim->kmc); /* sp is lazy: add the pending events' kernels before comparing */

@@ -10,6 +10,11 @@
  *  - Bookkeeping, after a pop-in: the engine's site stresses equal an FE solve of the indenter's pressure with all the
  *    eigenstrains (1e-8), and the run's depth h = F c(a) + sum_i A q_i : eps*_i (Betti's reciprocal theorem) equals the FE's
  *    pressure-weighted displacement of the surface (1e-8). The plastic depth is positive: the indenter sinks.
+ *  - Contact (-stz_indent_contact): elastic, the solved contact is Hertz's (half-width within 3 %, tip depth = Hertz's
+ *    pressure-weighted depth + a^2/8R within 3 %); after flow it is a contact by an independent FE solve (the loaded nodes
+ *    touch the cylinder to 1e-8, the others clear it, the forces push and sum to the load), the dent spreads it beyond
+ *    Hertz's width, and the indenter holds at a finite depth (under a quarter of the slab at 30 N/m) where Hertz's pressure
+ *    on Hertz's contact sinks through half the slab.
  *  - Pre-cycles (-stz_indent_cycles): series.csv turns at the cycles' top load and at zero, and the pop-in comes after.
  *  - The first pop-in is thermally activated nucleation (Schuh & Lund, J. Mater. Res. 19, 2152, 2004): a load ramp 100
  *    times faster reaches a higher load before it.
@@ -138,6 +143,92 @@ int main(int argc, char **argv)
     STZ_CHECK(hp > 0 && r.first_popin_depth_jump_m >= 0.1e-9, "the plastic depth is positive (%.3g nm) and the pop-in advanced the depth by %.3g nm (>= -stz_popin_depth_m, 0.1 nm)",
               (double)(hp * 1e9), (double)(r.first_popin_depth_jump_m * 1e9));
     PetscCall(PetscFree(eig));
+    PetscCall(StzSimDestroy(&sim));
+  }
+
+  /* Contact with the dented surface (-stz_indent_contact; docs/model.md 10c). Elastic (100 K, no event): the contact of the
+   * rigid cylinder with the slab is Hertz's, its half-width a = sqrt(4 F R / (pi E*)) within 3 % (the slab is finite and
+   * the nodes 0.5 nm apart), and the tip's depth is the Hertz-pressure run's pressure-weighted depth plus the profile's
+   * pressure-weighted height a^2 / 8R, within 3 %. After plastic flow (300 K, to 30 N/m): the contact solved again is a
+   * contact, checked against an FE solve of the body under its forces and the eigenstrains: the nodes that carry force
+   * touch the cylinder (deflection + profile height = tip depth, 1e-8), the others do not reach it, the forces push and sum
+   * to the load; the dent spreads the contact beyond Hertz's half-width; and the indenter holds at a finite depth where
+   * Hertz's pressure on a contact of Hertz's width sinks through half the slab. */
+  {
+    const char      *base = "-stz_quiet -stz_protocol indent -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_nx 64 -stz_ny 32 -stz_indent_radius_m 1e-7 -stz_indent_max_popins 0";
+    char             opt[1024];
+    StzSimResult     r;
+    PetscReal        h_c, h_h, F, hp, a_c, a_h, R = 1e-7, Estar;
+    const PetscReal *q;
+    PetscCall(PetscSNPrintf(opt, sizeof opt, "%s -stz_temperature_k 100 -stz_indent_max_load 20 -stz_indent_contact -stz_output_dir test-output/stzdyn-test-indent/contact0", base));
+    PetscCall(StzTestRun(opt, &sim));
+    PetscCall(StzSimGetResult(sim, &r));
+    Estar = 2 * sim->cfg.mat.shear_modulus_pa / (1 - sim->cfg.mat.poisson_ratio);
+    StzIndentMeasure(sim, &h_c, &F, &hp);
+    {
+      PetscReal        delta;
+      const PetscReal *f;
+      PetscInt         nn;
+      PetscCall(StzIndentRecontact(sim, &delta, &f, &nn));
+      h_c = delta;
+    }
+    StzIndentGetField(sim, &a_c, &q);
+    PetscCall(StzSimDestroy(&sim));
+    a_h = PetscSqrtReal(4 * F * R / (PETSC_PI * Estar));
+    PetscCall(PetscSNPrintf(opt, sizeof opt, "%s -stz_temperature_k 100 -stz_indent_max_load 20 -stz_output_dir test-output/stzdyn-test-indent/contact0h", base));
+    PetscCall(StzTestRun(opt, &sim));
+    StzIndentMeasure(sim, &h_h, &F, &hp);
+    PetscCall(StzSimDestroy(&sim));
+    STZ_CHECK(r.events == 0 && PetscAbsReal(a_c - a_h) < 0.03 * a_h, "contact, elastic at %.3g N/m: half-width %.3f nm against Hertz's %.3f nm (3 %%)", (double)F, (double)(a_c * 1e9),
+              (double)(a_h * 1e9));
+    STZ_CHECK(PetscAbsReal(h_c - (h_h + a_h * a_h / (8 * R))) < 0.03 * h_c, "contact, elastic: tip depth %.4f nm against Hertz's pressure-weighted depth + a^2/8R = %.4f nm (3 %%)",
+              (double)(h_c * 1e9), (double)((h_h + a_h * a_h / (8 * R)) * 1e9));
+
+    PetscCall(PetscSNPrintf(opt, sizeof opt, "%s -stz_indent_max_load 30 -stz_indent_contact -stz_output_dir test-output/stzdyn-test-indent/contact1", base));
+    PetscCall(StzTestRun(opt, &sim));
+    PetscCall(StzSimGetResult(sim, &r));
+    {
+      const StzConfig *c   = &sim->cfg;
+      const PetscInt   nel = sim->kmc->N * c->site_elems * c->site_elems;
+      const PetscReal  he = c->site_size_m / c->site_elems, xc = 0.5 * c->nx * c->site_size_m;
+      PetscReal        delta, *eig, *fF, *u, sum = 0, touch = 0, gap = PETSC_MAX_REAL, depth;
+      const PetscReal *f;
+      PetscInt         nn, ntouch = 0;
+      PetscBool        push = PETSC_TRUE;
+      StzFEGeometry    g;
+      StzFE            fe;
+      StzIndentMeasure(sim, &depth, &F, &hp);
+      PetscCall(StzIndentRecontact(sim, &delta, &f, &nn));
+      StzIndentGetField(sim, &a_c, &q);
+      PetscCall(PetscMalloc3(3 * nel, &eig, 2 * nn, &fF, 2 * nn, &u));
+      PetscCall(StzSimElementEigenstrain(sim, eig));
+      for (PetscInt n = 0; n < 2 * nn; n++) fF[n] = F * f[n];
+      StzConfigFEGeometry(c, &g);
+      PetscCall(StzFECreate(PETSC_COMM_SELF, &g, &fe));
+      PetscCall(StzFESolveTopForces(fe, fF, eig, NULL, u));
+      for (PetscInt n = 0; n < nn; n++) {
+        const PetscReal x = n * he - xc, z = x * x / (2 * R), w = -u[2 * n + 1];
+        sum += -f[2 * n + 1];
+        if (f[2 * n + 1] > 0 || f[2 * n] != 0) push = PETSC_FALSE;
+        if (f[2 * n + 1] < 0) touch = PetscMax(touch, PetscAbsReal(w + z - delta)), ntouch++;
+        else gap = PetscMin(gap, w + z - delta);
+      }
+      STZ_CHECK(r.events > 1000 && ntouch > 0 && touch < 1e-8 * delta && gap > -1e-8 * delta,
+                "contact after flow (%lld events, %.3g N/m): %d nodes touch the cylinder (deflection + profile - tip depth: %.1e of it), the others clear it by %.3g nm (>= 0)", (long long)r.events,
+                (double)F, (int)ntouch, (double)(touch / delta), (double)(gap * 1e9));
+      STZ_CHECK(push && PetscAbsReal(sum - 1) < 1e-10, "the contact forces push (none pulls) and sum to the load (%.12f of it)", (double)sum);
+      a_h = PetscSqrtReal(4 * F * R / (PETSC_PI * Estar));
+      STZ_CHECK(a_c > a_h, "the dent spreads the contact: half-width %.2f nm against Hertz's %.2f nm", (double)(a_c * 1e9), (double)(a_h * 1e9));
+      STZ_CHECK(depth > 0 && depth < 0.25 * c->ny * c->site_size_m, "the indenter holds at %.3g nm deep at %.3g N/m (a quarter of the slab: %.3g nm)", (double)(depth * 1e9), (double)F,
+                (double)(0.25 * c->ny * c->site_size_m * 1e9));
+      PetscCall(PetscFree3(eig, fF, u));
+      PetscCall(StzFEDestroy(&fe));
+    }
+    PetscCall(StzSimDestroy(&sim));
+    PetscCall(PetscSNPrintf(opt, sizeof opt, "%s -stz_indent_max_load 30 -stz_output_dir test-output/stzdyn-test-indent/contact1h", base));
+    PetscCall(StzTestRun(opt, &sim));
+    StzIndentMeasure(sim, &h_h, &F, &hp);
+    STZ_CHECK(h_h >= 0.5 * sim->cfg.ny * sim->cfg.site_size_m, "Hertz's pressure on Hertz's contact sinks through half the slab by %.3g N/m (%.3g nm)", (double)F, (double)(h_h * 1e9));
     PetscCall(StzSimDestroy(&sim));
   }
 
