@@ -46,6 +46,12 @@ struct StzIndenter_private {
    * events' |depth increments| (which renews the contact) and its value at the last renewal. */
   PetscReal *G, *w_pl, *work;
   PetscBool *Gset;
+  /* Contact: the site field (3 N) of a unit downward force on a top node. A block keeps one per node (Qset: solved when first
+   * needed); a slab, invariant under shifts by a site, one per node position within a site (site_elems of them). The contact's
+   * field is their sum weighted by the forces, and each event moves the eigenstrains' deflection of node m by
+   * A Q_m(site) : deps* (Betti): no FE solve once they are known. */
+  PetscReal *Q;
+  PetscBool *Qset;
   PetscReal  zbar, hp_cum, hp_cum_upd, delta; /* delta: the tip's depth from the last contact solve */
   PetscInt   contact_iters;                   /* active-set iterations of the last contact solve */
   PetscReal *f, *u, *q, *es;                  /* unit-load nodal forces (2 nn), top displacements (2 nn), site field (3 N), element stresses */
@@ -140,6 +146,104 @@ static PetscErrorCode StzIndentColumn(StzSim sim, PetscInt n, const PetscReal **
   PetscFunctionReturn(0);
 }
 
+/* The site field of a unit downward force on top node n: the array to read and the site shift sx: Q_n at site (x, y) is
+ * field[y nx + (x - sx) mod nx] (block: sx = 0, its own field). */
+static PetscErrorCode StzIndentNodeField(StzSim sim, PetscInt n, const PetscReal **field, PetscInt *sx)
+{
+  StzIndenter      ind = sim->ind;
+  const StzConfig *c   = &sim->cfg;
+  const PetscInt   N = sim->kmc->N, se = c->site_elems;
+  const PetscBool  slab = (PetscBool)(c->geometry == STZ_GEOM_SLAB);
+  const PetscInt   k    = slab ? n % se : n;
+
+  PetscFunctionBeginUser;
+  if (!ind->Qset[k]) {
+    PetscReal *f = ind->work, *r[3];
+    PetscCall(PetscArrayzero(f, 2 * ind->nn));
+    f[2 * k + 1] = -1;
+    PetscCall(StzFESolveTopForces(ind->fe, f, NULL, ind->es, NULL));
+    r[0] = ind->Q + 3 * N * k, r[1] = r[0] + N, r[2] = r[0] + 2 * N;
+    StzElementToSiteStress(c->nx, c->ny, se, ind->es, r);
+    ind->Qset[k] = PETSC_TRUE;
+  }
+  *field = ind->Q + 3 * N * k;
+  *sx    = slab ? n / se : 0;
+  PetscFunctionReturn(0);
+}
+
+/* Q_n(i) : e for site i and eigenstrain e (xx, yy, xy), with Q_n read through its shift. */
+static inline PetscReal StzIndentNodeWork(const PetscReal *Q, PetscInt sx, PetscInt nx, PetscInt N, PetscInt i, const PetscReal e[3])
+{
+  const PetscInt  j  = (i / nx) * nx + ((i % nx) - sx + nx) % nx;
+  const PetscReal s1 = Q[j], s2 = Q[N + j], sp = Q[2 * N + j];
+  return (sp + s1) * e[0] + (sp - s1) * e[1] + 2 * s2 * e[2];
+}
+
+/* The eigenstrains' downward deflection of every top node, by Betti: w_pl(m) = A sum_i Q_m(i) : eps*_i (plastic plus thermal). */
+static PetscErrorCode StzIndentPlasticDeflection(StzSim sim)
+{
+  StzIndenter      ind = sim->ind;
+  const StzConfig *c   = &sim->cfg;
+  const PetscInt   N = sim->kmc->N, nx = c->nx;
+  const PetscReal  A = c->site_size_m * c->site_size_m;
+
+  PetscFunctionBeginUser;
+  for (PetscInt m = 0; m < ind->nn; m++) {
+    const PetscReal *Q;
+    PetscInt         sx;
+    PetscReal        w = 0;
+    PetscCall(StzIndentNodeField(sim, m, &Q, &sx));
+    for (PetscInt i = 0; i < N; i++) {
+      const PetscReal *p = sim->kmc->eps_p + 3 * i, th = sim->kmc->eps_th[i], e[3] = {p[0] + th, p[1] + th, p[2]};
+      w += StzIndentNodeWork(Q, sx, nx, N, i, e);
+    }
+    ind->w_pl[m] = A * w;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* One event at site i with eigenstrain increment eig: every node's eigenstrain deflection moves by A Q_m(i) : eig. */
+static PetscErrorCode StzIndentDeflectionEvent(StzSim sim, PetscInt i, const PetscReal eig[3])
+{
+  StzIndenter      ind = sim->ind;
+  const StzConfig *c   = &sim->cfg;
+  const PetscReal  A   = c->site_size_m * c->site_size_m;
+
+  PetscFunctionBeginUser;
+  for (PetscInt m = 0; m < ind->nn; m++) {
+    const PetscReal *Q;
+    PetscInt         sx;
+    PetscCall(StzIndentNodeField(sim, m, &Q, &sx));
+    ind->w_pl[m] += A * StzIndentNodeWork(Q, sx, c->nx, sim->kmc->N, i, eig);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The contact's site field per unit load, q = sum_n (p_n / F) Q_n, and its compliance c = sum_nm (p_n/F) G_nm (p_m/F). */
+static PetscErrorCode StzIndentContactField(StzSim sim)
+{
+  StzIndenter      ind = sim->ind;
+  const StzConfig *c   = &sim->cfg;
+  const PetscInt   N = sim->kmc->N, nx = c->nx, nn = ind->nn;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscArrayzero(ind->q, 3 * N));
+  ind->comp = 0;
+  for (PetscInt n = 0; n < nn; n++) {
+    const PetscReal w = -ind->f[2 * n + 1], *Q, *col;
+    PetscInt        sx;
+    if (w == 0) continue;
+    PetscCall(StzIndentNodeField(sim, n, &Q, &sx));
+    for (PetscInt i = 0; i < N; i++) {
+      const PetscInt j = (i / nx) * nx + ((i % nx) - sx + nx) % nx;
+      for (int q = 0; q < 3; q++) ind->q[q * N + i] += w * Q[q * N + j];
+    }
+    PetscCall(StzIndentColumn(sim, n, &col));
+    for (PetscInt m = 0; m < nn; m++) ind->comp += w * col[m] * -ind->f[2 * m + 1];
+  }
+  PetscFunctionReturn(0);
+}
+
 /* Solve M x = b in place (Gaussian elimination with partial pivoting; M is n x n, row-major, overwritten). */
 static PetscErrorCode StzDenseSolve(PetscInt n, PetscReal M[], PetscReal b[])
 {
@@ -183,23 +287,14 @@ static PetscErrorCode StzIndentContact(StzSim sim, PetscReal F)
 {
   StzIndenter      ind = sim->ind;
   const StzConfig *c   = &sim->cfg;
-  const PetscInt   nn = ind->nn, N = sim->kmc->N, nel = N * c->site_elems * c->site_elems;
+  const PetscInt   nn  = ind->nn;
   PetscInt        *act, na = 0, it;
-  PetscReal       *M, *b, *z, *p, *eig, delta = 0;
+  PetscReal       *M, *b, *z, *p, delta = 0;
   const PetscReal  a0 = StzHertzHalfWidth(ind, c, F);
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc5(nn, &act, (nn + 1) * (nn + 1), &M, nn + 1, &b, nn, &z, nn, &p));
-  /* The eigenstrains' deflection of the surface. */
-  PetscCall(PetscMalloc1(3 * nel, &eig));
-  PetscCall(StzSimElementEigenstrain(sim, eig));
-  {
-    PetscReal *f = ind->work, *u = ind->work + 2 * nn;
-    PetscCall(PetscArrayzero(f, 2 * nn));
-    PetscCall(StzFESolveTopForces(ind->fe, f, eig, NULL, u));
-    for (PetscInt m = 0; m < nn; m++) ind->w_pl[m] = -u[2 * m + 1];
-  }
-  PetscCall(PetscFree(eig));
+  /* w_pl, the eigenstrains' deflection of the surface, is kept current event by event (StzIndentDeflectionEvent). */
   for (PetscInt m = 0; m < nn; m++) {
     const PetscReal x = m * ind->he - ind->xc;
     z[m]              = x * x / (2 * c->in.radius_m);
@@ -285,16 +380,17 @@ static PetscErrorCode StzIndentSetWidth(StzSim sim, PetscReal a)
   ind->a_step = a;
   if (c->in.contact) {
     PetscCall(StzIndentContact(sim, PetscMax(sim->kmc->load.value[1], StzHertzLoad(ind, c, a))));
+    PetscCall(StzIndentContactField(sim));
     ind->hp_cum_upd = ind->hp_cum;
   } else {
     ind->a = a;
     StzIndentForces(ind, (PetscBool)(c->geometry == STZ_GEOM_SLAB), a);
+    PetscCall(StzFESolveTopForces(ind->fe, ind->f, NULL, ind->es, ind->u));
+    r[0] = ind->q, r[1] = ind->q + N, r[2] = ind->q + 2 * N;
+    StzElementToSiteStress(c->nx, c->ny, c->site_elems, ind->es, r);
+    ind->comp = 0;
+    for (PetscInt n = 0; n < ind->nn; n++) ind->comp += ind->f[2 * n + 1] * ind->u[2 * n + 1];
   }
-  PetscCall(StzFESolveTopForces(ind->fe, ind->f, NULL, ind->es, ind->u));
-  r[0] = ind->q, r[1] = ind->q + N, r[2] = ind->q + 2 * N;
-  StzElementToSiteStress(c->nx, c->ny, c->site_elems, ind->es, r);
-  ind->comp = 0;
-  for (PetscInt n = 0; n < ind->nn; n++) ind->comp += ind->f[2 * n + 1] * ind->u[2 * n + 1];
   PetscCall(StzKmcSetRamp(sim->kmc, ind->q));
   ind->h_p = StzIndentPlasticDepth(ind, sim->kmc, c->site_size_m * c->site_size_m);
   ind->updates++;
@@ -356,6 +452,7 @@ PetscErrorCode StzIndentDestroy(StzSim sim)
   PetscCall(StzFEDestroy(&ind->fe));
   PetscCall(PetscFree4(ind->f, ind->u, ind->q, ind->es));
   PetscCall(PetscFree4(ind->G, ind->w_pl, ind->work, ind->Gset));
+  PetscCall(PetscFree2(ind->Q, ind->Qset));
   PetscCall(PetscFree(ind->pop));
   PetscCall(PetscFree(ind->win));
   PetscCall(PetscFree(sim->ind));
@@ -555,7 +652,12 @@ PetscErrorCode StzRunIndent(StzSim sim)
   a_min      = 2 * ind->he;
   F_turn     = ind->cycle ? c->in.cycle_load : c->in.max_load;
   PetscCall(PetscMalloc4(2 * ind->nn, &ind->f, 2 * ind->nn, &ind->u, 3 * N, &ind->q, 3 * g.nex * g.ney, &ind->es));
-  if (c->in.contact) PetscCall(PetscCalloc4(ind->nn * ind->nn, &ind->G, ind->nn, &ind->w_pl, 4 * ind->nn, &ind->work, ind->nn, &ind->Gset));
+  if (c->in.contact) {
+    const PetscInt nQ = c->geometry == STZ_GEOM_SLAB ? c->site_elems : ind->nn;
+    PetscCall(PetscCalloc4(ind->nn * ind->nn, &ind->G, ind->nn, &ind->w_pl, 4 * ind->nn, &ind->work, ind->nn, &ind->Gset));
+    PetscCall(PetscCalloc2(3 * N * nQ, &ind->Q, nQ, &ind->Qset));
+    PetscCall(StzIndentPlasticDeflection(sim)); /* the sample may come in deformed (a sequence's earlier stages) */
+  }
   if (sim->kmc->temperature_k != c->temperature_k) PetscCall(StzKmcSetTemperature(sim->kmc, c->temperature_k));
   /* The load ramps from zero; the smallest field has a half-width of two elements (Hertz's at a load too small to matter). */
   PetscCall(StzKmcSetLoad(sim->kmc, &load, &rate));
@@ -593,6 +695,7 @@ PetscErrorCode StzRunIndent(StzSim sim)
       PetscBool            done;
       ind->h_p += dh;
       ind->hp_cum += PetscAbsReal(dh);
+      if (c->in.contact) PetscCall(StzIndentDeflectionEvent(sim, i, ev.eig));
       PetscCall(StzIndentDetect(sim, &e, &done));
       if (done) break;
       /* With contact, the dent the events make changes the contact: renew the pressure once they have moved the depth by half
