@@ -7,8 +7,10 @@
  * which is the contact pressure as long as the glass is elastic (before the first pop-in). The field of that pressure is
  * linear in F for a fixed a, so between updates of a the site stresses grow as F(t) q_i (q: the site stress per unit load,
  * solved once by the FE) and the kMC's exact ramp with thinning applies (docs/model.md 7, "Bodies"). a is recomputed, and
- * q solved again, each time Hertz's a(F) has grown by -stz_indent_width_step. After plastic events the true contact would
- * follow the dented surface; the model keeps Hertz's pressure (a limitation, docs/model.md 13).
+ * q solved again, each time Hertz's a(F) has grown by -stz_indent_width_step. After plastic events the true contact follows
+ * the dented surface: by default the model keeps Hertz's pressure (a limitation, docs/model.md 13); with -stz_indent_contact
+ * it solves the contact with the surface as it is (StzIndentContact) at those steps and whenever the events have moved the
+ * depth by half a pop-in's threshold.
  *
  * The indentation depth is the work-conjugate displacement of the pressure: the pressure-weighted mean downward displacement
  * of the surface, h = F c(a) + h_p. c(a) is the elastic compliance of the body under the pressure shape, and, by Betti's
