@@ -8,6 +8,8 @@
  *    eigenstrains plus the platen's uniform part; the residual elastic energy (platen unloaded to zero force) is the FE's.
  *  - Sticking platens (non-uniform response, thinning): the same identities after flow; they raise the peak above frictionless
  *    platens; and the first-activation times of 400 seeds follow the exact survival function (KS at 1 %), not the bound's.
+ *  - The friction hill: between sticking platens the peak pressure rises with the strip's length over its thickness, by
+ *    between half the rigid-plastic slab method's rise and the slip-line field's from L/h = 1 to 4.
  *  - Conjugate shear bands: a strip pressed between sticking platens (the rolling scenario) localises into two bands in
  *    mirror-image directions, as the mirror symmetry of plane-strain compression between rough platens asks.
  *  - Free surfaces lower the stress at which the glass yields: a transformation next to a free surface is less held back by
@@ -204,6 +206,34 @@ int main(int argc, char **argv)
       const PetscReal r = (rise[1] / plastic[1]) / (rise[0] / plastic[0]);
       STZ_CHECK(r > 1.0 / 3 && r < 3, "structural enthalpy per plastic strain, sticking over frictionless platens: %.2f (within a factor 3)", (double)r);
     }
+  }
+  /* The friction hill. Between sticking platens the friction that holds a strip's ends raises the pressure it takes to make
+   * the middle flow, the more so the longer the strip: for a rigid-plastic strip the slab method gives a mean pressure
+   * 2k (1 + L / 4h) (L the length, h the thickness; e.g. Johnson & Mellor, Engineering Plasticity, 1973, ch. 11), 60 % more
+   * at L/h = 4 than at L/h = 1, and the slip-line field about 75 %. Annealed strips 16 sites thick, L/h = 1, 2 and 4, pressed
+   * 2 % (seeds 1-3): the mean peak pressure must rise with L/h, and by between half the slab method's rise (+30 %: the
+   * glass is elastic and rate-sensitive, not rigid-plastic) and the slip-line field's (+75 %). */
+  {
+    const PetscInt len[3] = {16, 32, 64};
+    PetscReal      peak[3];
+    for (int k = 0; k < 3; k++) {
+      char opt[512];
+      peak[k] = 0;
+      for (PetscInt sd = 1; sd <= 3; sd++) {
+        StzSimResult r;
+        PetscCall(PetscSNPrintf(opt, sizeof opt,
+                                "-stz_quiet -stz_progress_s 0 -stz_output_dir test-output/stzdyn-test-body -stz_protocol compression -stz_nx %d -stz_ny 16 -stz_strain_rate 1e-2 "
+                                "-stz_temperature_k 300 -stz_max_strain 0.02 -stz_seed %d -stz_initial_state annealed %s -stz_bc_left free -stz_bc_right free",
+                                (int)len[k], (int)sd, STICK));
+        PetscCall(StzTestRun(opt, &sim));
+        PetscCall(StzSimGetResult(sim, &r));
+        PetscCall(StzSimDestroy(&sim));
+        peak[k] += r.peak_stress_pa / 3;
+      }
+    }
+    STZ_CHECK(peak[0] < peak[1] && peak[1] < peak[2] && peak[2] > 1.3 * peak[0] && peak[2] < 1.75 * peak[0],
+              "friction hill: mean peak pressure %.2f, %.2f, %.2f GPa at L/h = 1, 2, 4 (rising; x%.2f from 1 to 4, between 1.3 and 1.75)", (double)(peak[0] / 1e9), (double)(peak[1] / 1e9),
+              (double)(peak[2] / 1e9), (double)(peak[2] / peak[0]));
   }
   /* Conjugate shear bands. Plane-strain compression of a strip between sticking platens is mirror-symmetric about the
    * compression axis, so its flow localises into conjugate bands (the slip-line field of compression between rough
