@@ -55,7 +55,6 @@ struct StzIndenter_private {
   PetscReal *Q;
   PetscBool *Qset;
   PetscReal  zbar, hp_cum, hp_cum_upd, delta; /* delta: the tip's depth from the last contact solve */
-  PetscInt   contact_iters;                   /* active-set iterations of the last contact solve */
   PetscReal *f, *u, *q, *es;                  /* unit-load nodal forces (2 nn), top displacements (2 nn), site field (3 N), element stresses */
   PetscReal  h_p;                             /* plastic depth */
   PetscReal  peak_pressure;                   /* largest mean contact pressure F / 2a */
@@ -349,20 +348,20 @@ static PetscErrorCode StzIndentContact(StzSim sim, PetscReal F)
     if (worst < 0) break;
     act[na++] = worst;
   }
-  ind->contact_iters = it;
-  ind->delta         = delta;
+  ind->delta = delta;
   {
     /* The half-width reported is Hertz's equivalent: for an elliptical pressure the second moment about its centre is a^2/4. */
     PetscReal m1 = 0, m2 = 0;
     ind->zbar = 0;
-    PetscCall(PetscArrayzero(ind->f, 2 * nn));
-    for (PetscInt m = 0; m < nn; m++)
+    for (PetscInt m = 0; m < nn; m++) {
+      ind->f[2 * m] = ind->f[2 * m + 1] = 0; /* a loop, not PetscArrayzero: gcc 12 cannot bound 2 nn there and warns */
       if (p[m] > 0) {
         const PetscReal x = m * ind->he - ind->xc, w = p[m] / F;
         ind->f[2 * m + 1] = -w;
         ind->zbar += w * z[m];
         m1 += w * x, m2 += w * x * x;
       }
+    }
     ind->a = PetscMax(2 * PetscSqrtReal(PetscMax(m2 - m1 * m1, 0)), 0.5 * ind->he);
   }
   PetscCall(PetscFree5(act, M, b, z, p));
