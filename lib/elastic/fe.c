@@ -6,7 +6,9 @@
  * serves every solve. Rigid translations (and, for a wholly free body, the rotation) are removed by pinning nodes, which
  * changes no stress because every load here is self-equilibrated or balanced by Dirichlet edges.
  */
+#define _GNU_SOURCE /* RTLD_DEFAULT */
 #include "../impl.h"
+#include <dlfcn.h>
 #include <petscdmda.h>
 #include <petscksp.h>
 
@@ -267,6 +269,18 @@ PetscErrorCode StzFECreate(MPI_Comm comm, const StzFEGeometry *geom, StzFE *fe_o
   PetscFunctionReturn(0);
 }
 
+/* Threaded BLAS splits dense blocks by its thread count, which changes the last bits of a factorisation and of every
+ * solve: Debian's OpenBLAS takes its count from OMP_NUM_THREADS, so the same seed gave series differing in the last digit
+ * (and, over long runs, possibly a different event order) with 1 and 2 threads. The FE solves are a small part of a run,
+ * so they use one BLAS thread. The symbol is looked up, not linked: another BLAS simply lacks it, and needs nothing. */
+static void StzBlasSingleThread(void)
+{
+  void (*set)(int) = NULL;
+
+  *(void **)&set = dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+  if (set) set(1);
+}
+
 PetscErrorCode StzFECreateWithSolver(MPI_Comm comm, const StzFEGeometry *geom, StzFESolverKind kind, StzFE *fe_out)
 {
   StzFE     fe;
@@ -274,6 +288,7 @@ PetscErrorCode StzFECreateWithSolver(MPI_Comm comm, const StzFEGeometry *geom, S
   PetscBool preonly;
 
   PetscFunctionBeginUser;
+  StzBlasSingleThread();
   PetscCall(StzFECheckGeometry(comm, geom));
   PetscCall(PetscNew(&fe));
   fe->comm        = comm;
