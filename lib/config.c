@@ -1,5 +1,8 @@
 /* Run configuration: every -stz_ option is read and validated here, in one place (see docs/outputs.md for the list). */
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "impl.h"
 
 const char *const StzProtocolNames[]     = {"single-stz", "pure-shear",      "simple-shear", "compression", "tension", "anneal",  "creep",
@@ -34,9 +37,118 @@ static void StzListJoin(const char *const list[], char out[], size_t len)
   }
 }
 
-/* Fail with the option's name, its value and the allowed range. */
-#define StzCheckRange(comm, name, v, lo, hi)                                                                                                                                                           \
-  PetscCheck((v) >= (lo) && (v) <= (hi), comm, PETSC_ERR_USER_INPUT, "option %s = %g is out of range: allowed %g .. %g", name, (double)(v), (double)(lo), (double)(hi))
+/* Fail with the option's name, its value and the allowed range; `why` says where a bound comes from (or is NULL). The
+ * numbers are formatted by C's printf, not PETSc's, which marks a real with a trailing dot ("-1."). */
+static PetscErrorCode StzRangeError(MPI_Comm comm, const char name[], double v, double lo, double hi, const char why[])
+{
+  char a[3][32];
+
+  PetscFunctionBeginUser;
+  snprintf(a[0], sizeof a[0], "%.10g", v);
+  snprintf(a[1], sizeof a[1], "%.10g", lo);
+  snprintf(a[2], sizeof a[2], "%.10g", hi);
+  SETERRQ(comm, PETSC_ERR_USER_INPUT, "option %s = %s is out of range: allowed %s .. %s%s%s", name, a[0], a[1], a[2], why ? " " : "", why ? why : "");
+}
+#define StzCheckRangeWhy(comm, name, v, lo, hi, why)                                                                                                                                                   \
+  do {                                                                                                                                                                                                 \
+    if (!((v) >= (lo) && (v) <= (hi))) PetscCall(StzRangeError(comm, name, (double)(v), (double)(lo), (double)(hi), why));                                                                             \
+  } while (0)
+#define StzCheckRange(comm, name, v, lo, hi) StzCheckRangeWhy(comm, name, v, lo, hi, NULL)
+
+/* What an option's raw text must be (StzOptionRaw). */
+typedef enum { STZ_RAW_INT, STZ_RAW_REAL, STZ_RAW_BOOL, STZ_RAW_STRING, STZ_RAW_REAL_LIST, STZ_RAW_STRING_LIST } StzRawKind;
+
+/* A finite decimal number and nothing else (strtod alone also takes "nan", "inf", hex and trailing text). */
+static PetscBool StzIsDecimal(const char s[], PetscBool integer)
+{
+  char *end;
+
+  if (!*s || strspn(s, integer ? "+-0123456789" : "+-0123456789.eE") != strlen(s)) return PETSC_FALSE;
+  if (integer) {
+    long long v = (errno = 0, strtoll(s, &end, 10));
+    return (PetscBool)(!*end && !errno && v >= PETSC_MIN_INT && v <= PETSC_MAX_INT);
+  } else {
+    double v = strtod(s, &end);
+    return (PetscBool)(!*end && isfinite(v));
+  }
+}
+
+/* Check an option's text before PETSc parses it, so that every mistake names the option and its value: PETSc's own parse
+ * errors do not name the option, a missing value silently kept the default, NaN and inf passed, integers wrapped at 32 bits,
+ * and lists longer than their arrays were cut short. `max` is a list's capacity, or a string's buffer size. */
+static PetscErrorCode StzOptionRaw(MPI_Comm comm, const char name[], StzRawKind kind, PetscInt max)
+{
+  char      raw[4096];
+  size_t    len;
+  PetscBool set;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsGetString(NULL, NULL, name, raw, sizeof raw, &set));
+  if (!set) PetscFunctionReturn(0);
+  PetscCall(PetscStrlen(raw, &len));
+  PetscCheck(len < sizeof raw - 1, comm, PETSC_ERR_USER_INPUT, "option %s: the value is too long (%d characters or more)", name, (int)(sizeof raw - 1));
+  if (kind == STZ_RAW_BOOL) {
+    static const char *const ok[] = {"true", "false", "yes", "no", "on", "off", "1", "0", NULL};
+    PetscBool                good = (PetscBool)(len == 0); /* "-stz_fields_csv" alone means true */
+    for (int i = 0; !good && ok[i]; i++) PetscCall(PetscStrcasecmp(raw, ok[i], &good));
+    PetscCheck(good, comm, PETSC_ERR_USER_INPUT, "option %s = '%s' is not a boolean: allowed true or false (also yes/no, on/off, 1/0)", name, raw);
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(len > 0, comm, PETSC_ERR_USER_INPUT, "option %s is given without a value", name);
+  switch (kind) {
+  case STZ_RAW_INT:
+    PetscCheck(StzIsDecimal(raw, PETSC_TRUE), comm, PETSC_ERR_USER_INPUT, "option %s = '%s' is not an integer from %d to %d", name, raw, (int)PETSC_MIN_INT, (int)PETSC_MAX_INT);
+    break;
+  case STZ_RAW_REAL:
+    PetscCheck(StzIsDecimal(raw, PETSC_FALSE), comm, PETSC_ERR_USER_INPUT, "option %s = '%s' is not a finite number (e.g. 300, 1e-2, 2.5e8)", name, raw);
+    break;
+  case STZ_RAW_STRING:
+    PetscCheck(len < (size_t)max, comm, PETSC_ERR_USER_INPUT, "option %s: the value is too long (%d characters; at most %d)", name, (int)len, (int)max - 1);
+    break;
+  default: { /* comma-separated lists */
+    PetscInt n = 0;
+    for (char *item = raw, *next; item; item = next, n++) {
+      next = strchr(item, ',');
+      if (next) *next++ = 0;
+      PetscCheck(*item, comm, PETSC_ERR_USER_INPUT, "option %s: item %d of the list is empty", name, (int)n + 1);
+      PetscCheck(kind != STZ_RAW_REAL_LIST || StzIsDecimal(item, PETSC_FALSE), comm, PETSC_ERR_USER_INPUT, "option %s: item %d, '%s', is not a finite number", name, (int)n + 1, item);
+    }
+    PetscCheck(n <= max, comm, PETSC_ERR_USER_INPUT, "option %s lists %d values: at most %d", name, (int)n, (int)max);
+  }
+  }
+  PetscFunctionReturn(0);
+}
+/* The PetscOptions* calls of this file, each after StzOptionRaw. */
+#define StzOptionsReal(name, ...)                                                                                                                                                                      \
+  do {                                                                                                                                                                                                 \
+    PetscCall(StzOptionRaw(comm, name, STZ_RAW_REAL, 0));                                                                                                                                              \
+    PetscCall(PetscOptionsReal(name, __VA_ARGS__));                                                                                                                                                    \
+  } while (0)
+#define StzOptionsInt(name, ...)                                                                                                                                                                       \
+  do {                                                                                                                                                                                                 \
+    PetscCall(StzOptionRaw(comm, name, STZ_RAW_INT, 0));                                                                                                                                               \
+    PetscCall(PetscOptionsInt(name, __VA_ARGS__));                                                                                                                                                     \
+  } while (0)
+#define StzOptionsBool(name, ...)                                                                                                                                                                      \
+  do {                                                                                                                                                                                                 \
+    PetscCall(StzOptionRaw(comm, name, STZ_RAW_BOOL, 0));                                                                                                                                              \
+    PetscCall(PetscOptionsBool(name, __VA_ARGS__));                                                                                                                                                    \
+  } while (0)
+#define StzOptionsString(name, text, man, cur, val, len, set)                                                                                                                                          \
+  do {                                                                                                                                                                                                 \
+    PetscCall(StzOptionRaw(comm, name, STZ_RAW_STRING, (PetscInt)(len)));                                                                                                                              \
+    PetscCall(PetscOptionsString(name, text, man, cur, val, len, set));                                                                                                                                \
+  } while (0)
+#define StzOptionsRealArray(name, text, man, val, n, set)                                                                                                                                              \
+  do {                                                                                                                                                                                                 \
+    PetscCall(StzOptionRaw(comm, name, STZ_RAW_REAL_LIST, *(n)));                                                                                                                                      \
+    PetscCall(PetscOptionsRealArray(name, text, man, val, n, set));                                                                                                                                    \
+  } while (0)
+#define StzOptionsStringArray(name, text, man, val, n, set)                                                                                                                                            \
+  do {                                                                                                                                                                                                 \
+    PetscCall(StzOptionRaw(comm, name, STZ_RAW_STRING_LIST, *(n)));                                                                                                                                    \
+    PetscCall(PetscOptionsStringArray(name, text, man, val, n, set));                                                                                                                                  \
+  } while (0)
 
 PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
 {
@@ -52,218 +164,210 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCall(PetscStrncpy(cfg->material_name, "vitreloy1", sizeof(cfg->material_name)));
   PetscCall(PetscStrncpy(cfg->output_dir, "out", sizeof(cfg->output_dir)));
   PetscOptionsBegin(comm, NULL, "stzdyn: STZ dynamics of metallic glasses (units in brackets)", NULL);
-  PetscCall(PetscOptionsString("-stz_material", "material preset (vitreloy1, cu57zr43, vitreloy1-js, cu57zr43-js): sets every -stz_ material option below", NULL, cfg->material_name,
-                               cfg->material_name, sizeof(cfg->material_name), NULL));
+  StzOptionsString("-stz_material", "material preset (vitreloy1, cu57zr43, vitreloy1-js, cu57zr43-js): sets every -stz_ material option below", NULL, cfg->material_name, cfg->material_name,
+                   sizeof(cfg->material_name), NULL);
   PetscCall(StzMaterialPreset(cfg->material_name, &cfg->mat));
-  PetscCall(PetscOptionsReal("-stz_shear_modulus_pa", "shear modulus mu [Pa]", NULL, cfg->mat.shear_modulus_pa, &cfg->mat.shear_modulus_pa, NULL));
-  PetscCall(PetscOptionsReal("-stz_poisson_ratio", "Poisson ratio nu [-]", NULL, cfg->mat.poisson_ratio, &cfg->mat.poisson_ratio, NULL));
-  PetscCall(PetscOptionsReal("-stz_gamma0", "STZ transformation shear strain gamma0 [-]", NULL, cfg->mat.gamma0, &cfg->mat.gamma0, NULL));
-  PetscCall(PetscOptionsReal("-stz_volume_m3", "STZ volume Omega0 [m^3]", NULL, cfg->mat.stz_volume_m3, &cfg->mat.stz_volume_m3, NULL));
-  PetscCall(PetscOptionsReal("-stz_beta", "dilatancy factor beta in Argon's barrier [-]", NULL, cfg->mat.dilatancy_beta, &cfg->mat.dilatancy_beta, NULL));
-  PetscCall(PetscOptionsReal("-stz_tau_hat_over_mu", "athermal shear resistance tau_hat/mu [-]", NULL, cfg->mat.tau_hat_over_mu, &cfg->mat.tau_hat_over_mu, NULL));
-  PetscCall(PetscOptionsReal("-stz_attempt_frequency_hz", "attempt frequency nu0 [1/s]", NULL, cfg->mat.attempt_frequency_hz, &cfg->mat.attempt_frequency_hz, NULL));
+  StzOptionsReal("-stz_shear_modulus_pa", "shear modulus mu [Pa]", NULL, cfg->mat.shear_modulus_pa, &cfg->mat.shear_modulus_pa, NULL);
+  StzOptionsReal("-stz_poisson_ratio", "Poisson ratio nu [-]", NULL, cfg->mat.poisson_ratio, &cfg->mat.poisson_ratio, NULL);
+  StzOptionsReal("-stz_gamma0", "STZ transformation shear strain gamma0 [-]", NULL, cfg->mat.gamma0, &cfg->mat.gamma0, NULL);
+  StzOptionsReal("-stz_volume_m3", "STZ volume Omega0 [m^3]", NULL, cfg->mat.stz_volume_m3, &cfg->mat.stz_volume_m3, NULL);
+  StzOptionsReal("-stz_beta", "dilatancy factor beta in Argon's barrier [-]", NULL, cfg->mat.dilatancy_beta, &cfg->mat.dilatancy_beta, NULL);
+  StzOptionsReal("-stz_tau_hat_over_mu", "athermal shear resistance tau_hat/mu [-]", NULL, cfg->mat.tau_hat_over_mu, &cfg->mat.tau_hat_over_mu, NULL);
+  StzOptionsReal("-stz_attempt_frequency_hz", "attempt frequency nu0 [1/s]", NULL, cfg->mat.attempt_frequency_hz, &cfg->mat.attempt_frequency_hz, NULL);
 
   cfg->nx = cfg->ny = 64;
-  PetscCall(PetscOptionsInt("-stz_nx", "sites along x [-]", NULL, cfg->nx, &cfg->nx, NULL));
-  PetscCall(PetscOptionsInt("-stz_ny", "sites along y [-]", NULL, cfg->ny, &cfg->ny, NULL));
+  StzOptionsInt("-stz_nx", "sites along x [-]", NULL, cfg->nx, &cfg->nx, NULL);
+  StzOptionsInt("-stz_ny", "sites along y [-]", NULL, cfg->ny, &cfg->ny, NULL);
   cfg->site_elems = 2;
-  PetscCall(PetscOptionsInt("-stz_site_elems", "finite elements along each side of a site [-]", NULL, cfg->site_elems, &cfg->site_elems, NULL));
+  StzOptionsInt("-stz_site_elems", "finite elements along each side of a site [-]", NULL, cfg->site_elems, &cfg->site_elems, NULL);
   cfg->site_size_m = PetscPowReal(cfg->mat.stz_volume_m3, 1.0 / 3.0);
-  PetscCall(PetscOptionsReal("-stz_site_size_m", "site spacing [m] (default: cube root of the STZ volume)", NULL, cfg->site_size_m, &cfg->site_size_m, NULL));
+  StzOptionsReal("-stz_site_size_m", "site spacing [m] (default: cube root of the STZ volume)", NULL, cfg->site_size_m, &cfg->site_size_m, NULL);
   cfg->n_orient = 3;
-  PetscCall(PetscOptionsInt("-stz_n_orient", "STZ shear orientations per site, evenly spaced over 90 degrees, each in both senses [-]", NULL, cfg->n_orient, &cfg->n_orient, NULL));
+  StzOptionsInt("-stz_n_orient", "STZ shear orientations per site, evenly spaced over 90 degrees, each in both senses [-]", NULL, cfg->n_orient, &cfg->n_orient, NULL);
   cfg->seed = 1;
-  PetscCall(PetscOptionsInt("-stz_seed", "random seed [-]", NULL, cfg->seed, &cfg->seed, NULL));
+  StzOptionsInt("-stz_seed", "random seed [-]", NULL, cfg->seed, &cfg->seed, NULL);
   cfg->seeds[0] = 0;
   cfg->n_seeds  = 0;
-  PetscCall(PetscOptionsString("-stz_seeds", "an ensemble: one run per seed, e.g. 1-16 or 1,5,9, spread over the MPI ranks, into <output_dir>/seed-<n>/ with ensemble.csv [-]", NULL, cfg->seeds,
-                               cfg->seeds, sizeof(cfg->seeds), NULL));
+  StzOptionsString("-stz_seeds", "an ensemble: one run per seed, e.g. 1-16 or 1,5,9, spread over the MPI ranks, into <output_dir>/seed-<n>/ with ensemble.csv [-]", NULL, cfg->seeds, cfg->seeds,
+                   sizeof(cfg->seeds), NULL);
   cfg->temperature_k = 300;
-  PetscCall(PetscOptionsReal("-stz_temperature_k", "temperature [K]", NULL, cfg->temperature_k, &cfg->temperature_k, NULL));
+  StzOptionsReal("-stz_temperature_k", "temperature [K]", NULL, cfg->temperature_k, &cfg->temperature_k, NULL);
   cfg->barrier_spread = 0.1;
-  PetscCall(PetscOptionsReal("-stz_barrier_spread", "relative standard deviation of the quenched site barriers [-] (0: uniform)", NULL, cfg->barrier_spread, &cfg->barrier_spread, NULL));
+  StzOptionsReal("-stz_barrier_spread", "relative standard deviation of the quenched site barriers [-] (0: uniform)", NULL, cfg->barrier_spread, &cfg->barrier_spread, NULL);
   cfg->dilatation = 0;
-  PetscCall(PetscOptionsReal("-stz_dilatation", "in-plane dilatation (trace) of a zone per gamma0 of shear from the start of its basin; its work enters the rates [-]", NULL, cfg->dilatation,
-                             &cfg->dilatation, NULL));
-  PetscCall(PetscOptionsString("-stz_protocol",
-                               "what to do: single-stz, pure-shear, simple-shear, compression, tension, anneal, creep, cyclic, thermal-cycling, sequence, aqs (athermal quasistatic), indent, rolling",
-                               NULL, protocol, protocol, sizeof(protocol), NULL));
-  PetscCall(PetscOptionsString("-stz_aqs_loading", "aqs: loading mode (pure-shear, simple-shear, compression, tension)", NULL, aqs_loading, aqs_loading, sizeof(aqs_loading), NULL));
+  StzOptionsReal("-stz_dilatation", "in-plane dilatation (trace) of a zone per gamma0 of shear from the start of its basin; its work enters the rates [-]", NULL, cfg->dilatation, &cfg->dilatation,
+                 NULL);
+  StzOptionsString("-stz_protocol",
+                   "what to do: single-stz, pure-shear, simple-shear, compression, tension, anneal, creep, cyclic, thermal-cycling, sequence, aqs (athermal quasistatic), indent, rolling", NULL,
+                   protocol, protocol, sizeof(protocol), NULL);
+  StzOptionsString("-stz_aqs_loading", "aqs: loading mode (pure-shear, simple-shear, compression, tension)", NULL, aqs_loading, aqs_loading, sizeof(aqs_loading), NULL);
   cfg->av.gap_strain = 0;
-  PetscCall(PetscOptionsReal("-stz_avalanche_gap_strain", "thermal protocols: events closer than this in applied strain form one avalanche [-] (0: gamma0/N)", NULL, cfg->av.gap_strain,
-                             &cfg->av.gap_strain, NULL));
+  StzOptionsReal("-stz_avalanche_gap_strain", "thermal protocols: events closer than this in applied strain form one avalanche [-] (0: gamma0/N)", NULL, cfg->av.gap_strain, &cfg->av.gap_strain, NULL);
   cfg->av.bootstrap = 200;
-  PetscCall(PetscOptionsInt("-stz_avalanche_bootstrap", "bootstrap resamples for the confidence interval of the avalanche exponent [-]", NULL, cfg->av.bootstrap, &cfg->av.bootstrap, NULL));
+  StzOptionsInt("-stz_avalanche_bootstrap", "bootstrap resamples for the confidence interval of the avalanche exponent [-]", NULL, cfg->av.bootstrap, &cfg->av.bootstrap, NULL);
   cfg->av.bins = 0;
-  PetscCall(PetscOptionsInt("-stz_avalanche_bins", "log bins of avalanche_sizes.csv [-] (0: five per decade)", NULL, cfg->av.bins, &cfg->av.bins, NULL));
-  PetscCall(PetscOptionsString("-stz_frames", "PNG frames of the plastic-strain increment in frames/: none, avalanche (one per avalanche), strain (one per strain step)", NULL, frames, frames,
-                               sizeof(frames), NULL));
+  StzOptionsInt("-stz_avalanche_bins", "log bins of avalanche_sizes.csv [-] (0: five per decade)", NULL, cfg->av.bins, &cfg->av.bins, NULL);
+  StzOptionsString("-stz_frames", "PNG frames of the plastic-strain increment in frames/: none, avalanche (one per avalanche), strain (one per strain step)", NULL, frames, frames, sizeof(frames),
+                   NULL);
   cfg->av.frame_min_events = 1;
-  PetscCall(
-      PetscOptionsInt("-stz_frame_min_events", "frames avalanche: only avalanches with at least this many events get a frame [-]", NULL, cfg->av.frame_min_events, &cfg->av.frame_min_events, NULL));
+  StzOptionsInt("-stz_frame_min_events", "frames avalanche: only avalanches with at least this many events get a frame [-]", NULL, cfg->av.frame_min_events, &cfg->av.frame_min_events, NULL);
   cfg->av.frame_dstrain = 0;
-  PetscCall(PetscOptionsReal("-stz_frame_dstrain", "frames strain: applied strain between frames [-] (0: max_strain/100)", NULL, cfg->av.frame_dstrain, &cfg->av.frame_dstrain, NULL));
+  StzOptionsReal("-stz_frame_dstrain", "frames strain: applied strain between frames [-] (0: max_strain/100)", NULL, cfg->av.frame_dstrain, &cfg->av.frame_dstrain, NULL);
   cfg->av.frame_scale = 0;
-  PetscCall(PetscOptionsReal("-stz_frame_scale", "top of the fixed colour scale of every frame, in plastic shear increment [-] (0: gamma0, one transformation)", NULL, cfg->av.frame_scale,
-                             &cfg->av.frame_scale, NULL));
+  StzOptionsReal("-stz_frame_scale", "top of the fixed colour scale of every frame, in plastic shear increment [-] (0: gamma0, one transformation)", NULL, cfg->av.frame_scale, &cfg->av.frame_scale,
+                 NULL);
   cfg->av.max_frames = 1000;
-  PetscCall(PetscOptionsInt("-stz_max_frames", "write at most this many frames [-]", NULL, cfg->av.max_frames, &cfg->av.max_frames, NULL));
-  PetscCall(PetscOptionsString("-stz_geometry", "body: periodic (box), slab (periodic in x, -stz_bc_bottom/top), block (four -stz_bc_* edges)", NULL, geometry, geometry, sizeof(geometry), NULL));
-  PetscCall(PetscOptionsString("-stz_engine",
-                               "stress-update engine: kernel (periodic box), slab-kernel (periodic in x), factor (one back-substitution per event), resolve "
-                               "(iterative FE solve per event); default: the fastest for -stz_geometry",
-                               NULL, engine, engine, sizeof(engine), &engine_set));
+  StzOptionsInt("-stz_max_frames", "write at most this many frames [-]", NULL, cfg->av.max_frames, &cfg->av.max_frames, NULL);
+  StzOptionsString("-stz_geometry", "body: periodic (box), slab (periodic in x, -stz_bc_bottom/top), block (four -stz_bc_* edges)", NULL, geometry, geometry, sizeof(geometry), NULL);
+  StzOptionsString("-stz_engine",
+                   "stress-update engine: kernel (periodic box), slab-kernel (periodic in x), factor (one back-substitution per event), resolve "
+                   "(iterative FE solve per event); default: the fastest for -stz_geometry",
+                   NULL, engine, engine, sizeof(engine), &engine_set);
   for (int e = 0; e < 4; e++) {
     char     name[64], vname[64], help[160];
     PetscInt nv = 2;
     PetscCall(PetscSNPrintf(name, sizeof(name), "-stz_bc_%s", StzEdgeNames[e]));
     PetscCall(PetscSNPrintf(vname, sizeof(vname), "-stz_bc_%s_value", StzEdgeNames[e]));
     PetscCall(PetscSNPrintf(help, sizeof(help), "%s edge of a %s: free, fixed, roller, displacement, traction", StzEdgeNames[e], e < 2 ? "block" : "slab or block"));
-    PetscCall(PetscOptionsString(name, help, NULL, bc[e], bc[e], sizeof(bc[e]), &bc_set[e]));
+    StzOptionsString(name, help, NULL, bc[e], bc[e], sizeof(bc[e]), &bc_set[e]);
     cfg->bc_value[e][0] = cfg->bc_value[e][1] = 0;
-    PetscCall(PetscOptionsRealArray(vname, "edge value: roller normal displacement [m]; displacement ux,uy [m]; traction tx,ty [Pa]", NULL, cfg->bc_value[e], &nv, &bc_value_set[e]));
+    StzOptionsRealArray(vname, "edge value: roller normal displacement [m]; displacement ux,uy [m]; traction tx,ty [Pa]", NULL, cfg->bc_value[e], &nv, &bc_value_set[e]);
   }
   cfg->strain_rate = 1e-4;
-  PetscCall(PetscOptionsReal("-stz_strain_rate", "imposed strain rate [1/s]", NULL, cfg->strain_rate, &cfg->strain_rate, NULL));
+  StzOptionsReal("-stz_strain_rate", "imposed strain rate [1/s]", NULL, cfg->strain_rate, &cfg->strain_rate, NULL);
   cfg->max_strain = 0.1;
-  PetscCall(PetscOptionsReal("-stz_max_strain", "strain at which the loading stops [-]", NULL, cfg->max_strain, &cfg->max_strain, NULL));
+  StzOptionsReal("-stz_max_strain", "strain at which the loading stops [-]", NULL, cfg->max_strain, &cfg->max_strain, NULL);
   cfg->series_dstrain = 0;
-  PetscCall(PetscOptionsReal("-stz_series_dstrain", "strain between rows of series.csv [-] (0: max_strain/1000)", NULL, cfg->series_dstrain, &cfg->series_dstrain, NULL));
+  StzOptionsReal("-stz_series_dstrain", "strain between rows of series.csv [-] (0: max_strain/1000)", NULL, cfg->series_dstrain, &cfg->series_dstrain, NULL);
   cfg->max_events = PETSC_MAX_INT;
-  PetscCall(PetscOptionsInt("-stz_max_events", "stop after this many STZ events [-]", NULL, cfg->max_events, &cfg->max_events, NULL));
+  StzOptionsInt("-stz_max_events", "stop after this many STZ events [-]", NULL, cfg->max_events, &cfg->max_events, NULL);
   cfg->n_maps = STZ_MAX_MAPS;
-  PetscCall(PetscOptionsRealArray("-stz_map_strains", "strains at which to write plastic-strain PNG maps, comma-separated [-]", NULL, cfg->map_strains, &cfg->n_maps, &set));
+  StzOptionsRealArray("-stz_map_strains", "strains at which to write plastic-strain PNG maps, comma-separated [-]", NULL, cfg->map_strains, &cfg->n_maps, &set);
   if (!set) cfg->n_maps = 0;
   cfg->single_theta_deg = 0;
-  PetscCall(PetscOptionsReal("-stz_single_theta_deg", "single-stz: orientation of the transformation [deg]", NULL, cfg->single_theta_deg, &cfg->single_theta_deg, NULL));
+  StzOptionsReal("-stz_single_theta_deg", "single-stz: orientation of the transformation [deg]", NULL, cfg->single_theta_deg, &cfg->single_theta_deg, NULL);
   cfg->flicker_limit = 100;
-  PetscCall(PetscOptionsInt("-stz_flicker_limit",
-                            "activations of a site inside its flicker basin before its moves that stay inside are slowed eightfold (superbasin acceleration; escapes keep exact rates; 0: exact "
-                            "kinetics) [-]",
-                            NULL, cfg->flicker_limit, &cfg->flicker_limit, NULL));
+  StzOptionsInt("-stz_flicker_limit",
+                "activations of a site inside its flicker basin before its moves that stay inside are slowed eightfold (superbasin acceleration; escapes keep exact rates; 0: exact "
+                "kinetics) [-]",
+                NULL, cfg->flicker_limit, &cfg->flicker_limit, NULL);
   cfg->renew_disorder = PETSC_TRUE;
-  PetscCall(
-      PetscOptionsBool("-stz_renew_disorder",
-                       "a site that rearranges (leaves its basin) draws a new barrier disorder factor, with the probability 1 - exp(-w) of its applied-stress drive w; false: the disorder is frozen",
-                       NULL, cfg->renew_disorder, &cfg->renew_disorder, NULL));
+  StzOptionsBool("-stz_renew_disorder",
+                 "a site that rearranges (leaves its basin) draws a new barrier disorder factor, with the probability 1 - exp(-w) of its applied-stress drive w; false: the disorder is frozen", NULL,
+                 cfg->renew_disorder, &cfg->renew_disorder, NULL);
   /* Structural state. Defaults that depend on T_g are set as 0 here and resolved after the material is known. */
   cfg->st.on = PETSC_TRUE;
-  PetscCall(PetscOptionsBool("-stz_structure", "per-site fictive temperature: barriers evolve (renewal by shear, relaxation events)", NULL, cfg->st.on, &cfg->st.on, NULL));
-  PetscCall(PetscOptionsString("-stz_initial_state", "initial glass: as-quenched (from -stz_cooling_rate_k_per_s) or annealed (equilibrated at -stz_initial_anneal_k)", NULL, initial, initial,
-                               sizeof(initial), NULL));
+  StzOptionsBool("-stz_structure", "per-site fictive temperature: barriers evolve (renewal by shear, relaxation events)", NULL, cfg->st.on, &cfg->st.on, NULL);
+  StzOptionsString("-stz_initial_state", "initial glass: as-quenched (from -stz_cooling_rate_k_per_s) or annealed (equilibrated at -stz_initial_anneal_k)", NULL, initial, initial, sizeof(initial),
+                   NULL);
   cfg->st.cooling_rate_k_per_s = 10;
-  PetscCall(PetscOptionsReal("-stz_cooling_rate_k_per_s", "as-quenched: cooling rate of the preparation [K/s]", NULL, cfg->st.cooling_rate_k_per_s, &cfg->st.cooling_rate_k_per_s, NULL));
-  PetscCall(
-      PetscOptionsReal("-stz_initial_anneal_k", "annealed: temperature at which the initial glass was equilibrated [K] (0: 0.9 T_g)", NULL, cfg->st.initial_anneal_k, &cfg->st.initial_anneal_k, NULL));
+  StzOptionsReal("-stz_cooling_rate_k_per_s", "as-quenched: cooling rate of the preparation [K/s]", NULL, cfg->st.cooling_rate_k_per_s, &cfg->st.cooling_rate_k_per_s, NULL);
+  StzOptionsReal("-stz_initial_anneal_k", "annealed: temperature at which the initial glass was equilibrated [K] (0: 0.9 T_g)", NULL, cfg->st.initial_anneal_k, &cfg->st.initial_anneal_k, NULL);
   cfg->st.tf_spread = 0.05;
-  PetscCall(PetscOptionsReal("-stz_tf_spread", "relative standard deviation of the initial fictive temperatures [-]", NULL, cfg->st.tf_spread, &cfg->st.tf_spread, NULL));
-  PetscCall(
-      PetscOptionsReal("-stz_tf_flow_k",
-                       "T_ss: fictive temperature a rearrangement driven hard by the applied stress renews a site to; a weaker drive w moves T_f a fraction 1 - exp(-w) of the way [K] (0: 1.1 T_g)",
-                       NULL, cfg->st.tf_flow_k, &cfg->st.tf_flow_k, NULL));
+  StzOptionsReal("-stz_tf_spread", "relative standard deviation of the initial fictive temperatures [-]", NULL, cfg->st.tf_spread, &cfg->st.tf_spread, NULL);
+  StzOptionsReal("-stz_tf_flow_k",
+                 "T_ss: fictive temperature a rearrangement driven hard by the applied stress renews a site to; a weaker drive w moves T_f a fraction 1 - exp(-w) of the way [K] (0: 1.1 T_g)", NULL,
+                 cfg->st.tf_flow_k, &cfg->st.tf_flow_k, NULL);
   cfg->st.tf_flow_spread = 0.05;
-  PetscCall(PetscOptionsReal("-stz_tf_flow_spread", "relative standard deviation of renewed fictive temperatures [-]", NULL, cfg->st.tf_flow_spread, &cfg->st.tf_flow_spread, NULL));
+  StzOptionsReal("-stz_tf_flow_spread", "relative standard deviation of renewed fictive temperatures [-]", NULL, cfg->st.tf_flow_spread, &cfg->st.tf_flow_spread, NULL);
   cfg->st.p.kappa = 1;
-  PetscCall(PetscOptionsReal("-stz_barrier_tf_sensitivity", "kappa: relative barrier change per relative fictive-temperature change [-]", NULL, cfg->st.p.kappa, &cfg->st.p.kappa, NULL));
+  StzOptionsReal("-stz_barrier_tf_sensitivity", "kappa: relative barrier change per relative fictive-temperature change [-]", NULL, cfg->st.p.kappa, &cfg->st.p.kappa, NULL);
   cfg->st.p.relax_time_at_tg_s = 100;
-  PetscCall(PetscOptionsReal("-stz_relax_time_at_tg_s", "structural relaxation time of the liquid at T_g [s]", NULL, cfg->st.p.relax_time_at_tg_s, &cfg->st.p.relax_time_at_tg_s, NULL));
+  StzOptionsReal("-stz_relax_time_at_tg_s", "structural relaxation time of the liquid at T_g [s]", NULL, cfg->st.p.relax_time_at_tg_s, &cfg->st.p.relax_time_at_tg_s, NULL);
   cfg->st.renewal_strain = 1.9;
-  PetscCall(PetscOptionsReal("-stz_renewal_strain",
-                             "a site is renewed (T_f towards T_ss by the drive, new barrier disorder) when its plastic shear strain has moved this many gamma0 from its last renewal [-]", NULL,
-                             cfg->st.renewal_strain, &cfg->st.renewal_strain, NULL));
+  StzOptionsReal("-stz_renewal_strain", "a site is renewed (T_f towards T_ss by the drive, new barrier disorder) when its plastic shear strain has moved this many gamma0 from its last renewal [-]",
+                 NULL, cfg->st.renewal_strain, &cfg->st.renewal_strain, NULL);
   cfg->st.relax_step = 0.2;
-  PetscCall(PetscOptionsReal("-stz_relax_step", "fraction of (T - T_f) one relaxation event moves a site's T_f [-]", NULL, cfg->st.relax_step, &cfg->st.relax_step, NULL));
-  PetscCall(PetscOptionsReal("-stz_tf_reference_k", "T_ref of the structural excess enthalpy dCp (T_f - T_ref) [K] (0: T_g)", NULL, cfg->st.tf_reference_k, &cfg->st.tf_reference_k, NULL));
+  StzOptionsReal("-stz_relax_step", "fraction of (T - T_f) one relaxation event moves a site's T_f [-]", NULL, cfg->st.relax_step, &cfg->st.relax_step, NULL);
+  StzOptionsReal("-stz_tf_reference_k", "T_ref of the structural excess enthalpy dCp (T_f - T_ref) [K] (0: T_g)", NULL, cfg->st.tf_reference_k, &cfg->st.tf_reference_k, NULL);
   /* Indentation. */
   cfg->in.radius_m = 100e-9;
-  PetscCall(PetscOptionsReal("-stz_indent_radius_m", "indent: radius R of the rigid cylindrical indenter [m]", NULL, cfg->in.radius_m, &cfg->in.radius_m, NULL));
+  StzOptionsReal("-stz_indent_radius_m", "indent: radius R of the rigid cylindrical indenter [m]", NULL, cfg->in.radius_m, &cfg->in.radius_m, NULL);
   cfg->in.load_rate = 1;
-  PetscCall(PetscOptionsReal("-stz_indent_load_rate", "indent: loading rate dF/dt [N per m of depth per s]", NULL, cfg->in.load_rate, &cfg->in.load_rate, NULL));
+  StzOptionsReal("-stz_indent_load_rate", "indent: loading rate dF/dt [N per m of depth per s]", NULL, cfg->in.load_rate, &cfg->in.load_rate, NULL);
   cfg->in.max_load = 60;
-  PetscCall(PetscOptionsReal("-stz_indent_max_load", "indent: the run stops at this load [N per m of depth]", NULL, cfg->in.max_load, &cfg->in.max_load, NULL));
+  StzOptionsReal("-stz_indent_max_load", "indent: the run stops at this load [N per m of depth]", NULL, cfg->in.max_load, &cfg->in.max_load, NULL);
   cfg->in.width_step = 0.02;
-  PetscCall(PetscOptionsReal("-stz_indent_width_step", "indent: the contact's half-width is recomputed each time Hertz's a(F) has grown by this fraction [-]", NULL, cfg->in.width_step,
-                             &cfg->in.width_step, NULL));
+  StzOptionsReal("-stz_indent_width_step", "indent: the contact's half-width is recomputed each time Hertz's a(F) has grown by this fraction [-]", NULL, cfg->in.width_step, &cfg->in.width_step, NULL);
   cfg->in.popin_depth_m = 0.1e-9;
-  PetscCall(PetscOptionsReal("-stz_popin_depth_m", "indent: the plastic depth a pop-in adds within -stz_popin_load_window [m]", NULL, cfg->in.popin_depth_m, &cfg->in.popin_depth_m, NULL));
+  StzOptionsReal("-stz_popin_depth_m", "indent: the plastic depth a pop-in adds within -stz_popin_load_window [m]", NULL, cfg->in.popin_depth_m, &cfg->in.popin_depth_m, NULL);
   cfg->in.popin_load_window = 0.02;
-  PetscCall(PetscOptionsReal("-stz_popin_load_window", "indent: a pop-in is a plastic depth excursion of -stz_popin_depth_m while the load moves by less than this fraction of itself [-]", NULL,
-                             cfg->in.popin_load_window, &cfg->in.popin_load_window, NULL));
+  StzOptionsReal("-stz_popin_load_window", "indent: a pop-in is a plastic depth excursion of -stz_popin_depth_m while the load moves by less than this fraction of itself [-]", NULL,
+                 cfg->in.popin_load_window, &cfg->in.popin_load_window, NULL);
   cfg->in.max_popins = 1;
-  PetscCall(PetscOptionsInt("-stz_indent_max_popins", "indent: the run stops after this many pop-ins (0: only at -stz_indent_max_load) [-]", NULL, cfg->in.max_popins, &cfg->in.max_popins, NULL));
-  PetscCall(PetscOptionsInt("-stz_indent_cycles", "indent: load cycles 0 -> -stz_indent_cycle_load -> 0 (at the same rate) before the final ramp [-]", NULL, cfg->in.cycles, &cfg->in.cycles, NULL));
-  PetscCall(PetscOptionsReal("-stz_indent_cycle_load", "indent: top load of the cycles [N per m of depth]", NULL, cfg->in.cycle_load, &cfg->in.cycle_load, NULL));
+  StzOptionsInt("-stz_indent_max_popins", "indent: the run stops after this many pop-ins (0: only at -stz_indent_max_load) [-]", NULL, cfg->in.max_popins, &cfg->in.max_popins, NULL);
+  StzOptionsInt("-stz_indent_cycles", "indent: load cycles 0 -> -stz_indent_cycle_load -> 0 (at the same rate) before the final ramp [-]", NULL, cfg->in.cycles, &cfg->in.cycles, NULL);
+  StzOptionsReal("-stz_indent_cycle_load", "indent: top load of the cycles [N per m of depth]", NULL, cfg->in.cycle_load, &cfg->in.cycle_load, NULL);
   cfg->in.contact = PETSC_FALSE;
-  PetscCall(PetscOptionsBool("-stz_indent_contact", "indent: the pressure from contact of the rigid cylinder with the dented surface, not Hertz's [-]", NULL, cfg->in.contact, &cfg->in.contact, NULL));
+  StzOptionsBool("-stz_indent_contact", "indent: the pressure from contact of the rigid cylinder with the dented surface, not Hertz's [-]", NULL, cfg->in.contact, &cfg->in.contact, NULL);
   /* Rolling. */
   cfg->roll.passes = 10;
-  PetscCall(PetscOptionsInt("-stz_rolling_passes", "rolling: passes of compression, each unloaded to zero force [-]", NULL, cfg->roll.passes, &cfg->roll.passes, NULL));
+  StzOptionsInt("-stz_rolling_passes", "rolling: passes of compression, each unloaded to zero force [-]", NULL, cfg->roll.passes, &cfg->roll.passes, NULL);
   cfg->roll.pass_strain = 0.02;
-  PetscCall(PetscOptionsReal("-stz_rolling_pass_strain", "rolling: compressive strain of the platen's travel in a pass, past where the last pass left it unloaded [-]", NULL, cfg->roll.pass_strain,
-                             &cfg->roll.pass_strain, NULL));
+  StzOptionsReal("-stz_rolling_pass_strain", "rolling: compressive strain of the platen's travel in a pass, past where the last pass left it unloaded [-]", NULL, cfg->roll.pass_strain,
+                 &cfg->roll.pass_strain, NULL);
   /* Treatments. */
   cfg->tr.hold_time_s = 3600;
-  PetscCall(PetscOptionsReal("-stz_hold_time_s", "anneal, creep: duration [s]", NULL, cfg->tr.hold_time_s, &cfg->tr.hold_time_s, NULL));
-  PetscCall(PetscOptionsReal("-stz_anneal_temperature_k", "anneal: temperature [K] (0: 0.9 T_g)", NULL, cfg->tr.anneal_temperature_k, &cfg->tr.anneal_temperature_k, NULL));
+  StzOptionsReal("-stz_hold_time_s", "anneal, creep: duration [s]", NULL, cfg->tr.hold_time_s, &cfg->tr.hold_time_s, NULL);
+  StzOptionsReal("-stz_anneal_temperature_k", "anneal: temperature [K] (0: 0.9 T_g)", NULL, cfg->tr.anneal_temperature_k, &cfg->tr.anneal_temperature_k, NULL);
   cfg->tr.creep_stress_fraction = 0.85;
-  PetscCall(PetscOptionsReal("-stz_creep_stress_fraction", "creep: shear stress as a fraction of the yield stress [-]", NULL, cfg->tr.creep_stress_fraction, &cfg->tr.creep_stress_fraction, NULL));
-  PetscCall(PetscOptionsReal("-stz_creep_temperature_k", "creep: temperature [K] (0: -stz_temperature_k; in a sequence, lets a later test run at another temperature)", NULL,
-                             cfg->tr.creep_temperature_k, &cfg->tr.creep_temperature_k, NULL));
+  StzOptionsReal("-stz_creep_stress_fraction", "creep: shear stress as a fraction of the yield stress [-]", NULL, cfg->tr.creep_stress_fraction, &cfg->tr.creep_stress_fraction, NULL);
+  StzOptionsReal("-stz_creep_temperature_k", "creep: temperature [K] (0: -stz_temperature_k; in a sequence, lets a later test run at another temperature)", NULL, cfg->tr.creep_temperature_k,
+                 &cfg->tr.creep_temperature_k, NULL);
   cfg->tr.creep_max_strain = 0.1;
-  PetscCall(PetscOptionsReal("-stz_creep_max_strain", "creep and stress-controlled cyclic: strain at which the run stops, because the stress is above the flow stress and the sample runs away [-]",
-                             NULL, cfg->tr.creep_max_strain, &cfg->tr.creep_max_strain, NULL));
+  StzOptionsReal("-stz_creep_max_strain", "creep and stress-controlled cyclic: strain at which the run stops, because the stress is above the flow stress and the sample runs away [-]", NULL,
+                 cfg->tr.creep_max_strain, &cfg->tr.creep_max_strain, NULL);
   {
     /* A stress in Pa, or `measure`: the creep stage first runs a pure-shear test of a fresh copy of the sample (lib/treat.c). */
     char      ys[64] = "";
     PetscBool set;
-    PetscCall(PetscOptionsString("-stz_yield_stress_pa",
-                                 "creep: yield shear stress the creep stress is a fraction of [Pa], or 'measure' (a pure-shear test at the creep temperature first; required by creep)", NULL, ys, ys,
-                                 sizeof(ys), &set));
+    StzOptionsString("-stz_yield_stress_pa", "creep: yield shear stress the creep stress is a fraction of [Pa], or 'measure' (a pure-shear test at the creep temperature first; required by creep)",
+                     NULL, ys, ys, sizeof(ys), &set);
     cfg->tr.yield_measure = PETSC_FALSE;
     if (set) {
       PetscCall(PetscStrcmp(ys, "measure", &cfg->tr.yield_measure));
       if (!cfg->tr.yield_measure) {
         char *end               = NULL;
         cfg->tr.yield_stress_pa = strtod(ys, &end);
-        PetscCheck(ys[0] && end && *end == 0, comm, PETSC_ERR_USER_INPUT, "option -stz_yield_stress_pa = '%s': expected a stress in Pa (e.g. 6.5e8) or 'measure'", ys);
+        PetscCheck(StzIsDecimal(ys, PETSC_FALSE) && end && *end == 0, comm, PETSC_ERR_USER_INPUT, "option -stz_yield_stress_pa = '%s': expected a stress in Pa (e.g. 6.5e8) or 'measure'", ys);
       }
     }
   }
   cfg->tr.cyclic_amplitude = 0.01;
-  PetscCall(PetscOptionsString("-stz_cyclic_control", "cyclic: strain (amplitude -stz_cyclic_amplitude) or stress (amplitude -stz_cyclic_stress_pa)", NULL, cyclic_control, cyclic_control,
-                               sizeof(cyclic_control), NULL));
-  PetscCall(PetscOptionsReal("-stz_cyclic_amplitude", "cyclic, strain control: pure-shear strain amplitude [-]", NULL, cfg->tr.cyclic_amplitude, &cfg->tr.cyclic_amplitude, NULL));
-  PetscCall(PetscOptionsReal("-stz_cyclic_stress_pa", "cyclic, stress control: pure-shear stress amplitude [Pa] (required by -stz_cyclic_control stress)", NULL, cfg->tr.cyclic_stress_pa,
-                             &cfg->tr.cyclic_stress_pa, NULL));
+  StzOptionsString("-stz_cyclic_control", "cyclic: strain (amplitude -stz_cyclic_amplitude) or stress (amplitude -stz_cyclic_stress_pa)", NULL, cyclic_control, cyclic_control, sizeof(cyclic_control),
+                   NULL);
+  StzOptionsReal("-stz_cyclic_amplitude", "cyclic, strain control: pure-shear strain amplitude [-]", NULL, cfg->tr.cyclic_amplitude, &cfg->tr.cyclic_amplitude, NULL);
+  StzOptionsReal("-stz_cyclic_stress_pa", "cyclic, stress control: pure-shear stress amplitude [Pa] (required by -stz_cyclic_control stress)", NULL, cfg->tr.cyclic_stress_pa,
+                 &cfg->tr.cyclic_stress_pa, NULL);
   cfg->tr.cycles = 10;
-  PetscCall(PetscOptionsInt("-stz_cycles", "cyclic: number of cycles [-]", NULL, cfg->tr.cycles, &cfg->tr.cycles, NULL));
+  StzOptionsInt("-stz_cycles", "cyclic: number of cycles [-]", NULL, cfg->tr.cycles, &cfg->tr.cycles, NULL);
   cfg->tr.cyclic_frequency_hz = 0.1;
-  PetscCall(PetscOptionsReal("-stz_cyclic_frequency_hz", "cyclic: frequency [1/s]", NULL, cfg->tr.cyclic_frequency_hz, &cfg->tr.cyclic_frequency_hz, NULL));
+  StzOptionsReal("-stz_cyclic_frequency_hz", "cyclic: frequency [1/s]", NULL, cfg->tr.cyclic_frequency_hz, &cfg->tr.cyclic_frequency_hz, NULL);
   cfg->tr.thermal_low_k = 77;
-  PetscCall(PetscOptionsReal("-stz_thermal_low_k", "thermal-cycling: low temperature [K]", NULL, cfg->tr.thermal_low_k, &cfg->tr.thermal_low_k, NULL));
+  StzOptionsReal("-stz_thermal_low_k", "thermal-cycling: low temperature [K]", NULL, cfg->tr.thermal_low_k, &cfg->tr.thermal_low_k, NULL);
   cfg->tr.thermal_high_k = 300;
-  PetscCall(PetscOptionsReal("-stz_thermal_high_k", "thermal-cycling: high temperature [K]", NULL, cfg->tr.thermal_high_k, &cfg->tr.thermal_high_k, NULL));
+  StzOptionsReal("-stz_thermal_high_k", "thermal-cycling: high temperature [K]", NULL, cfg->tr.thermal_high_k, &cfg->tr.thermal_high_k, NULL);
   cfg->tr.thermal_cycles = 10;
-  PetscCall(PetscOptionsInt("-stz_thermal_cycles", "thermal-cycling: number of cycles [-]", NULL, cfg->tr.thermal_cycles, &cfg->tr.thermal_cycles, NULL));
+  StzOptionsInt("-stz_thermal_cycles", "thermal-cycling: number of cycles [-]", NULL, cfg->tr.thermal_cycles, &cfg->tr.thermal_cycles, NULL);
   cfg->tr.thermal_steps = 10;
-  PetscCall(PetscOptionsInt("-stz_thermal_steps", "thermal-cycling: temperature steps per half cycle [-]", NULL, cfg->tr.thermal_steps, &cfg->tr.thermal_steps, NULL));
+  StzOptionsInt("-stz_thermal_steps", "thermal-cycling: temperature steps per half cycle [-]", NULL, cfg->tr.thermal_steps, &cfg->tr.thermal_steps, NULL);
   cfg->tr.thermal_period_s = 600;
-  PetscCall(PetscOptionsReal("-stz_thermal_period_s", "thermal-cycling: duration of one cycle [s]", NULL, cfg->tr.thermal_period_s, &cfg->tr.thermal_period_s, NULL));
+  StzOptionsReal("-stz_thermal_period_s", "thermal-cycling: duration of one cycle [s]", NULL, cfg->tr.thermal_period_s, &cfg->tr.thermal_period_s, NULL);
   cfg->tr.alpha_spread = 0.1;
-  PetscCall(PetscOptionsReal("-stz_alpha_spread", "relative standard deviation of the per-site thermal expansion coefficient [-]", NULL, cfg->tr.alpha_spread, &cfg->tr.alpha_spread, NULL));
-  PetscCall(PetscOptionsStringArray("-stz_sequence", "sequence: protocols run in order on the same sample, comma-separated (e.g. anneal,pure-shear)", NULL, stages, &n_stages, &set));
+  StzOptionsReal("-stz_alpha_spread", "relative standard deviation of the per-site thermal expansion coefficient [-]", NULL, cfg->tr.alpha_spread, &cfg->tr.alpha_spread, NULL);
+  StzOptionsStringArray("-stz_sequence", "sequence: protocols run in order on the same sample, comma-separated (e.g. anneal,pure-shear)", NULL, stages, &n_stages, &set);
   if (!set) n_stages = 0;
-  PetscCall(PetscOptionsString("-stz_output_dir", "directory for all outputs (created if missing)", NULL, cfg->output_dir, cfg->output_dir, sizeof(cfg->output_dir), NULL));
+  StzOptionsString("-stz_output_dir", "directory for all outputs (created if missing)", NULL, cfg->output_dir, cfg->output_dir, sizeof(cfg->output_dir), NULL);
   cfg->fields_csv = PETSC_FALSE;
-  PetscCall(PetscOptionsBool("-stz_fields_csv", "write fields.csv (per-site stress, plastic strain, activations) at the end", NULL, cfg->fields_csv, &cfg->fields_csv, NULL));
+  StzOptionsBool("-stz_fields_csv", "write fields.csv (per-site stress, plastic strain, activations) at the end", NULL, cfg->fields_csv, &cfg->fields_csv, NULL);
   cfg->fields_vtk = PETSC_FALSE;
-  PetscCall(PetscOptionsBool("-stz_fields_vtk", "write fields.vti (the same per-site fields as VTK image data, for ParaView) at the end", NULL, cfg->fields_vtk, &cfg->fields_vtk, NULL));
+  StzOptionsBool("-stz_fields_vtk", "write fields.vti (the same per-site fields as VTK image data, for ParaView) at the end", NULL, cfg->fields_vtk, &cfg->fields_vtk, NULL);
   cfg->threads = 0;
-  PetscCall(PetscOptionsInt("-stz_threads", "OpenMP threads for the per-event pass [-] (0: OMP_NUM_THREADS or all cores)", NULL, cfg->threads, &cfg->threads, NULL));
+  StzOptionsInt("-stz_threads", "OpenMP threads for the per-event pass [-] (0: OMP_NUM_THREADS or all cores)", NULL, cfg->threads, &cfg->threads, NULL);
   cfg->progress_s = 5;
-  PetscCall(PetscOptionsReal("-stz_progress_s", "seconds between progress lines on stderr [s] (0: none)", NULL, cfg->progress_s, &cfg->progress_s, NULL));
+  StzOptionsReal("-stz_progress_s", "seconds between progress lines on stderr [s] (0: none)", NULL, cfg->progress_s, &cfg->progress_s, NULL);
   cfg->quiet = PETSC_FALSE;
-  PetscCall(PetscOptionsBool("-stz_quiet", "print nothing but errors", NULL, cfg->quiet, &cfg->quiet, NULL));
+  StzOptionsBool("-stz_quiet", "print nothing but errors", NULL, cfg->quiet, &cfg->quiet, NULL);
   PetscOptionsEnd();
 
   /* Validation: every message names the option, the value and what is allowed. */
@@ -338,7 +442,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_dilatation", cfg->dilatation, -0.1, 0.1);
   StzCheckRange(comm, "-stz_strain_rate", cfg->strain_rate, 1e-12, 1e12);
   StzCheckRange(comm, "-stz_max_strain", cfg->max_strain, 1e-6, 10);
-  StzCheckRange(comm, "-stz_series_dstrain", cfg->series_dstrain, 0, cfg->max_strain);
+  StzCheckRangeWhy(comm, "-stz_series_dstrain", cfg->series_dstrain, 0, cfg->max_strain, "(at most -stz_max_strain)");
   StzCheckRange(comm, "-stz_max_events", cfg->max_events, 0, PETSC_MAX_INT);
   StzCheckRange(comm, "-stz_threads", cfg->threads, 0, 1024);
   StzCheckRange(comm, "-stz_progress_s", cfg->progress_s, 0, 1e9);
@@ -350,12 +454,12 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_beta", cfg->mat.dilatancy_beta, 0, 10);
   StzCheckRange(comm, "-stz_tau_hat_over_mu", cfg->mat.tau_hat_over_mu, 0, 1);
   StzCheckRange(comm, "-stz_attempt_frequency_hz", cfg->mat.attempt_frequency_hz, 1, 1e16);
-  for (PetscInt k = 0; k < cfg->n_maps; k++) StzCheckRange(comm, "-stz_map_strains", cfg->map_strains[k], 0, cfg->max_strain);
-  StzCheckRange(comm, "-stz_avalanche_gap_strain", cfg->av.gap_strain, 0, cfg->max_strain);
+  for (PetscInt k = 0; k < cfg->n_maps; k++) StzCheckRangeWhy(comm, "-stz_map_strains", cfg->map_strains[k], 0, cfg->max_strain, "(at most -stz_max_strain)");
+  StzCheckRangeWhy(comm, "-stz_avalanche_gap_strain", cfg->av.gap_strain, 0, cfg->max_strain, "(at most -stz_max_strain)");
   StzCheckRange(comm, "-stz_avalanche_bootstrap", cfg->av.bootstrap, 0, 100000);
   StzCheckRange(comm, "-stz_avalanche_bins", cfg->av.bins, 0, 1000);
   StzCheckRange(comm, "-stz_frame_min_events", cfg->av.frame_min_events, 1, PETSC_MAX_INT);
-  StzCheckRange(comm, "-stz_frame_dstrain", cfg->av.frame_dstrain, 0, cfg->max_strain);
+  StzCheckRangeWhy(comm, "-stz_frame_dstrain", cfg->av.frame_dstrain, 0, cfg->max_strain, "(at most -stz_max_strain)");
   StzCheckRange(comm, "-stz_frame_scale", cfg->av.frame_scale, 0, 10);
   StzCheckRange(comm, "-stz_max_frames", cfg->av.max_frames, 0, 99999); /* frame numbers have five digits */
   StzCheckRange(comm, "-stz_flicker_limit", cfg->flicker_limit, 0, 1000000);
@@ -378,7 +482,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_indent_load_rate", cfg->in.load_rate, 1e-12, 1e12);
   StzCheckRange(comm, "-stz_indent_max_load", cfg->in.max_load, 1e-12, 1e12);
   StzCheckRange(comm, "-stz_indent_width_step", cfg->in.width_step, 1e-4, 1);
-  StzCheckRange(comm, "-stz_popin_depth_m", cfg->in.popin_depth_m, 0, 1);
+  StzCheckRange(comm, "-stz_popin_depth_m", cfg->in.popin_depth_m, 1e-15, 1);
   StzCheckRange(comm, "-stz_popin_load_window", cfg->in.popin_load_window, 1e-9, 1);
   StzCheckRange(comm, "-stz_indent_max_popins", cfg->in.max_popins, 0, 1000000);
   StzCheckRange(comm, "-stz_indent_cycles", cfg->in.cycles, 0, 1000000);
@@ -397,7 +501,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_cycles", cfg->tr.cycles, 1, 100000);
   StzCheckRange(comm, "-stz_cyclic_frequency_hz", cfg->tr.cyclic_frequency_hz, 1e-9, 1e9);
   StzCheckRange(comm, "-stz_thermal_low_k", cfg->tr.thermal_low_k, 1e-3, 5000);
-  StzCheckRange(comm, "-stz_thermal_high_k", cfg->tr.thermal_high_k, cfg->tr.thermal_low_k, 5000);
+  StzCheckRangeWhy(comm, "-stz_thermal_high_k", cfg->tr.thermal_high_k, cfg->tr.thermal_low_k, 5000, "(at least -stz_thermal_low_k)");
   StzCheckRange(comm, "-stz_thermal_cycles", cfg->tr.thermal_cycles, 1, 100000);
   StzCheckRange(comm, "-stz_thermal_steps", cfg->tr.thermal_steps, 1, 10000);
   StzCheckRange(comm, "-stz_thermal_period_s", cfg->tr.thermal_period_s, 1e-9, 1e12);
@@ -445,6 +549,37 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
 
 /* Checked when a run starts (StzSimRun), not when it is set up: frozen-load runs of a body through the library
  * (StzSimRunEvents, as in the tests and stzdyn-bench) take any protocol name and edge conditions. */
+/* Options that are valid but do nothing in this run, where that could mislead (one note each on stderr, rank 0). */
+PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg)
+{
+  const PetscBool maps = (PetscBool)(cfg->protocol == STZ_PROTO_PURE_SHEAR || cfg->protocol == STZ_PROTO_SIMPLE_SHEAR || cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION ||
+                                     cfg->protocol == STZ_PROTO_AQS || cfg->protocol == STZ_PROTO_SEQUENCE);
+  const struct {
+    const char *option;
+    PetscBool   unused;
+    const char *why;
+  } notes[] = {
+      {"-stz_sequence", (PetscBool)(cfg->protocol != STZ_PROTO_SEQUENCE), "is given but -stz_protocol is not sequence: no stages run (add -stz_protocol sequence)"},
+      {"-stz_seed", (PetscBool)(cfg->n_seeds > 0), "is ignored: -stz_seeds runs the ensemble's seeds"},
+      {"-stz_indent_cycle_load", (PetscBool)(cfg->in.cycles == 0), "is given but -stz_indent_cycles is 0: no pre-cycles run"},
+      {"-stz_initial_anneal_k", (PetscBool)(!cfg->st.on || cfg->st.initial != STZ_INITIAL_ANNEALED), "applies only to -stz_initial_state annealed (with -stz_structure true)"},
+      {"-stz_cooling_rate_k_per_s", (PetscBool)(!cfg->st.on || cfg->st.initial != STZ_INITIAL_AS_QUENCHED), "applies only to -stz_initial_state as-quenched (with -stz_structure true)"},
+      {"-stz_map_strains", (PetscBool)!maps, "is given but this protocol writes only map_plastic_strain_final.png (maps at strains: loading tests, aqs and their sequence stages)"},
+  };
+  PetscMPIInt rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank || cfg->quiet) PetscFunctionReturn(0);
+  for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++) {
+    PetscBool set;
+    if (!notes[i].unused) continue;
+    PetscCall(PetscOptionsHasName(NULL, NULL, notes[i].option, &set));
+    if (set) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: note: option %s %s\n", notes[i].option, notes[i].why));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
 {
   PetscFunctionBeginUser;

@@ -17,13 +17,13 @@ PetscBool StzParseSeeds(const char spec[], PetscInt *n, PetscInt list[])
   while (*p) {
     char     *end;
     long long a = strtoll(p, &end, 10), b;
-    if (end == p || a < 0) return PETSC_FALSE;
+    if (end == p || a < 0 || a > PETSC_MAX_INT) return PETSC_FALSE;
     b = a;
     p = end;
     if (*p == '-') {
       const char *q = p + 1;
       b             = strtoll(q, &end, 10);
-      if (end == q || b < a) return PETSC_FALSE;
+      if (end == q || b < a || b > PETSC_MAX_INT) return PETSC_FALSE;
       p = end;
     }
     if (*p && *p != ',') return PETSC_FALSE;
@@ -218,7 +218,7 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
 {
   const StzConfig *c = &sim->cfg;
   PetscMPIInt      size, rank;
-  PetscInt         n = c->n_seeds, *seeds, threads = c->threads, failed = -1;
+  PetscInt         n = c->n_seeds, *seeds, threads = c->threads, failed = -1, stopped = -1;
   PetscReal       *rows, *all = NULL;
   PetscLogDouble   t0, t1;
 
@@ -246,6 +246,10 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
       failed = seeds[j];
       break;
     }
+    if (StzStopRequested()) { /* interrupted: this seed's outputs are written; no more seeds on this rank */
+      stopped = seeds[j];
+      break;
+    }
     if (!c->quiet) {
       if (row[COL_INDENT])
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): %d pop-ins, the first at %.4g N/m (Hertz max shear %.4g GPa)\n", (int)seeds[j], (int)(j + 1), (int)n,
@@ -265,6 +269,18 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
       PetscCall(PetscFree(rows));
       PetscCall(PetscFree(seeds));
       SETERRQ(sim->comm, PETSC_ERR_USER_INPUT, "the ensemble stopped: the run of seed %d failed (its error is above); the seeds finished before it are in %s/seed-<n>/", (int)any, c->output_dir);
+    }
+  }
+  {
+    PetscInt any;
+    PetscCallMPI(MPI_Allreduce(&stopped, &any, 1, MPIU_INT, MPI_MAX, sim->comm));
+    if (any >= 0) {
+      if (!rank)
+        PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: ensemble interrupted: the seeds run are in %s/seed-<n>/ (their summary.json says whether they were cut short); no ensemble.csv\n",
+                               c->output_dir));
+      PetscCall(PetscFree(rows));
+      PetscCall(PetscFree(seeds));
+      PetscFunctionReturn(0);
     }
   }
   /* Every row is filled by exactly one rank and zero elsewhere: a sum gathers them. */

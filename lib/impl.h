@@ -9,6 +9,13 @@
 #define STZ_KMC_PARALLEL_SITES 16384 /* -stz_threads 0: lattices smaller than 128 x 128 run the kMC passes on one thread */
 #define STZ_MAX_MAPS           16
 
+/* Whether a run must stop taking events: -stz_max_events is reached, or the user interrupted it (StzRequestStop, from
+ * SIGINT or SIGTERM), in which case the protocol ends as at its limit and writes all its outputs. */
+static inline PetscBool StzEventsDone(PetscInt64 events, PetscInt max_events)
+{
+  return (PetscBool)(events >= max_events || StzStopRequested());
+}
+
 /* ---------- configuration (lib/config.c) ---------- */
 typedef enum {
   STZ_PROTO_SINGLE,
@@ -120,7 +127,7 @@ typedef struct {
   StzBCType          bc[4];          /* per StzEdge; all periodic for the periodic box, left/right periodic for a slab */
   PetscReal          bc_value[4][2]; /* see StzBCType: m for displacement and roller, Pa for traction */
   char               output_dir[PETSC_MAX_PATH_LEN], material_name[64];
-  char               seeds[256]; /* -stz_seeds: an ensemble of runs, one per seed ("" : one run with -stz_seed) */
+  char               seeds[2048]; /* -stz_seeds: an ensemble of runs, one per seed ("" : one run with -stz_seed) */
   PetscInt           n_seeds;
   StzMaterial        mat;
   StzAvalancheConfig av;
@@ -155,6 +162,8 @@ PetscBool StzBodyPlatenUniform(const StzConfig *cfg);
 /* A body (slab, block) runs single-stz, or compression or tension between roller platens with free, roller or periodic sides:
  * anything else is an error naming what is needed. Called when a run starts. */
 PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg);
+/* One note on stderr per option that is valid but has no effect in this run (e.g. -stz_sequence without the sequence protocol). */
+PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg);
 /* True if the run uses protocol p, directly or as a stage of a sequence. */
 PetscBool StzConfigHasProtocol(const StzConfig *cfg, StzProtocolType p);
 
@@ -429,6 +438,10 @@ PetscErrorCode StzAvalancheRecWrite(StzAvalancheRec rec, const char dir[], Petsc
 PetscErrorCode StzFileOpen(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzFileCommit(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzMakeDir(const char dir[]);
+/* Make the run's output directory (mkdir -p), check that it can be written, and remove what an earlier run left there (files
+ * named as stzdyn's outputs, ".tmp" ones included, and its stage, seed, frames and yield-test directories), with a note on
+ * stderr: a re-run into the same directory must not leave old results beside new ones. */
+PetscErrorCode StzOutputDirPrepare(const char dir[]);
 PetscErrorCode StzWriteFieldsCSV(const char dir[], StzKmc kmc, PetscReal site_size_m);
 /* fields.vti: the same per-site fields as VTK XML image data (one cell per site, ASCII), for ParaView (docs/outputs.md). */
 PetscErrorCode StzWriteFieldsVTK(const char dir[], StzKmc kmc, PetscReal site_size_m);

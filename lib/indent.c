@@ -543,7 +543,7 @@ static PetscErrorCode StzIndentSummary(StzSim sim, PetscReal wall)
   r->band_angle_deg     = loc.angle_deg;
 
   PetscCall(StzFileOpen(c->output_dir, "summary.json", &fp));
-  fprintf(fp, "{\n  \"protocol\": \"indent\",\n  \"seed\": %lld,\n  \"events\": %lld,\n", (long long)c->seed, (long long)r->events);
+  fprintf(fp, "{\n  \"protocol\": \"indent\",\n  \"seed\": %lld,\n  \"events\": %lld,\n  \"interrupted\": %s,\n", (long long)c->seed, (long long)r->events, StzStopRequested() ? "true" : "false");
   fprintf(fp, "  \"wall_time_s\": %.6g,\n  \"events_per_second\": %.6g,\n  \"final_time_s\": %.9g,\n", (double)wall, (double)r->events_per_second, (double)r->final_time_s);
   fprintf(fp, "  \"final_load_n_per_m\": %.9g,\n  \"final_depth_m\": %.9g,\n  \"final_plastic_depth_m\": %.9g,\n  \"contact_half_width_m_final\": %.9g,\n", (double)F, (double)h, (double)hp,
           (double)(c->in.contact ? ind->a : StzHertzHalfWidth(ind, c, F)));
@@ -683,7 +683,7 @@ PetscErrorCode StzRunIndent(StzSim sim)
     /* The next milestone in time: the turn of the load, a new contact width, a series row. */
     const PetscReal t_turn = dir > 0 ? (F_turn - F) / v : F / v, t_width = dir > 0 ? (F_up - F) / v : (F_down > 0 ? (F - F_down) / v : PETSC_MAX_REAL);
     const PetscReal t_row = t_start + row * dt_row - sim->kmc->time_s, t_lim = PetscMax(0, PetscMin(PetscMin(t_turn, t_width), t_row));
-    if (sim->kmc->events >= c->max_events) break;
+    if (StzEventsDone(sim->kmc->events, c->max_events)) break;
     PetscCall(StzKmcStep(sim->kmc, t_lim, &fired, &ev));
     if (fired && ev.cls != STZ_CLASS_RELAX(sim->kmc)) {
       const PetscInt  i  = ev.site;

@@ -1,5 +1,6 @@
 /* A run: configuration, engine, kMC, the protocol's loading, the observers and the writers (see include/stzdyn/sim.h). */
 #include "impl.h"
+#include <signal.h>
 #include <string.h>
 
 /* ---------- loading modes of the mechanical protocols ---------- */
@@ -534,7 +535,7 @@ static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
       sxy += s->strain[k] * s->stress[k];
       sxx += s->strain[k] * s->strain[k];
     }
-    r->elastic_modulus_pa = sxx > 0 ? sxy / sxx : M;
+    r->elastic_modulus_pa = sxx > 0 ? sxy / sxx : (PetscReal)NAN; /* no elastic row: not measured (null), not the theory's value */
   }
   PetscCall(StzSimBands(sim, &loc));
   r->localization_index = loc.index;
@@ -569,10 +570,13 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
 
   PetscFunctionBeginUser;
   PetscCall(StzFileOpen(sim->cfg.output_dir, "summary.json", &fp));
-  fprintf(fp, "{\n  \"protocol\": \"%s\",\n  \"seed\": %lld,\n  \"events\": %lld,\n", StzProtocolNames[sim->cfg.protocol], (long long)sim->cfg.seed, (long long)r->events);
+  fprintf(fp, "{\n  \"protocol\": \"%s\",\n  \"seed\": %lld,\n  \"events\": %lld,\n  \"interrupted\": %s,\n", StzProtocolNames[sim->cfg.protocol], (long long)sim->cfg.seed, (long long)r->events,
+          StzStopRequested() ? "true" : "false");
   fprintf(fp, "  \"wall_time_s\": %.6g,\n  \"events_per_second\": %.6g,\n", (double)r->wall_time_s, (double)r->events_per_second);
   fprintf(fp, "  \"final_strain\": %.9g,\n  \"final_time_s\": %.9g,\n", (double)r->final_strain, (double)r->final_time_s);
-  fprintf(fp, "  \"elastic_modulus_pa\": %.9g,\n  \"elastic_modulus_theory_pa\": %.9g,\n", (double)r->elastic_modulus_pa, (double)StzProtocolModulus(sim));
+  if (PetscIsNanReal(r->elastic_modulus_pa)) fprintf(fp, "  \"elastic_modulus_pa\": null,\n");
+  else fprintf(fp, "  \"elastic_modulus_pa\": %.9g,\n", (double)r->elastic_modulus_pa);
+  fprintf(fp, "  \"elastic_modulus_theory_pa\": %.9g,\n", (double)StzProtocolModulus(sim));
   fprintf(fp, "  \"peak_stress_pa\": %.9g,\n  \"flow_stress_pa\": %.9g,\n", (double)r->peak_stress_pa, (double)r->flow_stress_pa);
   if (r->yield_strain >= 0) fprintf(fp, "  \"yield_strain\": %.9g,\n  \"yield_stress_pa\": %.9g,\n", (double)r->yield_strain, (double)r->yield_stress_pa);
   else fprintf(fp, "  \"yield_strain\": null,\n  \"yield_stress_pa\": null,\n");
@@ -666,7 +670,7 @@ PetscErrorCode StzRunStrainRate(StzSim sim)
     PetscBool fired;
     StzEvent  ev;
     PetscReal target = PetscMin(PetscMin(PetscMin(next_row, next_map), next_frame), c->max_strain), t_limit;
-    if (sim->kmc->events >= c->max_events) {
+    if (StzEventsDone(sim->kmc->events, c->max_events)) {
       PetscCall(StzSeriesAppend(sim));
       break;
     }
@@ -761,7 +765,7 @@ PetscErrorCode StzRunRolling(StzSim sim)
       StzEvent  ev;
       PetscReal t_row;
       StzProtocolMeasure(sim, &strain, &stress, &plastic);
-      if (strain >= target * (1 - 1e-12) || sim->kmc->events >= c->max_events) break;
+      if (strain >= target * (1 - 1e-12) || StzEventsDone(sim->kmc->events, c->max_events)) break;
       t_row = sim->kmc->time_s < row * c->series_dstrain / c->strain_rate ? row * c->series_dstrain / c->strain_rate - sim->kmc->time_s : 0;
       PetscCall(StzKmcStep(sim->kmc, PetscMax(0, PetscMin((target - strain) / c->strain_rate, t_row)), &fired, &ev));
       StzProtocolMeasure(sim, &strain, &stress, &plastic);
@@ -783,7 +787,7 @@ PetscErrorCode StzRunRolling(StzSim sim)
         PetscBool fired;
         StzEvent  ev;
         StzProtocolMeasure(sim, &strain, &stress, &plastic);
-        if (PetscAbsReal(stress) <= 1e-9 * M * c->roll.pass_strain || sim->kmc->events >= c->max_events) break;
+        if (PetscAbsReal(stress) <= 1e-9 * M * c->roll.pass_strain || StzEventsDone(sim->kmc->events, c->max_events)) break;
         if (dir != (stress > 0 ? 1 : -1)) {
           dir            = stress > 0 ? 1 : -1;
           dload.value[1] = dir * c->strain_rate;
@@ -812,11 +816,15 @@ PetscErrorCode StzRunRolling(StzSim sim)
                                 sim->n_bands == 1 ? "" : "s"));
       }
     }
+    /* At -stz_max_events or on an interruption this pass is the last (later ones would take no events). */
+    if (StzEventsDone(sim->kmc->events, c->max_events)) break;
   }
   PetscCall(StzFileCommit(c->output_dir, "passes.csv", &fp));
   PetscCall(PetscTime(&t1));
   PetscCall(StzLoadingFinish(sim, t1 - t0));
-  if (!c->quiet) PetscCall(PetscPrintf(PETSC_COMM_SELF, "  outputs in %s/: series.csv, passes.csv, summary.json, bands.csv, avalanches.csv, map_plastic_strain_final.png\n", c->output_dir));
+  if (!c->quiet)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  outputs in %s/: series.csv, passes.csv, summary.json, bands.csv, avalanches.csv, avalanche_sizes.csv, map_plastic_strain_final.png%s%s\n", c->output_dir,
+                          c->fields_csv ? ", fields.csv" : "", c->fields_vtk ? ", fields.vti" : ""));
   PetscFunctionReturn(0);
 }
 
@@ -853,7 +861,7 @@ static PetscErrorCode StzRunAqs(StzSim sim)
     PetscInt  gen, closed;
     StzEvent  ev;
 
-    if (sim->kmc->events >= c->max_events) {
+    if (StzEventsDone(sim->kmc->events, c->max_events)) {
       PetscCall(StzSeriesAppend(sim));
       break;
     }
@@ -889,7 +897,7 @@ static PetscErrorCode StzRunAqs(StzSim sim)
       sim->last = ev;
       PetscCall(StzAvalancheRecord(sim, &ev, gen, force_new, &pre));
       force_new = PETSC_FALSE;
-      if (sim->kmc->events >= c->max_events) {
+      if (StzEventsDone(sim->kmc->events, c->max_events)) {
         stop = PETSC_TRUE; /* the cascade is cut: its last row is not a relaxed state */
         break;
       }
@@ -1091,17 +1099,47 @@ PetscErrorCode StzSimRunEvents(StzSim sim, PetscInt n_events, PetscReal *wall_s)
   PetscFunctionReturn(0);
 }
 
+static volatile sig_atomic_t stz_stop_signal = 0;
+
+void StzRequestStop(int signum)
+{
+  stz_stop_signal = signum ? signum : -1;
+}
+
+int StzStopRequested(void)
+{
+  return (int)stz_stop_signal;
+}
+
+static PetscErrorCode StzOptionsCheckLeft(MPI_Comm comm, PetscBool stz_only);
+
 PetscErrorCode StzSimCheckOptions(MPI_Comm comm)
 {
-  StzConfig cfg;
+  StzConfig   cfg;
+  PetscMPIInt rank;
 
   PetscFunctionBeginUser;
   PetscCall(StzConfigFromOptions(comm, &cfg));
   PetscCall(StzConfigCheckLoading(comm, &cfg));
+  /* Every -stz_ option has been read by now, so a misspelled one is found before the engine's set-up (which can take half a
+   * minute and GBs); options of the solver (-elas_...) are read during the set-up and checked after it. */
+  PetscCall(StzOptionsCheckLeft(comm, PETSC_TRUE));
+  PetscCall(StzConfigNotes(comm, &cfg));
+  /* The output directory must be usable before the set-up too. */
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) PetscCall(StzOutputDirPrepare(cfg.output_dir));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode StzOptionsCheckUnused(MPI_Comm comm)
+{
+  PetscFunctionBeginUser;
+  PetscCall(StzOptionsCheckLeft(comm, PETSC_FALSE));
+  PetscFunctionReturn(0);
+}
+
+/* Fail on the first option nobody read (only -stz_ ones if stz_only), naming it. */
+static PetscErrorCode StzOptionsCheckLeft(MPI_Comm comm, PetscBool stz_only)
 {
   PetscInt n;
   char   **names, **values;
@@ -1137,6 +1175,7 @@ PetscErrorCode StzOptionsCheckUnused(MPI_Comm comm)
       PetscCall(PetscStrcmp(names[k], ignore[j], &eq));
       if (eq) skip = PETSC_TRUE;
     }
+    if (stz_only && strncmp(names[k], "stz_", 4)) skip = PETSC_TRUE;
     if (skip) continue;
     {
       char msg[PETSC_MAX_PATH_LEN];

@@ -81,7 +81,7 @@ static PetscErrorCode StzAdvanceTo(StzSim sim, PetscReal t_end_s, StzRows *rows,
     StzEvent  ev;
     PetscReal Sa[3], Ea[3], t_stop = PetscMin(t_end_s, rows->next_s), strain, stress, plastic;
     for (int q = 0; q < 3; q++) Sa[q] = k->S[q], Ea[q] = k->E[q];
-    if (k->events >= sim->cfg.max_events) break;
+    if (StzEventsDone(k->events, sim->cfg.max_events)) break;
     PetscCall(StzKmcStep(k, PetscMax(0, t_stop - k->time_s), &fired, &ev));
     if (w) {
       StzWorkAdd(w, Sa, Ea, k->S_pre, k->E_pre);
@@ -198,8 +198,8 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
   sim->res.treatment_stopped        = (PetscBool)(w && w->strain_limited);
   if (!n_cycles) sim->res.last_cycle_dissipated_j_per_gatom = 0; /* StzCyclesRow set it otherwise */
   PetscCall(StzFileOpen(sim->cfg.output_dir, "summary.json", &fp));
-  fprintf(fp, "{\n  \"protocol\": \"%s\",\n  \"seed\": %lld,\n  \"events\": %lld,\n  \"relaxation_events\": %lld,\n", StzProtocolNames[sim->cfg.protocol], (long long)sim->cfg.seed,
-          (long long)(sim->kmc->events - sim->events0), (long long)(sim->kmc->relax_events - sim->relax0));
+  fprintf(fp, "{\n  \"protocol\": \"%s\",\n  \"seed\": %lld,\n  \"events\": %lld,\n  \"interrupted\": %s,\n  \"relaxation_events\": %lld,\n", StzProtocolNames[sim->cfg.protocol],
+          (long long)sim->cfg.seed, (long long)(sim->kmc->events - sim->events0), StzStopRequested() ? "true" : "false", (long long)(sim->kmc->relax_events - sim->relax0));
   fprintf(fp, "  \"wall_time_s\": %.6g,\n  \"events_per_second\": %.6g,\n  \"final_time_s\": %.9g,\n", (double)wall, (double)(wall > 0 ? (sim->kmc->events - sim->events0) / wall : 0),
           (double)sim->kmc->time_s);
   fprintf(fp, "  \"final_strain\": %.9g,\n  \"final_stress_pa\": %.9g,\n  \"plastic_strain_final\": %.9g,\n", (double)strain, (double)stress, (double)plastic);
@@ -379,7 +379,7 @@ static PetscErrorCode StzRunCyclic(StzSim sim, PetscReal *wall)
     all.work_j_per_m3 += w.work_j_per_m3;
     all.peak_stress_pa = PetscMax(all.peak_stress_pa, w.peak_stress_pa);
     all.strain_limited = w.strain_limited;
-    if (k->events >= c->max_events) break;
+    if (StzEventsDone(k->events, c->max_events)) break;
   }
   PetscCall(PetscTime(&t1));
   PetscCall(StzSeriesAppend(sim));
@@ -418,13 +418,14 @@ static PetscErrorCode StzRunThermalCycling(StzSim sim, PetscReal *wall)
   for (PetscInt cycle = 1; cycle <= c->tr.thermal_cycles; cycle++) {
     StzWork w = {0, 0, 0, PETSC_FALSE};
     for (PetscInt s = 0; s < 2 * n; s++) {
+      if (StzStopRequested()) break;
       PetscCall(StzKmcThermalStrain(k, s < n ? -dT : dT));
       PetscCall(StzAdvanceTo(sim, k->time_s + step_s, &rows, NULL, "thermal-cycling"));
     }
     /* No external work in a free box: the dissipated work column is minus the change of elastic energy. */
     StzCyclesRow(sim, cyc, cycle, &w, el0, &el1, &e);
     el0 = el1;
-    if (k->events >= c->max_events) break;
+    if (StzEventsDone(k->events, c->max_events)) break;
   }
   PetscCall(PetscTime(&t1));
   PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
@@ -494,6 +495,11 @@ PetscErrorCode StzRunSequence(StzSim sim)
     if (is_shear[s]) shear[s] = sim->res;
     /* After a loading test, unload so the next stage starts stress-free. */
     if (is_shear[s]) PetscCall(StzSetFree(sim->kmc));
+    /* Interrupted: this stage has written its outputs; the later ones are not started, and the summary lists the stages run. */
+    if (StzStopRequested()) {
+      n = s + 1;
+      break;
+    }
   }
   c->protocol    = STZ_PROTO_SEQUENCE;
   sim->seq_stage = 0;
@@ -501,8 +507,8 @@ PetscErrorCode StzRunSequence(StzSim sim)
   e_stage0 = e_start;
   StzKmcEnergy(sim->kmc, &e1);
   PetscCall(StzFileOpen(top, "summary.json", &fp));
-  fprintf(fp, "{\n  \"protocol\": \"sequence\",\n  \"seed\": %lld,\n  \"events\": %lld,\n  \"relaxation_events\": %lld,\n", (long long)c->seed, (long long)sim->kmc->events,
-          (long long)sim->kmc->relax_events);
+  fprintf(fp, "{\n  \"protocol\": \"sequence\",\n  \"seed\": %lld,\n  \"events\": %lld,\n  \"interrupted\": %s,\n  \"relaxation_events\": %lld,\n", (long long)c->seed, (long long)sim->kmc->events,
+          StzStopRequested() ? "true" : "false", (long long)sim->kmc->relax_events);
   StzWriteEnergyJSON(fp, &e_stage0, &e1);
   fprintf(fp, "  \"stages\": [\n");
   for (PetscInt s = 0; s < n; s++) {

@@ -5,6 +5,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#ifdef _OPENMP
+  #include <omp.h>
+#endif
 
 static int stz_test_failures = 0;
 
@@ -46,6 +49,16 @@ static inline int StzCmpDouble(const void *x, const void *y)
 {
   const double u = *(const double *)x, v = *(const double *)y;
   return (u > v) - (u < v);
+}
+
+/* The OpenMP thread count the last run set (1 without OpenMP): a comparison across thread counts must check it ran. */
+static inline int StzTestMaxThreads(void)
+{
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
 }
 
 #define STZ_TEST_EXIT() (stz_test_failures > 100 ? 100 : stz_test_failures)

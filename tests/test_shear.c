@@ -94,31 +94,42 @@ int main(int argc, char **argv)
             (double)(hotfast.flow_stress_pa / 1e6));
   /* The 0.2 % offset construction after an abrupt yield: at 450 K this box yields in one avalanche (the plastic strain jumps
    * from below 0.002 to about 0.015 between two rows), so the offset line meets the curve on the drop, just past the peak:
-   * the yield stress must lie on the offset line, sigma_y = mu (eps_y - 0.002), and between 0.8 and 1 times the peak. (Taking
-   * the stress of the first row past 0.002, as before the fifth session, gave the stress after the drop, a quarter of it.) */
+   * the yield point must lie on the recorded curve between the two rows where the plastic strain passes 0.002 (strain and
+   * stress both between theirs), and the yield stress between 0.8 and 1 times the peak. (Taking the stress of the first row
+   * past 0.002, as before the fifth session, gave the stress after the drop, a quarter of it.) */
   {
     StzSimResult abrupt;
+    StzSeries    sr;
+    PetscBool    on_curve = PETSC_FALSE;
     PetscCall(Run(450, 1e-2, 0.03, 1, &sim, &abrupt));
+    PetscCall(StzSimGetSeries(sim, &sr));
+    for (PetscInt k = 1; k < sr.n; k++)
+      if (sr.plastic_strain[k - 1] < 0.002 && sr.plastic_strain[k] >= 0.002) {
+        const PetscReal tol = 1e-9 * abrupt.peak_stress_pa;
+        on_curve = (PetscBool)(abrupt.yield_strain >= sr.strain[k - 1] && abrupt.yield_strain <= sr.strain[k] && abrupt.yield_stress_pa >= PetscMin(sr.stress_pa[k - 1], sr.stress_pa[k]) - tol &&
+                               abrupt.yield_stress_pa <= PetscMax(sr.stress_pa[k - 1], sr.stress_pa[k]) + tol);
+        break;
+      }
+    STZ_CHECK(on_curve && abrupt.yield_stress_pa >= 0.8 * abrupt.peak_stress_pa && abrupt.yield_stress_pa <= abrupt.peak_stress_pa,
+              "450 K, abrupt yield: 0.2 %% offset yield %.0f MPa at strain %.4f is on the recorded curve where the plastic strain passes 0.002, and within 0.8-1 x the peak %.0f MPa",
+              (double)(abrupt.yield_stress_pa / 1e6), (double)abrupt.yield_strain, (double)(abrupt.peak_stress_pa / 1e6));
     PetscCall(StzSimDestroy(&sim));
-    STZ_CHECK(abrupt.yield_strain > 0 && abrupt.yield_stress_pa >= 0.8 * abrupt.peak_stress_pa && abrupt.yield_stress_pa <= abrupt.peak_stress_pa &&
-                  PetscAbsReal(abrupt.yield_stress_pa - abrupt.elastic_modulus_pa * (abrupt.yield_strain - 0.002)) < 1e-3 * abrupt.yield_stress_pa,
-              "450 K, abrupt yield: 0.2 %% offset yield %.0f MPa at strain %.4f is on the offset line and within 0.8-1 x the peak %.0f MPa", (double)(abrupt.yield_stress_pa / 1e6),
-              (double)abrupt.yield_strain, (double)(abrupt.peak_stress_pa / 1e6));
   }
   /* Temperature dependence of yield with the two-temperature preset (docs/model.md 12): Johnson & Samwer's law (PRL 95,
    * 195501, 2005) gives sigma_y(77 K) / sigma_y(300 K) = 1.22 (1.17-1.29 within their fit's uncertainty), and one median STZ
    * of vitreloy1-js fires at 1/s at exactly their stresses. The box yields where its weakest sites (barriers down to 0.7 x
    * the median at the -3 sigma cut of the 10 % spread) fire, which raises the ratio to at most (0.7 tau_ath - 0.071 GPa) /
    * (0.7 tau_ath - 0.283 GPa) = 1.37 (tau_ath = 1.226 GPa, the thermal terms kT ln(nu0 1 s) / V*). Expected 1.22-1.37; checked
-   * within 1.1-1.5, far from the Argon presets' 3.3 (docs/model.md 13). */
+   * within 1.17-1.40 (the lower end of Johnson & Samwer's uncertainty to the weakest-site bound, with 2 % of seed scatter), far
+   * from the Argon presets' 3.3 (docs/model.md 13). */
   for (PetscInt s = 1; s <= 2; s++) {
     StzSimResult r300, r77;
     PetscCall(RunWith("-stz_material vitreloy1-js", 300, 1e-2, 0.05, s, &sim, &r300));
     PetscCall(StzSimDestroy(&sim));
     PetscCall(RunWith("-stz_material vitreloy1-js", 77, 1e-2, 0.05, s, &sim, &r77));
     PetscCall(StzSimDestroy(&sim));
-    STZ_CHECK(r300.yield_stress_pa > 0 && r77.yield_stress_pa / r300.yield_stress_pa > 1.1 && r77.yield_stress_pa / r300.yield_stress_pa < 1.5,
-              "seed %d, vitreloy1-js at 1e-2 /s: yield stress 77 K / 300 K = %.0f / %.0f MPa = %.2f, within 1.1-1.5 (Johnson-Samwer 1.22, weakest sites 1.37)", (int)s,
+    STZ_CHECK(r300.yield_stress_pa > 0 && r77.yield_stress_pa / r300.yield_stress_pa > 1.17 && r77.yield_stress_pa / r300.yield_stress_pa < 1.40,
+              "seed %d, vitreloy1-js at 1e-2 /s: yield stress 77 K / 300 K = %.0f / %.0f MPa = %.2f, within 1.17-1.40 (Johnson-Samwer 1.22, weakest sites 1.37)", (int)s,
               (double)(r77.yield_stress_pa / 1e6), (double)(r300.yield_stress_pa / 1e6), (double)(r77.yield_stress_pa / r300.yield_stress_pa));
   }
   /* Thermally activated flow near T_g without the flicker acceleration's bias: with vitreloy1-js unloaded STZs are frozen,

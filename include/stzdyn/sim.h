@@ -14,7 +14,7 @@ typedef struct {
   PetscReal  localization_index, band_angle_deg;
   PetscInt   band_count; /* shear bands found (bands.csv) */
   PetscReal  final_strain, final_time_s;
-  PetscReal  elastic_modulus_pa; /* initial slope of stress-strain fitted over the elastic branch */
+  PetscReal  elastic_modulus_pa; /* initial slope of stress-strain fitted over the elastic branch (NaN: no row before plastic strain 1e-5) */
   /* Avalanche statistics (docs/outputs.md, avalanches.csv): count of avalanches, and the maximum-likelihood power-law fit of the
    * positive sizes; avalanche_fit_ok is PETSC_FALSE (exponent null in summary.json) when there are too few to fit. */
   PetscInt  avalanche_count, avalanche_positive, avalanche_tail;
@@ -56,6 +56,13 @@ typedef struct {
   const PetscReal  *time_s, *strain, *stress_pa, *plastic_strain;
   const PetscInt64 *events;
 } StzSeries;
+
+/* Ask the running simulation to stop at its next event, as if -stz_max_events were reached: the protocol ends, writes all its
+ * outputs (summary.json says "interrupted": true), and later stages or seeds are not started. Async-signal-safe: meant for a
+ * SIGINT/SIGTERM handler; `signum` is kept for StzStopRequested (0 is stored as -1). */
+void StzRequestStop(int signum);
+/* The signal number given to StzRequestStop (-1 if it was 0), or 0 if no stop was asked for. */
+int StzStopRequested(void);
 
 /* Read every -stz_ option (errors name the option, its value and what is allowed) and set up the run. */
 PetscErrorCode StzSimCreate(MPI_Comm comm, StzSim *sim);

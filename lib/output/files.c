@@ -1,9 +1,13 @@
 /* Output files are written under a temporary name and renamed when complete, so an interrupted run never leaves a
  * truncated file under a final name. */
+#define _POSIX_C_SOURCE 200809L /* lstat */
 #include "../impl.h"
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 PetscErrorCode StzMakeDir(const char dir[])
 {
@@ -21,6 +25,77 @@ PetscErrorCode StzMakeDir(const char dir[])
   }
   if (mkdir(path, 0777) && errno != EEXIST) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create directory '%s' (-stz_output_dir): %s", dir, strerror(errno));
   PetscCheck(!stat(path, &st) && S_ISDIR(st.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "-stz_output_dir '%s' exists and is not a directory", dir);
+  PetscFunctionReturn(0);
+}
+
+/* Whether a directory entry is something stzdyn writes (docs/outputs.md): its files, with or without ".tmp", and the
+ * directories of frames, sequence stages (NN-protocol), ensemble seeds and the creep's yield test. */
+static PetscBool StzIsOutputFile(const char n[])
+{
+  static const char *const files[] = {"series.csv", "summary.json", "fields.csv",    "fields.vti", "avalanches.csv", "avalanche_sizes.csv", "bands.csv", "cycles.csv", "passes.csv",
+                                      "popin.csv",  "ensemble.csv", "ensemble.json", NULL};
+  char                     base[256];
+  size_t                   len = strlen(n);
+
+  if (len >= sizeof base) return PETSC_FALSE;
+  strcpy(base, n);
+  if (len > 4 && !strcmp(base + len - 4, ".tmp")) base[len - 4] = 0;
+  for (int i = 0; files[i]; i++)
+    if (!strcmp(base, files[i])) return PETSC_TRUE;
+  len = strlen(base);
+  return (PetscBool)(len > 4 && !strcmp(base + len - 4, ".png") && (!strncmp(base, "map_", 4) || !strncmp(base, "frame_", 6)));
+}
+
+static PetscBool StzIsOutputDir(const char n[])
+{
+  if (!strcmp(n, "frames") || !strcmp(n, "yield-test")) return PETSC_TRUE;
+  if (!strncmp(n, "seed-", 5) && n[5] && strspn(n + 5, "0123456789") == strlen(n + 5)) return PETSC_TRUE;
+  if (n[0] >= '0' && n[0] <= '9' && n[1] >= '0' && n[1] <= '9' && n[2] == '-')
+    for (int p = 0; StzProtocolNames[p]; p++)
+      if (!strcmp(n + 3, StzProtocolNames[p])) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
+/* Remove stzdyn's outputs in dir (recursively in its own subdirectories, which go too once empty); count what went. */
+static PetscErrorCode StzRemoveOutputs(const char dir[], PetscInt *n)
+{
+  DIR           *d = opendir(dir);
+  struct dirent *e;
+
+  PetscFunctionBeginUser;
+  if (!d) PetscFunctionReturn(0);
+  while ((e = readdir(d))) {
+    char        path[PETSC_MAX_PATH_LEN];
+    struct stat st;
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    PetscCall(PetscSNPrintf(path, sizeof path, "%s/%s", dir, e->d_name));
+    if (lstat(path, &st)) continue;
+    if (S_ISDIR(st.st_mode) && StzIsOutputDir(e->d_name)) {
+      PetscCall(StzRemoveOutputs(path, n));
+      (void)rmdir(path); /* kept if it holds anything else */
+    } else if (S_ISREG(st.st_mode) && StzIsOutputFile(e->d_name)) {
+      if (!unlink(path)) (*n)++;
+    }
+  }
+  closedir(d);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzOutputDirPrepare(const char dir[])
+{
+  char     probe[PETSC_MAX_PATH_LEN];
+  FILE    *fp;
+  PetscInt n = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(StzMakeDir(dir));
+  PetscCall(PetscSNPrintf(probe, sizeof probe, "%s/.stzdyn-write-test", dir));
+  fp = fopen(probe, "w");
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "option -stz_output_dir = %s: cannot write there (%s)", dir, strerror(errno));
+  fclose(fp);
+  (void)unlink(probe);
+  PetscCall(StzRemoveOutputs(dir, &n));
+  if (n) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: note: removed %d files an earlier run left in %s/, so that it holds this run's outputs only\n", (int)n, dir));
   PetscFunctionReturn(0);
 }
 
