@@ -93,7 +93,8 @@ static PetscErrorCode Flicker(void)
     if (count[i] > count[most]) most = i;
   {
     const PetscReal tr = eps[3 * most] + eps[3 * most + 1];
-    STZ_CHECK(count[most] >= 100 && PetscAbsReal(tr) <= 4 * ev, "the most active site (%d activations, >= 100) holds a dilatation of %.2f eps_v (|.| <= 4), not one per activation", (int)count[most], (double)(tr / ev));
+    STZ_CHECK(count[most] >= 100 && PetscAbsReal(tr) <= 4 * ev, "the most active site (%d activations, >= 100) holds a dilatation of %.2f eps_v (|.| <= 4), not one per activation", (int)count[most],
+              (double)(tr / ev));
   }
   PetscCall(StzSimDestroy(&sim));
   PetscFunctionReturn(0);
@@ -159,7 +160,8 @@ static PetscErrorCode FreeVolume(void)
   }
   STZ_CHECK(dil[0][0] > 0.001 && dil[0][1] >= 0 && dil[0][1] < 0.1 * dil[0][0], "10 s at 562.5 K anneal out the free volume a shear test left: mean dilatation %.5f -> %.5f (< a tenth)",
             (double)dil[0][0], (double)dil[0][1]);
-  STZ_CHECK(dil[1][0] > 0.001 && dil[1][0] == dil[0][0] && dil[1][1] >= 0.5 * dil[1][0], "while 10 s at 300 K, where few sites can rearrange without load, keep most of it: %.5f -> %.5f (>= half)", (double)dil[1][0], (double)dil[1][1]);
+  STZ_CHECK(dil[1][0] > 0.001 && dil[1][0] == dil[0][0] && dil[1][1] >= 0.5 * dil[1][0], "while 10 s at 300 K, where few sites can rearrange without load, keep most of it: %.5f -> %.5f (>= half)",
+            (double)dil[1][0], (double)dil[1][1]);
   PetscFunctionReturn(0);
 }
 
