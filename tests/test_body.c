@@ -274,17 +274,26 @@ int main(int argc, char **argv)
     PetscCall(PetscSNPrintf(opt, sizeof(opt), fmt, (double)eps_v, 1e-3));
     PetscCall(PetscOptionsInsertString(NULL, opt));
     PetscCall(StzSimCreate(PETSC_COMM_WORLD, &sim));
-    C  = sim->kmc->n_classes;
-    r0 = PetscExpReal(sim->kmc->lnA[0]);
-    PetscCall(PetscMalloc1(N * C, &a));
-    for (PetscInt i = 0; i < N; i++)
-      for (PetscInt k = 0; k < sim->kmc->n_orient; k++) {
-        const PetscReal *rp = sim->kmc->ramp, bt = sim->kmc->b_per_pa * (rp[N + i] * sim->kmc->cos2[k] - rp[i] * sim->kmc->sin2[k]);
-        const PetscReal  bp  = sim->kmc->b_per_pa * sim->kmc->dil_k * rp[2 * N + i]; /* the dilatation's work (0 without) */
-        a[i * C + 2 * k]     = -bt - bp;                                             /* compression: the platen strain falls; sense +1 */
-        a[i * C + 2 * k + 1] = bt - bp;                                              /* sense -1 */
-        amax                 = PetscMax(amax, PetscMax(PetscAbsReal(bt - bp), PetscAbsReal(bt + bp)));
-      }
+    C = sim->kmc->n_classes;
+    /* The rate constants from the model's equations (docs/model.md 4), not from the kMC's own arrays: r0 = nu0 exp(-dF/kT)
+     * with Argon's barrier, b = gamma0 Omega0 / 2kT, and the dilatation's work per unit mean stress b eps_v / gamma0. Only the
+     * platen's response per unit strain (the FE's, tested elsewhere) is taken from the run. */
+    {
+      const StzMaterial *m  = &sim->cfg.mat;
+      const PetscReal    kT = 1.380649e-23 * 400, b = m->gamma0 * m->stz_volume_m3 / (2 * kT), dk = eps_v / m->gamma0;
+      const PetscReal    dF = StzArgonBarrier(m->shear_modulus_pa, m->poisson_ratio, m->gamma0, m->stz_volume_m3, m->dilatancy_beta, m->tau_hat_over_mu * m->shear_modulus_pa);
+      r0                    = m->attempt_frequency_hz * PetscExpReal(-dF / kT);
+      PetscCall(PetscMalloc1(N * C, &a));
+      for (PetscInt i = 0; i < N; i++)
+        for (PetscInt k = 0; k < sim->kmc->n_orient; k++) {
+          const PetscReal th = k * (PETSC_PI / 2) / sim->kmc->n_orient, *rp = sim->kmc->ramp;
+          const PetscReal bt   = b * (rp[N + i] * PetscCosReal(2 * th) - rp[i] * PetscSinReal(2 * th));
+          const PetscReal bp   = b * dk * rp[2 * N + i]; /* the dilatation's work (0 without) */
+          a[i * C + 2 * k]     = -bt - bp;               /* compression: the platen strain falls; sense +1 */
+          a[i * C + 2 * k + 1] = bt - bp;                /* sense -1 */
+          amax                 = PetscMax(amax, PetscMax(PetscAbsReal(bt - bp), PetscAbsReal(bt + bp)));
+        }
+    }
     PetscCall(StzSimDestroy(&sim));
     t0   = 1.0 / (N * C * r0);
     rate = 3.0 / (amax * t0);

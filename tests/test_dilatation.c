@@ -182,13 +182,16 @@ static PetscErrorCode Thinning(void)
   PetscCall(PetscSNPrintf(opt, sizeof opt, fmt, (double)eps_v, 1e-3));
   PetscCall(PetscOptionsInsertString(NULL, opt));
   PetscCall(StzSimCreate(PETSC_COMM_WORLD, &sim));
-  C  = sim->kmc->n_classes;
-  K  = sim->kmc->n_orient;
-  r0 = PetscExpReal(sim->kmc->lnA[0]);
+  C = sim->kmc->n_classes;
+  K = sim->kmc->n_orient;
   {
-    const PetscReal M = 2 * sim->cfg.mat.shear_modulus_pa / (1 - sim->cfg.mat.poisson_ratio), b = sim->kmc->b_per_pa, dk = sim->kmc->dil_k;
+    /* The constants from the model's equations (docs/model.md 4), not the kMC's arrays: r0 = nu0 exp(-dF/kT) with Argon's
+     * barrier, b = gamma0 Omega0 / 2kT, the dilatation's work per unit mean stress b eps_v / gamma0. */
+    const StzMaterial *m  = &sim->cfg.mat;
+    const PetscReal    kT = 1.380649e-23 * 400, M = 2 * m->shear_modulus_pa / (1 - m->poisson_ratio), b = m->gamma0 * m->stz_volume_m3 / (2 * kT), dk = eps_v / m->gamma0;
+    r0 = m->attempt_frequency_hz * PetscExpReal(-StzArgonBarrier(m->shear_modulus_pa, m->poisson_ratio, m->gamma0, m->stz_volume_m3, m->dilatancy_beta, m->tau_hat_over_mu * m->shear_modulus_pa) / kT);
     for (PetscInt k = 0; k < K; k++) { /* per unit strain rate: dS_yy = -M, tau_k = S_yy / 2 sin 2theta_k, P = S_yy / 2 */
-      const PetscReal t = -0.5 * M * sim->kmc->sin2[k], p = -0.5 * M * dk;
+      const PetscReal t = -0.5 * M * PetscSinReal(2 * (k * (PETSC_PI / 2) / K)), p = -0.5 * M * dk;
       g[2 * k] = b * (t + p), g[2 * k + 1] = b * (-t + p);
       gb[2 * k] = b * (t + PetscAbsReal(p)), gb[2 * k + 1] = b * (-t + PetscAbsReal(p));
       gmax = PetscMax(gmax, PetscMax(PetscAbsReal(g[2 * k]), PetscAbsReal(g[2 * k + 1])));

@@ -17,7 +17,11 @@
  *    on Hertz's contact sinks through half the slab.
  *  - Pre-cycles (-stz_indent_cycles): series.csv turns at the cycles' top load and at zero, and the pop-in comes after.
  *  - The first pop-in is thermally activated nucleation (Schuh & Lund, J. Mater. Res. 19, 2152, 2004): a load ramp 100
- *    times faster reaches a higher load before it.
+ *    times faster reaches a higher load before it, and by how much follows from the activation volume: an STZ whose log-rate
+ *    is linear in its resolved shear, b = gamma0 Omega0 / 2kT per Pa, first fires under a ramp when its hazard reaches about
+ *    one, at a stress that rises by ln(100) / b (380 MPa at 300 K) for a ramp 100 times faster. Hertz's largest shear at the
+ *    pop-in must rise by 0.5-1.25 times that: at most 1 / cos 30 deg = 1.15 times (the nearest of the three orientations)
+ *    plus scatter, and less where the sites that fire first were softened by earlier events. A factor 2 in b fails.
  *  - A relaxed glass pops in at higher loads than an as-quenched one (the review in reference/, Fig. 4b: relaxation shifts
  *    the first pop-in loads up).
  *  - Under a cylinder the shear stress peaks below the surface (0.786 a), so the first pop-in's plastic depth comes from
@@ -29,10 +33,10 @@
 #include <string.h>
 
 /* Mean and standard error of the first pop-in loads of seeds 1..n for opts; also the mean centroid, in units of the
- * contact half-width at the pop-in. */
-static PetscErrorCode PopinLoads(const char opts[], PetscInt n, PetscReal *mean, PetscReal *se, PetscReal *zc, PetscReal *xc, PetscInt *missing)
+ * contact half-width at the pop-in, and the mean of Hertz's largest shear stress at the pop-ins. */
+static PetscErrorCode PopinLoads(const char opts[], PetscInt n, PetscReal *mean, PetscReal *se, PetscReal *zc, PetscReal *xc, PetscInt *missing, PetscReal *tau_mean)
 {
-  PetscReal s = 0, s2 = 0;
+  PetscReal s = 0, s2 = 0, st = 0;
   char      opt[1024], path[PETSC_MAX_PATH_LEN], line[1024];
 
   PetscFunctionBeginUser;
@@ -52,6 +56,7 @@ static PetscErrorCode PopinLoads(const char opts[], PetscInt n, PetscReal *mean,
     }
     s += r.first_popin_load_n_per_m;
     s2 += r.first_popin_load_n_per_m * r.first_popin_load_n_per_m;
+    st += r.first_popin_max_shear_pa;
     /* popin.csv: half-width (column 4), centroid x and depth (14, 15) of the first pop-in. */
     PetscCall(PetscSNPrintf(path, sizeof path, "test-output/stzdyn-test-indent/ens/popin.csv"));
     if ((fp = fopen(path, "r"))) {
@@ -68,8 +73,9 @@ static PetscErrorCode PopinLoads(const char opts[], PetscInt n, PetscReal *mean,
       fclose(fp);
     }
   }
-  *mean = s / n;
-  *se   = n > 1 ? PetscSqrtReal(PetscMax(0, (s2 - n * (*mean) * (*mean)) / (n - 1)) / n) : 0;
+  *mean     = s / n;
+  *tau_mean = n > *missing ? st / (n - *missing) : 0;
+  *se       = n > 1 ? PetscSqrtReal(PetscMax(0, (s2 - n * (*mean) * (*mean)) / (n - 1)) / n) : 0;
   PetscFunctionReturn(0);
 }
 
@@ -266,16 +272,21 @@ int main(int argc, char **argv)
   {
     const char *base = "-stz_quiet -stz_protocol indent -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_nx 48 -stz_ny 24 -stz_indent_radius_m 1e-7";
     char        opt[1024];
-    PetscReal   m[3], se[3], zc[3], xc[3];
+    PetscReal   m[3], se[3], zc[3], xc[3], tau[3], dtau;
+    StzMaterial mat;
     PetscInt    miss[3];
-    PetscCall(PopinLoads(base, 6, &m[0], &se[0], &zc[0], &xc[0], &miss[0]));
+    PetscCall(PopinLoads(base, 6, &m[0], &se[0], &zc[0], &xc[0], &miss[0], &tau[0]));
     PetscCall(PetscSNPrintf(opt, sizeof opt, "%s -stz_indent_load_rate 100", base));
-    PetscCall(PopinLoads(opt, 6, &m[1], &se[1], &zc[1], &xc[1], &miss[1]));
+    PetscCall(PopinLoads(opt, 6, &m[1], &se[1], &zc[1], &xc[1], &miss[1], &tau[1]));
     PetscCall(PetscSNPrintf(opt, sizeof opt, "%s -stz_initial_state annealed", base));
-    PetscCall(PopinLoads(opt, 6, &m[2], &se[2], &zc[2], &xc[2], &miss[2]));
+    PetscCall(PopinLoads(opt, 6, &m[2], &se[2], &zc[2], &xc[2], &miss[2], &tau[2]));
     STZ_CHECK(miss[0] + miss[1] + miss[2] == 0, "every run popped in before 60 N/m (%d missing)", (int)(miss[0] + miss[1] + miss[2]));
     STZ_CHECK(m[1] - m[0] > 3 * PetscSqrtReal(se[0] * se[0] + se[1] * se[1]), "a 100 times faster ramp pops in at a higher load: %.3g +- %.2g against %.3g +- %.2g N/m (> 3 standard errors)",
               (double)m[1], (double)se[1], (double)m[0], (double)se[0]);
+    PetscCall(StzMaterialPreset("vitreloy1", &mat));
+    dtau = PetscLogReal(100) / (mat.gamma0 * mat.stz_volume_m3 / (2 * 1.380649e-23 * 300));
+    STZ_CHECK(tau[1] - tau[0] > 0.5 * dtau && tau[1] - tau[0] < 1.25 * dtau, "and Hertz's largest shear at it rises by %.0f MPa: 0.5-1.25 x ln(100) / b = %.0f MPa (the activation volume)",
+              (double)((tau[1] - tau[0]) / 1e6), (double)(dtau / 1e6));
     STZ_CHECK(m[2] - m[0] > 3 * PetscSqrtReal(se[0] * se[0] + se[2] * se[2]), "an annealed glass pops in at a higher load: %.3g +- %.2g against %.3g +- %.2g N/m as quenched (> 3 standard errors)",
               (double)m[2], (double)se[2], (double)m[0], (double)se[0]);
     for (int k = 0; k < 3; k++)

@@ -78,8 +78,18 @@ int main(int argc, char **argv)
   PetscCall(Run(560, 1e-1, 0.3, 1, &sim, &hotfast));
   PetscCall(StzSimDestroy(&sim));
   PetscCall(StzSimDestroy(&sim));
-  STZ_CHECK(slow.flow_stress_pa < cold[0].flow_stress_pa, "flow stress rises with strain rate at 300 K: %.0f MPa at 1e-2 /s < %.0f MPa at 1 /s", (double)(slow.flow_stress_pa / 1e6),
-            (double)(cold[0].flow_stress_pa / 1e6));
+  /* The rise is bounded by one STZ's rate sensitivity: a 100 times faster flow needs every rate 100 times higher, i.e. a
+   * resolved stress higher by ln(100) / b (b = gamma0 Omega0 / 2kT) if the distribution of site stresses keeps its shape, and
+   * less where more sites join in; pure shear resolves at least cos 30 deg of itself on the nearest orientation. */
+  {
+    StzMaterial mat;
+    PetscReal   bound;
+    PetscCall(StzMaterialPreset("vitreloy1", &mat));
+    bound = PetscLogReal(100) / (mat.gamma0 * mat.stz_volume_m3 / (2 * 1.380649e-23 * 300)) / PetscCosReal(PETSC_PI / 6);
+    STZ_CHECK(slow.flow_stress_pa < cold[0].flow_stress_pa && cold[0].flow_stress_pa - slow.flow_stress_pa < bound,
+              "flow stress rises with strain rate at 300 K: %.0f MPa at 1e-2 /s < %.0f MPa at 1 /s, by less than one STZ's ln(100) / (b cos 30) = %.0f MPa", (double)(slow.flow_stress_pa / 1e6),
+              (double)(cold[0].flow_stress_pa / 1e6), (double)(bound / 1e6));
+  }
   STZ_CHECK(warm.flow_stress_pa < cold[0].flow_stress_pa && warm.peak_stress_pa < cold[0].peak_stress_pa,
             "flow and peak stress fall with temperature at 1 /s: 400 K %.0f / %.0f MPa < 300 K %.0f / %.0f MPa", (double)(warm.flow_stress_pa / 1e6), (double)(warm.peak_stress_pa / 1e6),
             (double)(cold[0].flow_stress_pa / 1e6), (double)(cold[0].peak_stress_pa / 1e6));
