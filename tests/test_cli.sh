@@ -111,6 +111,8 @@ if command -v mpiexec > /dev/null; then
   out=$(timeout 120 mpiexec -n 2 "$stz" "${ys_opts[@]}" -stz_output_dir "$tmp/y3" 2>&1); rc=$?
   check "the same on two MPI ranks finishes, with the same yield stress (rc $rc)" \
     '[ $rc -eq 0 ] && cmp -s <(grep "^  .yield_stress_pa" "$tmp/y 2/yield-test/summary.json") <(grep "^  .yield_stress_pa" "$tmp/y3/yield-test/summary.json")'
+else
+  check "mpiexec is installed (scripts/setup installs OpenMPI; the MPI checks need it)" false
 fi
 # The same seed gives the same series whatever the thread count, set from outside as a user would (OMP_NUM_THREADS also sets
 # OpenBLAS's threads, which used to change the last digits of the FE solves on 32 x 32 sites and up).
@@ -259,5 +261,7 @@ if command -v mpiexec > /dev/null; then
   out=$(timeout 120 mpiexec -n 2 "$stz" "${ens_opts[@]}" -stz_seeds 2,5 -stz_output_dir "$tmp/en3" 2>&1); rc=$?
   check "the same ensemble on two MPI ranks gives the same table (wall times aside; rc $rc)" \
     '[ $rc -eq 0 ] && cmp -s <(cut -d, -f1,2,4- "$tmp/en1/ensemble.csv") <(cut -d, -f1,2,4- "$tmp/en3/ensemble.csv") && grep -q "\"ranks\": 2" "$tmp/en3/ensemble.json"'
+else
+  check "mpiexec is installed (scripts/setup installs OpenMPI; the MPI checks need it)" false
 fi
 exit $fail
