@@ -126,8 +126,8 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     ierr = StzSimRun(sim);
     if (!ierr && StzStopRequested())
-      PetscCall(PetscFPrintf(PETSC_COMM_WORLD, stderr, "stzdyn: the run was interrupted (signal %d): its outputs above cover it up to the stop, and summary.json says \"interrupted\": true\n",
-                             StzStopRequested()));
+      PetscCall(
+          PetscFPrintf(PETSC_COMM_WORLD, stderr, "stzdyn: the run was interrupted (signal %d): its outputs cover it up to the stop (\"interrupted\": true in summary.json)\n", StzStopRequested()));
   }
   if (!ierr) ierr = StzSimDestroy(&sim);
   if (ierr) PetscCall(PetscOptionsClear(NULL)); /* no "options left" report after an error that already named them */

@@ -358,6 +358,10 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzOptionsStringArray("-stz_sequence", "sequence: protocols run in order on the same sample, comma-separated (e.g. anneal,pure-shear)", NULL, stages, &n_stages, &set);
   if (!set) n_stages = 0;
   StzOptionsString("-stz_output_dir", "directory for all outputs (created if missing)", NULL, cfg->output_dir, cfg->output_dir, sizeof(cfg->output_dir), NULL);
+  {
+    size_t len = strlen(cfg->output_dir); /* "out/" is "out": paths below are joined with '/' */
+    while (len > 1 && cfg->output_dir[len - 1] == '/') cfg->output_dir[--len] = 0;
+  }
   cfg->fields_csv = PETSC_FALSE;
   StzOptionsBool("-stz_fields_csv", "write fields.csv (per-site stress, plastic strain, activations) at the end", NULL, cfg->fields_csv, &cfg->fields_csv, NULL);
   cfg->fields_vtk = PETSC_FALSE;

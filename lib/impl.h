@@ -438,6 +438,8 @@ PetscErrorCode StzAvalancheRecWrite(StzAvalancheRec rec, const char dir[], Petsc
 PetscErrorCode StzFileOpen(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzFileCommit(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzMakeDir(const char dir[]);
+/* Open `path` for writing as a new file (removing what is there; a symbolic link is removed, not followed), or NULL with errno. */
+FILE *StzFopenFresh(const char path[]);
 /* Make the run's output directory (mkdir -p), check that it can be written, and remove what an earlier run left there (files
  * named as stzdyn's outputs, ".tmp" ones included, and its stage, seed, frames and yield-test directories), with a note on
  * stderr: a re-run into the same directory must not leave old results beside new ones. */

@@ -862,7 +862,9 @@ static PetscErrorCode StzRunAqs(StzSim sim)
     StzEvent  ev;
 
     if (StzEventsDone(sim->kmc->events, c->max_events)) {
-      PetscCall(StzSeriesAppend(sim));
+      /* A row for the state reached, unless the last row already is it (an interruption between avalanches). */
+      StzProtocolMeasure(sim, &strain, &stress, &plastic);
+      if (!sim->ser.n || sim->ser.events[sim->ser.n - 1] != sim->kmc->events || sim->ser.strain[sim->ser.n - 1] != strain) PetscCall(StzSeriesAppend(sim));
       break;
     }
     PetscCall(StzAqsLoad(sim->aqs, PetscMin(PetscMin(next_frame, next_map), c->max_strain), &triggered));

@@ -277,6 +277,11 @@ static PetscErrorCode StzMeasureYield(StzSim sim, PetscReal *yield_pa)
   PetscCall(StzOptionsRestore(&saved));
   PetscCall(StzSimGetResult(test, &r));
   PetscCall(StzSimDestroy(&test));
+  if (StzStopRequested()) { /* interrupted during the test: no yield stress to creep at; the caller stops */
+    *yield_pa = 0;
+    if (!c->quiet) PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: creep: interrupted during the yield test (its outputs are in %s/); the creep does not run\n", dir));
+    PetscFunctionReturn(0);
+  }
   PetscCheck(r.yield_strain > 0 && r.yield_stress_pa > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "option -stz_yield_stress_pa = measure: the pure-shear test at %g K (in %s) did not yield by strain 0.1; give the yield stress in Pa instead", (double)c->tr.creep_temperature_k, dir);
   *yield_pa = r.yield_stress_pa;
@@ -305,6 +310,7 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
     PetscReal    tau;
     StzMacroLoad load = {{1, 1, 1}, {0, 0, 0}};
     if (c->tr.yield_measure) PetscCall(StzMeasureYield(sim, &c->tr.yield_stress_pa));
+    if (StzStopRequested()) PetscFunctionReturn(0); /* interrupted in the yield test (StzMeasureYield said so) */
     tau           = c->tr.creep_stress_fraction * c->tr.yield_stress_pa;
     load.value[0] = tau;
     load.value[1] = -tau;

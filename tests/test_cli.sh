@@ -126,10 +126,12 @@ check "OMP_NUM_THREADS=1 and 2 give a byte-identical series.csv (rc $rc, $rc2)" 
 pid=$!; sleep 2; kill -INT $pid; wait $pid; rc=$?
 check "SIGINT: exit 130, complete outputs marked interrupted, no .tmp left (rc $rc)" \
   '[ $rc -eq 130 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"interrupted\"] is True and d[\"final_strain\"] < 1" "$tmp/int/summary.json" && [ -s "$tmp/int/series.csv" ] && [ -s "$tmp/int/bands.csv" ] && [ -z "$(find "$tmp/int" -name "*.tmp")" ] && grep -q "interrupted" "$tmp/int.log"'
-touch "$tmp/int/notes.txt"
+touch "$tmp/int/notes.txt" "$tmp/int/map_mine.png"
+echo keep > "$tmp/outside.txt"; ln -s "$tmp/outside.txt" "$tmp/int/summary.json.tmp"
 out=$("$stz" run -stz_protocol anneal -stz_nx 16 -stz_ny 16 -stz_hold_time_s 1 -stz_output_dir "$tmp/int" 2>&1); rc=$?
 check "a re-run into the same directory removes the earlier run's outputs, says so, and keeps other files (rc $rc)" \
-  '[ $rc -eq 0 ] && grep -q "removed [0-9]* files an earlier run left" <<<"$out" && [ ! -e "$tmp/int/bands.csv" ] && [ ! -e "$tmp/int/map_plastic_strain_0.0100.png" ] && [ -e "$tmp/int/notes.txt" ] && grep -q "\"interrupted\": false" "$tmp/int/summary.json"'
+  '[ $rc -eq 0 ] && grep -q "removed [0-9]* files an earlier run left" <<<"$out" && [ ! -e "$tmp/int/bands.csv" ] && [ ! -e "$tmp/int/map_plastic_strain_0.0100.png" ] && [ -e "$tmp/int/notes.txt" ] && [ -e "$tmp/int/map_mine.png" ] && grep -q "\"interrupted\": false" "$tmp/int/summary.json"'
+check "a symbolic link under an output's name is removed, never written through" '[ "$(cat "$tmp/outside.txt")" = keep ] && [ ! -L "$tmp/int/summary.json" ]'
 out=$("$stz" run -stz_protocol pure-shear -stz_nx 16 -stz_ny 16 -stz_nx abc -stz_output_dir "$tmp/v1" 2>&1); rc=$?
 check "a non-numeric value names its option (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "option -stz_nx = .abc. is not an integer" <<<"$out"'
 out=$("$stz" run -stz_protocol pure-shear -stz_nx 16 -stz_ny 16 -stz_temperature_k -stz_output_dir "$tmp/v2" 2>&1); rc=$?

@@ -4,6 +4,7 @@
 #include "../impl.h"
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,7 +31,7 @@ PetscErrorCode StzMakeDir(const char dir[])
 
 /* Whether a directory entry is something stzdyn writes (docs/outputs.md): its files, with or without ".tmp", and the
  * directories of frames, sequence stages (NN-protocol), ensemble seeds and the creep's yield test. */
-static PetscBool StzIsOutputFile(const char n[])
+static PetscBool StzIsOutputFile(const char n[], PetscBool in_frames)
 {
   static const char *const files[] = {"series.csv", "summary.json", "fields.csv",    "fields.vti", "avalanches.csv", "avalanche_sizes.csv", "bands.csv", "cycles.csv", "passes.csv",
                                       "popin.csv",  "ensemble.csv", "ensemble.json", NULL};
@@ -43,7 +44,9 @@ static PetscBool StzIsOutputFile(const char n[])
   for (int i = 0; files[i]; i++)
     if (!strcmp(base, files[i])) return PETSC_TRUE;
   len = strlen(base);
-  return (PetscBool)(len > 4 && !strcmp(base + len - 4, ".png") && (!strncmp(base, "map_", 4) || !strncmp(base, "frame_", 6)));
+  if (!strcmp(base, "map_sigma_xy.png")) return PETSC_TRUE;
+  if (in_frames) return (PetscBool)(len == 15 && !strncmp(base, "frame_", 6) && strspn(base + 6, "0123456789") == 5 && !strcmp(base + 11, ".png"));
+  return (PetscBool)(len > 23 && !strncmp(base, "map_plastic_strain_", 19) && !strcmp(base + len - 4, ".png"));
 }
 
 static PetscBool StzIsOutputDir(const char n[])
@@ -57,7 +60,7 @@ static PetscBool StzIsOutputDir(const char n[])
 }
 
 /* Remove stzdyn's outputs in dir (recursively in its own subdirectories, which go too once empty); count what went. */
-static PetscErrorCode StzRemoveOutputs(const char dir[], PetscInt *n)
+static PetscErrorCode StzRemoveOutputs(const char dir[], PetscBool in_frames, PetscInt *n)
 {
   DIR           *d = opendir(dir);
   struct dirent *e;
@@ -70,11 +73,11 @@ static PetscErrorCode StzRemoveOutputs(const char dir[], PetscInt *n)
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
     PetscCall(PetscSNPrintf(path, sizeof path, "%s/%s", dir, e->d_name));
     if (lstat(path, &st)) continue;
-    if (S_ISDIR(st.st_mode) && StzIsOutputDir(e->d_name)) {
-      PetscCall(StzRemoveOutputs(path, n));
+    if (S_ISDIR(st.st_mode) && StzIsOutputDir(e->d_name)) { /* lstat: a symbolic link to a directory is not followed */
+      PetscCall(StzRemoveOutputs(path, (PetscBool)!strcmp(e->d_name, "frames"), n));
       (void)rmdir(path); /* kept if it holds anything else */
-    } else if (S_ISREG(st.st_mode) && StzIsOutputFile(e->d_name)) {
-      if (!unlink(path)) (*n)++;
+    } else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && StzIsOutputFile(e->d_name, in_frames)) {
+      if (!unlink(path)) (*n)++; /* a link itself, never its target */
     }
   }
   closedir(d);
@@ -94,9 +97,19 @@ PetscErrorCode StzOutputDirPrepare(const char dir[])
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "option -stz_output_dir = %s: cannot write there (%s)", dir, strerror(errno));
   fclose(fp);
   (void)unlink(probe);
-  PetscCall(StzRemoveOutputs(dir, &n));
+  PetscCall(StzRemoveOutputs(dir, PETSC_FALSE, &n));
   if (n) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: note: removed %d files an earlier run left in %s/, so that it holds this run's outputs only\n", (int)n, dir));
   PetscFunctionReturn(0);
+}
+
+FILE *StzFopenFresh(const char path[])
+{
+  int fd;
+
+  /* A new file, never written through a symbolic link left under the name (that would write outside the directory). */
+  (void)unlink(path);
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0666);
+  return fd >= 0 ? fdopen(fd, "w") : NULL;
 }
 
 PetscErrorCode StzFileOpen(const char dir[], const char name[], FILE **fp)
@@ -105,7 +118,7 @@ PetscErrorCode StzFileOpen(const char dir[], const char name[], FILE **fp)
 
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name));
-  *fp = fopen(tmp, "w");
+  *fp = StzFopenFresh(tmp);
   PetscCheck(*fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write '%s': %s", tmp, strerror(errno));
   PetscFunctionReturn(0);
 }

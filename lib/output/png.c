@@ -8,6 +8,7 @@
  * its right (ticks and labels at vmax, middle, vmin); optional scale bar under the map.
  */
 #include <stzdyn/png.h>
+#include "../impl.h" /* StzFopenFresh */
 
 #include <errno.h>
 #include <math.h>
@@ -541,7 +542,7 @@ PetscErrorCode StzPngWriteMap(const char path[], PetscInt nx, PetscInt ny, const
   memcpy(tmp, path, len);
   memcpy(tmp + len, ".tmp", 5);
   err.msg[0] = 0;
-  fp         = fopen(tmp, "wb");
+  fp         = StzFopenFresh(tmp);
   if (!fp) {
     (void)snprintf(err.msg, sizeof err.msg, "cannot open temporary file for writing: %s", strerror(errno));
     failed = 1;
