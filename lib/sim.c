@@ -719,10 +719,10 @@ PetscErrorCode StzRunStrainRate(StzSim sim)
     const StzSimResult *r = &sim->res;
     PetscCall(PetscPrintf(PETSC_COMM_SELF,
                           "stzdyn: %s at %g K, %g /s: %lld events in %.2f s (%.0f events/s)\n  peak stress %.4g MPa, flow stress %.4g MPa, localization %.3f (band at %.1f deg)\n  "
-                          "outputs in %s/: series.csv, summary.json, avalanches.csv, avalanche_sizes.csv, bands.csv, map_plastic_strain_final.png%s%s\n",
+                          "outputs in %s/: series.csv, summary.json, avalanches.csv, avalanche_sizes.csv, bands.csv, map_plastic_strain_final.png%s%s%s\n",
                           StzProtocolNames[c->protocol], (double)c->temperature_k, (double)c->strain_rate, (long long)r->events, (double)r->wall_time_s, (double)r->events_per_second,
                           (double)(r->peak_stress_pa / 1e6), (double)(r->flow_stress_pa / 1e6), (double)r->localization_index, (double)r->band_angle_deg, c->output_dir,
-                          c->fields_csv ? ", fields.csv" : "", c->fields_vtk ? ", fields.vti" : ""));
+                          c->n_maps ? ", map_plastic_strain_<strain>.png" : "", c->fields_csv ? ", fields.csv" : "", c->fields_vtk ? ", fields.vti" : ""));
   }
   PetscFunctionReturn(0);
 }
@@ -928,8 +928,9 @@ static PetscErrorCode StzRunAqs(StzSim sim)
     if (r->avalanche_fit_ok)
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "  avalanche size exponent %.3f (95%% CI %.3f .. %.3f) above size %.3g (%d of %d avalanches)\n", (double)r->avalanche_exponent,
                             (double)r->avalanche_ci_low, (double)r->avalanche_ci_high, (double)r->avalanche_size_min, (int)r->avalanche_tail, (int)r->avalanche_positive));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  outputs in %s/: series.csv, summary.json, avalanches.csv, avalanche_sizes.csv, bands.csv, map_plastic_strain_final.png%s%s%s\n", c->output_dir,
-                          c->fields_csv ? ", fields.csv" : "", c->fields_vtk ? ", fields.vti" : "", c->av.frames != STZ_FRAMES_NONE ? ", frames/" : ""));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  outputs in %s/: series.csv, summary.json, avalanches.csv, avalanche_sizes.csv, bands.csv, map_plastic_strain_final.png%s%s%s%s\n", c->output_dir,
+                          c->n_maps ? ", map_plastic_strain_<strain>.png" : "", c->fields_csv ? ", fields.csv" : "", c->fields_vtk ? ", fields.vti" : "",
+                          c->av.frames != STZ_FRAMES_NONE ? ", frames/" : ""));
   }
   PetscFunctionReturn(0);
 }
