@@ -184,8 +184,10 @@ int main(int argc, char **argv)
   if (block > 0) {
     const char *g = "-stz_geometry block -stz_bc_bottom fixed -stz_bc_top traction -stz_bc_top_value 2e8,-5e8";
     PetscReal   eb_s, eb_f;
-    PetscCall(MeasureIn(g, "slab-kernel", block, events, windows, &eb_s, NULL));
-    PetscCall(MeasureIn(g, "factor", block, PetscMax(20, events / 10), 1, &eb_f, NULL));
+    /* Ten times the events: in a block a window of 2000 events lands in a phase of the trajectory (a cheap flicker-dominated
+     * stretch, or an avalanche), which moved the rate by a factor 3 between builds that differ only in round-off. */
+    PetscCall(MeasureIn(g, "slab-kernel", block, 10 * events, windows, &eb_s, NULL));
+    PetscCall(MeasureIn(g, "factor", block, PetscMax(20, events / 4), 1, &eb_f, NULL));
     printf("block %dx%d (free sides): slab-kernel (per-site kernels) %.0f events/s, factor %.1f events/s, slab-kernel/factor %.0f\n", (int)block, (int)block, eb_s, eb_f, eb_s / eb_f);
     fprintf(fp, "slab-kernel-block,%d,%d,%.6g,false,\nfactor-block,%d,%d,%.6g,false,\n", (int)block, (int)block, eb_s, (int)block, (int)block, eb_f);
   }
