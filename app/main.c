@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <yaml.h>
 
 static const char usage[] = "usage: stzdyn run -options_file configs/<scenario>.yaml [-option value ...]\n"
                             "       stzdyn -help            list every option with its default and units\n"
@@ -30,16 +32,48 @@ static PetscErrorCode StzErrorHandler(MPI_Comm comm, int line, const char *fun, 
   return n;
 }
 
-/* The first message of an error raised while reading an options file, which the handler below keeps instead of printing. */
-static char stz_captured[256];
-
-static PetscErrorCode StzCaptureHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+/* Check an options file before PETSc reads it inside PetscInitialize (where a YAML mistake prints a traceback that does not
+ * name the file): it must open and not be a directory, and a .yaml/.yml file must parse as YAML (libyaml, as PETSc's
+ * reader). The file is then left in argv, so that PETSc reads it in its usual place: options given after it on the command
+ * line override it, start-up options in it (-log_view, -malloc_debug, ...) take effect, and PETSC_OPTIONS keeps its rank. */
+static int StzCheckOptionsFile(const char path[])
 {
-  if (p == PETSC_ERROR_INITIAL && mess) snprintf(stz_captured, sizeof stz_captured, "%s", mess);
-  return n;
-}
+  FILE         *fp = fopen(path, "r");
+  struct stat   st;
+  size_t        len = strlen(path);
+  yaml_parser_t parser;
+  yaml_event_t  event;
+  int           ok = 1, done = 0;
 
-#define STZ_MAX_OPTIONS_FILES 8
+  if (!fp) {
+    fprintf(stderr, "stzdyn: error: option -options_file = %s: cannot open it (%s); the scenarios are in configs/\n", path, strerror(errno));
+    return 0;
+  }
+  if (!fstat(fileno(fp), &st) && S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "stzdyn: error: option -options_file = %s is a directory, not an options file\n", path);
+    fclose(fp);
+    return 0;
+  }
+  if (!((len > 5 && !strcmp(path + len - 5, ".yaml")) || (len > 4 && !strcmp(path + len - 4, ".yml")))) {
+    fclose(fp);
+    return 1;
+  }
+  yaml_parser_initialize(&parser);
+  yaml_parser_set_input_file(&parser, fp);
+  while (ok && !done) {
+    if (!yaml_parser_parse(&parser, &event)) {
+      fprintf(stderr, "stzdyn: error: option -options_file = %s is not valid YAML: %s at line %d, column %d\n", path, parser.problem ? parser.problem : "parse error",
+              (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1);
+      ok = 0;
+      break;
+    }
+    done = event.type == YAML_STREAM_END_EVENT;
+    yaml_event_delete(&event);
+  }
+  yaml_parser_delete(&parser);
+  fclose(fp);
+  return ok;
+}
 
 /* Ctrl-C (SIGINT) or SIGTERM: the run stops at its next event and writes all its outputs, marked "interrupted" in
  * summary.json; a second signal, with the default action restored, ends the process at once. */
@@ -50,13 +84,28 @@ static void StzOnSignal(int sig)
   if (write(2, msg, sizeof msg - 1) < 0) return;
 }
 
+/* Install StzOnSignal for SIGINT and SIGTERM, unless the signal is ignored (a background job of a script): by convention an
+ * ignored SIGINT stays ignored. SA_RESTART: a write interrupted by the signal goes on. */
+static void StzCatchSignals(void)
+{
+  const int sigs[] = {SIGINT, SIGTERM};
+  for (int i = 0; i < 2; i++) {
+    struct sigaction sa, old;
+    if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN) continue;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = StzOnSignal;
+    sa.sa_flags   = SA_RESETHAND | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sigs[i], &sa, NULL);
+  }
+}
+
 int main(int argc, char **argv)
 {
   StzSim         sim = NULL;
   PetscBool      help;
   PetscErrorCode ierr;
-  const char    *files[STZ_MAX_OPTIONS_FILES];
-  int            n_files = 0;
+  int            stopped = 0;
 
   /* Idle OpenMP threads that spin between the per-event passes steal the cores the other thread needs on a shared or
    * busy machine (5-10x slower); sleeping costs little here. An explicit OMP_WAIT_POLICY wins. */
@@ -73,66 +122,39 @@ int main(int argc, char **argv)
     fprintf(stderr, "stzdyn: %s%s%s\n%s", argc < 2 ? "no command given" : "unknown command '", argc < 2 ? "" : argv[1], argc < 2 ? "" : "'", usage);
     return 2;
   }
-  /* Options files are taken out of argv and read after PetscInitialize, once our error handler exists: PETSc would read them
-   * inside PetscInitialize, where a YAML mistake prints a traceback that does not name the file. */
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "-options_file")) continue;
-    if (i == argc - 1 || n_files == STZ_MAX_OPTIONS_FILES) {
-      fprintf(stderr, "stzdyn: error: option -options_file %s\n", i == argc - 1 ? "is given without a file" : "is given more than 8 times");
-      return 1;
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "-options_file")) {
+      if (i == argc - 1) {
+        fprintf(stderr, "stzdyn: error: option -options_file is given without a file\n");
+        return 1;
+      }
+      if (!StzCheckOptionsFile(argv[i + 1])) return 1;
     }
-    files[n_files++] = argv[i + 1];
-    for (int j = i; j + 2 <= argc; j++) argv[j] = argv[j + 2];
-    argc -= 2;
-    i--;
-  }
-  for (int f = 0; f < n_files; f++) {
-    FILE *fp = fopen(files[f], "r");
-    if (!fp) {
-      fprintf(stderr, "stzdyn: error: option -options_file = %s: cannot open it (%s); the scenarios are in configs/\n", files[f], strerror(errno));
-      return 1;
-    }
-    fclose(fp);
-  }
   PetscCall(PetscInitialize(&argc, &argv, NULL, usage));
   PetscCall(PetscPushErrorHandler(StzErrorHandler, NULL));
-  for (int f = 0; f < n_files; f++) {
-    PetscCall(PetscPushErrorHandler(StzCaptureHandler, NULL));
-    ierr = PetscOptionsInsertFile(PETSC_COMM_WORLD, NULL, files[f], PETSC_TRUE);
-    PetscCall(PetscPopErrorHandler());
-    if (ierr) {
-      fprintf(stderr, "stzdyn: error: option -options_file = %s: not a valid %s options file (%s)\n", files[f], strstr(files[f], ".y") ? "YAML" : "PETSc",
-              stz_captured[0] ? stz_captured : "unreadable");
-      PetscCall(PetscFinalize());
-      return 1;
-    }
-  }
-  /* The command line overrides the files, as it does when PETSc reads them itself. */
-  if (n_files) PetscCall(PetscOptionsInsert(NULL, &argc, &argv, NULL));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   /* Errors are not returned at once (PetscCall would abort MPI from main): the run stops, PETSc and MPI finish cleanly, and
    * the exit status is 1 for a user's mistake, the PETSc error code otherwise. */
   ierr = help ? 0 : StzSimCheckOptions(PETSC_COMM_WORLD); /* before the engine's set-up, which can take a while */
+  /* From here a signal stops the run gracefully; during the set-up it takes effect once the set-up is done. */
+  if (!ierr && !help) StzCatchSignals();
   if (!ierr) ierr = StzSimCreate(PETSC_COMM_WORLD, &sim);
   /* A misspelled option must stop the run before anything is written. */
   if (!ierr && !help) ierr = StzOptionsCheckUnused(PETSC_COMM_WORLD);
-  if (!ierr && !help) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = StzOnSignal;
-    sa.sa_flags   = SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    ierr = StzSimRun(sim);
-    if (!ierr && StzStopRequested())
-      PetscCall(
-          PetscFPrintf(PETSC_COMM_WORLD, stderr, "stzdyn: the run was interrupted (signal %d): its outputs cover it up to the stop (\"interrupted\": true in summary.json)\n", StzStopRequested()));
+  if (!ierr && !help && StzStopRequested()) {
+    PetscCall(PetscFPrintf(PETSC_COMM_WORLD, stderr, "stzdyn: interrupted before the first event: nothing was written, and the output directory was not touched\n"));
+    stopped = StzStopRequested();
+  } else if (!ierr && !help) {
+    ierr = StzSimPrepareOutput(sim); /* now that the run will happen: clear what an earlier run left */
+    if (!ierr) ierr = StzSimRun(sim);
+    stopped = StzStopRequested(); /* a signal after this (while finishing) does not change the exit status */
+    if (!ierr && stopped)
+      PetscCall(PetscFPrintf(PETSC_COMM_WORLD, stderr, "stzdyn: the run was interrupted (signal %d): the outputs it wrote cover it up to the stop (summary.json: \"interrupted\": true)\n", stopped));
   }
   if (!ierr) ierr = StzSimDestroy(&sim);
   if (ierr) PetscCall(PetscOptionsClear(NULL)); /* no "options left" report after an error that already named them */
   PetscCall(PetscFinalize());
   /* An interrupted run that wrote its outputs still ends as the shell expects of a signal: 128 + its number. */
-  if (!ierr && StzStopRequested() > 0) return 128 + StzStopRequested();
+  if (!ierr && stopped > 0) return 128 + stopped;
   return ierr ? (StzUserError(ierr) ? 1 : (int)ierr) : 0;
 }

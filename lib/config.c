@@ -58,6 +58,16 @@ static PetscErrorCode StzRangeError(MPI_Comm comm, const char name[], double v, 
 /* What an option's raw text must be (StzOptionRaw). */
 typedef enum { STZ_RAW_INT, STZ_RAW_REAL, STZ_RAW_BOOL, STZ_RAW_STRING, STZ_RAW_REAL_LIST, STZ_RAW_STRING_LIST } StzRawKind;
 
+/* s without leading and trailing blanks (in place): PETSc's own parsers skip them, and YAML or a quoted list can have them. */
+static char *StzTrim(char *s)
+{
+  size_t n;
+  while (*s == ' ' || *s == '\t') s++;
+  n = strlen(s);
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = 0;
+  return s;
+}
+
 /* A finite decimal number and nothing else (strtod alone also takes "nan", "inf", hex and trailing text). */
 static PetscBool StzIsDecimal(const char s[], PetscBool integer)
 {
@@ -78,15 +88,17 @@ static PetscBool StzIsDecimal(const char s[], PetscBool integer)
  * and lists longer than their arrays were cut short. `max` is a list's capacity, or a string's buffer size. */
 static PetscErrorCode StzOptionRaw(MPI_Comm comm, const char name[], StzRawKind kind, PetscInt max)
 {
-  char      raw[4096];
+  char      buf[4096], *raw = buf;
   size_t    len;
   PetscBool set;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscOptionsGetString(NULL, NULL, name, raw, sizeof raw, &set));
+  PetscCall(PetscOptionsGetString(NULL, NULL, name, buf, sizeof buf, &set));
   if (!set) PetscFunctionReturn(0);
+  PetscCall(PetscStrlen(buf, &len));
+  PetscCheck(len < sizeof buf - 1, comm, PETSC_ERR_USER_INPUT, "option %s: the value is too long (%d characters or more)", name, (int)(sizeof buf - 1));
+  raw = StzTrim(buf);
   PetscCall(PetscStrlen(raw, &len));
-  PetscCheck(len < sizeof raw - 1, comm, PETSC_ERR_USER_INPUT, "option %s: the value is too long (%d characters or more)", name, (int)(sizeof raw - 1));
   if (kind == STZ_RAW_BOOL) {
     static const char *const ok[] = {"true", "false", "yes", "no", "on", "off", "1", "0", NULL};
     PetscBool                good = (PetscBool)(len == 0); /* "-stz_fields_csv" alone means true */
@@ -110,6 +122,7 @@ static PetscErrorCode StzOptionRaw(MPI_Comm comm, const char name[], StzRawKind 
     for (char *item = raw, *next; item; item = next, n++) {
       next = strchr(item, ',');
       if (next) *next++ = 0;
+      item = StzTrim(item);
       PetscCheck(*item, comm, PETSC_ERR_USER_INPUT, "option %s: item %d of the list is empty", name, (int)n + 1);
       PetscCheck(kind != STZ_RAW_REAL_LIST || StzIsDecimal(item, PETSC_FALSE), comm, PETSC_ERR_USER_INPUT, "option %s: item %d, '%s', is not a finite number", name, (int)n + 1, item);
     }

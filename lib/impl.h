@@ -440,10 +440,13 @@ PetscErrorCode StzFileCommit(const char dir[], const char name[], FILE **fp);
 PetscErrorCode StzMakeDir(const char dir[]);
 /* Open `path` for writing as a new file (removing what is there; a symbolic link is removed, not followed), or NULL with errno. */
 FILE *StzFopenFresh(const char path[]);
-/* Make the run's output directory (mkdir -p), check that it can be written, and remove what an earlier run left there (files
- * named as stzdyn's outputs, ".tmp" ones included, and its stage, seed, frames and yield-test directories), with a note on
- * stderr: a re-run into the same directory must not leave old results beside new ones. */
-PetscErrorCode StzOutputDirPrepare(const char dir[]);
+/* Make the output directory (mkdir -p) and check that a file can be created in it: 1, or 0 with the reason in msg (plain C,
+ * so that rank 0 can tell the others). */
+int StzOutputDirUsable(const char dir[], char msg[], size_t len);
+/* Just before a run writes: if an earlier stzdyn run marked dir as its own (".stzdyn-run"), remove what it left (files named
+ * as stzdyn's outputs, ".tmp" ones included, and inside its stage, seed, frames and yield-test directories), with a note on
+ * stderr unless quiet; then mark dir. A re-run into the same directory must not leave old results beside new ones. */
+PetscErrorCode StzOutputDirPrepare(const char dir[], PetscBool quiet);
 PetscErrorCode StzWriteFieldsCSV(const char dir[], StzKmc kmc, PetscReal site_size_m);
 /* fields.vti: the same per-site fields as VTK XML image data (one cell per site, ASCII), for ParaView (docs/outputs.md). */
 PetscErrorCode StzWriteFieldsVTK(const char dir[], StzKmc kmc, PetscReal site_size_m);
@@ -505,6 +508,8 @@ void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress, PetscR
 /* Open series.csv (.tmp until committed) in the current output directory and write its header. */
 PetscErrorCode StzSeriesBegin(StzSim sim);
 PetscErrorCode StzSeriesAppend(StzSim sim);
+/* StzSeriesAppend unless the last row is already the present state (same events, strain and time). */
+PetscErrorCode StzSeriesAppendIfNew(StzSim sim);
 /* Start a stage: reset the series, record the strain and energy origins. */
 void StzStageBegin(StzSim sim);
 /* The constant strain-rate protocols (pure-shear, simple-shear, compression, tension) from the current state. */

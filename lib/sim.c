@@ -140,6 +140,17 @@ PetscErrorCode StzSeriesBegin(StzSim sim)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode StzSeriesAppendIfNew(StzSim sim)
+{
+  PetscReal strain, stress, plastic;
+
+  PetscFunctionBeginUser;
+  StzProtocolMeasure(sim, &strain, &stress, &plastic);
+  if (!sim->ser.n || sim->ser.events[sim->ser.n - 1] != sim->kmc->events || sim->ser.strain[sim->ser.n - 1] != strain || sim->ser.time_s[sim->ser.n - 1] != sim->kmc->time_s)
+    PetscCall(StzSeriesAppend(sim));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode StzSeriesAppend(StzSim sim)
 {
   StzSeriesBuf *s = &sim->ser;
@@ -801,7 +812,7 @@ PetscErrorCode StzRunRolling(StzSim sim)
       load.value[1]  = sim->kmc->load.value[1];
       PetscCall(StzKmcSetLoad(sim->kmc, &load, &dload));
       row = (PetscInt)PetscCeilReal(sim->kmc->time_s * c->strain_rate / c->series_dstrain) + 1;
-      PetscCall(StzSeriesAppend(sim));
+      PetscCall(StzSeriesAppendIfNew(sim)); /* a pass cut while loading has its row already */
       {
         StzEnergy       e;
         StzLocalization loc;
@@ -862,9 +873,7 @@ static PetscErrorCode StzRunAqs(StzSim sim)
     StzEvent  ev;
 
     if (StzEventsDone(sim->kmc->events, c->max_events)) {
-      /* A row for the state reached, unless the last row already is it (an interruption between avalanches). */
-      StzProtocolMeasure(sim, &strain, &stress, &plastic);
-      if (!sim->ser.n || sim->ser.events[sim->ser.n - 1] != sim->kmc->events || sim->ser.strain[sim->ser.n - 1] != strain) PetscCall(StzSeriesAppend(sim));
+      PetscCall(StzSeriesAppendIfNew(sim)); /* the last row may already be this state (an interruption between avalanches) */
       break;
     }
     PetscCall(StzAqsLoad(sim->aqs, PetscMin(PetscMin(next_frame, next_map), c->max_strain), &triggered));
@@ -1128,9 +1137,24 @@ PetscErrorCode StzSimCheckOptions(MPI_Comm comm)
    * minute and GBs); options of the solver (-elas_...) are read during the set-up and checked after it. */
   PetscCall(StzOptionsCheckLeft(comm, PETSC_TRUE));
   PetscCall(StzConfigNotes(comm, &cfg));
-  /* The output directory must be usable before the set-up too. */
+  /* The output directory must be usable before the set-up too; rank 0 checks it and tells the others, which would
+   * otherwise go on into the collective set-up and wait for it. */
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (!rank) PetscCall(StzOutputDirPrepare(cfg.output_dir));
+  {
+    char msg[PETSC_MAX_PATH_LEN + 256] = "";
+    int  ok                            = 1;
+    if (!rank) ok = StzOutputDirUsable(cfg.output_dir, msg, sizeof msg);
+    PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
+    PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof msg, MPI_CHAR, 0, comm));
+    PetscCheck(ok, comm, PETSC_ERR_FILE_OPEN, "%s", msg);
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzSimPrepareOutput(StzSim sim)
+{
+  PetscFunctionBeginUser;
+  if (!sim->rank) PetscCall(StzOutputDirPrepare(sim->cfg.output_dir, sim->cfg.quiet));
   PetscFunctionReturn(0);
 }
 

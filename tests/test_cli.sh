@@ -120,12 +120,22 @@ thr_opts=(run -stz_protocol pure-shear -stz_nx 32 -stz_ny 32 -stz_max_strain 0.0
 out=$(OMP_NUM_THREADS=1 "$stz" "${thr_opts[@]}" -stz_output_dir "$tmp/t1" 2>&1); rc=$?
 out2=$(OMP_NUM_THREADS=2 "$stz" "${thr_opts[@]}" -stz_output_dir "$tmp/t2" 2>&1); rc2=$?
 check "OMP_NUM_THREADS=1 and 2 give a byte-identical series.csv (rc $rc, $rc2)" '[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && cmp -s "$tmp/t1/series.csv" "$tmp/t2/series.csv"'
-# Ctrl-C (SIGINT) stops a run at its next event: it writes all its outputs (summary.json "interrupted": true), leaves no
-# .tmp file, and exits with 130 as a signal would. A re-run into the same directory removes what the earlier run left.
+# SIGTERM (as Ctrl-C's SIGINT, which a script's background job ignores) stops a run at its next event: it writes all its
+# outputs (summary.json "interrupted": true), leaves no .tmp file, and exits with 143 as a signal would. The signal is sent
+# once the run is past its set-up (series.csv.tmp exists), and not through timeout(1), which sends it a second time to the
+# process group (a second signal ends a run at once, by design). A re-run into the same directory removes what the earlier run
+# left; a run refused before it starts touches nothing; a directory stzdyn never wrote to is not cleaned.
 "$stz" run -stz_protocol pure-shear -stz_nx 64 -stz_ny 64 -stz_max_strain 1 -stz_map_strains 0.01 -stz_output_dir "$tmp/int" > "$tmp/int.log" 2>&1 &
-pid=$!; sleep 2; kill -INT $pid; wait $pid; rc=$?
-check "SIGINT: exit 130, complete outputs marked interrupted, no .tmp left (rc $rc)" \
-  '[ $rc -eq 130 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"interrupted\"] is True and d[\"final_strain\"] < 1" "$tmp/int/summary.json" && [ -s "$tmp/int/series.csv" ] && [ -s "$tmp/int/bands.csv" ] && [ -z "$(find "$tmp/int" -name "*.tmp")" ] && grep -q "interrupted" "$tmp/int.log"'
+pid=$!
+for _ in $(seq 200); do [ -e "$tmp/int/series.csv.tmp" ] && break; sleep 0.1; done
+sleep 0.5; kill -TERM $pid; wait $pid; rc=$?
+check "SIGTERM: exit 143, complete outputs marked interrupted, no .tmp left (rc $rc)" \
+  '[ $rc -eq 143 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"interrupted\"] is True and d[\"final_strain\"] < 1" "$tmp/int/summary.json" && [ -s "$tmp/int/series.csv" ] && [ -s "$tmp/int/bands.csv" ] && [ -z "$(find "$tmp/int" -name "*.tmp")" ] && grep -q "interrupted" "$tmp/int.log"'
+out=$("$stz" run -stz_protocol anneal -stz_nx 16 -stz_ny 16 -stz_hold_time_s 1 -elas_ksp_tpye cg -stz_output_dir "$tmp/int" 2>&1); rc=$?
+check "a run refused for a misspelled solver option leaves the earlier outputs alone (rc $rc)" '[ $rc -eq 1 ] && grep -q "unknown option -elas_ksp_tpye" <<<"$out" && [ -s "$tmp/int/bands.csv" ] && ! grep -q removed <<<"$out"'
+mkdir -p "$tmp/mine/frames"; touch "$tmp/mine/fields.csv" "$tmp/mine/frames/frame_00001.png"
+out=$("$stz" run -stz_protocol anneal -stz_nx 16 -stz_ny 16 -stz_hold_time_s 1 -stz_output_dir "$tmp/mine" 2>&1); rc=$?
+check "a directory without stzdyn's marker keeps files that merely share output names (rc $rc)" '[ $rc -eq 0 ] && [ -e "$tmp/mine/fields.csv" ] && [ -e "$tmp/mine/frames/frame_00001.png" ] && [ -e "$tmp/mine/.stzdyn-run" ]'
 touch "$tmp/int/notes.txt" "$tmp/int/map_mine.png"
 echo keep > "$tmp/outside.txt"; ln -s "$tmp/outside.txt" "$tmp/int/summary.json.tmp"
 out=$("$stz" run -stz_protocol anneal -stz_nx 16 -stz_ny 16 -stz_hold_time_s 1 -stz_output_dir "$tmp/int" 2>&1); rc=$?
@@ -142,7 +152,7 @@ out=$("$stz" run -stz_protocol sequence -stz_sequence anneal,anneal,anneal,annea
 check "a list longer than allowed is refused, not cut (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "option -stz_sequence lists 9 values: at most 8" <<<"$out"'
 printf 'stz_protocol: pure-shear\n  stz_max_strain: [oops\n' > "$tmp/bad.yaml"
 out=$("$stz" run -options_file "$tmp/bad.yaml" -stz_output_dir "$tmp/v5" 2>&1); rc=$?
-check "a malformed YAML file is a one-line error naming it (rc $rc)" '[ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "bad.yaml: not a valid YAML options file" <<<"$out"'
+check "a malformed YAML file is a one-line error naming it (rc $rc)" '[ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "bad.yaml is not valid YAML: .* at line 2, column" <<<"$out"'
 out=$("$stz" run -stz_protocol compression -stz_geometry block -stz_bc_top roller -stz_bc_bottom roller -stz_nx 64 -stz_ny 64 -stz_max_strian 0.01 -stz_output_dir "$tmp/v6" 2>&1); rc=$?
 check "a misspelled option stops the run before the engine's set-up (rc $rc)" '[ $rc -eq 1 ] && grep -q "unknown option -stz_max_strian" <<<"$out" && ! grep -q "engine" <<<"$out"'
 # Bodies take compression and tension between roller platens only; other loads are refused with what is needed.

@@ -9,6 +9,9 @@
 #define _GNU_SOURCE /* RTLD_DEFAULT */
 #include "../impl.h"
 #include <dlfcn.h>
+#ifdef _OPENMP
+  #include <omp.h>
+#endif
 #include <petscdmda.h>
 #include <petscksp.h>
 
@@ -278,7 +281,17 @@ static void StzBlasSingleThread(void)
   void (*set)(int) = NULL;
 
   *(void **)&set = dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
-  if (set) set(1);
+  if (set) {
+#ifdef _OPENMP
+    /* OpenBLAS built on OpenMP (Debian's libopenblas0-openmp) sets OpenMP's own count here too: keep the kMC's threads
+     * (that variant may then follow OpenMP's count again; scripts/setup installs the pthread one). */
+    const int omp = omp_get_max_threads();
+    set(1);
+    omp_set_num_threads(omp);
+#else
+    set(1);
+#endif
+  }
 }
 
 PetscErrorCode StzFECreateWithSolver(MPI_Comm comm, const StzFEGeometry *geom, StzFESolverKind kind, StzFE *fe_out)

@@ -10,22 +10,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-PetscErrorCode StzMakeDir(const char dir[])
+/* mkdir -p in plain C (no PETSc error, so that a rank can report it to the others): 0, or -1 with the reason in msg. */
+static int StzMkdirP(const char dir[], char msg[], size_t len)
 {
   char        path[PETSC_MAX_PATH_LEN];
   struct stat st;
 
-  PetscFunctionBeginUser;
-  PetscCall(PetscStrncpy(path, dir, sizeof(path)));
-  /* mkdir -p */
+  if (strlen(dir) >= sizeof path) return snprintf(msg, len, "option -stz_output_dir = %s: the path is too long", dir), -1;
+  strcpy(path, dir);
   for (char *p = path + 1; *p; p++) {
     if (*p != '/') continue;
     *p = 0;
-    if (mkdir(path, 0777) && errno != EEXIST) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create directory '%s' (from -stz_output_dir %s): %s", path, dir, strerror(errno));
+    if (mkdir(path, 0777) && errno != EEXIST) return snprintf(msg, len, "cannot create directory '%s' (from -stz_output_dir %s): %s", path, dir, strerror(errno)), -1;
     *p = '/';
   }
-  if (mkdir(path, 0777) && errno != EEXIST) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create directory '%s' (-stz_output_dir): %s", dir, strerror(errno));
-  PetscCheck(!stat(path, &st) && S_ISDIR(st.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "-stz_output_dir '%s' exists and is not a directory", dir);
+  if (mkdir(path, 0777) && errno != EEXIST) return snprintf(msg, len, "cannot create directory '%s' (-stz_output_dir): %s", dir, strerror(errno)), -1;
+  if (stat(path, &st) || !S_ISDIR(st.st_mode)) return snprintf(msg, len, "-stz_output_dir '%s' exists and is not a directory", dir), -1;
+  return 0;
+}
+
+PetscErrorCode StzMakeDir(const char dir[])
+{
+  char msg[PETSC_MAX_PATH_LEN + 256];
+
+  PetscFunctionBeginUser;
+  PetscCheck(!StzMkdirP(dir, msg, sizeof msg), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s", msg);
   PetscFunctionReturn(0);
 }
 
@@ -46,7 +55,14 @@ static PetscBool StzIsOutputFile(const char n[], PetscBool in_frames)
   len = strlen(base);
   if (!strcmp(base, "map_sigma_xy.png")) return PETSC_TRUE;
   if (in_frames) return (PetscBool)(len == 15 && !strncmp(base, "frame_", 6) && strspn(base + 6, "0123456789") == 5 && !strcmp(base + 11, ".png"));
-  return (PetscBool)(len > 23 && !strncmp(base, "map_plastic_strain_", 19) && !strcmp(base + len - 4, ".png"));
+  if (!strcmp(base, "map_plastic_strain_final.png")) return PETSC_TRUE;
+  /* map_plastic_strain_%.4f.png: digits, a point, four digits */
+  if (len < 29 || strncmp(base, "map_plastic_strain_", 19) || strcmp(base + len - 4, ".png")) return PETSC_FALSE;
+  {
+    const char  *v = base + 19;
+    const size_t d = strspn(v, "0123456789");
+    return (PetscBool)(d >= 1 && v[d] == '.' && strspn(v + d + 1, "0123456789") == 4 && !strcmp(v + d + 5, ".png"));
+  }
 }
 
 static PetscBool StzIsOutputDir(const char n[])
@@ -84,21 +100,42 @@ static PetscErrorCode StzRemoveOutputs(const char dir[], PetscBool in_frames, Pe
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode StzOutputDirPrepare(const char dir[])
+#define STZ_MARKER ".stzdyn-run" /* written into every output directory; only a directory carrying it is cleaned */
+
+int StzOutputDirUsable(const char dir[], char msg[], size_t len)
 {
-  char     probe[PETSC_MAX_PATH_LEN];
-  FILE    *fp;
-  PetscInt n = 0;
+  char  probe[PETSC_MAX_PATH_LEN + 32];
+  FILE *fp;
+
+  if (StzMkdirP(dir, msg, len)) return 0;
+  snprintf(probe, sizeof probe, "%s/.stzdyn-write-test", dir);
+  if (!(fp = StzFopenFresh(probe))) return snprintf(msg, len, "option -stz_output_dir = %s: cannot write there (%s)", dir, strerror(errno)), 0;
+  fclose(fp);
+  (void)unlink(probe);
+  return 1;
+}
+
+PetscErrorCode StzOutputDirPrepare(const char dir[], PetscBool quiet)
+{
+  char        marker[PETSC_MAX_PATH_LEN + 32];
+  struct stat st;
+  PetscInt    n = 0;
+  FILE       *fp;
 
   PetscFunctionBeginUser;
   PetscCall(StzMakeDir(dir));
-  PetscCall(PetscSNPrintf(probe, sizeof probe, "%s/.stzdyn-write-test", dir));
-  fp = fopen(probe, "w");
-  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "option -stz_output_dir = %s: cannot write there (%s)", dir, strerror(errno));
-  fclose(fp);
-  (void)unlink(probe);
-  PetscCall(StzRemoveOutputs(dir, PETSC_FALSE, &n));
-  if (n) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: note: removed %d files an earlier run left in %s/, so that it holds this run's outputs only\n", (int)n, dir));
+  PetscCall(PetscSNPrintf(marker, sizeof marker, "%s/%s", dir, STZ_MARKER));
+  /* Only a directory an earlier stzdyn run marked as its own is cleaned: files that merely share an output's name in a
+   * directory stzdyn never wrote to (".", a home directory, a user's data) are left alone. */
+  if (!lstat(marker, &st) && S_ISREG(st.st_mode)) {
+    PetscCall(StzRemoveOutputs(dir, PETSC_FALSE, &n));
+    if (n && !quiet) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: note: removed %d files an earlier run left in %s/, so that it holds this run's outputs only\n", (int)n, dir));
+  }
+  fp = StzFopenFresh(marker);
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write '%s': %s", marker, strerror(errno));
+  fprintf(fp, "This directory holds the outputs of a stzdyn run. A new run into it first removes them (files with stzdyn's output\nnames and its stage, seed, frames and yield-test directories; other "
+              "files stay). Delete this file to keep them.\n");
+  PetscCheck(!fclose(fp), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "writing '%s' failed", marker);
   PetscFunctionReturn(0);
 }
 
