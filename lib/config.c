@@ -569,6 +569,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
 /* Options that are valid but do nothing in this run, where that could mislead (one note each on stderr, rank 0). */
 PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg)
 {
+  const StzProtocolType P = cfg->protocol;
   const PetscBool maps = (PetscBool)(cfg->protocol == STZ_PROTO_PURE_SHEAR || cfg->protocol == STZ_PROTO_SIMPLE_SHEAR || cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION ||
                                      cfg->protocol == STZ_PROTO_AQS || cfg->protocol == STZ_PROTO_SEQUENCE);
   const struct {
@@ -582,6 +583,16 @@ PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg)
       {"-stz_initial_anneal_k", (PetscBool)(!cfg->st.on || cfg->st.initial != STZ_INITIAL_ANNEALED), "applies only to -stz_initial_state annealed (with -stz_structure true)"},
       {"-stz_cooling_rate_k_per_s", (PetscBool)(!cfg->st.on || cfg->st.initial != STZ_INITIAL_AS_QUENCHED), "applies only to -stz_initial_state as-quenched (with -stz_structure true)"},
       {"-stz_map_strains", (PetscBool)!maps, "is given but this protocol writes only map_plastic_strain_final.png (maps at strains: loading tests, aqs and their sequence stages)"},
+      {"-stz_temperature_k", (PetscBool)(P == STZ_PROTO_ANNEAL), "does not set the anneal's temperature: -stz_anneal_temperature_k does (default 0.9 T_g)"},
+      {"-stz_temperature_k", (PetscBool)(P == STZ_PROTO_THERMAL_CYCLING), "does nothing here: the cycles run between -stz_thermal_low_k and -stz_thermal_high_k"},
+      {"-stz_temperature_k", (PetscBool)(P == STZ_PROTO_AQS), "does nothing in aqs, which is athermal (T = 0)"},
+      {"-stz_strain_rate", (PetscBool)(P == STZ_PROTO_ANNEAL || P == STZ_PROTO_CREEP || P == STZ_PROTO_THERMAL_CYCLING || P == STZ_PROTO_AQS),
+       "does nothing in this protocol (no imposed strain rate)"},
+      {"-stz_strain_rate", (PetscBool)(P == STZ_PROTO_CYCLIC), "does nothing in cyclic: its rate follows -stz_cyclic_frequency_hz and the amplitude"},
+      {"-stz_strain_rate", (PetscBool)(P == STZ_PROTO_INDENT), "does nothing in indent: the load ramps at -stz_indent_load_rate"},
+      {"-stz_max_strain", (PetscBool)(P == STZ_PROTO_ANNEAL || P == STZ_PROTO_THERMAL_CYCLING || P == STZ_PROTO_CYCLIC || P == STZ_PROTO_INDENT),
+       "does nothing in this protocol (it ends by time, cycles or load)"},
+      {"-stz_max_strain", (PetscBool)(P == STZ_PROTO_CREEP), "does nothing in creep: a runaway stops at -stz_creep_max_strain"},
   };
   PetscMPIInt rank;
 
