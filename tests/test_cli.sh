@@ -155,6 +155,8 @@ out=$("$stz" run -options_file "$tmp/bad.yaml" -stz_output_dir "$tmp/v5" 2>&1); 
 check "a malformed YAML file is a one-line error naming it (rc $rc)" '[ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "bad.yaml is not valid YAML: .* at line 2, column" <<<"$out"'
 out=$("$stz" run -stz_protocol compression -stz_geometry block -stz_bc_top roller -stz_bc_bottom roller -stz_nx 64 -stz_ny 64 -stz_max_strian 0.01 -stz_output_dir "$tmp/v6" 2>&1); rc=$?
 check "a misspelled option stops the run before the engine's set-up (rc $rc)" '[ $rc -eq 1 ] && grep -q "unknown option -stz_max_strian" <<<"$out" && ! grep -q "engine" <<<"$out"'
+out=$("$stz" run -stz_protocol anneal -stz_nx 16 -stz_ny 16 -stz_hold_time_s 1 -stz_temperature_k 500 -stz_output_dir "$tmp/n1" 2>&1); rc=$?
+check "an option the protocol ignores gets a note naming what does the job (rc $rc)" '[ $rc -eq 0 ] && grep -q "note: option -stz_temperature_k does not set the anneal.s temperature: -stz_anneal_temperature_k does" <<<"$out"'
 # Bodies take compression and tension between roller platens only; other loads are refused with what is needed.
 out=$("$stz" run -stz_protocol pure-shear -stz_geometry block -stz_output_dir "$tmp/b1" 2>&1); rc=$?
 check "pure shear of a block is refused, naming what a body takes (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_protocol = pure-shear needs -stz_geometry periodic (it is block): a slab or block takes compression, tension or rolling" <<<"$out"'
