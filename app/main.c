@@ -36,9 +36,22 @@ static PetscErrorCode StzErrorHandler(MPI_Comm comm, int line, const char *fun, 
  * name the file): it must open and not be a directory, and a .yaml/.yml file must parse as YAML (libyaml, as PETSc's
  * reader). The file is then left in argv, so that PETSc reads it in its usual place: options given after it on the command
  * line override it, start-up options in it (-log_view, -malloc_debug, ...) take effect, and PETSC_OPTIONS keeps its rank. */
+/* The MPI rank of this process before MPI is initialised, from the launcher's environment (Open MPI, MPICH/PMI, PMIx); 0 if
+ * launched without one. So that a mistake found before PetscInitialize is printed once, not once per rank. */
+static int StzLauncherRank(void)
+{
+  const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"};
+  for (int i = 0; i < 3; i++) {
+    const char *v = getenv(vars[i]);
+    if (v && *v) return atoi(v);
+  }
+  return 0;
+}
+
 static int StzCheckOptionsFile(const char path[])
 {
-  FILE         *fp = fopen(path, "r");
+  FILE         *fp  = fopen(path, "r");
+  const int     say = !StzLauncherRank(); /* the mistake is the same on every rank */
   struct stat   st;
   size_t        len = strlen(path);
   yaml_parser_t parser;
@@ -46,11 +59,11 @@ static int StzCheckOptionsFile(const char path[])
   int           ok = 1, done = 0;
 
   if (!fp) {
-    fprintf(stderr, "stzdyn: error: option -options_file = %s: cannot open it (%s); the scenarios are in configs/\n", path, strerror(errno));
+    if (say) fprintf(stderr, "stzdyn: error: option -options_file = %s: cannot open it (%s); the scenarios are in configs/\n", path, strerror(errno));
     return 0;
   }
   if (!fstat(fileno(fp), &st) && S_ISDIR(st.st_mode)) {
-    fprintf(stderr, "stzdyn: error: option -options_file = %s is a directory, not an options file\n", path);
+    if (say) fprintf(stderr, "stzdyn: error: option -options_file = %s is a directory, not an options file\n", path);
     fclose(fp);
     return 0;
   }
@@ -62,8 +75,9 @@ static int StzCheckOptionsFile(const char path[])
   yaml_parser_set_input_file(&parser, fp);
   while (ok && !done) {
     if (!yaml_parser_parse(&parser, &event)) {
-      fprintf(stderr, "stzdyn: error: option -options_file = %s is not valid YAML: %s at line %d, column %d\n", path, parser.problem ? parser.problem : "parse error",
-              (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1);
+      if (say)
+        fprintf(stderr, "stzdyn: error: option -options_file = %s is not valid YAML: %s at line %d, column %d\n", path, parser.problem ? parser.problem : "parse error",
+                (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1);
       ok = 0;
       break;
     }
@@ -125,7 +139,7 @@ int main(int argc, char **argv)
   for (int i = 1; i < argc; i++)
     if (!strcmp(argv[i], "-options_file")) {
       if (i == argc - 1) {
-        fprintf(stderr, "stzdyn: error: option -options_file is given without a file\n");
+        if (!StzLauncherRank()) fprintf(stderr, "stzdyn: error: option -options_file is given without a file\n");
         return 1;
       }
       if (!StzCheckOptionsFile(argv[i + 1])) return 1;
@@ -140,7 +154,7 @@ int main(int argc, char **argv)
   if (!ierr && !help) StzCatchSignals();
   if (!ierr) ierr = StzSimCreate(PETSC_COMM_WORLD, &sim);
   /* A misspelled option must stop the run before anything is written. */
-  if (!ierr && !help) ierr = StzOptionsCheckUnused(PETSC_COMM_WORLD);
+  if (!ierr && !help) ierr = StzSimCheckUnusedOptions(sim);
   if (!ierr && !help && StzStopRequested()) {
     PetscCall(PetscFPrintf(PETSC_COMM_WORLD, stderr, "stzdyn: interrupted before the first event: nothing was written, and the output directory was not touched\n"));
     stopped = StzStopRequested();

@@ -605,6 +605,14 @@ PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg)
     PetscCall(PetscOptionsHasName(NULL, NULL, notes[i].option, &set));
     if (set) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: note: option %s %s\n", notes[i].option, notes[i].why));
   }
+  {
+    PetscMPIInt size;
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    /* A single run is serial and set up on rank 0 alone (StzSimCreate), so that it gives the same result on any number of ranks. */
+    if (size > 1 && cfg->n_seeds == 0)
+      PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: note: a single run uses one MPI rank: rank%s 1%s%.0d %s idle (an ensemble, -stz_seeds, shares its seeds among the ranks)\n",
+                             size > 2 ? "s" : "", size > 2 ? "-" : "", size > 2 ? (int)size - 1 : 0, size > 2 ? "are" : "is"));
+  }
   PetscFunctionReturn(0);
 }
 

@@ -161,6 +161,7 @@ static PetscErrorCode StzRunMember(const StzConfig *c, PetscInt seed, PetscInt t
   PetscCall(PetscSNPrintf(sthreads, sizeof(sthreads), "%d", (int)threads));
   PetscCall(StzOptionsReplace(threads > 0 ? 5 : 4, names, values, &saved));
   PetscCall(StzSimCreate(PETSC_COMM_SELF, &m));
+  PetscCall(StzSimCheckUnusedOptions(m)); /* the solver's options, read by this set-up (the others were checked before) */
   StzKmcEnergy(m->kmc, &e0);
   PetscCall(PetscTime(&t0));
   PetscCall(StzSimRun(m));

@@ -197,6 +197,9 @@ struct StzElastic_private {
   PetscReal  bytes; /* memory the engine holds (reported before allocation) */
 };
 PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic *el);
+/* Set up, and drop, a 4 x 4-element model with the run's boundary conditions and solver(s), on this rank alone: PETSc reads the
+ * -elas_ solver options while setting it up, so that they count as used before the real set-up (StzSimCheckOptions). */
+PetscErrorCode StzElasticReadSolverOptions(const StzConfig *cfg);
 PetscErrorCode StzElasticDestroy(StzElastic *el);
 /* Update the site stresses for one event (site, orientation k, sense, eigenstrain eig[3] tensor xx, yy, xy), before the kMC pass.
  * factor and resolve engines add the FE answer here; kernel engines only point the pass at the right kernels, and the pass adds them. */

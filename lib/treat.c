@@ -182,7 +182,7 @@ static PetscErrorCode StzWritePlasticMapFinal(StzSim sim)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzWork *w, PetscInt n_cycles)
+static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzWork *w, PetscInt n_cycles, PetscInt n_completed)
 {
   FILE     *fp;
   StzEnergy e1;
@@ -209,7 +209,7 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
   if (sim->cfg.protocol == STZ_PROTO_CREEP)
     fprintf(fp, "  \"creep_stress_pa\": %.9g,\n  \"yield_stress_measured\": %s,\n", (double)(sim->cfg.tr.creep_stress_fraction * sim->cfg.tr.yield_stress_pa),
             sim->cfg.tr.yield_measure ? "true" : "false");
-  if (n_cycles) fprintf(fp, "  \"cycles\": %d,\n", (int)n_cycles);
+  if (n_cycles) fprintf(fp, "  \"cycles\": %d,\n  \"cycles_completed\": %d,\n", (int)n_cycles, (int)n_completed);
   StzWriteEnergyJSON(fp, &sim->energy0, &e1);
   fprintf(fp, "  \"options\": ");
   PetscCall(StzConfigWriteJSON(&sim->cfg, fp, "  "));
@@ -341,7 +341,7 @@ static PetscErrorCode StzRunHold(StzSim sim, PetscReal *wall)
   if (c->protocol == STZ_PROTO_CREEP) PetscCall(StzSetFree(k));
   *wall = t1 - t0;
   PetscCall(StzWritePlasticMapFinal(sim));
-  PetscCall(StzTreatmentSummary(sim, *wall, c->protocol == STZ_PROTO_CREEP ? &w : NULL, 0));
+  PetscCall(StzTreatmentSummary(sim, *wall, c->protocol == STZ_PROTO_CREEP ? &w : NULL, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -362,6 +362,7 @@ static PetscErrorCode StzRunCyclic(StzSim sim, PetscReal *wall)
   FILE           *cyc;
   StzEnergy       e;
   StzWork         w = {0, 0, 0, PETSC_FALSE}, all = {0, 0, 0, PETSC_FALSE}; /* the cycle's; the whole run's */
+  PetscInt        completed = 0;                                            /* cycles run to their end (not cut by a runaway, -stz_max_events or a signal) */
 
   PetscFunctionBeginUser;
   if (stress) PetscCall(StzSetFree(k));
@@ -369,7 +370,8 @@ static PetscErrorCode StzRunCyclic(StzSim sim, PetscReal *wall)
   rows = StzRowsLinear(k->time_s, period / rows_per_cycle);
   PetscCall(PetscTime(&t0));
   for (PetscInt cycle = 1; cycle <= c->tr.cycles && !w.strain_limited; cycle++) {
-    w = (StzWork){0, 0, 0, PETSC_FALSE};
+    const PetscReal t_end = k->time_s + period;
+    w                     = (StzWork){0, 0, 0, PETSC_FALSE};
     if (stress) w.max_abs_strain = c->tr.creep_max_strain;
     for (int leg = 0; leg < 3 && !w.strain_limited; leg++) {
       /* Pure shear from the current state: strain-controlled E_xx = E_xx0 + gamma/2, E_yy = E_yy0 - gamma/2, S_xy = 0; or
@@ -380,6 +382,7 @@ static PetscErrorCode StzRunCyclic(StzSim sim, PetscReal *wall)
       PetscCall(StzKmcSetLoad(k, &load, &dload));
       PetscCall(StzAdvanceTo(sim, k->time_s + legs[leg][0] * period, &rows, &w, "cyclic"));
     }
+    if (!w.strain_limited && k->time_s >= t_end * (1 - 1e-14)) completed++;
     StzCyclesRow(sim, cyc, cycle, &w, el0, &el1, &e);
     el0 = el1;
     all.work_j_per_m3 += w.work_j_per_m3;
@@ -399,7 +402,7 @@ static PetscErrorCode StzRunCyclic(StzSim sim, PetscReal *wall)
   PetscCall(StzSetFree(k));
   *wall = t1 - t0;
   PetscCall(StzWritePlasticMapFinal(sim));
-  PetscCall(StzTreatmentSummary(sim, *wall, stress ? &all : NULL, c->tr.cycles));
+  PetscCall(StzTreatmentSummary(sim, *wall, stress ? &all : NULL, c->tr.cycles, completed));
   PetscFunctionReturn(0);
 }
 
@@ -415,6 +418,7 @@ static PetscErrorCode StzRunThermalCycling(StzSim sim, PetscReal *wall)
   PetscLogDouble  t0, t1;
   FILE           *cyc;
   StzEnergy       e;
+  PetscInt        completed = 0; /* cycles run to their end */
 
   PetscFunctionBeginUser;
   /* Start at the high temperature: the thermal strains are counted from here. */
@@ -422,12 +426,15 @@ static PetscErrorCode StzRunThermalCycling(StzSim sim, PetscReal *wall)
   rows = StzRowsLinear(k->time_s, step_s);
   PetscCall(PetscTime(&t0));
   for (PetscInt cycle = 1; cycle <= c->tr.thermal_cycles; cycle++) {
-    StzWork w = {0, 0, 0, PETSC_FALSE};
-    for (PetscInt s = 0; s < 2 * n; s++) {
+    StzWork         w     = {0, 0, 0, PETSC_FALSE};
+    const PetscReal t_end = k->time_s + 2 * n * step_s;
+    PetscInt        s;
+    for (s = 0; s < 2 * n; s++) {
       if (StzStopRequested()) break;
       PetscCall(StzKmcThermalStrain(k, s < n ? -dT : dT));
       PetscCall(StzAdvanceTo(sim, k->time_s + step_s, &rows, NULL, "thermal-cycling"));
     }
+    if (s == 2 * n && k->time_s >= t_end * (1 - 1e-12)) completed++;
     /* No external work in a free box: the dissipated work column is minus the change of elastic energy. */
     StzCyclesRow(sim, cyc, cycle, &w, el0, &el1, &e);
     el0 = el1;
@@ -438,7 +445,7 @@ static PetscErrorCode StzRunThermalCycling(StzSim sim, PetscReal *wall)
   PetscCall(StzFileCommit(c->output_dir, "cycles.csv", &cyc));
   *wall = t1 - t0;
   PetscCall(StzWritePlasticMapFinal(sim));
-  PetscCall(StzTreatmentSummary(sim, *wall, NULL, c->tr.thermal_cycles));
+  PetscCall(StzTreatmentSummary(sim, *wall, NULL, c->tr.thermal_cycles, completed));
   PetscFunctionReturn(0);
 }
 

@@ -74,7 +74,17 @@ out=$("$stz" run -stz_protocol cyclic -stz_cyclic_amplitude 2 -stz_output_dir "$
 check "out-of-range -stz_cyclic_amplitude 2 names option, value and range (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_cyclic_amplitude = 2.* is out of range" <<<"$out"'
 out=$("$stz" run -stz_protocol cyclic -stz_nx 16 -stz_ny 16 -stz_cycles 2 -stz_output_dir "$tmp/t5" 2>&1); rc=$?
 check "a cyclic run writes cycles.csv (cycle, stored and dissipated energy, peak stress) and the stored-energy keys (rc $rc)" \
-  '[ $rc -eq 0 ] && head -1 "$tmp/t5/cycles.csv" | grep -q "^cycle,time_s,stored_energy_j_per_gatom,.*dissipated_work_j_per_gatom,.*peak_stress_pa" && [ "$(wc -l < "$tmp/t5/cycles.csv")" -eq 4 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert \"stored_energy_j_per_gatom_initial\" in d and \"stored_energy_j_per_gatom_final\" in d" "$tmp/t5/summary.json"'
+  '[ $rc -eq 0 ] && head -1 "$tmp/t5/cycles.csv" | grep -q "^cycle,time_s,stored_energy_j_per_gatom,.*dissipated_work_j_per_gatom,.*peak_stress_pa" && [ "$(wc -l < "$tmp/t5/cycles.csv")" -eq 4 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert \"stored_energy_j_per_gatom_initial\" in d and \"stored_energy_j_per_gatom_final\" in d and d[\"cycles\"] == d[\"cycles_completed\"] == 2" "$tmp/t5/summary.json"'
+# A run cut short (here by -stz_max_events, as by Ctrl-C) says how many cycles ran to their end: cycles.csv then has the
+# initial row, one per completed cycle and the unfinished one.
+out=$("$stz" run -stz_protocol cyclic -stz_nx 16 -stz_ny 16 -stz_cycles 10 -stz_max_events 3000 -stz_output_dir "$tmp/t6" 2>&1); rc=$?
+check "a cyclic run cut by -stz_max_events reports cycles_completed < cycles, and cycles.csv ends with the unfinished cycle (rc $rc)" \
+  '[ $rc -eq 0 ] && python3 -c "
+import csv, json, sys
+d = json.load(open(sys.argv[1] + \"/summary.json\"))
+rows = list(csv.DictReader(open(sys.argv[1] + \"/cycles.csv\")))
+assert d[\"cycles\"] == 10 and 0 < d[\"cycles_completed\"] < 10 and len(rows) == d[\"cycles_completed\"] + 2 and d[\"events\"] == 3000
+" "$tmp/t6"'
 out=$("$stz" run -stz_protocol creep -stz_nx 8 -stz_ny 8 -stz_temperature_k 77 -stz_yield_stress_pa 2.4e9 -stz_hold_time_s 10 -stz_fields_csv -stz_output_dir "$tmp/fe" 2>&1); rc=$?
 # The per-site stored energies of fields.csv average to the sample's stored energy (summary.json), to the printed precision.
 fe_mean=$(awk -F, 'NR > 1 { s += $14; n++ } END { if (n) printf "%.9e", s / n }' "$tmp/fe/fields.csv" 2>/dev/null)
@@ -181,6 +191,16 @@ assert [r[\"seed\"] for r in rows] == [\"2\", \"5\"] and float(rows[1][\"peak_st
 p = [float(r[\"peak_stress_pa\"]) for r in rows]
 assert e[\"seeds\"] == 2 and abs(e[\"columns\"][\"peak_stress_pa\"][\"mean\"] - sum(p) / 2) < 1e-6 * p[0] and e[\"options\"][\"stz_seeds\"] == \"2,5\"
 " "$tmp/en1" "$tmp/en5"'
+# Solver options reach an ensemble's runs (they used to be refused as unknown, since the ensemble itself sets up no model);
+# a misspelled one is refused before anything is written.
+out=$("$stz" "${ens_opts[@]}" -stz_seeds 5 -elas_pc_type lu -stz_output_dir "$tmp/en7" 2>&1); rc=$?
+out2=$("$stz" "${ens_opts[@]}" -stz_seeds 5 -elas_pc_tpye lu -stz_output_dir "$tmp/en8" 2>&1); rc2=$?
+check "an ensemble takes a solver option (-elas_pc_type lu gives the same peak), and refuses a misspelled one up front (rc $rc, $rc2)" \
+  '[ $rc -eq 0 ] && [ $rc2 -eq 1 ] && grep -q "unknown option -elas_pc_tpye" <<<"$out2" && [ ! -e "$tmp/en8" ] && python3 -c "
+import json, sys
+a, b = (json.load(open(f))[\"peak_stress_pa\"] for f in sys.argv[1:])
+assert abs(a - b) < 1e-6 * a
+" "$tmp/en7/seed-5/summary.json" "$tmp/en5/summary.json"'
 out=$("$stz" run -stz_protocol creep -stz_nx 16 -stz_ny 16 -stz_hold_time_s 10 -stz_yield_stress_pa 6.5e8 -stz_creep_stress_fraction 1.2 -stz_creep_max_strain 0.03 -stz_seeds 1,2 -stz_output_dir "$tmp/en6" 2>&1); rc=$?
 check "an ensemble of a treatment (creep above yield, stopped at -stz_creep_max_strain) reports its strains per seed, as in the seed's summary.json, and leaves loading and cycle columns empty (rc $rc)" \
   '[ $rc -eq 0 ] && python3 -c "
@@ -275,6 +295,15 @@ if command -v mpiexec > /dev/null; then
   out=$(timeout 120 mpiexec -n 2 "$stz" "${ens_opts[@]}" -stz_seeds 2,5 -stz_output_dir "$tmp/en3" 2>&1); rc=$?
   check "the same ensemble on two MPI ranks gives the same table (wall times aside; rc $rc)" \
     '[ $rc -eq 0 ] && cmp -s <(cut -d, -f1,2,4- "$tmp/en1/ensemble.csv") <(cut -d, -f1,2,4- "$tmp/en3/ensemble.csv") && grep -q "\"ranks\": 2" "$tmp/en3/ensemble.json"'
+  # A single run is set up and run on rank 0 alone: the same series as one rank's, byte for byte (a factorisation shared
+  # between the ranks used to round differently), and a note that the other rank is idle.
+  out=$(timeout 120 mpiexec -n 2 "$stz" "${thr_opts[@]}" -stz_output_dir "$tmp/t3" 2>&1); rc=$?
+  check "a single run on two MPI ranks gives the one-rank series.csv byte for byte, and says rank 1 is idle (rc $rc)" \
+    '[ $rc -eq 0 ] && cmp -s "$tmp/t1/series.csv" "$tmp/t3/series.csv" && grep -q "rank 1 is idle" <<<"$out"'
+  # A misspelled solver option stops every rank (the ranks that set up nothing used to wait for the one that failed).
+  out=$(timeout 120 mpiexec -n 2 "$stz" run -stz_protocol pure-shear -stz_nx 16 -stz_ny 16 -elas_pc_tpye lu -stz_output_dir "$tmp/t4" 2>&1); rc=$?
+  check "two MPI ranks: a misspelled solver option is an error on both, before anything is written (rc $rc)" \
+    '[ $rc -ne 0 ] && grep -q "unknown option -elas_pc_tpye" <<<"$out" && [ ! -e "$tmp/t4" ]'
 else
   check "mpiexec is installed (scripts/setup installs OpenMPI; the MPI checks need it)" false
 fi

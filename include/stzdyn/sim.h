@@ -91,6 +91,9 @@ PetscErrorCode StzSimGetAvalanches(StzSim sim, PetscInt *n, const StzAvalanche *
 PetscReal StzSimEventTime(StzSim sim);
 /* Fail if any option on the command line or in an options file was never read: a misspelled option is an error. */
 PetscErrorCode StzOptionsCheckUnused(MPI_Comm comm);
+/* The same after StzSimCreate, for its options: the solver's options (-elas_) are held to only on a rank that set up an
+ * elastic model (rank 0 of a single run); an ensemble's members check theirs when they are set up. Collective. */
+PetscErrorCode StzSimCheckUnusedOptions(StzSim sim);
 /* Check, from the options alone, that the run can be set up and started as asked (e.g. which loads a slab or block takes),
  * before StzSimCreate spends time on the stress engine: a command calls it first. Library users that only step a body at
  * a frozen load (StzSimRunEvents) need not. */

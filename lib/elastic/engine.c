@@ -274,6 +274,24 @@ static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
 
 /* ---------- create / destroy / event ---------- */
 
+PetscErrorCode StzElasticReadSolverOptions(const StzConfig *cfg)
+{
+  StzFEGeometry g;
+  StzFE         fe;
+
+  PetscFunctionBeginUser;
+  StzConfigFEGeometry(cfg, &g);
+  g.nex = g.ney = 4; /* the smallest mesh StzFECreate takes: milliseconds */
+  /* Every run builds direct solvers (the kernels' set-up, the platen's and the indenter's responses); resolve an iterative one. */
+  PetscCall(StzFECreateWithSolver(PETSC_COMM_SELF, &g, STZ_FE_DIRECT, &fe));
+  PetscCall(StzFEDestroy(&fe));
+  if (cfg->engine == STZ_ENGINE_RESOLVE) {
+    PetscCall(StzFECreateWithSolver(PETSC_COMM_SELF, &g, STZ_FE_ITERATIVE, &fe));
+    PetscCall(StzFEDestroy(&fe));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic *out)
 {
   StzElastic     el;
