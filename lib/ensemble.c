@@ -7,6 +7,7 @@
   #include <omp.h>
 #endif
 #include "impl.h"
+#include <stzdyn/nucleation.h>
 
 PetscBool StzParseSeeds(const char spec[], PetscInt *n, PetscInt list[])
 {
@@ -289,9 +290,12 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
   PetscCallMPI(MPI_Reduce(rows, all, (PetscMPIInt)(n * NCOL), MPIU_REAL, MPIU_SUM, 0, sim->comm));
   PetscCall(PetscTime(&t1));
   if (!rank) {
-    FILE     *fp;
-    PetscReal mean[NCOL], sd[NCOL], lo[NCOL], hi[NCOL];
-    PetscInt  cnt[NCOL];
+    FILE            *fp;
+    PetscReal        mean[NCOL], sd[NCOL], lo[NCOL], hi[NCOL], tau_c = 0;
+    PetscInt         cnt[NCOL];
+    StzNucleationFit nf;
+    PetscBool        fitted   = PETSC_FALSE;
+    const char      *fit_note = "";
 
     PetscCall(StzFileOpen(c->output_dir, "ensemble.csv", &fp));
     fprintf(fp, "seed");
@@ -325,6 +329,29 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
         if (StzDefined(all + j * NCOL, k)) s2 += PetscSqr(all[j * NCOL + k] - mean[k]);
       sd[k] = cnt[k] > 1 ? PetscSqrtReal(s2 / (cnt[k] - 1)) : 0;
     }
+    /* The activation volume an experimentalist would read from these first pop-ins (include/stzdyn/nucleation.h): for a
+     * ramp from zero under Hertz's pressure, where the largest shear grows as the square root of the load. */
+    if (StzConfigHasProtocol(c, STZ_PROTO_INDENT)) {
+      const PetscReal estar = 2 * c->mat.shear_modulus_pa / (1 - c->mat.poisson_ratio);
+      PetscInt        np = 0, nc = 0;
+      PetscReal      *tau;
+      tau_c = 0.300 * PetscSqrtReal(c->in.max_load * estar / (PETSC_PI * c->in.radius_m)); /* Hertz at the largest load */
+      PetscCall(PetscMalloc1(n, &tau));
+      for (PetscInt j = 0; j < n; j++) {
+        if (all[j * NCOL + COL_POPINS] > 0) tau[np++] = all[j * NCOL + COL_POPIN_SHEAR];
+        else nc++;
+      }
+      if (c->in.cycles > 0) fit_note = "not fitted: the load was cycled before the ramp (the fit assumes one ramp from zero)";
+      else if (c->in.contact) fit_note = "not fitted: with -stz_indent_contact the shear stress does not follow Hertz's square root of the load";
+      else if (np < 3) fit_note = "not fitted: fewer than 3 seeds popped in";
+      else {
+        PetscCall(StzNucleationFitCreate(np, tau, nc, tau_c, c->temperature_k, 0.95, 1000, (uint64_t)seeds[0], &nf));
+        fitted   = (PetscBool)!PetscIsNanReal(nf.activation_volume_m3);
+        fit_note = fitted ? "maximum likelihood for a pop-in rate growing as exp(V* tau / kT), tau Hertz's largest shear stress (docs/outputs.md, ensemble.json)"
+                          : "no activation volume: the first pop-in stresses do not rise as thermal activation makes them (the likelihood has no maximum at beta tau > 1)";
+      }
+      PetscCall(PetscFree(tau));
+    }
     PetscCall(StzFileOpen(c->output_dir, "ensemble.json", &fp));
     fprintf(fp, "{\n  \"protocol\": \"%s\",\n  \"seeds\": %d,\n  \"ranks\": %d,\n  \"wall_time_s\": %.6g,\n  \"columns\": {\n", StzProtocolNames[c->protocol], (int)n, (int)size, (double)(t1 - t0));
     for (PetscInt k = 0; k < COL_LOADING; k++) {
@@ -333,7 +360,16 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
       else fprintf(fp, "{\"n\": 0}");
       fprintf(fp, "%s\n", k + 1 < COL_LOADING ? "," : "");
     }
-    fprintf(fp, "  },\n  \"options\": ");
+    fprintf(fp, "  },\n");
+    if (StzConfigHasProtocol(c, STZ_PROTO_INDENT)) {
+      fprintf(fp, "  \"popin_activation_volume\": ");
+      if (fitted)
+        fprintf(fp, "{\"m3\": %.6g, \"ci_m3\": [%.6g, %.6g], \"confidence\": %g, \"popins\": %d, \"censored\": %d, \"censored_at_max_shear_pa\": %.6g, \"temperature_k\": %.6g}",
+                (double)nf.activation_volume_m3, (double)nf.ci_low_m3, (double)nf.ci_high_m3, (double)nf.confidence, (int)nf.n_popins, (int)nf.n_censored, (double)tau_c, (double)c->temperature_k);
+      else fprintf(fp, "null");
+      fprintf(fp, ",\n  \"popin_activation_volume_note\": \"%s\",\n", fit_note);
+    }
+    fprintf(fp, "  \"options\": ");
     PetscCall(StzConfigWriteJSON(c, fp, "  "));
     fprintf(fp, "\n}\n");
     PetscCall(StzFileCommit(c->output_dir, "ensemble.json", &fp));
@@ -346,6 +382,9 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
       if (cnt[COL_POPIN_LOAD])
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "  first pop-in load %.4g +- %.3g N/m, Hertz max shear %.4g +- %.3g GPa (%d of %d seeds popped in; mean +- standard deviation)\n",
                               (double)mean[COL_POPIN_LOAD], (double)sd[COL_POPIN_LOAD], (double)(mean[COL_POPIN_SHEAR] / 1e9), (double)(sd[COL_POPIN_SHEAR] / 1e9), (int)cnt[COL_POPIN_LOAD], (int)n));
+      if (fitted)
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "  activation volume from their distribution (Schuh-Lund): %.3g nm^3 (95 %% bootstrap interval %.3g-%.3g nm^3)\n",
+                              (double)(nf.activation_volume_m3 * 1e27), (double)(nf.ci_low_m3 * 1e27), (double)(nf.ci_high_m3 * 1e27)));
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "  stored energy %.4g +- %.3g -> %.4g +- %.3g J/g-atom\n  outputs in %s/: ensemble.csv, ensemble.json, seed-<n>/\n", (double)mean[COL_E0],
                             (double)sd[COL_E0], (double)mean[COL_E1], (double)sd[COL_E1], c->output_dir));
     }

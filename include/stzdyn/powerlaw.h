@@ -25,4 +25,7 @@ PetscReal StzPowerLawExponentMLE(PetscInt n, const PetscReal sizes[], PetscReal 
  * centers[b], density[b] (per unit size, normalised over all positive samples). */
 PetscErrorCode StzPowerLawHistogram(PetscInt n, const PetscReal sizes[], PetscInt nbins, PetscReal centers[], PetscReal density[]);
 
+/* Percentile p in [0, 1] of v[0..n) sorted ascending (NaN if n = 0); the bootstrap intervals use it. */
+PetscReal StzPercentileSorted(PetscInt n, const PetscReal v[], PetscReal p);
+
 #endif

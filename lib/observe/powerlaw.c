@@ -119,9 +119,9 @@ static void StzPowerLawScanCutoffs(PetscInt m, const PetscReal x[], const PetscR
   }
 }
 
-/* Percentile p in [0,1] of sorted v[0..n) with linear interpolation between order statistics (the usual "type 7"
- * definition, as numpy.percentile's default), so results are comparable with common analysis scripts. */
-static PetscReal StzPercentileSorted(PetscInt n, const PetscReal v[], PetscReal p)
+/* Linear interpolation between order statistics (the usual "type 7" definition, as numpy.percentile's default), so results
+ * are comparable with common analysis scripts. */
+PetscReal StzPercentileSorted(PetscInt n, const PetscReal v[], PetscReal p)
 {
   PetscReal h;
   PetscInt  lo;
