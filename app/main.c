@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L /* setenv, sigaction */
 #include <stzdyn/stzdyn.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,47 @@
 #include <yaml.h>
 
 static const char usage[] = "usage: stzdyn run -options_file configs/<scenario>.yaml [-option value ...]\n"
-                            "       stzdyn -help            list every option with its default and units\n"
+                            "       stzdyn -help            list every option with its default and units (-help petsc: PETSc's too)\n"
                             "       stzdyn --version\n";
+
+/* -help prints stzdyn's options only, tidied: PETSc's help (its own options, those of the solver set up for the run) comes
+ * first and runs to 180 lines and more, which buried them. PETSc prints each options section starting with a line of dashes
+ * and its title; only the section titled "stzdyn:" is passed on. -help petsc prints everything as PETSc does. */
+static PetscBool stz_help_pass = PETSC_FALSE;
+
+static PetscErrorCode StzHelpPrintf(MPI_Comm comm, const char format[], ...)
+{
+  char        buf[8192], out[8192];
+  va_list     ap;
+  const char *lt, *gt, *sep;
+
+  va_start(ap, format);
+  vsnprintf(buf, sizeof buf, format, ap);
+  va_end(ap);
+  if (!strncmp(buf, "----", 4)) stz_help_pass = (PetscBool)(strstr(buf, "stzdyn:") != NULL);
+  if (!stz_help_pass) return 0;
+  /* "  -stz_nx <now 64 : formerly 64>: sites along x [-] (None)" -> "  -stz_nx <64>: sites along x [-]", and a value other
+   * than the default as "<value, default D>". */
+  {
+    char *none = strstr(buf, " (None)");
+    if (none) memmove(none, none + 7, strlen(none + 7) + 1);
+  }
+  lt  = strchr(buf, '<');
+  gt  = lt ? strchr(lt, '>') : NULL;
+  sep = lt && gt ? strstr(lt, " : ") : NULL;
+  if (sep && sep < gt) {
+    const char *now = lt + 1, *def = sep + 3;
+    int         nnow, ndef;
+    if (!strncmp(now, "now ", 4)) now += 4;
+    if (!strncmp(def, "formerly ", 9)) def += 9;
+    nnow = (int)(sep - now);
+    ndef = (int)(gt - def);
+    if (nnow == ndef && !strncmp(now, def, (size_t)nnow)) snprintf(out, sizeof out, "%.*s<%.*s>%s", (int)(lt - buf), buf, nnow, now, gt + 1);
+    else snprintf(out, sizeof out, "%.*s<%.*s, default %.*s>%s", (int)(lt - buf), buf, nnow, now, ndef, def, gt + 1);
+    return PetscFPrintf(comm, stdout, "%s", out);
+  }
+  return PetscFPrintf(comm, stdout, "%s", buf);
+}
 
 /* Mistakes of the user (bad options, missing files, unsupported combinations) are told in one line, which names the option,
  * the value and what is allowed; PETSc's traceback and configure line would bury it. Other errors keep the traceback. */
@@ -117,7 +157,7 @@ static void StzCatchSignals(void)
 int main(int argc, char **argv)
 {
   StzSim         sim = NULL;
-  PetscBool      help;
+  PetscBool      help, help_full = PETSC_FALSE;
   PetscErrorCode ierr;
   int            stopped = 0;
 
@@ -136,6 +176,17 @@ int main(int argc, char **argv)
     fprintf(stderr, "stzdyn: %s%s%s\n%s", argc < 2 ? "no command given" : "unknown command '", argc < 2 ? "" : argv[1], argc < 2 ? "" : "'", usage);
     return 2;
   }
+  /* --help and -h are PETSc's -help (PETSc knows only that one); -help petsc asks for PETSc's full help. */
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) argv[i] = (char *)"-help";
+    if (strcmp(argv[i], "-help")) continue;
+    if (i + 1 < argc && !strcmp(argv[i + 1], "petsc")) { /* ours, not a value PETSc takes for -help: remove it */
+      help_full = PETSC_TRUE;
+      for (int j = i + 1; j < argc - 1; j++) argv[j] = argv[j + 1];
+      argc--;
+    }
+  }
+  if (!help_full) PetscHelpPrintf = StzHelpPrintf; /* prints only when -help is given */
   for (int i = 1; i < argc; i++)
     if (!strcmp(argv[i], "-options_file")) {
       if (i == argc - 1) {
@@ -144,9 +195,19 @@ int main(int argc, char **argv)
       }
       if (!StzCheckOptionsFile(argv[i + 1])) return 1;
     }
-  PetscCall(PetscInitialize(&argc, &argv, NULL, usage));
+  PetscCall(PetscInitialize(&argc, &argv, NULL, help_full ? usage : NULL)); /* the filtered help prints the usage itself */
   PetscCall(PetscPushErrorHandler(StzErrorHandler, NULL));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (help && !help_full) {
+    /* stzdyn's options, read without setting anything up; then where the others are described. */
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s", usage));
+    ierr = StzOptionsHelp(PETSC_COMM_WORLD);
+    if (!ierr)
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "Solver options (-elas_ksp_type, -elas_pc_type, -elas_pc_factor_mat_solver_type, ...): docs/outputs.md, \"Elastic solver options\".\n"
+                                              "'stzdyn -help petsc' adds PETSc's own options, and those of the solver the given options set up.\n"));
+    PetscCall(PetscFinalize());
+    return ierr ? (StzUserError(ierr) ? 1 : (int)ierr) : 0;
+  }
   /* Errors are not returned at once (PetscCall would abort MPI from main): the run stops, PETSc and MPI finish cleanly, and
    * the exit status is 1 for a user's mistake, the PETSc error code otherwise. */
   ierr = help ? 0 : StzSimCheckOptions(PETSC_COMM_WORLD); /* before the engine's set-up, which can take a while */

@@ -1172,6 +1172,15 @@ PetscErrorCode StzSimCheckOptions(MPI_Comm comm)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode StzOptionsHelp(MPI_Comm comm)
+{
+  StzConfig cfg;
+
+  PetscFunctionBeginUser;
+  PetscCall(StzConfigFromOptions(comm, &cfg)); /* with -help, PETSc prints each option as it is read */
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode StzSimPrepareOutput(StzSim sim)
 {
   PetscFunctionBeginUser;

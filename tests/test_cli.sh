@@ -24,6 +24,13 @@ out=$("$stz" frobnicate 2>&1); rc=$?
 check "unknown sub-command is an error with usage (rc $rc)" '[ $rc -ne 0 ] && grep -q "usage" <<<"$out"'
 out=$("$stz" -help 2>&1); rc=$?
 check "-help lists options with units (rc $rc)" '[ $rc -eq 0 ] && grep -q -- "-stz_temperature_k <300" <<<"$out" && grep -q "\[K\]" <<<"$out"'
+# stzdyn's options only, each with its value and default (PETSc's own options and the solver's used to come first, 180
+# lines and more; --help and -h used to be refused as unknown options); -help petsc adds them.
+out=$("$stz" --help 2>&1); rc=$?
+out2=$("$stz" run -h -stz_nx 32 2>&1); rc2=$?
+out3=$("$stz" -help petsc 2>&1); rc3=$?
+check "--help and -h list stzdyn's options alone, a given value beside its default; -help petsc adds PETSc's (rc $rc, $rc2, $rc3)" \
+  '[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc3 -eq 0 ] && grep -q -- "-stz_nx <64>" <<<"$out" && ! grep -q -- "-log_view" <<<"$out" && ! grep -q "(None)" <<<"$out" && grep -q -- "-stz_nx <32, default 64>" <<<"$out2" && grep -q -- "-log_view" <<<"$out3" && grep -q -- "-stz_nx" <<<"$out3"'
 out=$("$stz" run -options_file "$cfg" -stz_nx 32 -stz_ny 32 -stz_output_dir "$tmp/e" 2>&1); rc=$?
 check "single-stz scenario runs and writes its files (rc $rc)" '[ $rc -eq 0 ] && [ -s "$tmp/e/map_sigma_xy.png" ] && [ -s "$tmp/e/fields.csv" ] && [ -s "$tmp/e/summary.json" ]'
 check "no temporary files left" '[ -z "$(find "$tmp/e" -name "*.tmp")" ]'

@@ -98,6 +98,9 @@ PetscErrorCode StzSimCheckUnusedOptions(StzSim sim);
  * before StzSimCreate spends time on the stress engine: a command calls it first. Library users that only step a body at
  * a frozen load (StzSimRunEvents) need not. */
 PetscErrorCode StzSimCheckOptions(MPI_Comm comm);
+/* Read every stzdyn option and nothing else: with -help in the options, PETSc prints each with its value, default and units
+ * (no stress engine is set up). */
+PetscErrorCode StzOptionsHelp(MPI_Comm comm);
 /* Prepare the output directory for this run (rank 0): if an earlier stzdyn run marked it as its own (a file .stzdyn-run),
  * remove what that run left, so that the directory holds one run's outputs; then mark it. The stzdyn command calls it just
  * before StzSimRun, once the set-up has succeeded; library users who want the same call it themselves. */
