@@ -606,6 +606,19 @@ PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg)
     if (set) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: note: option %s %s\n", notes[i].option, notes[i].why));
   }
   {
+    PetscBool engine_set;
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-stz_engine", &engine_set));
+    if (!engine_set && cfg->geometry == STZ_GEOM_BLOCK && cfg->engine == STZ_ENGINE_FACTOR) {
+      /* The fixed threshold keeps the engine, and so the round-off, the same on every machine; the user may know better. */
+      const PetscReal N = (PetscReal)(cfg->nx * cfg->ny), modes = cfg->n_orient + (cfg->dilatation != 0) + StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING);
+      PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr,
+                             "stzdyn: note: a block of more than 64 x 64 sites uses the factor engine, tens of times slower per event than slab-kernel (36 times for 32 x 32 in scripts/bench), whose "
+                             "per-site kernels would "
+                             "hold %.3g GB here; -stz_engine slab-kernel uses them if the machine has the memory\n",
+                             (double)(3 * modes * N * N * 8 / 1e9)));
+    }
+  }
+  {
     PetscMPIInt size;
     PetscCallMPI(MPI_Comm_size(comm, &size));
     /* A single run is serial and set up on rank 0 alone (StzSimCreate), so that it gives the same result on any number of ranks. */
