@@ -59,7 +59,7 @@ static PetscErrorCode StzHelpPrintf(MPI_Comm comm, const char format[], ...)
 static PetscBool StzUserError(PetscErrorCode n)
 {
   return n == PETSC_ERR_USER_INPUT || n == PETSC_ERR_FILE_OPEN || n == PETSC_ERR_FILE_READ || n == PETSC_ERR_FILE_UNEXPECTED || n == PETSC_ERR_SUP || n == PETSC_ERR_ARG_OUTOFRANGE ||
-         n == PETSC_ERR_ARG_WRONG || n == PETSC_ERR_ARG_INCOMP || n == PETSC_ERR_MEM;
+         n == PETSC_ERR_ARG_WRONG || n == PETSC_ERR_ARG_INCOMP || n == PETSC_ERR_MEM || n == PETSC_ERR_ARG_UNKNOWN_TYPE; /* e.g. -elas_ksp_type foo */
 }
 
 static PetscErrorCode StzErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)

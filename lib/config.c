@@ -5,8 +5,8 @@
 #include <string.h>
 #include "impl.h"
 
-const char *const StzProtocolNames[]     = {"single-stz", "pure-shear",      "simple-shear", "compression", "tension", "anneal",  "creep",
-                                            "cyclic",     "thermal-cycling", "sequence",     "aqs",         "indent",  "rolling", NULL};
+const char *const StzProtocolNames[]     = {"single-stz",      "pure-shear", "simple-shear", "compression", "tension", "anneal", "creep", "cyclic",
+                                            "thermal-cycling", "sequence",   "aqs",          "indent",      "rolling", "dsc",    NULL};
 const char *const StzInitialStateNames[] = {"as-quenched", "annealed", NULL};
 const char *const StzEngineNames[]       = {"kernel", "slab-kernel", "factor", "resolve", NULL};
 const char *const StzGeometryNames[]     = {"periodic", "slab", "block", NULL};
@@ -211,8 +211,9 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzOptionsReal("-stz_dilatation", "in-plane dilatation (trace) of a zone per gamma0 of shear from the start of its basin; its work enters the rates [-]", NULL, cfg->dilatation, &cfg->dilatation,
                  NULL);
   StzOptionsString("-stz_protocol",
-                   "what to do: single-stz, pure-shear, simple-shear, compression, tension, anneal, creep, cyclic, thermal-cycling, sequence, aqs (athermal quasistatic), indent, rolling", NULL,
-                   protocol, protocol, sizeof(protocol), NULL);
+                   "what to do: single-stz, pure-shear, simple-shear, compression, tension, anneal, creep, cyclic, thermal-cycling, sequence, aqs (athermal quasistatic), indent, rolling, dsc (a "
+                   "heating scan)",
+                   NULL, protocol, protocol, sizeof(protocol), NULL);
   StzOptionsString("-stz_aqs_loading", "aqs: loading mode (pure-shear, simple-shear, compression, tension)", NULL, aqs_loading, aqs_loading, sizeof(aqs_loading), NULL);
   cfg->av.gap_strain = 0;
   StzOptionsReal("-stz_avalanche_gap_strain", "thermal protocols: events closer than this in applied strain form one avalanche [-] (0: gamma0/N)", NULL, cfg->av.gap_strain, &cfg->av.gap_strain, NULL);
@@ -368,6 +369,12 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzOptionsReal("-stz_thermal_period_s", "thermal-cycling: duration of one cycle [s]", NULL, cfg->tr.thermal_period_s, &cfg->tr.thermal_period_s, NULL);
   cfg->tr.alpha_spread = 0.1;
   StzOptionsReal("-stz_alpha_spread", "relative standard deviation of the per-site thermal expansion coefficient [-]", NULL, cfg->tr.alpha_spread, &cfg->tr.alpha_spread, NULL);
+  StzOptionsReal("-stz_dsc_start_k", "dsc: temperature the heating scan starts from [K] (0: -stz_temperature_k)", NULL, cfg->tr.dsc_start_k, &cfg->tr.dsc_start_k, NULL);
+  StzOptionsReal("-stz_dsc_end_k", "dsc: temperature the scan ends at [K] (0: 1.08 T_g)", NULL, cfg->tr.dsc_end_k, &cfg->tr.dsc_end_k, NULL);
+  cfg->tr.dsc_rate_k_per_s = 20.0 / 60;
+  StzOptionsReal("-stz_dsc_rate_k_per_s", "dsc: heating rate [K/s] (20 K/min, the usual rate of calorimetry)", NULL, cfg->tr.dsc_rate_k_per_s, &cfg->tr.dsc_rate_k_per_s, NULL);
+  cfg->tr.dsc_step_k = 1;
+  StzOptionsReal("-stz_dsc_step_k", "dsc: temperature step of the scan [K]", NULL, cfg->tr.dsc_step_k, &cfg->tr.dsc_step_k, NULL);
   StzOptionsStringArray("-stz_sequence", "sequence: protocols run in order on the same sample, comma-separated (e.g. anneal,pure-shear)", NULL, stages, &n_stages, &set);
   if (!set) n_stages = 0;
   StzOptionsString("-stz_output_dir", "directory for all outputs (created if missing)", NULL, cfg->output_dir, cfg->output_dir, sizeof(cfg->output_dir), NULL);
@@ -523,6 +530,10 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_thermal_steps", cfg->tr.thermal_steps, 1, 10000);
   StzCheckRange(comm, "-stz_thermal_period_s", cfg->tr.thermal_period_s, 1e-9, 1e12);
   StzCheckRange(comm, "-stz_alpha_spread", cfg->tr.alpha_spread, 0, 1);
+  StzCheckRange(comm, "-stz_dsc_start_k", cfg->tr.dsc_start_k, 0, 5000);
+  StzCheckRange(comm, "-stz_dsc_end_k", cfg->tr.dsc_end_k, 0, 5000);
+  StzCheckRange(comm, "-stz_dsc_rate_k_per_s", cfg->tr.dsc_rate_k_per_s, 1e-9, 1e12);
+  StzCheckRange(comm, "-stz_dsc_step_k", cfg->tr.dsc_step_k, 1e-3, 100);
   if (cfg->seeds[0]) {
     PetscCheck(StzParseSeeds(cfg->seeds, &cfg->n_seeds, NULL), comm, PETSC_ERR_USER_INPUT,
                "option -stz_seeds = '%s': expected seeds >= 0 as a list of numbers and ranges, e.g. 1-16 or 1,5,9 or 1-4,10 (at most %d seeds)", cfg->seeds, STZ_MAX_SEEDS);
@@ -546,9 +557,11 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCheck(!StzConfigHasProtocol(cfg, STZ_PROTO_CREEP) || cfg->tr.yield_stress_pa > 0 || cfg->tr.yield_measure, comm, PETSC_ERR_USER_INPUT,
              "option -stz_yield_stress_pa is needed by -stz_protocol creep (the creep stress is -stz_creep_stress_fraction times it): take yield_stress_pa "
              "from the summary.json of a pure-shear run at the same temperature, or give 'measure' to run that test first");
-  /* An anneal without a structural state has nothing to change. */
+  /* An anneal without a structural state has nothing to change, and a scan nothing to measure. */
   PetscCheck(cfg->st.on || !StzConfigHasProtocol(cfg, STZ_PROTO_ANNEAL), comm, PETSC_ERR_USER_INPUT,
              "option -stz_protocol anneal (or a sequence with it) needs the structural state, but -stz_structure is false: set it true");
+  PetscCheck(cfg->st.on || !StzConfigHasProtocol(cfg, STZ_PROTO_DSC), comm, PETSC_ERR_USER_INPUT,
+             "option -stz_protocol dsc (or a sequence with it) needs the structural state, whose relaxation it measures, but -stz_structure is false: set it true");
   /* Defaults tied to the material's T_g. */
   cfg->st.p.tg_k                 = cfg->mat.glass_transition_k;
   cfg->st.p.attempt_frequency_hz = cfg->mat.attempt_frequency_hz;
@@ -557,6 +570,10 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   if (cfg->st.tf_reference_k == 0) cfg->st.tf_reference_k = cfg->st.p.tg_k;
   if (cfg->tr.anneal_temperature_k == 0) cfg->tr.anneal_temperature_k = 0.9 * cfg->st.p.tg_k;
   if (cfg->tr.creep_temperature_k == 0) cfg->tr.creep_temperature_k = cfg->temperature_k;
+  if (cfg->tr.dsc_start_k == 0) cfg->tr.dsc_start_k = cfg->temperature_k;
+  if (cfg->tr.dsc_end_k == 0) cfg->tr.dsc_end_k = 1.08 * cfg->st.p.tg_k;
+  PetscCheck(!StzConfigHasProtocol(cfg, STZ_PROTO_DSC) || cfg->tr.dsc_end_k > cfg->tr.dsc_start_k, comm, PETSC_ERR_USER_INPUT,
+             "option -stz_dsc_end_k = %g must be above the scan's start, %g K (-stz_dsc_start_k, or -stz_temperature_k): a scan heats", (double)cfg->tr.dsc_end_k, (double)cfg->tr.dsc_start_k);
   if (cfg->series_dstrain == 0) cfg->series_dstrain = cfg->protocol == STZ_PROTO_ROLLING ? cfg->roll.pass_strain / 100 : cfg->max_strain / 1000;
   if (cfg->av.gap_strain == 0) cfg->av.gap_strain = cfg->mat.gamma0 / (cfg->nx * cfg->ny);
   if (cfg->av.frame_dstrain == 0) cfg->av.frame_dstrain = cfg->max_strain / 100;
@@ -586,12 +603,12 @@ PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg)
       {"-stz_temperature_k", (PetscBool)(P == STZ_PROTO_ANNEAL), "does not set the anneal's temperature: -stz_anneal_temperature_k does (default 0.9 T_g)"},
       {"-stz_temperature_k", (PetscBool)(P == STZ_PROTO_THERMAL_CYCLING), "does nothing here: the cycles run between -stz_thermal_low_k and -stz_thermal_high_k"},
       {"-stz_temperature_k", (PetscBool)(P == STZ_PROTO_AQS), "does nothing in aqs, which is athermal (T = 0)"},
-      {"-stz_strain_rate", (PetscBool)(P == STZ_PROTO_ANNEAL || P == STZ_PROTO_CREEP || P == STZ_PROTO_THERMAL_CYCLING || P == STZ_PROTO_AQS),
+      {"-stz_strain_rate", (PetscBool)(P == STZ_PROTO_ANNEAL || P == STZ_PROTO_CREEP || P == STZ_PROTO_THERMAL_CYCLING || P == STZ_PROTO_AQS || P == STZ_PROTO_DSC),
        "does nothing in this protocol (no imposed strain rate)"},
       {"-stz_strain_rate", (PetscBool)(P == STZ_PROTO_CYCLIC), "does nothing in cyclic: its rate follows -stz_cyclic_frequency_hz and the amplitude"},
       {"-stz_strain_rate", (PetscBool)(P == STZ_PROTO_INDENT), "does nothing in indent: the load ramps at -stz_indent_load_rate"},
-      {"-stz_max_strain", (PetscBool)(P == STZ_PROTO_ANNEAL || P == STZ_PROTO_THERMAL_CYCLING || P == STZ_PROTO_CYCLIC || P == STZ_PROTO_INDENT),
-       "does nothing in this protocol (it ends by time, cycles or load)"},
+      {"-stz_max_strain", (PetscBool)(P == STZ_PROTO_ANNEAL || P == STZ_PROTO_THERMAL_CYCLING || P == STZ_PROTO_CYCLIC || P == STZ_PROTO_INDENT || P == STZ_PROTO_DSC),
+       "does nothing in this protocol (it ends by time, cycles, load or temperature)"},
       {"-stz_max_strain", (PetscBool)(P == STZ_PROTO_CREEP), "does nothing in creep: a runaway stops at -stz_creep_max_strain"},
   };
   PetscMPIInt rank;
@@ -639,8 +656,9 @@ PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
   /* A sequence on a body: anneals and thermal cycles (no load), then an indentation. */
   if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol == STZ_PROTO_SEQUENCE) {
     for (PetscInt k = 0; k < cfg->tr.n_stages; k++)
-      PetscCheck(cfg->tr.stages[k] == STZ_PROTO_ANNEAL || cfg->tr.stages[k] == STZ_PROTO_THERMAL_CYCLING || cfg->tr.stages[k] == STZ_PROTO_INDENT, comm, PETSC_ERR_USER_INPUT,
-                 "option -stz_sequence: stage %d = %s needs -stz_geometry periodic (it is %s): a sequence on a slab or block takes anneal and thermal-cycling stages and a last indent stage",
+      PetscCheck(cfg->tr.stages[k] == STZ_PROTO_ANNEAL || cfg->tr.stages[k] == STZ_PROTO_THERMAL_CYCLING || cfg->tr.stages[k] == STZ_PROTO_DSC || cfg->tr.stages[k] == STZ_PROTO_INDENT, comm,
+                 PETSC_ERR_USER_INPUT,
+                 "option -stz_sequence: stage %d = %s needs -stz_geometry periodic (it is %s): a sequence on a slab or block takes anneal, thermal-cycling and dsc stages and a last indent stage",
                  (int)k + 1, StzProtocolNames[cfg->tr.stages[k]], StzGeometryNames[cfg->geometry]);
   }
   /* Indentation: a rigid cylinder on the free top edge of a slab or block whose bottom is supported; the other edges are
@@ -775,7 +793,9 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
           ind, (double)c->tr.cyclic_stress_pa, ind, (int)c->tr.cycles, ind, (double)c->tr.cyclic_frequency_hz);
   fprintf(fp, "%s  \"stz_thermal_low_k\": %.10g,\n%s  \"stz_thermal_high_k\": %.10g,\n%s  \"stz_thermal_cycles\": %d,\n%s  \"stz_thermal_steps\": %d,\n", ind, (double)c->tr.thermal_low_k, ind,
           (double)c->tr.thermal_high_k, ind, (int)c->tr.thermal_cycles, ind, (int)c->tr.thermal_steps);
-  fprintf(fp, "%s  \"stz_thermal_period_s\": %.10g,\n%s  \"stz_alpha_spread\": %.10g,\n%s  \"stz_sequence\": [", ind, (double)c->tr.thermal_period_s, ind, (double)c->tr.alpha_spread, ind);
+  fprintf(fp, "%s  \"stz_thermal_period_s\": %.10g,\n%s  \"stz_alpha_spread\": %.10g,\n", ind, (double)c->tr.thermal_period_s, ind, (double)c->tr.alpha_spread);
+  fprintf(fp, "%s  \"stz_dsc_start_k\": %.10g,\n%s  \"stz_dsc_end_k\": %.10g,\n%s  \"stz_dsc_rate_k_per_s\": %.10g,\n%s  \"stz_dsc_step_k\": %.10g,\n%s  \"stz_sequence\": [", ind,
+          (double)c->tr.dsc_start_k, ind, (double)c->tr.dsc_end_k, ind, (double)c->tr.dsc_rate_k_per_s, ind, (double)c->tr.dsc_step_k, ind);
   for (PetscInt k = 0; k < c->tr.n_stages; k++) fprintf(fp, "%s\"%s\"", k ? ", " : "", StzProtocolNames[c->tr.stages[k]]);
   fprintf(fp, "],\n%s  \"stz_output_dir\": ", ind);
   StzWriteJSONString(fp, c->output_dir);

@@ -109,6 +109,7 @@ enum {
   COL_LOADING,
   COL_TREAT,
   COL_INDENT,
+  COL_FINAL_LOAD, /* an indentation's last load (N/m): where a seed without a pop-in is censored (not in ensemble.csv) */
   NCOL
 };
 static const char *const col_names[] = {"events",
@@ -150,7 +151,7 @@ static PetscErrorCode StzRunMember(const StzConfig *c, PetscInt seed, PetscInt t
   char              sseed[32], dir[PETSC_MAX_PATH_LEN], sthreads[32];
   const char *const values[] = {NULL, sseed, dir, "true", threads > 0 ? sthreads : NULL};
   StzOptionsSaved   saved;
-  StzSim            m;
+  StzSim            m = NULL;
   StzEnergy         e0, e1;
   StzSimResult      r;
   PetscLogDouble    t0, t1;
@@ -161,8 +162,17 @@ static PetscErrorCode StzRunMember(const StzConfig *c, PetscInt seed, PetscInt t
   PetscCall(PetscSNPrintf(dir, sizeof(dir), "%s/seed-%d", c->output_dir, (int)seed));
   PetscCall(PetscSNPrintf(sthreads, sizeof(sthreads), "%d", (int)threads));
   PetscCall(StzOptionsReplace(threads > 0 ? 5 : 4, names, values, &saved));
-  PetscCall(StzSimCreate(PETSC_COMM_SELF, &m));
-  PetscCall(StzSimCheckUnusedOptions(m)); /* the solver's options, read by this set-up (the others were checked before) */
+  {
+    /* The solver's options read only by this set-up are checked here (the others were before). On an error the run's options
+     * are put back and the member freed, so that the ensemble stops cleanly. */
+    PetscErrorCode e = StzSimCreate(PETSC_COMM_SELF, &m);
+    if (!e) e = StzSimCheckUnusedOptions(m);
+    if (e) {
+      PetscCall(StzSimDestroy(&m));
+      PetscCall(StzOptionsRestore(&saved));
+      PetscFunctionReturn(e);
+    }
+  }
   StzKmcEnergy(m->kmc, &e0);
   PetscCall(PetscTime(&t0));
   PetscCall(StzSimRun(m));
@@ -194,6 +204,7 @@ static PetscErrorCode StzRunMember(const StzConfig *c, PetscInt seed, PetscInt t
   row[COL_POPINS]       = (PetscReal)r.popin_count;
   row[COL_POPIN_LOAD]   = r.first_popin_load_n_per_m;
   row[COL_POPIN_SHEAR]  = r.first_popin_max_shear_pa;
+  row[COL_FINAL_LOAD]   = r.indent_final_load_n_per_m;
   row[COL_LOADING]      = StzHasLoading(c) ? 1 : 0;
   if (r.yield_strain <= 0) row[COL_LOADING] = row[COL_LOADING] ? 2 : 0; /* loaded, but no 0.2 % offset yield reached */
   PetscFunctionReturn(0);
@@ -291,8 +302,8 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
   PetscCall(PetscTime(&t1));
   if (!rank) {
     FILE            *fp;
-    PetscReal        mean[NCOL], sd[NCOL], lo[NCOL], hi[NCOL], tau_c = 0;
-    PetscInt         cnt[NCOL];
+    PetscReal        mean[NCOL], sd[NCOL], lo[NCOL], hi[NCOL];
+    PetscInt         cnt[NCOL], nc = 0;
     StzNucleationFit nf;
     PetscBool        fitted   = PETSC_FALSE;
     const char      *fit_note = "";
@@ -333,24 +344,29 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
      * ramp from zero under Hertz's pressure, where the largest shear grows as the square root of the load. */
     if (StzConfigHasProtocol(c, STZ_PROTO_INDENT)) {
       const PetscReal estar = 2 * c->mat.shear_modulus_pa / (1 - c->mat.poisson_ratio);
-      PetscInt        np = 0, nc = 0;
-      PetscReal      *tau;
-      tau_c = 0.300 * PetscSqrtReal(c->in.max_load * estar / (PETSC_PI * c->in.radius_m)); /* Hertz at the largest load */
-      PetscCall(PetscMalloc1(n, &tau));
+      PetscInt        np    = 0;
+      PetscReal      *tau, *tc;
+      PetscCall(PetscMalloc2(n, &tau, n, &tc));
+      /* A seed without a pop-in is censored where it stopped: Hertz's largest shear at its last load (the largest load, or less
+       * if -stz_max_events or the half depth stopped it). */
       for (PetscInt j = 0; j < n; j++) {
         if (all[j * NCOL + COL_POPINS] > 0) tau[np++] = all[j * NCOL + COL_POPIN_SHEAR];
-        else nc++;
+        else tc[nc++] = 0.300 * PetscSqrtReal(PetscMax(all[j * NCOL + COL_FINAL_LOAD], 0) * estar / (PETSC_PI * c->in.radius_m));
       }
       if (c->in.cycles > 0) fit_note = "not fitted: the load was cycled before the ramp (the fit assumes one ramp from zero)";
       else if (c->in.contact) fit_note = "not fitted: with -stz_indent_contact the shear stress does not follow Hertz's square root of the load";
       else if (np < 3) fit_note = "not fitted: fewer than 3 seeds popped in";
       else {
-        PetscCall(StzNucleationFitCreate(np, tau, nc, tau_c, c->temperature_k, 0.95, 1000, (uint64_t)seeds[0], &nf));
-        fitted   = (PetscBool)!PetscIsNanReal(nf.activation_volume_m3);
-        fit_note = fitted ? "maximum likelihood for a pop-in rate growing as exp(V* tau / kT), tau Hertz's largest shear stress (docs/outputs.md, ensemble.json)"
-                          : "no activation volume: the first pop-in stresses do not rise as thermal activation makes them (the likelihood has no maximum at beta tau > 1)";
+        PetscBool zero = PETSC_FALSE;
+        for (PetscInt j = 0; j < nc; j++) zero = (PetscBool)(zero || !(tc[j] > 0));
+        if (zero) fit_note = "not fitted: a seed without a pop-in stopped at zero load";
+        else PetscCall(StzNucleationFitCreate(np, tau, nc, tc, c->temperature_k, 0.95, &nf));
+        fitted = (PetscBool)(!zero && !PetscIsNanReal(nf.activation_volume_m3));
+        if (!zero)
+          fit_note = fitted ? "maximum likelihood for a pop-in rate growing as exp(V* tau / kT), tau Hertz's largest shear stress (docs/outputs.md, ensemble.json)"
+                            : "no activation volume: the first pop-in stresses do not rise as thermal activation makes them (the likelihood has no maximum at beta tau > 1)";
       }
-      PetscCall(PetscFree(tau));
+      PetscCall(PetscFree2(tau, tc));
     }
     PetscCall(StzFileOpen(c->output_dir, "ensemble.json", &fp));
     fprintf(fp, "{\n  \"protocol\": \"%s\",\n  \"seeds\": %d,\n  \"ranks\": %d,\n  \"wall_time_s\": %.6g,\n  \"columns\": {\n", StzProtocolNames[c->protocol], (int)n, (int)size, (double)(t1 - t0));
@@ -363,10 +379,12 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
     fprintf(fp, "  },\n");
     if (StzConfigHasProtocol(c, STZ_PROTO_INDENT)) {
       fprintf(fp, "  \"popin_activation_volume\": ");
-      if (fitted)
-        fprintf(fp, "{\"m3\": %.6g, \"ci_m3\": [%.6g, %.6g], \"confidence\": %g, \"popins\": %d, \"censored\": %d, \"censored_at_max_shear_pa\": %.6g, \"temperature_k\": %.6g}",
-                (double)nf.activation_volume_m3, (double)nf.ci_low_m3, (double)nf.ci_high_m3, (double)nf.confidence, (int)nf.n_popins, (int)nf.n_censored, (double)tau_c, (double)c->temperature_k);
-      else fprintf(fp, "null");
+      if (fitted) {
+        fprintf(fp, "{\"m3\": %.6g, \"ci_m3\": [%.6g, ", (double)nf.activation_volume_m3, (double)nf.ci_low_m3);
+        if (PetscIsNanReal(nf.ci_high_m3)) fprintf(fp, "null"); /* the likelihood stays within the level up to the search's end */
+        else fprintf(fp, "%.6g", (double)nf.ci_high_m3);
+        fprintf(fp, "], \"confidence\": %g, \"popins\": %d, \"censored\": %d, \"temperature_k\": %.6g}", (double)nf.confidence, (int)nf.n_popins, (int)nf.n_censored, (double)c->temperature_k);
+      } else fprintf(fp, "null");
       fprintf(fp, ",\n  \"popin_activation_volume_note\": \"%s\",\n", fit_note);
     }
     fprintf(fp, "  \"options\": ");
@@ -382,9 +400,12 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
       if (cnt[COL_POPIN_LOAD])
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "  first pop-in load %.4g +- %.3g N/m, Hertz max shear %.4g +- %.3g GPa (%d of %d seeds popped in; mean +- standard deviation)\n",
                               (double)mean[COL_POPIN_LOAD], (double)sd[COL_POPIN_LOAD], (double)(mean[COL_POPIN_SHEAR] / 1e9), (double)(sd[COL_POPIN_SHEAR] / 1e9), (int)cnt[COL_POPIN_LOAD], (int)n));
-      if (fitted)
-        PetscCall(PetscPrintf(PETSC_COMM_SELF, "  activation volume from their distribution (Schuh-Lund): %.3g nm^3 (95 %% bootstrap interval %.3g-%.3g nm^3)\n",
-                              (double)(nf.activation_volume_m3 * 1e27), (double)(nf.ci_low_m3 * 1e27), (double)(nf.ci_high_m3 * 1e27)));
+      if (fitted) {
+        char hi_text[32] = "unbounded";
+        if (!PetscIsNanReal(nf.ci_high_m3)) PetscCall(PetscSNPrintf(hi_text, sizeof hi_text, "%.3g", (double)(nf.ci_high_m3 * 1e27)));
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "  activation volume from their distribution (Schuh-Lund): %.3g nm^3 (95 %% likelihood interval %.3g-%s nm^3)\n",
+                              (double)(nf.activation_volume_m3 * 1e27), (double)(nf.ci_low_m3 * 1e27), hi_text));
+      }
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "  stored energy %.4g +- %.3g -> %.4g +- %.3g J/g-atom\n  outputs in %s/: ensemble.csv, ensemble.json, seed-<n>/\n", (double)mean[COL_E0],
                             (double)sd[COL_E0], (double)mean[COL_E1], (double)sd[COL_E1], c->output_dir));
     }

@@ -31,6 +31,7 @@ typedef enum {
   STZ_PROTO_AQS,
   STZ_PROTO_INDENT,
   STZ_PROTO_ROLLING,
+  STZ_PROTO_DSC, /* a heating scan, as differential scanning calorimetry (lib/treat.c) */
   STZ_PROTO_COUNT
 } StzProtocolType;
 extern const char *const StzProtocolNames[];
@@ -90,6 +91,8 @@ typedef struct {
   PetscInt        thermal_cycles, thermal_steps; /* cycles; temperature steps per half cycle */
   PetscReal       thermal_period_s;              /* duration of one thermal cycle */
   PetscReal       alpha_spread;                  /* relative standard deviation of the per-site thermal expansion coefficient */
+  PetscReal       dsc_start_k, dsc_end_k;        /* heating scan: from (0 in the options: -stz_temperature_k) and to (0: 1.08 T_g) */
+  PetscReal       dsc_rate_k_per_s, dsc_step_k;  /* its heating rate and temperature step */
   PetscInt        n_stages;                      /* sequence: protocols run one after another on the same sample */
   StzProtocolType stages[STZ_MAX_STAGES];
 } StzTreatmentConfig;
@@ -198,8 +201,9 @@ struct StzElastic_private {
 };
 PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic *el);
 /* Set up, and drop, a 4 x 4-element model with the run's boundary conditions and solver(s), on this rank alone: PETSc reads the
- * -elas_ solver options while setting it up, so that they count as used before the real set-up (StzSimCheckOptions). */
-PetscErrorCode StzElasticReadSolverOptions(const StzConfig *cfg);
+ * -elas_ solver options while setting it up, so that they count as used before the real set-up (StzSimCheckOptions). With
+ * quiet_errors an error (a solver option PETSc refuses) is returned without being printed. */
+PetscErrorCode StzElasticReadSolverOptions(const StzConfig *cfg, PetscBool quiet_errors);
 PetscErrorCode StzElasticDestroy(StzElastic *el);
 /* Update the site stresses for one event (site, orientation k, sense, eigenstrain eig[3] tensor xx, yy, xy), before the kMC pass.
  * factor and resolve engines add the FE answer here; kernel engines only point the pass at the right kernels, and the pass adds them. */
@@ -331,6 +335,9 @@ PetscReal StzKmcPlatenStress(const StzKmc kmc);
 PetscErrorCode StzKmcSetRamp(StzKmc kmc, const PetscReal q[]);
 /* Change the temperature: rescales every rate (events keep their barriers) and clears the flicker penalties. */
 PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k);
+/* The same for a small step of a scan (a few % in the rates): the flicker penalties are kept, each cut to what the new
+ * temperature allows, so that the acceleration is not lost at every step. */
+PetscErrorCode StzKmcStepTemperature(StzKmc kmc, PetscReal temperature_k);
 /* Change the temperature by dT with thermal strains: each site gets the isotropic in-plane eigenstrain alpha_i dT, whose
  * non-uniform part sets up internal stresses (exact: kernel convolution or FE re-solve). */
 PetscErrorCode StzKmcThermalStrain(StzKmc kmc, PetscReal dT_k);

@@ -524,14 +524,15 @@ static PetscErrorCode StzIndentSummary(StzSim sim, PetscReal wall)
   PetscFunctionBeginUser;
   StzIndentMeasure(sim, &h, &F, &hp);
   PetscCall(PetscMemzero(r, sizeof(*r)));
-  r->events            = sim->kmc->events - sim->events0;
-  r->wall_time_s       = wall;
-  r->events_per_second = wall > 0 ? r->events / wall : 0;
-  r->final_time_s      = sim->kmc->time_s;
-  r->final_strain      = h / (c->ny * c->site_size_m);
-  r->yield_strain      = -1;
-  r->peak_stress_pa    = ind->peak_pressure;
-  r->popin_count       = ind->n_pop;
+  r->events                    = sim->kmc->events - sim->events0;
+  r->wall_time_s               = wall;
+  r->events_per_second         = wall > 0 ? r->events / wall : 0;
+  r->final_time_s              = sim->kmc->time_s;
+  r->final_strain              = h / (c->ny * c->site_size_m);
+  r->indent_final_load_n_per_m = F;
+  r->yield_strain              = -1;
+  r->peak_stress_pa            = ind->peak_pressure;
+  r->popin_count               = ind->n_pop;
   if (ind->n_pop) {
     const StzPopin *p           = &ind->pop[0];
     r->first_popin_load_n_per_m = p->load_n_per_m;

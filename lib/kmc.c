@@ -578,6 +578,21 @@ static void StzKmcStructure(StzKmc kmc, StzEvent *ev, uint64_t n)
  * site leaves the ball (the centre then jumps to the new state) or the temperature changes. A site wandering among a few
  * nearly equal states (common inside a band, where a neighbour's transformation makes several of its states degenerate)
  * keeps its ball: the moving centre sits in the middle of what it visits. */
+/* The largest flicker penalty (in units of ln 2) site i may carry: its fastest slowed move, stress included, must stay at least
+ * as fast as its structural relaxation (40 nats without a structural state). */
+static int32_t StzKmcFlickerCap(StzKmc kmc, PetscInt i)
+{
+  PetscReal cap = 40.0;
+  if (kmc->cfg->st.on) {
+    PetscReal S1, S2, umax = 0;
+    StzMeanShear(kmc->S, &S1, &S2);
+    for (PetscInt k = 0; k < kmc->n_orient; k++) umax = PetscMax(umax, PetscAbsReal(StzKmcDriveK(kmc, k, S1 + kmc->el->s1[i], S2 + kmc->el->s2[i])));
+    if (kmc->dil_k != 0) umax += kmc->b_per_pa * kmc->dil_k * PetscAbsReal(0.5 * (kmc->S[0] + kmc->S[1]) + kmc->el->sp[i]); /* the dilatation's work, |dinc| <= 1 */
+    cap = PetscMax(0.0, (kmc->relax_ratio - 1) * kmc->barrier_j[i] / kmc->kT_j + umax);
+  }
+  return (int32_t)PetscMin(255.0, PetscFloorReal(cap / 0.693147180559945309));
+}
+
 static void StzKmcFlicker(StzKmc kmc, PetscInt i)
 {
   const StzStructureConfig *st = &kmc->cfg->st;
@@ -602,16 +617,8 @@ static void StzKmcFlicker(StzKmc kmc, PetscInt i)
   c[1] += (float)(0.1 * r2);
   pn = kmc->esc[i] & 0xff;
   if (++kmc->flicks[i] >= kmc->cfg->flicker_limit) {
-    PetscReal cap  = 40.0;
     kmc->flicks[i] = 0;
-    if (st->on) {
-      PetscReal S1, S2, umax = 0;
-      StzMeanShear(kmc->S, &S1, &S2);
-      for (PetscInt k = 0; k < kmc->n_orient; k++) umax = PetscMax(umax, PetscAbsReal(StzKmcDriveK(kmc, k, S1 + kmc->el->s1[i], S2 + kmc->el->s2[i])));
-      if (kmc->dil_k != 0) umax += kmc->b_per_pa * kmc->dil_k * PetscAbsReal(0.5 * (kmc->S[0] + kmc->S[1]) + kmc->el->sp[i]); /* the dilatation's work, |dinc| <= 1 */
-      cap = PetscMax(0.0, (kmc->relax_ratio - 1) * kmc->barrier_j[i] / kmc->kT_j + umax);
-    }
-    pn = (int32_t)PetscMin((PetscReal)(pn + 3), PetscMin(255.0, PetscFloorReal(cap / 0.693147180559945309)));
+    pn             = PetscMin(pn + 3, StzKmcFlickerCap(kmc, i));
   }
   if (pn > 0) {
     /* Which moves leave the ball around the (new) centre. A move of orientation k and sense s changes (d1, d2) by
@@ -1182,7 +1189,7 @@ PetscErrorCode StzKmcSetRamp(StzKmc kmc, const PetscReal q[])
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k)
+static PetscErrorCode StzKmcChangeTemperature(StzKmc kmc, PetscReal temperature_k, PetscBool keep_flicker)
 {
   const StzMaterial *m     = &kmc->cfg->mat;
   PetscReal          lnmax = -PETSC_MAX_REAL;
@@ -1191,15 +1198,40 @@ PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k)
   PetscCheck(temperature_k > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "temperature %g K: must be positive", (double)temperature_k);
   kmc->temperature_k = temperature_k;
   kmc->kT_j          = STZ_BOLTZMANN_J_PER_K * temperature_k;
-  /* Flicker penalties belong to the conditions they were found under: start afresh. */
-  PetscCall(PetscArrayzero(kmc->flicks, kmc->N));
-  PetscCall(PetscArrayzero(kmc->esc, kmc->N));
-  kmc->b_per_pa = m->gamma0 * m->stz_volume_m3 / (2 * kmc->kT_j);
+  kmc->b_per_pa      = m->gamma0 * m->stz_volume_m3 / (2 * kmc->kT_j);
+  if (keep_flicker) {
+    /* A small step: each site keeps its penalty, cut to what the new temperature allows (StzKmcFlickerCap). */
+    for (PetscInt i = 0; i < kmc->N; i++) {
+      const int32_t pn = kmc->esc[i] & 0xff;
+      if (pn > 0) {
+        const int32_t cap = StzKmcFlickerCap(kmc, i);
+        kmc->esc[i]       = cap > 0 ? (kmc->esc[i] & ~0xff) | PetscMin(pn, cap) : 0;
+      }
+    }
+  } else {
+    /* Flicker penalties belong to the conditions they were found under: start afresh. */
+    PetscCall(PetscArrayzero(kmc->flicks, kmc->N));
+    PetscCall(PetscArrayzero(kmc->esc, kmc->N));
+  }
   /* A fresh shift: the log-rates all move by a factor T_old / T_new. */
   for (PetscInt i = 0; i < kmc->N; i++) lnmax = PetscMax(lnmax, kmc->ln_nu0 - kmc->barrier_j[i] / kmc->kT_j);
   kmc->X = lnmax;
   StzKmcAllSiteRates(kmc);
   StzKmcPassAndRescale(kmc, NULL);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzKmcSetTemperature(StzKmc kmc, PetscReal temperature_k)
+{
+  PetscFunctionBeginUser;
+  PetscCall(StzKmcChangeTemperature(kmc, temperature_k, PETSC_FALSE));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzKmcStepTemperature(StzKmc kmc, PetscReal temperature_k)
+{
+  PetscFunctionBeginUser;
+  PetscCall(StzKmcChangeTemperature(kmc, temperature_k, PETSC_TRUE));
   PetscFunctionReturn(0);
 }
 

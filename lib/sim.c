@@ -1001,7 +1001,8 @@ PetscErrorCode StzSimGetSeries(StzSim sim, StzSeries *s)
 PetscErrorCode StzSimGetSites(StzSim sim, PetscInt *nx, PetscInt *ny, PetscReal stress[], const PetscReal **eps_p, const PetscInt **count)
 {
   PetscFunctionBeginUser;
-  PetscCheck(sim->kmc, sim->comm, PETSC_ERR_ARG_WRONGSTATE, "the single-stz protocol has no lattice state");
+  PetscCheck(sim->kmc, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "no lattice on this rank: the single-stz protocol has none, an ensemble builds one per seed, and a single run holds it on rank 0 alone");
   if (nx) *nx = sim->kmc->nx;
   if (ny) *ny = sim->kmc->ny;
   if (stress) {
@@ -1020,6 +1021,8 @@ PetscErrorCode StzSimElementEigenstrain(StzSim sim, PetscReal eig[])
   PetscReal       *e;
 
   PetscFunctionBeginUser;
+  PetscCheck(sim->kmc, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "no lattice on this rank: the single-stz protocol has none, an ensemble builds one per seed, and a single run holds it on rank 0 alone");
   PetscCall(PetscMalloc1(3 * N, &e));
   for (PetscInt i = 0; i < N; i++) {
     const PetscReal *p = sim->kmc->eps_p + 3 * i, th = sim->kmc->eps_th[i];
@@ -1037,9 +1040,12 @@ PetscErrorCode StzSimVerifyStress(StzSim sim, PetscReal *rel_err)
   StzFEGeometry    g;
   StzFE            fe;
   PetscReal       *eig, *es, *s[3], err = 0, scale = 0;
-  StzMacroLoad     load = sim->kmc->load;
+  StzMacroLoad     load;
 
   PetscFunctionBeginUser;
+  PetscCheck(sim->kmc, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "no lattice on this rank: the single-stz protocol has none, an ensemble builds one per seed, and a single run holds it on rank 0 alone");
+  load = sim->kmc->load;
   StzConfigFEGeometry(c, &g);
   /* A body between platens: the top edge where the platen is now (its response is in the kMC's S or the engine's arrays). */
   if (sim->kmc->platen) StzPlatenEdge(c, &g, sim->kmc->load.control[1] ? 0 : sim->kmc->load.value[1]);
@@ -1082,7 +1088,8 @@ PetscErrorCode StzSimVerifyEnergy(StzSim sim, PetscReal *kmc_j_per_gatom, PetscR
   StzEnergy        e;
 
   PetscFunctionBeginUser;
-  PetscCheck(sim->kmc, sim->comm, PETSC_ERR_ARG_WRONGSTATE, "the single-stz protocol has no lattice state");
+  PetscCheck(sim->kmc, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "no lattice on this rank: the single-stz protocol has none, an ensemble builds one per seed, and a single run holds it on rank 0 alone");
   StzConfigFEGeometry(c, &g);
   /* A body between platens is compared unloaded: the top platen where the platen force is zero, eyy = <su : eps*> / su_yy. */
   if (sim->kmc->platen) StzPlatenEdge(c, &g, StzKmcPlatenCoupling(sim->kmc) / sim->kmc->platen_M);
@@ -1109,7 +1116,8 @@ PetscErrorCode StzSimRunEvents(StzSim sim, PetscInt n_events, PetscReal *wall_s)
   PetscInt       done = 0;
 
   PetscFunctionBeginUser;
-  PetscCheck(sim->kmc, sim->comm, PETSC_ERR_ARG_WRONGSTATE, "the single-stz protocol has no kMC");
+  PetscCheck(sim->kmc, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "no lattice on this rank: the single-stz protocol has none, an ensemble builds one per seed, and a single run holds it on rank 0 alone");
   PetscCall(PetscTime(&t0));
   while (done < n_events) {
     PetscBool fired;
@@ -1136,9 +1144,20 @@ int StzStopRequested(void)
   return (int)stz_stop_signal;
 }
 
-/* Which options StzOptionsCheckLeft holds to: the -stz_ ones; all but the solver's (-elas_, read during the set-up of an
- * elastic model); all. */
-typedef enum { STZ_LEFT_STZ, STZ_LEFT_NOT_SOLVER, STZ_LEFT_ALL } StzLeftMode;
+/* Which options StzOptionsCheckLeft holds to: the -stz_ ones; all but the solver options PETSc reads only when it solves or
+ * on multigrid levels that a small model does not have (StzSolverOptionDeferred); all. */
+typedef enum { STZ_LEFT_STZ, STZ_LEFT_NOT_DEFERRED, STZ_LEFT_ALL } StzLeftMode;
+
+/* Solver options that the 4 x 4-element model of StzElasticReadSolverOptions cannot read: those PETSc reads in KSPSolve
+ * (the probe does not solve, so as to print nothing), and those of multigrid levels deeper than its own. They are checked
+ * after the set-up of the run's model, on the rank that set it up. */
+static PetscBool StzSolverOptionDeferred(const char name[])
+{
+  const char *const prefixes[] = {"elas_ksp_view", "elas_ksp_converged_reason", "elas_ksp_converged_rate", "elas_ksp_compute_", "elas_mg_levels_", "elas_mg_coarse_", NULL};
+  for (int i = 0; prefixes[i]; i++)
+    if (!strncmp(name, prefixes[i], strlen(prefixes[i]))) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
 static PetscErrorCode StzOptionsCheckLeft(MPI_Comm comm, StzLeftMode mode);
 
 PetscErrorCode StzSimCheckOptions(MPI_Comm comm)
@@ -1153,10 +1172,14 @@ PetscErrorCode StzSimCheckOptions(MPI_Comm comm)
    * minute and GBs); options of the solver (-elas_...) are read during the set-up and checked after it. */
   PetscCall(StzOptionsCheckLeft(comm, STZ_LEFT_STZ));
   /* The solver's options too: a small model reads them (on every rank, also those that build none), so that any option left
-   * unread now is a mistake. Except with the resolve engine, whose multigrid reads the options of levels that a small model
-   * does not have: those are checked after the set-up (StzSimCheckUnusedOptions). */
-  PetscCall(StzElasticReadSolverOptions(&cfg));
-  PetscCall(StzOptionsCheckLeft(comm, cfg.engine == STZ_ENGINE_RESOLVE ? STZ_LEFT_NOT_SOLVER : STZ_LEFT_ALL));
+   * unread now is a mistake, except the few only a solve or a deeper multigrid reads (StzSolverOptionDeferred). A solver
+   * option PETSc refuses is reported by rank 0 (the others fail alike, quietly). */
+  {
+    PetscMPIInt r;
+    PetscCallMPI(MPI_Comm_rank(comm, &r));
+    PetscCall(StzElasticReadSolverOptions(&cfg, (PetscBool)(r != 0)));
+  }
+  PetscCall(StzOptionsCheckLeft(comm, STZ_LEFT_NOT_DEFERRED));
   PetscCall(StzConfigNotes(comm, &cfg));
   /* The output directory must be usable before the set-up too; rank 0 checks it and tells the others, which would
    * otherwise go on into the collective set-up and wait for it. */
@@ -1198,8 +1221,8 @@ PetscErrorCode StzOptionsCheckUnused(MPI_Comm comm)
 PetscErrorCode StzSimCheckUnusedOptions(StzSim sim)
 {
   PetscFunctionBeginUser;
-  /* Only a rank that set up an elastic model has read every solver option it takes; an ensemble's members check theirs. */
-  PetscCall(StzOptionsCheckLeft(sim->comm, sim->el ? STZ_LEFT_ALL : STZ_LEFT_NOT_SOLVER));
+  /* Only a rank that set up the run's elastic model has read every solver option it takes; an ensemble's members check theirs. */
+  PetscCall(StzOptionsCheckLeft(sim->comm, sim->el ? STZ_LEFT_ALL : STZ_LEFT_NOT_DEFERRED));
   PetscFunctionReturn(0);
 }
 
@@ -1247,7 +1270,7 @@ static PetscErrorCode StzOptionsCheckLeft(MPI_Comm comm, StzLeftMode mode)
       if (eq) skip = PETSC_TRUE;
     }
     if (mode == STZ_LEFT_STZ && strncmp(names[k], "stz_", 4)) skip = PETSC_TRUE;
-    if (mode == STZ_LEFT_NOT_SOLVER && !strncmp(names[k], "elas_", 5)) skip = PETSC_TRUE;
+    if (mode == STZ_LEFT_NOT_DEFERRED && StzSolverOptionDeferred(names[k])) skip = PETSC_TRUE;
     if (skip) continue;
     PetscCall(
         PetscSNPrintf(msg, sizeof(msg), "unknown option -%s%s%s: not used by stzdyn (misspelled? 'stzdyn -help' lists every option)", names[k], values[k] ? " " : "", values[k] ? values[k] : ""));

@@ -4,6 +4,7 @@
  *                   (default -stz_temperature_k);
  *   cyclic          strain-controlled pure shear, triangle wave of amplitude -stz_cyclic_amplitude, -stz_cycles cycles;
  *   thermal-cycling temperature steps between -stz_thermal_high_k and -stz_thermal_low_k with per-site thermal expansion;
+ *   dsc             a heating scan at -stz_dsc_rate_k_per_s, as differential scanning calorimetry: the heat the glass gives off;
  *   sequence        any of the protocols in order on the same sample, each in its own sub-directory.
  * Every treatment writes series.csv (time-based rows), summary.json, map_plastic_strain_final.png, and the cyclic ones
  * cycles.csv. Energies are per g-atom (lib/kmc.c, StzKmcEnergy). */
@@ -182,6 +183,13 @@ static PetscErrorCode StzWritePlasticMapFinal(StzSim sim)
   PetscFunctionReturn(0);
 }
 
+/* A number, or null where it is not defined. */
+static void StzJSONNumberOrNull(FILE *fp, PetscBool defined, PetscReal v)
+{
+  if (defined) fprintf(fp, "%.9g", (double)v);
+  else fprintf(fp, "null");
+}
+
 static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzWork *w, PetscInt n_cycles, PetscInt n_completed)
 {
   FILE     *fp;
@@ -210,6 +218,18 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
     fprintf(fp, "  \"creep_stress_pa\": %.9g,\n  \"yield_stress_measured\": %s,\n", (double)(sim->cfg.tr.creep_stress_fraction * sim->cfg.tr.yield_stress_pa),
             sim->cfg.tr.yield_measure ? "true" : "false");
   if (n_cycles) fprintf(fp, "  \"cycles\": %d,\n  \"cycles_completed\": %d,\n", (int)n_cycles, (int)n_completed);
+  if (sim->cfg.protocol == STZ_PROTO_DSC) {
+    const StzSimResult *r = &sim->res;
+    fprintf(fp, "  \"relaxation_enthalpy_j_per_gatom\": %.9g,\n  \"relaxation_enthalpy_fraction_dhm\": %.9g,\n", (double)r->dsc_relaxation_enthalpy_j_per_gatom,
+            (double)(r->dsc_relaxation_enthalpy_j_per_gatom / sim->cfg.mat.heat_of_melting_j_per_gatom));
+    fprintf(fp, "  \"heat_release_5pct_k\": ");
+    StzJSONNumberOrNull(fp, r->dsc_release_5_k > 0, r->dsc_release_5_k);
+    fprintf(fp, ",\n  \"heat_release_50pct_k\": ");
+    StzJSONNumberOrNull(fp, r->dsc_release_50_k > 0, r->dsc_release_50_k);
+    fprintf(fp, ",\n  \"glass_transition_k\": ");
+    StzJSONNumberOrNull(fp, r->dsc_glass_transition_k > 0, r->dsc_glass_transition_k);
+    fprintf(fp, ",\n");
+  }
   StzWriteEnergyJSON(fp, &sim->energy0, &e1);
   fprintf(fp, "  \"options\": ");
   PetscCall(StzConfigWriteJSON(&sim->cfg, fp, "  "));
@@ -220,6 +240,14 @@ static PetscErrorCode StzTreatmentSummary(StzSim sim, PetscReal wall, const StzW
                           "stzdyn: %s: %lld STZ events, %lld relaxations, ending at simulated time %.4g s; stored energy %.4g -> %.4g J/g-atom (%.3g -> %.3g of dH_m)\n  outputs in %s/\n",
                           StzProtocolNames[sim->cfg.protocol], (long long)(sim->kmc->events - sim->events0), (long long)(sim->kmc->relax_events - sim->relax0), (double)sim->kmc->time_s,
                           (double)sim->energy0.total_j_per_gatom, (double)e1.total_j_per_gatom, (double)sim->energy0.fraction_of_dhm, (double)e1.fraction_of_dhm, sim->cfg.output_dir));
+  if (!sim->cfg.quiet && sim->cfg.protocol == STZ_PROTO_DSC) {
+    const StzSimResult *r      = &sim->res;
+    char                tg[64] = "not found in the scan", half[64] = "none given off";
+    if (r->dsc_glass_transition_k > 0) PetscCall(PetscSNPrintf(tg, sizeof tg, "%.4g K", (double)r->dsc_glass_transition_k));
+    if (r->dsc_release_50_k > 0) PetscCall(PetscSNPrintf(half, sizeof half, "half of it given off by %.4g K", (double)r->dsc_release_50_k));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  heat of relaxation %.4g J/g-atom (%.3g of dH_m), %s; glass transition on heating (onset): %s\n", (double)r->dsc_relaxation_enthalpy_j_per_gatom,
+                          (double)(r->dsc_relaxation_enthalpy_j_per_gatom / sim->cfg.mat.heat_of_melting_j_per_gatom), half, tg));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -449,6 +477,102 @@ static PetscErrorCode StzRunThermalCycling(StzSim sim, PetscReal *wall)
   PetscFunctionReturn(0);
 }
 
+/* A heating scan, as differential scanning calorimetry measures a glass: from -stz_dsc_start_k (the sample is brought there
+ * at once, as a sample is taken out of a furnace) to -stz_dsc_end_k at -stz_dsc_rate_k_per_s, in steps of -stz_dsc_step_k,
+ * unloaded. The heat the glass gives off is the fall of its stored energy (structural enthalpy and residual elastic
+ * energy): the excess over the heat capacity of a glass of fixed structure, which is what a scan shows against a rescan of
+ * the relaxed sample. Thermal strains are left out: their internal stresses, tens of MPa (docs/validation.md), do not
+ * change the relaxation, and the kernel engines hold the isotropic kernels for thermal-cycling runs only. One row of dsc.csv
+ * per step. */
+static PetscErrorCode StzRunDsc(StzSim sim, PetscReal *wall)
+{
+  StzConfig      *c  = &sim->cfg;
+  StzKmc          k  = sim->kmc;
+  const PetscReal T0 = c->tr.dsc_start_k, T1 = c->tr.dsc_end_k, q = c->tr.dsc_rate_k_per_s;
+  const PetscInt  n  = (PetscInt)PetscCeilReal((T1 - T0) / c->tr.dsc_step_k - 1e-9);
+  const PetscReal dT = (T1 - T0) / n, step_s = dT / q;
+  PetscReal       e_prev, e_min, released_5 = -1, released_50 = -1, t_glass = -1;
+  PetscReal      *Tk, *Ek;
+  PetscInt        s_min = 0;
+  StzRows         rows;
+  StzEnergy       e;
+  PetscLogDouble  t0, t1;
+  FILE           *fp;
+  PetscInt        done = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(StzKmcSetTemperature(k, T0));
+  PetscCall(StzSetFree(k));
+  StzStageBegin(sim);
+  PetscCall(StzSeriesBegin(sim));
+  PetscCall(StzSeriesAppend(sim));
+  PetscCall(PetscMalloc2(n + 1, &Tk, n + 1, &Ek));
+  PetscCall(StzFileOpen(c->output_dir, "dsc.csv", &fp));
+  fprintf(fp, "temperature_k,time_s,stored_energy_j_per_gatom,elastic_energy_j_per_gatom,structural_enthalpy_j_per_gatom,mean_fictive_temperature_k,heat_flow_j_per_gatom_k,heat_flow_w_per_gatom,"
+              "heat_released_j_per_gatom,events,relaxation_events\n");
+  StzKmcEnergy(k, &e);
+  Tk[0] = T0, Ek[0] = e.total_j_per_gatom;
+  fprintf(fp, "%.6f,%.10e,%.8e,%.8e,%.8e,%.8g,,,0,%lld,%lld\n", (double)T0, (double)k->time_s, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom,
+          (double)e.mean_tf_k, (long long)k->events, (long long)k->relax_events);
+  e_prev = e_min = e.total_j_per_gatom;
+  rows           = StzRowsLinear(k->time_s, step_s);
+  PetscCall(PetscTime(&t0));
+  for (PetscInt s = 1; s <= n; s++) {
+    const PetscReal T = T0 + s * dT;
+    if (StzEventsDone(k->events, c->max_events)) break;
+    PetscCall(StzKmcStepTemperature(k, T));
+    PetscCall(StzAdvanceTo(sim, k->time_s + step_s, &rows, NULL, "dsc"));
+    StzKmcEnergy(k, &e);
+    /* Heat given off in the step: positive exothermic, as a calorimeter's trace of a relaxing glass is usually drawn. */
+    fprintf(fp, "%.6f,%.10e,%.8e,%.8e,%.8e,%.8g,%.8e,%.8e,%.8e,%lld,%lld\n", (double)T, (double)k->time_s, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom,
+            (double)e.mean_tf_k, (double)((e_prev - e.total_j_per_gatom) / dT), (double)((e_prev - e.total_j_per_gatom) / step_s), (double)(Ek[0] - e.total_j_per_gatom), (long long)k->events,
+            (long long)k->relax_events);
+    fflush(fp);
+    e_prev = e.total_j_per_gatom;
+    Tk[s] = T, Ek[s] = e.total_j_per_gatom;
+    done = s;
+    if (e.total_j_per_gatom < e_min) e_min = e.total_j_per_gatom, s_min = s;
+  }
+  PetscCall(PetscTime(&t1));
+  PetscCall(StzSeriesAppendIfNew(sim));
+  PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
+  PetscCall(StzFileCommit(c->output_dir, "dsc.csv", &fp));
+  /* Where the heat came off: the temperatures by which 5 % and half of the relaxation enthalpy (the fall of the stored energy
+   * from the start to its lowest point) had been given off. And the glass transition on heating: where the heat flow turns
+   * from giving off (relaxation) to taking up (the structure following the temperature, the step of the heat capacity), i.e.
+   * the lowest point of the stored energy, refined by a least-squares parabola over the 21 steps around the lowest row (the
+   * energy is flat there, and the kMC's noise would move the lowest row by several steps); unset if the lowest row is within
+   * 10 steps of either end of the scan. */
+  for (PetscInt s = 0; s <= done; s++) {
+    if (released_5 < 0 && Ek[0] - Ek[s] >= 0.05 * (Ek[0] - e_min) && Ek[0] > e_min) released_5 = Tk[s];
+    if (released_50 < 0 && Ek[0] - Ek[s] >= 0.5 * (Ek[0] - e_min) && Ek[0] > e_min) released_50 = Tk[s];
+  }
+  if (s_min >= 10 && s_min + 10 <= done) {
+    PetscReal m[5] = {0}, r[3] = {0}, a, b, cc, det;
+    for (PetscInt s = s_min - 10; s <= s_min + 10; s++) { /* E = a + b x + cc x^2, x in steps from the lowest row */
+      const PetscReal x = (PetscReal)(s - s_min), y = Ek[s];
+      for (int p = 0; p < 5; p++) m[p] += PetscPowRealInt(x, p);
+      for (int p = 0; p < 3; p++) r[p] += y * PetscPowRealInt(x, p);
+    }
+    det = m[0] * (m[2] * m[4] - m[3] * m[3]) - m[1] * (m[1] * m[4] - m[3] * m[2]) + m[2] * (m[1] * m[3] - m[2] * m[2]);
+    a   = (r[0] * (m[2] * m[4] - m[3] * m[3]) - m[1] * (r[1] * m[4] - m[3] * r[2]) + m[2] * (r[1] * m[3] - m[2] * r[2])) / det;
+    b   = (m[0] * (r[1] * m[4] - r[2] * m[3]) - r[0] * (m[1] * m[4] - m[3] * m[2]) + m[2] * (m[1] * r[2] - r[1] * m[2])) / det;
+    cc  = (m[0] * (m[2] * r[2] - m[3] * r[1]) - m[1] * (m[1] * r[2] - m[3] * r[0]) + r[0] * (m[1] * m[3] - m[2] * m[2])) / det;
+    (void)a;
+    /* A parabola open upwards with its vertex inside the window; else the lowest row itself. */
+    t_glass = Tk[s_min] + dT * ((cc > 0 && PetscAbsReal(b / (2 * cc)) <= 10) ? -b / (2 * cc) : 0);
+  }
+  sim->res.dsc_relaxation_enthalpy_j_per_gatom = Ek[0] - e_min;
+  sim->res.dsc_release_5_k                     = released_5;
+  sim->res.dsc_release_50_k                    = released_50;
+  sim->res.dsc_glass_transition_k              = t_glass;
+  PetscCall(PetscFree2(Tk, Ek));
+  *wall = t1 - t0;
+  PetscCall(StzWritePlasticMapFinal(sim));
+  PetscCall(StzTreatmentSummary(sim, *wall, NULL, 0, 0));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode StzRunTreatment(StzSim sim)
 {
   PetscReal wall = 0;
@@ -464,6 +588,9 @@ PetscErrorCode StzRunTreatment(StzSim sim)
     break;
   case STZ_PROTO_THERMAL_CYCLING:
     PetscCall(StzRunThermalCycling(sim, &wall));
+    break;
+  case STZ_PROTO_DSC:
+    PetscCall(StzRunDsc(sim, &wall));
     break;
   case STZ_PROTO_INDENT:
     PetscCall(StzRunIndent(sim));

@@ -82,6 +82,19 @@ check "out-of-range -stz_cyclic_amplitude 2 names option, value and range (rc $r
 out=$("$stz" run -stz_protocol cyclic -stz_nx 16 -stz_ny 16 -stz_cycles 2 -stz_output_dir "$tmp/t5" 2>&1); rc=$?
 check "a cyclic run writes cycles.csv (cycle, stored and dissipated energy, peak stress) and the stored-energy keys (rc $rc)" \
   '[ $rc -eq 0 ] && head -1 "$tmp/t5/cycles.csv" | grep -q "^cycle,time_s,stored_energy_j_per_gatom,.*dissipated_work_j_per_gatom,.*peak_stress_pa" && [ "$(wc -l < "$tmp/t5/cycles.csv")" -eq 4 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert \"stored_energy_j_per_gatom_initial\" in d and \"stored_energy_j_per_gatom_final\" in d and d[\"cycles\"] == d[\"cycles_completed\"] == 2" "$tmp/t5/summary.json"'
+# A heating scan as a stage after a treatment writes dsc.csv, a row per kelvin, whose heat given off is the fall of the stored
+# energy; a scan that would cool is refused, naming the option.
+out=$("$stz" run -stz_protocol sequence -stz_sequence anneal,dsc -stz_nx 8 -stz_ny 8 -stz_hold_time_s 10 -stz_dsc_end_k 400 -stz_output_dir "$tmp/dsc" 2>&1); rc=$?
+out2=$("$stz" run -stz_protocol dsc -stz_dsc_end_k 250 -stz_output_dir "$tmp/dsc2" 2>&1); rc2=$?
+check "a dsc stage writes dsc.csv (a row per kelvin, heat given off = fall of the stored energy) and its summary keys; a scan to 250 K from 300 K is refused (rc $rc, $rc2)" \
+  '[ $rc -eq 0 ] && [ $rc2 -eq 1 ] && grep -q -- "-stz_dsc_end_k = 250.* must be above the scan.s start, 300" <<<"$out2" && [ ! -e "$tmp/dsc2" ] && python3 -c "
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1] + \"/02-dsc/dsc.csv\")))
+d = json.load(open(sys.argv[1] + \"/02-dsc/summary.json\"))
+assert len(rows) == 101 and float(rows[0][\"temperature_k\"]) == 300 and float(rows[-1][\"temperature_k\"]) == 400
+assert abs(float(rows[-1][\"heat_released_j_per_gatom\"]) - (d[\"stored_energy_j_per_gatom_initial\"] - d[\"stored_energy_j_per_gatom_final\"])) < 1e-6 * max(1, abs(d[\"stored_energy_j_per_gatom_initial\"]))
+assert d[\"protocol\"] == \"dsc\" and d[\"relaxation_enthalpy_j_per_gatom\"] >= 0 and \"glass_transition_k\" in d and \"heat_release_50pct_k\" in d
+" "$tmp/dsc"'
 # A run cut short (here by -stz_max_events, as by Ctrl-C) says how many cycles ran to their end: cycles.csv then has the
 # initial row, one per completed cycle and the unfinished one.
 out=$("$stz" run -stz_protocol cyclic -stz_nx 16 -stz_ny 16 -stz_cycles 10 -stz_max_events 3000 -stz_output_dir "$tmp/t6" 2>&1); rc=$?
@@ -267,7 +280,7 @@ assert abs(st[\"first_popin_load_n_per_m\"] - one[\"first_popin_load_n_per_m\"])
 assert one[\"stored_energy_j_per_gatom_initial\"] == top[\"stages\"][0][\"stored_energy_j_per_gatom_final\"] < top[\"stored_energy_j_per_gatom_initial\"]
 " "$tmp/in2"'
 out=$("$stz" run -stz_protocol sequence -stz_sequence cyclic,indent -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_output_dir "$tmp/in3" 2>&1); rc=$?
-check "a sequence on a slab with another treatment than anneal or thermal cycling is an error naming the stage (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "stage 1 = cyclic needs -stz_geometry periodic (it is slab): a sequence on a slab or block takes anneal and thermal-cycling stages and a last indent stage" <<<"$out"'
+check "a sequence on a slab with another treatment than anneal or thermal cycling is an error naming the stage (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "stage 1 = cyclic needs -stz_geometry periodic (it is slab): a sequence on a slab or block takes anneal, thermal-cycling and dsc stages and a last indent stage" <<<"$out"'
 out=$("$stz" run -stz_protocol sequence -stz_sequence thermal-cycling,indent -stz_thermal_cycles 2 -stz_thermal_period_s 60 -stz_alpha_spread 0.5 -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_nx 32 -stz_ny 16 -stz_indent_radius_m 5e-8 -stz_output_dir "$tmp/in4" 2>&1); rc=$?
 check "a sequence thermal-cycling, indent on a slab cycles the sample (a row per cycle in cycles.csv) and indents it as cycled (rc $rc)" \
   '[ $rc -eq 0 ] && python3 -c "

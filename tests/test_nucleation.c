@@ -49,14 +49,14 @@ int main(int argc, char **argv)
     /* A large sample: the MLE is within a few of its standard errors, about 1.3 / sqrt(n) relative here (Fisher information
      * of this law at beta tau ~ 7), i.e. 2 %; asked within 6 %. */
     StzNucleationFit fit;
-    PetscCall(StzNucleationFitCreate(nbig, tau, 0, 0, T, 0.95, 0, 1, &fit));
+    PetscCall(StzNucleationFitCreate(nbig, tau, 0, NULL, T, 0.95, &fit));
     STZ_CHECK(StzClose(fit.activation_volume_m3, V, 0.06, 0), "4000 pop-ins drawn with V* = %.4f nm^3: fitted %.4f nm^3 (within 6 %%)", V * 1e27, fit.activation_volume_m3 * 1e27);
     STZ_CHECK(StzClose(fit.amplitude, A, 0.5, 0), "and the amplitude A = %.3g against %.3g (within 50 %%: it moves with exp(beta tau))", fit.amplitude, A);
   }
   {
     /* Censoring: every run whose pop-in would come above the 70th percentile stops at it without one. Counted as censored,
      * beta is found again; dropped, the sample looks narrower and beta comes out too large. */
-    PetscReal tc;
+    PetscReal tc, *tcs;
     PetscInt  m = 0, mc = 0;
     PetscReal bc, bd;
     {
@@ -71,24 +71,30 @@ int main(int argc, char **argv)
       if (tau[i] < tc) kept[m++] = tau[i];
       else mc++;
     }
-    bc = StzNucleationBetaMLE(m, kept, mc, tc);
-    bd = StzNucleationBetaMLE(m, kept, 0, 0);
+    PetscCall(PetscMalloc1(mc, &tcs));
+    for (PetscInt j = 0; j < mc; j++) tcs[j] = tc;
+    bc = StzNucleationBetaMLE(m, kept, mc, tcs);
+    bd = StzNucleationBetaMLE(m, kept, 0, NULL);
+    PetscCall(PetscFree(tcs));
     STZ_CHECK(StzClose(bc, beta, 0.08, 0), "30 %% of the runs censored: beta %.4g /GPa against %.4g (within 8 %%)", bc * 1e9, beta * 1e9);
     STZ_CHECK(bd > 1.2 * beta, "the same runs without the censored ones give a beta %.0f %% too large (> 20 %%): censoring matters", 100 * (bd / beta - 1));
   }
   {
-    /* Small samples, as an ensemble of 16 seeds: the 95 % bootstrap interval (as the ensemble reports it) should cover the
-     * true V* in about 95 % of them; a percentile bootstrap of an MLE from 16 points is known to under-cover by several
-     * points, so 80 or more of 100 samples. */
-    PetscInt covered = 0, nexp = 100, nan = 0;
-    for (PetscInt e = 0; e < nexp; e++) {
-      StzNucleationFit fit;
-      Sample(16, A, beta, 2, (uint64_t)e * 16, tau);
-      PetscCall(StzNucleationFitCreate(16, tau, 0, 0, T, 0.95, 200, (uint64_t)e + 1, &fit));
-      if (PetscIsNanReal(fit.ci_low_m3)) nan++;
-      else if (fit.ci_low_m3 <= V && V <= fit.ci_high_m3) covered++;
+    /* Small samples, as ensembles of 8 and 16 seeds: the 95 % likelihood-ratio interval (as the ensemble reports it) should
+     * cover the true V* in about 95 % of them. Wilks' theorem is asymptotic, and at these sizes such intervals cover within a
+     * few points of the stated level: asked at least 88 % of 400 samples (the bootstrap interval of the first version covered
+     * 41-76 % at 3-16 pop-ins). */
+    for (PetscInt size = 8; size <= 16; size += 8) {
+      PetscInt covered = 0, nexp = 400, nan = 0;
+      for (PetscInt e = 0; e < nexp; e++) {
+        StzNucleationFit fit;
+        Sample(size, A, beta, 2 + size, (uint64_t)e * size, tau);
+        PetscCall(StzNucleationFitCreate(size, tau, 0, NULL, T, 0.95, &fit));
+        if (PetscIsNanReal(fit.activation_volume_m3)) nan++;
+        else if (fit.ci_low_m3 <= V && (PetscIsNanReal(fit.ci_high_m3) || V <= fit.ci_high_m3)) covered++;
+      }
+      STZ_CHECK(covered >= 352, "%d pop-ins, 400 samples: the 95 %% likelihood-ratio interval covers the true V* in %d (>= 352, 88 %%; %d without an estimate)", (int)size, (int)covered, (int)nan);
     }
-    STZ_CHECK(nan == 0 && covered >= 80, "16 pop-ins, 100 samples: the 95 %% bootstrap interval covers the true V* in %d (>= 80; %d without an interval)", (int)covered, (int)nan);
   }
   {
     /* Data that do not rise exponentially: the law's hazard A beta^2 tau e^(beta tau) grows at least linearly with tau (as
@@ -97,10 +103,10 @@ int main(int argc, char **argv)
     PetscInt  n = 16;
     PetscReal b;
     for (PetscInt i = 0; i < n; i++) tau[i] = 0.6e9 * (1 - 0.9 * PetscSqrtReal((i + 0.5) / n));
-    b = StzNucleationBetaMLE(n, tau, 0, 0);
+    b = StzNucleationBetaMLE(n, tau, 0, NULL);
     STZ_CHECK(PetscIsNanReal(b), "stresses whose density falls with stress: no activation volume (beta tau_max = %g, expected NaN)", (double)(b * 0.6e9));
     for (PetscInt i = 0; i < n; i++) tau[i] = 0.6e9;
-    STZ_CHECK(PetscIsNanReal(StzNucleationBetaMLE(n, tau, 0, 0)), "all stresses equal: no finite maximum (NaN)");
+    STZ_CHECK(PetscIsNanReal(StzNucleationBetaMLE(n, tau, 0, NULL)), "all stresses equal: no finite maximum (NaN)");
   }
   PetscCall(PetscFree2(tau, kept));
   PetscCall(PetscFinalize());

@@ -31,6 +31,11 @@ typedef struct {
    * the contact at that load (0.300 p0), and its depth jump (m); zero if none. */
   PetscInt  popin_count;
   PetscReal first_popin_load_n_per_m, first_popin_max_shear_pa, first_popin_depth_jump_m;
+  PetscReal indent_final_load_n_per_m; /* the load at which the indentation ended (N per m of depth) */
+  /* A heating scan (dsc; docs/outputs.md, dsc.csv): the relaxation enthalpy, the fall of the stored energy from the start to its
+   * lowest point (J per g-atom); the temperatures (K) by which 5 % and half of it had come off; and the glass transition on
+   * heating, where the stored energy turns from falling to rising (-1 where it is not found). */
+  PetscReal dsc_relaxation_enthalpy_j_per_gatom, dsc_release_5_k, dsc_release_50_k, dsc_glass_transition_k;
 } StzSimResult;
 
 /* One avalanche (a row of avalanches.csv). Strains dimensionless, in the loading sense of the protocol. */
@@ -64,7 +69,10 @@ void StzRequestStop(int signum);
 /* The signal number given to StzRequestStop (-1 if it was 0), or 0 if no stop was asked for. */
 int StzStopRequested(void);
 
-/* Read every -stz_ option (errors name the option, its value and what is allowed) and set up the run. */
+/* Read every -stz_ option (errors name the option, its value and what is allowed) and set up the run. Collective on comm.
+ * A single run (no -stz_seeds) is serial: its lattice and stress engine are set up on rank 0 of comm alone (so that it rounds
+ * the same on any number of ranks), and the functions below that read the lattice fail on other ranks; an ensemble builds
+ * one sample per seed during StzSimRun. */
 PetscErrorCode StzSimCreate(MPI_Comm comm, StzSim *sim);
 /* Run the chosen protocol and write its outputs into -stz_output_dir. */
 PetscErrorCode StzSimRun(StzSim sim);
