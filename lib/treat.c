@@ -492,7 +492,7 @@ static PetscErrorCode StzRunDsc(StzSim sim, PetscReal *wall)
   const PetscInt  n  = (PetscInt)PetscCeilReal((T1 - T0) / c->tr.dsc_step_k - 1e-9);
   const PetscReal dT = (T1 - T0) / n, step_s = dT / q;
   PetscReal       e_prev, e_min, released_5 = -1, released_50 = -1, t_glass = -1;
-  PetscReal      *Tk, *Ek;
+  PetscReal      *Ek; /* stored energy after step s (0: the start), at T0 + s dT */
   PetscInt        s_min = 0;
   StzRows         rows;
   StzEnergy       e;
@@ -506,12 +506,12 @@ static PetscErrorCode StzRunDsc(StzSim sim, PetscReal *wall)
   StzStageBegin(sim);
   PetscCall(StzSeriesBegin(sim));
   PetscCall(StzSeriesAppend(sim));
-  PetscCall(PetscMalloc2(n + 1, &Tk, n + 1, &Ek));
+  PetscCall(PetscMalloc1(n + 1, &Ek));
   PetscCall(StzFileOpen(c->output_dir, "dsc.csv", &fp));
   fprintf(fp, "temperature_k,time_s,stored_energy_j_per_gatom,elastic_energy_j_per_gatom,structural_enthalpy_j_per_gatom,mean_fictive_temperature_k,heat_flow_j_per_gatom_k,heat_flow_w_per_gatom,"
               "heat_released_j_per_gatom,events,relaxation_events\n");
   StzKmcEnergy(k, &e);
-  Tk[0] = T0, Ek[0] = e.total_j_per_gatom;
+  Ek[0] = e.total_j_per_gatom;
   fprintf(fp, "%.6f,%.10e,%.8e,%.8e,%.8e,%.8g,,,0,%lld,%lld\n", (double)T0, (double)k->time_s, (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom,
           (double)e.mean_tf_k, (long long)k->events, (long long)k->relax_events);
   e_prev = e_min = e.total_j_per_gatom;
@@ -529,8 +529,8 @@ static PetscErrorCode StzRunDsc(StzSim sim, PetscReal *wall)
             (long long)k->relax_events);
     fflush(fp);
     e_prev = e.total_j_per_gatom;
-    Tk[s] = T, Ek[s] = e.total_j_per_gatom;
-    done = s;
+    Ek[s]  = e.total_j_per_gatom;
+    done   = s;
     if (e.total_j_per_gatom < e_min) e_min = e.total_j_per_gatom, s_min = s;
   }
   PetscCall(PetscTime(&t1));
@@ -544,29 +544,27 @@ static PetscErrorCode StzRunDsc(StzSim sim, PetscReal *wall)
    * energy is flat there, and the kMC's noise would move the lowest row by several steps); unset if the lowest row is within
    * 10 steps of either end of the scan. */
   for (PetscInt s = 0; s <= done; s++) {
-    if (released_5 < 0 && Ek[0] - Ek[s] >= 0.05 * (Ek[0] - e_min) && Ek[0] > e_min) released_5 = Tk[s];
-    if (released_50 < 0 && Ek[0] - Ek[s] >= 0.5 * (Ek[0] - e_min) && Ek[0] > e_min) released_50 = Tk[s];
+    if (released_5 < 0 && Ek[0] - Ek[s] >= 0.05 * (Ek[0] - e_min) && Ek[0] > e_min) released_5 = T0 + s * dT;
+    if (released_50 < 0 && Ek[0] - Ek[s] >= 0.5 * (Ek[0] - e_min) && Ek[0] > e_min) released_50 = T0 + s * dT;
   }
   if (s_min >= 10 && s_min + 10 <= done) {
-    PetscReal m[5] = {0}, r[3] = {0}, a, b, cc, det;
-    for (PetscInt s = s_min - 10; s <= s_min + 10; s++) { /* E = a + b x + cc x^2, x in steps from the lowest row */
-      const PetscReal x = (PetscReal)(s - s_min), y = Ek[s];
-      for (int p = 0; p < 5; p++) m[p] += PetscPowRealInt(x, p);
-      for (int p = 0; p < 3; p++) r[p] += y * PetscPowRealInt(x, p);
+    /* E = a + b x + cc x^2, x in steps from the lowest row. The window is symmetric, so the sums of odd powers of x vanish and
+     * the normal equations for b and for (a, cc) separate. */
+    PetscReal s0 = 0, s2 = 0, s4 = 0, sy = 0, sxy = 0, sx2y = 0, b, cc;
+    for (PetscInt k2 = -10; k2 <= 10; k2++) {
+      const PetscReal x = (PetscReal)k2, y = Ek[s_min + k2];
+      s0 += 1, s2 += x * x, s4 += x * x * x * x, sy += y, sxy += x * y, sx2y += x * x * y;
     }
-    det = m[0] * (m[2] * m[4] - m[3] * m[3]) - m[1] * (m[1] * m[4] - m[3] * m[2]) + m[2] * (m[1] * m[3] - m[2] * m[2]);
-    a   = (r[0] * (m[2] * m[4] - m[3] * m[3]) - m[1] * (r[1] * m[4] - m[3] * r[2]) + m[2] * (r[1] * m[3] - m[2] * r[2])) / det;
-    b   = (m[0] * (r[1] * m[4] - r[2] * m[3]) - r[0] * (m[1] * m[4] - m[3] * m[2]) + m[2] * (m[1] * r[2] - r[1] * m[2])) / det;
-    cc  = (m[0] * (m[2] * r[2] - m[3] * r[1]) - m[1] * (m[1] * r[2] - m[3] * r[0]) + r[0] * (m[1] * m[3] - m[2] * m[2])) / det;
-    (void)a;
+    b  = sxy / s2;
+    cc = (s0 * sx2y - s2 * sy) / (s0 * s4 - s2 * s2);
     /* A parabola open upwards with its vertex inside the window; else the lowest row itself. */
-    t_glass = Tk[s_min] + dT * ((cc > 0 && PetscAbsReal(b / (2 * cc)) <= 10) ? -b / (2 * cc) : 0);
+    t_glass = T0 + dT * (s_min + ((cc > 0 && PetscAbsReal(b / (2 * cc)) <= 10) ? -b / (2 * cc) : 0));
   }
   sim->res.dsc_relaxation_enthalpy_j_per_gatom = Ek[0] - e_min;
   sim->res.dsc_release_5_k                     = released_5;
   sim->res.dsc_release_50_k                    = released_50;
   sim->res.dsc_glass_transition_k              = t_glass;
-  PetscCall(PetscFree2(Tk, Ek));
+  PetscCall(PetscFree(Ek));
   *wall = t1 - t0;
   PetscCall(StzWritePlasticMapFinal(sim));
   PetscCall(StzTreatmentSummary(sim, *wall, NULL, 0, 0));
