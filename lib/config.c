@@ -5,8 +5,8 @@
 #include <string.h>
 #include "impl.h"
 
-const char *const StzProtocolNames[]     = {"single-stz",      "pure-shear", "simple-shear", "compression", "tension", "anneal", "creep", "cyclic",
-                                            "thermal-cycling", "sequence",   "aqs",          "indent",      "rolling", "dsc",    NULL};
+const char *const StzProtocolNames[]     = {"single-stz",      "pure-shear", "simple-shear", "compression", "tension", "anneal", "creep",    "cyclic",
+                                            "thermal-cycling", "sequence",   "aqs",          "indent",      "rolling", "dsc",    "roll-gap", NULL};
 const char *const StzInitialStateNames[] = {"as-quenched", "annealed", NULL};
 const char *const StzEngineNames[]       = {"kernel", "slab-kernel", "factor", "resolve", NULL};
 const char *const StzGeometryNames[]     = {"periodic", "slab", "block", NULL};
@@ -212,7 +212,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
                  NULL);
   StzOptionsString("-stz_protocol",
                    "what to do: single-stz, pure-shear, simple-shear, compression, tension, anneal, creep, cyclic, thermal-cycling, sequence, aqs (athermal quasistatic), indent, rolling, dsc (a "
-                   "heating scan)",
+                   "heating scan), roll-gap (a roll travelling along a strip)",
                    NULL, protocol, protocol, sizeof(protocol), NULL);
   StzOptionsString("-stz_aqs_loading", "aqs: loading mode (pure-shear, simple-shear, compression, tension)", NULL, aqs_loading, aqs_loading, sizeof(aqs_loading), NULL);
   cfg->av.gap_strain = 0;
@@ -316,10 +316,17 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzOptionsBool("-stz_indent_contact", "indent: the pressure from contact of the rigid cylinder with the dented surface, not Hertz's [-]", NULL, cfg->in.contact, &cfg->in.contact, NULL);
   /* Rolling. */
   cfg->roll.passes = 10;
-  StzOptionsInt("-stz_rolling_passes", "rolling: passes of compression, each unloaded to zero force [-]", NULL, cfg->roll.passes, &cfg->roll.passes, NULL);
+  StzOptionsInt("-stz_rolling_passes", "rolling: passes of compression, each unloaded to zero force; roll-gap: passes of the roll along the strip [-]", NULL, cfg->roll.passes, &cfg->roll.passes,
+                NULL);
   cfg->roll.pass_strain = 0.02;
-  StzOptionsReal("-stz_rolling_pass_strain", "rolling: compressive strain of the platen's travel in a pass, past where the last pass left it unloaded [-]", NULL, cfg->roll.pass_strain,
-                 &cfg->roll.pass_strain, NULL);
+  StzOptionsReal("-stz_rolling_pass_strain",
+                 "rolling: compressive strain of the platen's travel in a pass, past where the last pass left it unloaded; roll-gap: the roll's depth below the strip's mean surface at "
+                 "the pass's start, per strip height [-]",
+                 NULL, cfg->roll.pass_strain, &cfg->roll.pass_strain, NULL);
+  cfg->roll.radius_m = 1e-6;
+  StzOptionsReal("-stz_rolling_roll_radius_m", "roll-gap: the roll's radius [m]", NULL, cfg->roll.radius_m, &cfg->roll.radius_m, NULL);
+  cfg->roll.speed_m_per_s = 1e-8;
+  StzOptionsReal("-stz_rolling_roll_speed_m_per_s", "roll-gap: the roll's speed along the strip [m/s]", NULL, cfg->roll.speed_m_per_s, &cfg->roll.speed_m_per_s, NULL);
   /* Treatments. */
   cfg->tr.hold_time_s = 3600;
   StzOptionsReal("-stz_hold_time_s", "anneal, creep: duration [s]", NULL, cfg->tr.hold_time_s, &cfg->tr.hold_time_s, NULL);
@@ -423,8 +430,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   for (PetscInt k = 0; k < n_stages; k++) {
     idx = StzListFind(StzProtocolNames, stages[k]);
     StzListJoin(StzProtocolNames, allowed, sizeof(allowed));
-    PetscCheck(idx > 0 && idx != STZ_PROTO_SEQUENCE && idx != STZ_PROTO_AQS && (idx != STZ_PROTO_INDENT || k == n_stages - 1), comm, PETSC_ERR_USER_INPUT,
-               "option -stz_sequence: stage %d = '%s' is not a treatment: allowed %s except single-stz, sequence and aqs, and indent only as the last stage", (int)k + 1, stages[k], allowed);
+    PetscCheck(idx > 0 && idx != STZ_PROTO_SEQUENCE && idx != STZ_PROTO_AQS && idx != STZ_PROTO_ROLL_GAP && (idx != STZ_PROTO_INDENT || k == n_stages - 1), comm, PETSC_ERR_USER_INPUT,
+               "option -stz_sequence: stage %d = '%s' is not a treatment: allowed %s except single-stz, sequence, aqs and roll-gap, and indent only as the last stage", (int)k + 1, stages[k], allowed);
     cfg->tr.stages[k] = (StzProtocolType)idx;
     PetscCall(PetscFree(stages[k]));
   }
@@ -512,6 +519,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_indent_cycles", cfg->in.cycles, 0, 1000000);
   StzCheckRange(comm, "-stz_rolling_passes", cfg->roll.passes, 1, 100000);
   StzCheckRange(comm, "-stz_rolling_pass_strain", cfg->roll.pass_strain, 1e-6, 1);
+  StzCheckRange(comm, "-stz_rolling_roll_radius_m", cfg->roll.radius_m, 1e-9, 1);
+  StzCheckRange(comm, "-stz_rolling_roll_speed_m_per_s", cfg->roll.speed_m_per_s, 1e-15, 1e3);
   StzCheckRange(comm, "-stz_indent_cycle_load", cfg->in.cycle_load, 0, 1e12);
   PetscCheck(cfg->in.cycles == 0 || (cfg->in.cycle_load > 0 && cfg->in.cycle_load < cfg->in.max_load), comm, PETSC_ERR_USER_INPUT,
              "option -stz_indent_cycles = %d needs -stz_indent_cycle_load between 0 and -stz_indent_max_load = %g N/m (exclusive); it is %g", (int)cfg->in.cycles, (double)cfg->in.max_load,
@@ -610,6 +619,11 @@ PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg)
       {"-stz_max_strain", (PetscBool)(P == STZ_PROTO_ANNEAL || P == STZ_PROTO_THERMAL_CYCLING || P == STZ_PROTO_CYCLIC || P == STZ_PROTO_INDENT || P == STZ_PROTO_DSC),
        "does nothing in this protocol (it ends by time, cycles, load or temperature)"},
       {"-stz_max_strain", (PetscBool)(P == STZ_PROTO_CREEP), "does nothing in creep: a runaway stops at -stz_creep_max_strain"},
+      {"-stz_strain_rate", (PetscBool)(P == STZ_PROTO_ROLL_GAP), "does nothing in roll-gap: the roll moves at -stz_rolling_roll_speed_m_per_s"},
+      {"-stz_max_strain", (PetscBool)(P == STZ_PROTO_ROLL_GAP), "does nothing in roll-gap: it ends after -stz_rolling_passes"},
+      {"-stz_series_dstrain", (PetscBool)(P == STZ_PROTO_ROLL_GAP), "does nothing in roll-gap: series.csv and roll.csv have a row per site of the roll's travel"},
+      {"-stz_rolling_roll_radius_m", (PetscBool)(P != STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap (rolling presses the whole strip with a platen)"},
+      {"-stz_rolling_roll_speed_m_per_s", (PetscBool)(P != STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap (rolling moves its platen at -stz_strain_rate)"},
   };
   PetscMPIInt rank;
 
@@ -673,6 +687,23 @@ PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
     for (int e = 0; e < 4; e++)
       PetscCheck(cfg->bc[e] == STZ_BC_PERIODIC || (cfg->bc_value[e][0] == 0 && cfg->bc_value[e][1] == 0), comm, PETSC_ERR_USER_INPUT,
                  "option -stz_protocol = indent loads the body through the indenter only: -stz_bc_%s_value must be zero (it is %g, %g)", StzEdgeNames[e], (double)cfg->bc_value[e][0],
+                 (double)cfg->bc_value[e][1]);
+    PetscFunctionReturn(0);
+  }
+  /* A roll gap: a rigid roll on the free top edge of a block (a strip with ends, which it enters and leaves, and which may
+   * lengthen), whose bottom is supported (roller: the mid-plane of a strip between two rolls). */
+  if (cfg->protocol == STZ_PROTO_ROLL_GAP) {
+    PetscCheck(cfg->geometry == STZ_GEOM_BLOCK, comm, PETSC_ERR_USER_INPUT,
+               "option -stz_protocol = roll-gap needs -stz_geometry block (it is %s): the roll enters the strip at its left end and leaves it at its right end", StzGeometryNames[cfg->geometry]);
+    PetscCheck(cfg->bc[STZ_EDGE_TOP] == STZ_BC_FREE, comm, PETSC_ERR_USER_INPUT, "option -stz_protocol = roll-gap presses the roll on the top edge: -stz_bc_top must be free, not %s",
+               StzBCTypes[cfg->bc[STZ_EDGE_TOP]]);
+    PetscCheck(cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_FIXED || cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_ROLLER || cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_DISPLACEMENT, comm, PETSC_ERR_USER_INPUT,
+               "option -stz_protocol = roll-gap needs a supported bottom edge (-stz_bc_bottom roller: the mid-plane of a strip between two rolls; fixed or displacement: a strip on an anvil), "
+               "not %s",
+               StzBCTypes[cfg->bc[STZ_EDGE_BOTTOM]]);
+    for (int e = 0; e < 4; e++)
+      PetscCheck(cfg->bc_value[e][0] == 0 && cfg->bc_value[e][1] == 0, comm, PETSC_ERR_USER_INPUT,
+                 "option -stz_protocol = roll-gap loads the strip through the roll only: -stz_bc_%s_value must be zero (it is %g, %g)", StzEdgeNames[e], (double)cfg->bc_value[e][0],
                  (double)cfg->bc_value[e][1]);
     PetscFunctionReturn(0);
   }
@@ -788,6 +819,8 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
           ind, (int)c->in.max_popins);
   fprintf(fp, "%s  \"stz_indent_cycles\": %d,\n%s  \"stz_indent_cycle_load\": %.10g,\n%s  \"stz_indent_contact\": %s,\n", ind, (int)c->in.cycles, ind, (double)c->in.cycle_load, ind,
           c->in.contact ? "true" : "false");
+  fprintf(fp, "%s  \"stz_rolling_passes\": %d,\n%s  \"stz_rolling_pass_strain\": %.10g,\n%s  \"stz_rolling_roll_radius_m\": %.10g,\n%s  \"stz_rolling_roll_speed_m_per_s\": %.10g,\n", ind,
+          (int)c->roll.passes, ind, (double)c->roll.pass_strain, ind, (double)c->roll.radius_m, ind, (double)c->roll.speed_m_per_s);
   fprintf(fp, "%s  \"stz_cyclic_control\": \"%s\",\n", ind, c->tr.cyclic_stress_control ? "stress" : "strain");
   fprintf(fp, "%s  \"stz_cyclic_amplitude\": %.10g,\n%s  \"stz_cyclic_stress_pa\": %.10g,\n%s  \"stz_cycles\": %d,\n%s  \"stz_cyclic_frequency_hz\": %.10g,\n", ind, (double)c->tr.cyclic_amplitude,
           ind, (double)c->tr.cyclic_stress_pa, ind, (int)c->tr.cycles, ind, (double)c->tr.cyclic_frequency_hz);

@@ -31,7 +31,8 @@ typedef enum {
   STZ_PROTO_AQS,
   STZ_PROTO_INDENT,
   STZ_PROTO_ROLLING,
-  STZ_PROTO_DSC, /* a heating scan, as differential scanning calorimetry (lib/treat.c) */
+  STZ_PROTO_DSC,      /* a heating scan, as differential scanning calorimetry (lib/treat.c) */
+  STZ_PROTO_ROLL_GAP, /* passes of a roll gap travelling along a strip (lib/indent.c) */
   STZ_PROTO_COUNT
 } StzProtocolType;
 extern const char *const StzProtocolNames[];
@@ -138,8 +139,11 @@ typedef struct {
   StzTreatmentConfig tr;
   StzIndentConfig    in;
   struct {
-    PetscInt  passes;      /* rolling: passes of compression and unloading */
-    PetscReal pass_strain; /* platen travel of a pass past where the last one left it unloaded */
+    PetscInt  passes;        /* rolling, roll-gap: passes */
+    PetscReal pass_strain;   /* rolling: platen travel of a pass past where the last one left it unloaded; roll-gap: the roll's
+                                depth below the strip's mean surface, per half-thickness */
+    PetscReal radius_m;      /* roll-gap: the roll's radius */
+    PetscReal speed_m_per_s; /* roll-gap: the roll's speed along the strip */
   } roll;
 } StzConfig;
 
@@ -416,6 +420,11 @@ typedef struct {
  * most max of them: family by family, the most localized family that has bands first, each family's band sites taken
  * out before the next is searched; within a family in order of position. */
 PetscErrorCode StzBandsCompute(PetscInt nx, PetscInt ny, PetscBool periodic, const PetscReal g[], PetscReal site_size_m, PetscInt max, StzBand bands[], PetscInt *n);
+/* The spacing along x of the pattern of a field g (nx x ny sites, x fastest) over the columns x0 .. x1-1: the lag d, in sites,
+ * of the first local maximum of the autocorrelation along x beyond its central lobe that reaches half the largest there (lags
+ * up to half the window), and that correlation (1: a pattern that repeats exactly; near 0: none). *period = -1 when the
+ * correlation never turns negative or stays below zero. */
+PetscErrorCode StzPeriodAlongX(PetscInt nx, PetscInt ny, const PetscReal g[], PetscInt x0, PetscInt x1, PetscInt *period, PetscReal *corr);
 /* Equivalent plastic shear strain per site: 2 sqrt(((exx - eyy)/2)^2 + exy^2). */
 void StzPlasticShear(PetscInt N, const PetscReal eps_p[], PetscReal out[]);
 /* Localization index and angle of the plastic shear field (the most localized line family). */
@@ -537,6 +546,17 @@ PetscErrorCode StzWritePlasticMap(StzSim sim, const char name[]);
 PetscErrorCode StzRunIndent(StzSim sim);
 /* Rolling (lib/sim.c): passes of plane-strain compression, each unloaded to zero force; passes.csv. */
 PetscErrorCode StzRunRolling(StzSim sim);
+/* A roll gap travelling along a strip (lib/indent.c, with the indenter's contact): passes, passes.csv. */
+PetscErrorCode StzRunRollGap(StzSim sim);
+/* The roll's depth below the original surface, its force per length, the projected contact length (for StzProtocolMeasure),
+ * and its summary.json keys. */
+void StzRollGapMeasure(StzSim sim, PetscReal *depth_m, PetscReal *force_n_per_m, PetscReal *contact_m);
+void StzRollGapWriteJSON(StzSim sim, FILE *fp);
+/* After a roll-gap run: the contact of the roll at xc_m, its tip depth_m below the original surface, with the strip as it is
+ * (its force per length, the centroid of its forces along the strip, its projected length); the run's field is left alone. */
+PetscErrorCode StzRollGapProbe(StzSim sim, PetscReal xc_m, PetscReal depth_m, PetscReal *force_n_per_m, PetscReal *centroid_m, PetscReal *contact_m);
+/* End of a loading run: series.csv committed, avalanches (if recorded) closed and fitted, summary, final map, fields, bands. */
+PetscErrorCode StzLoadingFinish(StzSim sim, PetscReal wall_s, PetscBool avalanches);
 /* Its depth, load, plastic depth (for StzProtocolMeasure), and freeing its state (StzSimDestroy). */
 void           StzIndentMeasure(StzSim sim, PetscReal *depth_m, PetscReal *load_n_per_m, PetscReal *plastic_depth_m);
 PetscErrorCode StzIndentDestroy(StzSim sim);

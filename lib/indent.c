@@ -20,6 +20,7 @@
  * (StzIndentDetect). */
 #include "impl.h"
 #include <stzdyn/fe.h>
+#include <petscblaslapack.h>
 
 typedef struct {
   PetscReal  time_s, load_n_per_m, half_width_m, depth_m, plastic_depth_m, depth_jump_m, load_span_n_per_m, duration_s;
@@ -72,6 +73,11 @@ struct StzIndenter_private {
   PetscBool       stopped_deep;    /* the run stopped because the indenter sank through half the body */
   StzPopin       *pop;
   PetscInt        n_pop, cap_pop;
+  /* A roll gap (StzRunRollGap): the roll's depth below the original surface (ind->delta is its tip), its force per length and
+   * projected contact length and how far it reaches ahead of and behind the roll's lowest point (its last nodes, entry and
+   * exit side) from the last contact solve, the pass under way, and the last pass's record. */
+  PetscReal roll_F, roll_contact, roll_ahead, roll_behind, roll_peak_F, roll_thinning_mid, roll_spacing_rd, roll_regularity;
+  PetscInt  roll_pass;
 };
 
 /* Hertz's half-width of a rigid cylinder on a half-plane, a = sqrt(4 F R / (pi E*)), and the load that gives a half-width. */
@@ -159,13 +165,18 @@ static PetscErrorCode StzIndentNodeField(StzSim sim, PetscInt n, const PetscReal
 
   PetscFunctionBeginUser;
   if (!ind->Qset[k]) {
-    PetscReal *f = ind->work, *r[3];
+    PetscReal *f = ind->work, *u = ind->work + 2 * ind->nn, *r[3];
     PetscCall(PetscArrayzero(f, 2 * ind->nn));
     f[2 * k + 1] = -1;
-    PetscCall(StzFESolveTopForces(ind->fe, f, NULL, ind->es, NULL));
+    PetscCall(StzFESolveTopForces(ind->fe, f, NULL, ind->es, slab ? NULL : u));
     r[0] = ind->Q + 3 * N * k, r[1] = r[0] + N, r[2] = r[0] + 2 * N;
     StzElementToSiteStress(c->nx, c->ny, se, ind->es, r);
     ind->Qset[k] = PETSC_TRUE;
+    /* A block's node has its own compliance column too: the same solve gives it (StzIndentColumn). */
+    if (!slab && !ind->Gset[k]) {
+      for (PetscInt m = 0; m < ind->nn; m++) ind->G[k * ind->nn + m] = -u[2 * m + 1];
+      ind->Gset[k] = PETSC_TRUE;
+    }
   }
   *field = ind->Q + 3 * N * k;
   *sx    = slab ? n / se : 0;
@@ -203,20 +214,26 @@ static PetscErrorCode StzIndentPlasticDeflection(StzSim sim)
   PetscFunctionReturn(0);
 }
 
-/* One event at site i with eigenstrain increment eig: every node's eigenstrain deflection moves by A Q_m(i) : eig. */
-static PetscErrorCode StzIndentDeflectionEvent(StzSim sim, PetscInt i, const PetscReal eig[3])
+/* One event at site i with eigenstrain increment eig: every node's eigenstrain deflection moves by A Q_m(i) : eig. *dmax (may
+ * be NULL): the largest move of a node in contact (one with a force). */
+static PetscErrorCode StzIndentDeflectionEvent(StzSim sim, PetscInt i, const PetscReal eig[3], PetscReal *dmax)
 {
   StzIndenter      ind = sim->ind;
   const StzConfig *c   = &sim->cfg;
   const PetscReal  A   = c->site_size_m * c->site_size_m;
+  PetscReal        d   = 0;
 
   PetscFunctionBeginUser;
   for (PetscInt m = 0; m < ind->nn; m++) {
     const PetscReal *Q;
     PetscInt         sx;
+    PetscReal        dw;
     PetscCall(StzIndentNodeField(sim, m, &Q, &sx));
-    ind->w_pl[m] += A * StzIndentNodeWork(Q, sx, c->nx, sim->kmc->N, i, eig);
+    dw = A * StzIndentNodeWork(Q, sx, c->nx, sim->kmc->N, i, eig);
+    ind->w_pl[m] += dw;
+    if (ind->f[2 * m + 1] != 0) d = PetscMax(d, PetscAbsReal(dw));
   }
+  if (dmax) *dmax = d;
   PetscFunctionReturn(0);
 }
 
@@ -277,57 +294,72 @@ static PetscErrorCode StzDenseSolve(PetscInt n, PetscReal M[], PetscReal b[])
   PetscFunctionReturn(0);
 }
 
-/* The contact of the rigid cylinder, tip at depth delta below the undeformed surface, with the surface as the load F and the
- * eigenstrains deform it (frictionless, nodal forces p_n >= 0 on the top nodes). The surface's downward deflection is
+/* The contact of the rigid cylinder (radius R), tip at depth delta below the undeformed surface, with the surface as the load
+ * and the eigenstrains deform it (frictionless, nodal forces p_n >= 0 on the top nodes). The surface's downward deflection is
  * w = G p + w_pl (w_pl: the eigenstrains' alone) and the cylinder's profile is z_n = (x_n - xc)^2 / 2R above its tip:
- * nodes in contact have w_n = delta - z_n and p_n >= 0, the others p_n = 0 and w_n >= delta - z_n (no penetration), and
- * sum p = F. Active set: start from Hertz's contact, solve the equalities for (p_A, delta), drop the most negative force or
- * add the most penetrated node, until neither happens. Sets the unit-load forces f = p / F, the half-width a (Hertz's
- * equivalent, from the forces' second moment) and zbar = sum f_n z_n. */
-static PetscErrorCode StzIndentContact(StzSim sim, PetscReal F)
+ * nodes in contact have w_n = delta - z_n and p_n >= 0, the others p_n = 0 and w_n >= delta - z_n (no penetration).
+ * Load control (F > 0, the indenter): sum p = F, delta unknown; the start is Hertz's contact. Depth control (F < 0, a roll):
+ * delta = ind->delta is given and the load is what it takes; the start is the nodes the roll penetrates, and the contact may
+ * be empty. Active set: solve the equalities, drop the most negative force or add the most penetrated node, until neither
+ * happens. Sets the nodal forces f (per unit load under load control, absolute under depth control, with the load in
+ * ind->roll_F), the half-width a (Hertz's equivalent, from the forces' second moment) and zbar = sum f_n z_n. */
+static PetscErrorCode StzIndentContact(StzSim sim, PetscReal F, PetscReal R)
 {
-  StzIndenter      ind = sim->ind;
-  const StzConfig *c   = &sim->cfg;
-  const PetscInt   nn  = ind->nn;
-  PetscInt        *act, na = 0, it;
-  PetscReal       *M, *b, *z, *p, delta = 0;
-  const PetscReal  a0 = StzHertzHalfWidth(ind, c, F);
+  StzIndenter       ind = sim->ind;
+  const StzConfig  *c   = &sim->cfg;
+  const PetscInt    nn  = ind->nn;
+  const PetscBool   fix = (PetscBool)(F < 0);
+  PetscInt         *act, na = 0, it;
+  PetscReal        *M, *b, *z, *p, delta = fix ? ind->delta : 0;
+  const PetscReal   a0 = fix ? 0 : StzHertzHalfWidth(ind, c, F);
+  const PetscReal **cp; /* the compliance columns of the active nodes, beside act */
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc5(nn, &act, (nn + 1) * (nn + 1), &M, nn + 1, &b, nn, &z, nn, &p));
+  PetscCall(PetscMalloc1(nn, &cp));
   /* w_pl, the eigenstrains' deflection of the surface, is kept current event by event (StzIndentDeflectionEvent). */
   for (PetscInt m = 0; m < nn; m++) {
     const PetscReal x = m * ind->he - ind->xc;
-    z[m]              = x * x / (2 * c->in.radius_m);
+    z[m]              = x * x / (2 * R);
     p[m]              = 0;
   }
-  /* Start: the nodes within Hertz's half-width, at least the one nearest the centre. */
+  /* Start: the nodes within Hertz's half-width, at least the one nearest the centre; or the nodes the roll penetrates and those
+   * in contact at the last solve (the roll has moved by half an element since, or the events have changed the surface a
+   * little: the contact is nearly the same, and few nodes join or leave). */
   for (PetscInt m = 0; m < nn; m++)
-    if (PetscAbsReal(m * ind->he - ind->xc) <= a0) act[na++] = m;
-  if (!na) act[na++] = (PetscInt)PetscFloorReal(ind->xc / ind->he + 0.5);
+    if (fix ? delta - z[m] - ind->w_pl[m] > 0 || ind->f[2 * m + 1] != 0 : PetscAbsReal(m * ind->he - ind->xc) <= a0) act[na++] = m;
+  if (!na && !fix) act[na++] = (PetscInt)PetscFloorReal(ind->xc / ind->he + 0.5);
+  for (PetscInt i = 0; i < na; i++) PetscCall(StzIndentColumn(sim, act[i], &cp[i]));
   for (it = 0; it < 4 * nn; it++) {
-    const PetscInt k     = na + 1;
+    const PetscInt k     = fix ? na : na + 1;
     PetscInt       worst = -1;
     PetscReal      most  = 0;
     for (PetscInt i = 0; i < na; i++) {
-      const PetscReal *col;
-      for (PetscInt j = 0; j < na; j++) {
-        PetscCall(StzIndentColumn(sim, act[j], &col));
-        M[i * k + j] = col[act[i]];
-      }
-      M[i * k + na] = -1;
-      b[i]          = -z[act[i]] - ind->w_pl[act[i]];
+      for (PetscInt j = 0; j < na; j++) M[i * k + j] = cp[j][act[i]];
+      if (!fix) M[i * k + na] = -1;
+      b[i] = (fix ? delta : 0) - z[act[i]] - ind->w_pl[act[i]];
     }
-    for (PetscInt j = 0; j < na; j++) M[na * k + j] = 1;
-    M[na * k + na] = 0;
-    b[na]          = F;
-    PetscCall(StzDenseSolve(k, M, b));
-    delta = b[na];
+    if (!fix) {
+      for (PetscInt j = 0; j < na; j++) M[na * k + j] = 1;
+      M[na * k + na] = 0;
+      b[na]          = F;
+    }
+    if (fix && k) {
+      /* The roll: G_AA is the compliance of the nodes in contact, symmetric (reciprocity) and positive definite, and the
+       * contact may hold a few hundred nodes (a long roll gap): LAPACK's Cholesky. */
+      PetscBLASInt nb, one = 1, info;
+      PetscCall(PetscBLASIntCast(k, &nb));
+      PetscCallBLAS("LAPACKpotrf", LAPACKpotrf_("L", &nb, M, &nb, &info));
+      PetscCheck(!info, PETSC_COMM_SELF, PETSC_ERR_MAT_CH_ZRPVT, "roll-gap: the contact's compliance is not positive definite (LAPACK potrf info %d)", (int)info);
+      PetscCallBLAS("LAPACKpotrs", LAPACKpotrs_("L", &nb, &one, M, &nb, b, &nb, &info));
+    } else if (k) PetscCall(StzDenseSolve(k, M, b));
+    if (!fix) delta = b[na];
     /* A node pulling the indenter (negative force) leaves the contact. */
     for (PetscInt i = 0; i < na; i++)
       if (b[i] < most) most = b[i], worst = i;
-    if (worst >= 0 && na > 1) {
-      act[worst] = act[--na];
+    if (worst >= 0 && (fix || na > 1)) {
+      --na;
+      act[worst] = act[na], cp[worst] = cp[na];
       continue;
     }
     for (PetscInt m = 0; m < nn; m++) p[m] = 0;
@@ -338,33 +370,40 @@ static PetscErrorCode StzIndentContact(StzSim sim, PetscReal F)
     for (PetscInt m = 0; m < nn; m++) {
       PetscReal w = ind->w_pl[m];
       if (p[m] > 0) continue;
-      for (PetscInt i = 0; i < na; i++) {
-        const PetscReal *col;
-        PetscCall(StzIndentColumn(sim, act[i], &col));
-        w += col[m] * p[act[i]];
-      }
+      for (PetscInt i = 0; i < na; i++) w += cp[i][m] * p[act[i]];
       if (delta - z[m] - w > most) most = delta - z[m] - w, worst = m;
     }
     if (worst < 0) break;
+    PetscCall(StzIndentColumn(sim, worst, &cp[na]));
     act[na++] = worst;
   }
   ind->delta = delta;
   {
-    /* The half-width reported is Hertz's equivalent: for an elliptical pressure the second moment about its centre is a^2/4. */
-    PetscReal m1 = 0, m2 = 0;
+    /* The half-width reported is Hertz's equivalent: for an elliptical pressure the second moment about its centre is a^2/4.
+     * Under depth control the load is the sum of the forces, and the contact's length the span of the nodes that carry them
+     * (a node stands for half an element on either side). */
+    PetscReal m1 = 0, m2 = 0, load = 0, lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL;
+    if (fix)
+      for (PetscInt m = 0; m < nn; m++) load += p[m];
     ind->zbar = 0;
     for (PetscInt m = 0; m < nn; m++) {
       ind->f[2 * m] = ind->f[2 * m + 1] = 0; /* a loop, not PetscArrayzero: gcc 12 cannot bound 2 nn there and warns */
       if (p[m] > 0) {
-        const PetscReal x = m * ind->he - ind->xc, w = p[m] / F;
-        ind->f[2 * m + 1] = -w;
+        const PetscReal x = m * ind->he - ind->xc, w = p[m] / (fix ? load : F);
+        ind->f[2 * m + 1] = fix ? -p[m] : -w;
         ind->zbar += w * z[m];
         m1 += w * x, m2 += w * x * x;
+        lo = PetscMin(lo, x), hi = PetscMax(hi, x);
       }
     }
-    ind->a = PetscMax(2 * PetscSqrtReal(PetscMax(m2 - m1 * m1, 0)), 0.5 * ind->he);
+    ind->a            = PetscMax(2 * PetscSqrtReal(PetscMax(m2 - m1 * m1, 0)), 0.5 * ind->he);
+    ind->roll_F       = load;
+    ind->roll_contact = hi >= lo ? hi - lo + ind->he : 0;
+    ind->roll_ahead   = hi >= lo ? hi : 0;
+    ind->roll_behind  = hi >= lo ? -lo : 0;
   }
   PetscCall(PetscFree5(act, M, b, z, p));
+  PetscCall(PetscFree(cp));
   PetscFunctionReturn(0);
 }
 
@@ -380,7 +419,7 @@ static PetscErrorCode StzIndentSetWidth(StzSim sim, PetscReal a)
   PetscFunctionBeginUser;
   ind->a_step = a;
   if (c->in.contact) {
-    PetscCall(StzIndentContact(sim, PetscMax(sim->kmc->load.value[1], StzHertzLoad(ind, c, a))));
+    PetscCall(StzIndentContact(sim, PetscMax(sim->kmc->load.value[1], StzHertzLoad(ind, c, a)), c->in.radius_m));
     PetscCall(StzIndentContactField(sim));
     ind->hp_cum_upd = ind->hp_cum;
   } else {
@@ -629,17 +668,14 @@ static PetscErrorCode StzIndentDetect(StzSim sim, const StzIndentEvent *e, Petsc
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode StzRunIndent(StzSim sim)
+/* The indenter's state on the top edge of the body: the FE model, the node spacing, the contact's arrays (contact: the
+ * compliance columns and unit-force fields, solved when first needed, and the eigenstrains' deflection of the surface). */
+static PetscErrorCode StzIndenterCreate(StzSim sim, PetscBool contact)
 {
-  const StzConfig *c    = &sim->cfg;
-  const PetscInt   N    = sim->kmc->N;
-  const PetscReal  area = c->site_size_m * c->site_size_m, dt_row = c->in.max_load / (500 * c->in.load_rate);
+  const StzConfig *c = &sim->cfg;
+  const PetscInt   N = sim->kmc->N;
   StzIndenter      ind;
   StzFEGeometry    g;
-  StzMacroLoad     load = {{0, 0, 0}, {0, 0, 0}}, rate = {{0, 0, 0}, {0, c->in.load_rate, 0}};
-  PetscLogDouble   t0, t1, tlast;
-  PetscReal        a_min, F_up, F_down, t_start, F_turn, dir = 1;
-  PetscInt         row = 1;
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&sim->ind));
@@ -650,16 +686,34 @@ PetscErrorCode StzRunIndent(StzSim sim)
   ind->nn    = c->geometry == STZ_GEOM_SLAB ? g.nex : g.nex + 1;
   ind->xc    = 0.5 * g.nex * g.element_size_m;
   ind->estar = 2 * c->mat.shear_modulus_pa / (1 - c->mat.poisson_ratio);
-  ind->cycle = c->in.cycles > 0 ? 1 : 0;
-  a_min      = 2 * ind->he;
-  F_turn     = ind->cycle ? c->in.cycle_load : c->in.max_load;
   PetscCall(PetscMalloc4(2 * ind->nn, &ind->f, 2 * ind->nn, &ind->u, 3 * N, &ind->q, 3 * g.nex * g.ney, &ind->es));
-  if (c->in.contact) {
+  PetscCall(PetscArrayzero(ind->f, 2 * ind->nn));
+  if (contact) {
     const PetscInt nQ = c->geometry == STZ_GEOM_SLAB ? c->site_elems : ind->nn;
     PetscCall(PetscCalloc4(ind->nn * ind->nn, &ind->G, ind->nn, &ind->w_pl, 4 * ind->nn, &ind->work, ind->nn, &ind->Gset));
     PetscCall(PetscCalloc2(3 * N * nQ, &ind->Q, nQ, &ind->Qset));
     PetscCall(StzIndentPlasticDeflection(sim)); /* the sample may come in deformed (a sequence's earlier stages) */
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzRunIndent(StzSim sim)
+{
+  const StzConfig *c    = &sim->cfg;
+  const PetscInt   N    = sim->kmc->N;
+  const PetscReal  area = c->site_size_m * c->site_size_m, dt_row = c->in.max_load / (500 * c->in.load_rate);
+  StzIndenter      ind;
+  StzMacroLoad     load = {{0, 0, 0}, {0, 0, 0}}, rate = {{0, 0, 0}, {0, c->in.load_rate, 0}};
+  PetscLogDouble   t0, t1, tlast;
+  PetscReal        a_min, F_up, F_down, t_start, F_turn, dir = 1;
+  PetscInt         row = 1;
+
+  PetscFunctionBeginUser;
+  PetscCall(StzIndenterCreate(sim, c->in.contact));
+  ind        = sim->ind;
+  ind->cycle = c->in.cycles > 0 ? 1 : 0;
+  a_min      = 2 * ind->he;
+  F_turn     = ind->cycle ? c->in.cycle_load : c->in.max_load;
   if (sim->kmc->temperature_k != c->temperature_k) PetscCall(StzKmcSetTemperature(sim->kmc, c->temperature_k));
   /* The load ramps from zero; the smallest field has a half-width of two elements (Hertz's at a load too small to matter). */
   PetscCall(StzKmcSetLoad(sim->kmc, &load, &rate));
@@ -697,7 +751,7 @@ PetscErrorCode StzRunIndent(StzSim sim)
       PetscBool            done;
       ind->h_p += dh;
       ind->hp_cum += PetscAbsReal(dh);
-      if (c->in.contact) PetscCall(StzIndentDeflectionEvent(sim, i, ev.eig));
+      if (c->in.contact) PetscCall(StzIndentDeflectionEvent(sim, i, ev.eig, NULL));
       PetscCall(StzIndentDetect(sim, &e, &done));
       if (done) break;
       /* With contact, the dent the events make changes the contact: renew the pressure once they have moved the depth by half
@@ -777,5 +831,249 @@ PetscErrorCode StzRunIndent(StzSim sim)
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "\n  outputs in %s/: series.csv, popin.csv, summary.json, map_plastic_strain_final.png%s%s\n", c->output_dir, c->fields_csv ? ", fields.csv" : "",
                           c->fields_vtk ? ", fields.vti" : ""));
   }
+  PetscFunctionReturn(0);
+}
+
+/* ---------- a roll gap travelling along a strip (docs/model.md 10e) ---------- */
+
+void StzRollGapMeasure(StzSim sim, PetscReal *depth_m, PetscReal *force_n_per_m, PetscReal *contact_m)
+{
+  const StzIndenter ind = sim->ind;
+  *depth_m              = ind ? ind->delta : 0;
+  *force_n_per_m        = ind ? ind->roll_F : 0;
+  *contact_m            = ind ? ind->roll_contact : 0;
+}
+
+/* The contact of the roll at its present position and depth with the strip as the eigenstrains have deformed it, and its field
+ * handed to the kMC. The load's value is held at 1 and the field is the roll's absolute one (Pa), so that a new contact
+ * replaces the old field exactly (StzKmcSetRamp). */
+static PetscErrorCode StzRollGapSolve(StzSim sim)
+{
+  StzIndenter    ind = sim->ind;
+  const PetscInt N   = sim->kmc->N;
+  PetscInt       lo = ind->nn, hi = -1;
+
+  PetscFunctionBeginUser;
+  PetscCall(StzIndentContact(sim, -1, sim->cfg.roll.radius_m));
+  /* The field sum_n p_n Q_n over the nodes in contact, a contiguous range of a block's top nodes, each with its own field
+   * (Q holds them node after node): one matrix-vector product. */
+  for (PetscInt m = 0; m < ind->nn; m++)
+    if (ind->f[2 * m + 1] != 0) lo = PetscMin(lo, m), hi = PetscMax(hi, m);
+  PetscCall(PetscArrayzero(ind->q, 3 * N));
+  if (hi >= lo) {
+    PetscBLASInt rows, cols, one = 1;
+    PetscScalar  alpha = -1, beta = 0; /* f holds -p */
+    for (PetscInt m = lo; m <= hi; m++) {
+      const PetscReal *Q;
+      PetscInt         sx;
+      PetscCall(StzIndentNodeField(sim, m, &Q, &sx));
+    }
+    PetscCall(PetscBLASIntCast(3 * N, &rows));
+    PetscCall(PetscBLASIntCast(hi - lo + 1, &cols));
+    for (PetscInt m = lo; m <= hi; m++) ind->work[m - lo] = ind->f[2 * m + 1];
+    PetscCallBLAS("BLASgemv", BLASgemv_("N", &rows, &cols, &alpha, ind->Q + 3 * N * lo, &rows, ind->work, &one, &beta, ind->q, &one));
+  }
+  PetscCall(StzKmcSetRamp(sim->kmc, sim->ind->q));
+  sim->ind->updates++;
+  PetscFunctionReturn(0);
+}
+
+/* The bands' spacing along the strip: the dominant period along x of the plastic shear of the strip's middle three quarters
+ * (StzPeriodAlongX: the ends are the roll's entry and exit), in m, and how regular the pattern is (the autocorrelation at that
+ * period). -1 and 0 when there is none. */
+static PetscErrorCode StzRollGapBandSpacing(const StzSim sim, PetscReal *spacing_m, PetscReal *regularity)
+{
+  const PetscInt nx = sim->cfg.nx, ny = sim->cfg.ny;
+  PetscReal     *g;
+  PetscInt       d;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(nx * ny, &g));
+  StzPlasticShear(nx * ny, sim->kmc->eps_p, g);
+  PetscCall(StzPeriodAlongX(nx, ny, g, nx / 8, nx - nx / 8, &d, regularity));
+  *spacing_m = d > 0 ? d * sim->cfg.site_size_m : -1;
+  PetscCall(PetscFree(g));
+  PetscFunctionReturn(0);
+}
+
+/* The strip's surface: the mean downward deflection by the eigenstrains of the top nodes in [x0, x1]. */
+static PetscReal StzRollGapSurface(const StzIndenter ind, PetscReal x0, PetscReal x1)
+{
+  PetscReal w = 0;
+  PetscInt  k = 0;
+  for (PetscInt m = 0; m < ind->nn; m++)
+    if (m * ind->he >= x0 && m * ind->he <= x1) w += ind->w_pl[m], k++;
+  return k ? w / k : 0;
+}
+
+PetscErrorCode StzRollGapProbe(StzSim sim, PetscReal xc_m, PetscReal depth_m, PetscReal *force_n_per_m, PetscReal *centroid_m, PetscReal *contact_m)
+{
+  StzIndenter     ind = sim->ind;
+  const PetscReal xc = ind->xc, delta = ind->delta;
+  PetscReal       m1 = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(ind && sim->cfg.protocol == STZ_PROTO_ROLL_GAP, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "StzRollGapProbe needs a roll-gap run");
+  ind->xc = xc_m, ind->delta = depth_m;
+  PetscCall(StzIndentContact(sim, -1, sim->cfg.roll.radius_m));
+  for (PetscInt m = 0; m < ind->nn; m++) m1 -= ind->f[2 * m + 1] * m * ind->he;
+  *force_n_per_m = ind->roll_F;
+  *centroid_m    = ind->roll_F > 0 ? m1 / ind->roll_F : 0;
+  *contact_m     = ind->roll_contact;
+  ind->xc = xc, ind->delta = delta;
+  PetscFunctionReturn(0);
+}
+
+void StzRollGapWriteJSON(StzSim sim, FILE *fp)
+{
+  const StzIndenter ind = sim->ind;
+  const PetscReal   H   = sim->cfg.ny * sim->cfg.site_size_m;
+  fprintf(fp, "  \"roll_passes_completed\": %d,\n  \"roll_peak_force_n_per_m\": %.9g,\n  \"roll_contact_solves\": %d,\n", (int)(ind ? ind->roll_pass : 0), (double)(ind ? ind->roll_peak_F : 0),
+          (int)(ind ? ind->updates : 0));
+  fprintf(fp, "  \"thickness_reduction_final\": %.9g,\n  \"plastic_thinning_final\": %.9g,\n", (double)(ind ? ind->roll_thinning_mid / H : 0), (double)-sim->kmc->mean_eig[1]);
+  if (ind && ind->roll_spacing_rd >= 0) fprintf(fp, "  \"band_spacing_rd_m\": %.6g,\n", (double)ind->roll_spacing_rd);
+  else fprintf(fp, "  \"band_spacing_rd_m\": null,\n");
+  fprintf(fp, "  \"band_regularity\": %.4f,\n", (double)(ind ? ind->roll_regularity : 0));
+}
+
+/* Rolling by a roll gap: a rigid frictionless roll of radius R (-stz_rolling_roll_radius_m) on the free top edge of a strip
+ * (a block; its bottom roller edge is the mid-plane of a strip between two rolls), held at a depth below the strip's mean
+ * surface (-stz_rolling_pass_strain times the strip's height, below where the last pass left the surface), travels from
+ * beyond the strip's left end to beyond its right end at -stz_rolling_roll_speed_m_per_s, -stz_rolling_passes times, always
+ * in the same direction (a tandem mill). The roll moves in steps of half an element; at each step, and whenever the events
+ * have moved a node in contact by a hundredth of a site since the last solve, the contact is solved again with the surface
+ * as it is (depth control: the force is what the depth takes). Between solves the roll's field is fixed and the kMC exact.
+ * passes.csv records each pass; bands.csv, the map and summary.json the end. */
+PetscErrorCode StzRunRollGap(StzSim sim)
+{
+  const StzConfig *c = &sim->cfg;
+  const PetscReal  a = c->site_size_m, H = c->ny * a, L = c->nx * a, R = c->roll.radius_m, v = c->roll.speed_m_per_s;
+  StzMacroLoad     load = {{0, 0, 0}, {0, 1, 0}}; /* strain-controlled (a platen), at 1: the roll's field is absolute */
+  StzIndenter      ind;
+  PetscLogDouble   t0, t1, tlast;
+  FILE            *fp, *fr;
+  PetscBool        stop = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  PetscCall(StzIndenterCreate(sim, PETSC_TRUE));
+  ind = sim->ind;
+  if (sim->kmc->temperature_k != c->temperature_k) PetscCall(StzKmcSetTemperature(sim->kmc, c->temperature_k));
+  PetscCall(StzKmcSetLoad(sim->kmc, &load, NULL));
+  ind->delta           = 0;
+  ind->roll_spacing_rd = -1;
+  StzStageBegin(sim);
+  PetscCall(StzSeriesBegin(sim));
+  PetscCall(StzSeriesAppend(sim));
+  PetscCall(StzFileOpen(c->output_dir, "passes.csv", &fp));
+  PetscCall(StzFileOpen(c->output_dir, "roll.csv", &fr));
+  fprintf(fr, "pass,time_s,roll_x_m,roll_depth_m,roll_force_n_per_m,contact_length_m,mean_pressure_pa,contact_ahead_m,contact_behind_m,events\n");
+  fprintf(fp, "pass,roll_depth_m,peak_roll_force_n_per_m,mean_roll_force_n_per_m,mean_roll_pressure_pa,contact_length_m,thickness_reduction,plastic_thinning,elongation,"
+              "stored_energy_j_per_gatom,structural_enthalpy_j_per_gatom,localization_index,band_count,band_spacing_rd_m,band_regularity,events\n");
+  if (!c->quiet)
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: roll-gap: a roll of radius %g nm at %g nm/s, %d passes each %g of the strip's height (%g nm) deeper\n", (double)(R * 1e9),
+                           (double)(v * 1e9), (int)c->roll.passes, (double)c->roll.pass_strain, (double)(H * 1e9)));
+  PetscCall(PetscTime(&t0));
+  tlast = t0;
+  for (PetscInt pass = 1; pass <= c->roll.passes && !stop; pass++) {
+    const PetscReal dx = 0.5 * ind->he, dt = dx / v, surface = StzRollGapSurface(ind, 0, L);
+    PetscReal       wmin = PETSC_MAX_REAL, reach, xs, t_pass, Fsum = 0, Psum = 0, Csum = 0, peak = 0;
+    PetscInt        nsteps, nmid = 0;
+    for (PetscInt m = 0; m < ind->nn; m++) wmin = PetscMin(wmin, ind->w_pl[m]);
+    ind->delta     = surface + c->roll.pass_strain * H;
+    ind->roll_pass = pass;
+    /* From where the roll first touches the strip's lowest point to where it has left it, and a node's length beyond. */
+    reach  = PetscSqrtReal(2 * R * PetscMax(ind->delta - wmin, 0)) + 2 * ind->he;
+    xs     = -reach;
+    nsteps = (PetscInt)PetscCeilReal((L + 2 * reach) / dx);
+    t_pass = sim->kmc->time_s;
+    for (PetscInt st = 0; st <= nsteps && !stop; st++) {
+      const PetscReal t_end = t_pass + (st + 1) * dt;
+      PetscReal       moved = 0;
+      ind->xc               = xs + st * dx;
+      PetscCall(StzRollGapSolve(sim));
+      for (;;) {
+        PetscBool fired;
+        StzEvent  ev;
+        if (StzEventsDone(sim->kmc->events, c->max_events)) {
+          stop = PETSC_TRUE;
+          break;
+        }
+        PetscCall(StzKmcStep(sim->kmc, PetscMax(0, t_end - sim->kmc->time_s), &fired, &ev));
+        if (!fired) break;
+        if (ev.cls != STZ_CLASS_RELAX(sim->kmc)) {
+          PetscReal d;
+          sim->last = ev;
+          PetscCall(StzIndentDeflectionEvent(sim, ev.site, ev.eig, &d));
+          moved += d;
+          /* The dent or bulge the events make under the roll changes the contact: solve it again. */
+          if (moved >= 0.01 * a) {
+            PetscCall(StzRollGapSolve(sim));
+            moved = 0;
+          }
+        }
+      }
+      peak = PetscMax(peak, ind->roll_F);
+      /* The steady gap: the roll over the middle half of the strip, away from its ends. */
+      if (ind->xc >= 0.25 * L && ind->xc <= 0.75 * L) {
+        Fsum += ind->roll_F, Csum += ind->roll_contact, nmid++;
+        if (ind->roll_contact > 0) Psum += ind->roll_F / ind->roll_contact;
+      }
+      if (st % (2 * c->site_elems) == 0) { /* a row per site of travel */
+        PetscCall(StzSeriesAppend(sim));
+        fprintf(fr, "%d,%.10e,%.6e,%.6e,%.8e,%.6e,%.8e,", (int)pass, (double)sim->kmc->time_s, (double)ind->xc, (double)ind->delta, (double)ind->roll_F, (double)ind->roll_contact,
+                (double)(ind->roll_contact > 0 ? ind->roll_F / ind->roll_contact : 0));
+        if (ind->roll_contact > 0) fprintf(fr, "%.6e,%.6e,", (double)ind->roll_ahead, (double)ind->roll_behind);
+        else fprintf(fr, ",,");
+        fprintf(fr, "%lld\n", (long long)sim->kmc->events);
+        fflush(fr);
+      }
+      if (c->progress_s > 0 && !c->quiet) {
+        PetscLogDouble now;
+        PetscCall(PetscTime(&now));
+        if (now - tlast >= c->progress_s) {
+          PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: pass %d/%d  roll at %.4g of %.4g nm  force %.4g N/m  events %lld\n", (int)pass, (int)c->roll.passes, (double)(ind->xc * 1e9),
+                                 (double)(L * 1e9), (double)ind->roll_F, (long long)sim->kmc->events));
+          tlast = now;
+        }
+      }
+    }
+    /* The roll has left the strip (or the run stops): no load. */
+    PetscCall(PetscArrayzero(ind->f, 2 * ind->nn));
+    PetscCall(PetscArrayzero(ind->q, 3 * sim->kmc->N));
+    PetscCall(StzKmcSetRamp(sim->kmc, ind->q));
+    ind->roll_F = ind->roll_contact = 0;
+    ind->roll_peak_F                = PetscMax(ind->roll_peak_F, peak);
+    PetscCall(StzSeriesAppendIfNew(sim));
+    {
+      StzEnergy       e;
+      StzLocalization loc;
+      PetscReal       spacing = -1, regularity = 0;
+      PetscCall(StzSimBands(sim, &loc));
+      PetscCall(StzRollGapBandSpacing(sim, &spacing, &regularity));
+      StzKmcEnergy(sim->kmc, &e);
+      ind->roll_thinning_mid = StzRollGapSurface(ind, 0.25 * L, 0.75 * L);
+      ind->roll_spacing_rd   = spacing;
+      ind->roll_regularity   = regularity;
+      fprintf(fp, "%d,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.6f,%d,", (int)pass, (double)ind->delta, (double)peak, (double)(nmid ? Fsum / nmid : 0), (double)(nmid ? Psum / nmid : 0),
+              (double)(nmid ? Csum / nmid : 0), (double)(ind->roll_thinning_mid / H), (double)-sim->kmc->mean_eig[1], (double)sim->kmc->mean_eig[0], (double)e.total_j_per_gatom,
+              (double)e.structural_j_per_gatom, (double)loc.index, (int)sim->n_bands);
+      if (spacing >= 0) fprintf(fp, "%.6e,%.4f,", (double)spacing, (double)regularity);
+      else fprintf(fp, ",%.4f,", (double)regularity);
+      fprintf(fp, "%lld\n", (long long)(sim->kmc->events - sim->events0));
+      fflush(fp);
+      if (!c->quiet)
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: roll pass %d/%d: peak force %.4g N/m, mean pressure %.4g MPa in the gap; strip %.3f %% thinner, stored energy %.4g J/g-atom, %d band%s%s",
+                              (int)pass, (int)c->roll.passes, (double)peak, (double)(nmid ? Psum / nmid / 1e6 : 0), (double)(100 * ind->roll_thinning_mid / H), (double)e.total_j_per_gatom,
+                              (int)sim->n_bands, sim->n_bands == 1 ? "" : "s", spacing >= 0 ? "" : "\n"));
+      if (!c->quiet && spacing >= 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, ", repeating every %.3g nm along the strip (regularity %.2f)\n", (double)(spacing * 1e9), (double)regularity));
+    }
+  }
+  PetscCall(StzFileCommit(c->output_dir, "passes.csv", &fp));
+  PetscCall(StzFileCommit(c->output_dir, "roll.csv", &fr));
+  PetscCall(PetscTime(&t1));
+  PetscCall(StzLoadingFinish(sim, t1 - t0, PETSC_FALSE));
+  if (!c->quiet)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  outputs in %s/: series.csv, passes.csv, roll.csv, summary.json, bands.csv, map_plastic_strain_final.png%s%s\n", c->output_dir,
+                          c->fields_csv ? ", fields.csv" : "", c->fields_vtk ? ", fields.vti" : ""));
   PetscFunctionReturn(0);
 }

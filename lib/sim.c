@@ -52,6 +52,15 @@ void StzProtocolMeasure(StzSim sim, PetscReal *strain, PetscReal *stress, PetscR
     *stress             = sg * syy;
     *plastic            = sg * k->mean_eig[1];
   } break;
+  case STZ_PROTO_ROLL_GAP: {
+    /* The roll's depth below the original surface over the strip's height, the mean pressure on its contact, and the strip's
+     * plastic thinning, -<eps*_yy> (plastic flow is isochoric without dilatation: it equals the lengthening, <eps*_xx>). */
+    PetscReal d, F, lc;
+    StzRollGapMeasure(sim, &d, &F, &lc);
+    *strain  = d / (sim->cfg.ny * sim->cfg.site_size_m);
+    *stress  = lc > 0 ? F / lc : 0;
+    *plastic = -k->mean_eig[1];
+  } break;
   case STZ_PROTO_INDENT: {
     /* Depth over the body's height, the load over its width (the mean sigma_yy it causes), the plastic depth over the height. */
     const PetscReal H = sim->cfg.ny * sim->cfg.site_size_m, L = sim->cfg.nx * sim->cfg.site_size_m;
@@ -117,6 +126,7 @@ static void StzProtocolPlasticWeights(StzProtocolType p, PetscReal w[3])
     break;
   case STZ_PROTO_COMPRESSION:
   case STZ_PROTO_ROLLING:
+  case STZ_PROTO_ROLL_GAP:
     w[1] = -1;
     break;
   case STZ_PROTO_TENSION:
@@ -539,14 +549,14 @@ static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
      * stress from the identity stress = M (strain - plastic) at plastic = 0.002 (docs/model.md 10), which is the intersection
      * with the offset line even when one avalanche takes the plastic strain far past 0.002 between two rows, where the
      * stress of row k is already the stress after the drop. */
-    if (r->yield_strain < 0 && s->plastic[k] >= 0.002) {
+    if (r->yield_strain < 0 && s->plastic[k] >= 0.002 && sim->cfg.protocol != STZ_PROTO_ROLL_GAP) {
       const PetscReal p0 = k ? s->plastic[k - 1] : 0, e0 = k ? s->strain[k - 1] : 0;
       const PetscReal ey = s->plastic[k] > p0 ? e0 + (0.002 - p0) * (s->strain[k] - e0) / (s->plastic[k] - p0) : s->strain[k];
       r->yield_strain    = ey;
       r->yield_stress_pa = M * (ey - 0.002);
     }
     /* Flow stress: mean over the last quarter of the strain range. */
-    if (s->strain[k] >= 0.75 * strain) {
+    if (s->strain[k] >= 0.75 * strain && sim->cfg.protocol != STZ_PROTO_ROLL_GAP) {
       fsum += s->stress[k];
       fcount++;
     }
@@ -559,7 +569,8 @@ static PetscErrorCode StzSummarize(StzSim sim, PetscReal wall)
       sxy += s->strain[k] * s->stress[k];
       sxx += s->strain[k] * s->strain[k];
     }
-    r->elastic_modulus_pa = sxx > 0 ? sxy / sxx : (PetscReal)NAN; /* no elastic row: not measured (null), not the theory's value */
+    r->elastic_modulus_pa = sxx > 0 ? sxy / sxx : (PetscReal)NAN;             /* no elastic row: not measured (null), not the theory's value */
+    if (sim->cfg.protocol == STZ_PROTO_ROLL_GAP) r->elastic_modulus_pa = NAN; /* the roll's pressure against its depth is no modulus */
   }
   PetscCall(StzSimBands(sim, &loc));
   r->localization_index = loc.index;
@@ -601,7 +612,10 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
   if (PetscIsNanReal(r->elastic_modulus_pa)) fprintf(fp, "  \"elastic_modulus_pa\": null,\n");
   else fprintf(fp, "  \"elastic_modulus_pa\": %.9g,\n", (double)r->elastic_modulus_pa);
   fprintf(fp, "  \"elastic_modulus_theory_pa\": %.9g,\n", (double)StzProtocolModulus(sim));
-  fprintf(fp, "  \"peak_stress_pa\": %.9g,\n  \"flow_stress_pa\": %.9g,\n", (double)r->peak_stress_pa, (double)r->flow_stress_pa);
+  if (sim->cfg.protocol == STZ_PROTO_ROLL_GAP) {
+    fprintf(fp, "  \"peak_stress_pa\": %.9g,\n  \"flow_stress_pa\": null,\n", (double)r->peak_stress_pa);
+    StzRollGapWriteJSON(sim, fp);
+  } else fprintf(fp, "  \"peak_stress_pa\": %.9g,\n  \"flow_stress_pa\": %.9g,\n", (double)r->peak_stress_pa, (double)r->flow_stress_pa);
   if (r->yield_strain >= 0) fprintf(fp, "  \"yield_strain\": %.9g,\n  \"yield_stress_pa\": %.9g,\n", (double)r->yield_strain, (double)r->yield_stress_pa);
   else fprintf(fp, "  \"yield_strain\": null,\n  \"yield_stress_pa\": null,\n");
   fprintf(fp, "  \"localization_index\": %.6f,\n  \"band_angle_deg\": %.2f,\n  \"band_count\": %d,\n", (double)r->localization_index, (double)r->band_angle_deg, (int)r->band_count);
@@ -636,13 +650,13 @@ static PetscErrorCode StzWriteSummary(StzSim sim)
 
 /* End of a loading run (strain-rate or aqs): commit series.csv, close the avalanches, summarise, write the final map,
  * fields.csv on request and summary.json. */
-static PetscErrorCode StzLoadingFinish(StzSim sim, PetscReal wall_s)
+PetscErrorCode StzLoadingFinish(StzSim sim, PetscReal wall_s, PetscBool avalanches)
 {
   const StzConfig *c = &sim->cfg;
 
   PetscFunctionBeginUser;
   PetscCall(StzFileCommit(c->output_dir, "series.csv", &sim->series_fp));
-  PetscCall(StzAvalancheFinish(sim));
+  if (avalanches) PetscCall(StzAvalancheFinish(sim));
   PetscCall(StzSummarize(sim, wall_s));
   PetscCall(StzWritePlasticMap(sim, "map_plastic_strain_final.png"));
   PetscCall(StzWriteFields(c, c->output_dir, sim->kmc));
@@ -738,7 +752,7 @@ PetscErrorCode StzRunStrainRate(StzSim sim)
     }
   }
   PetscCall(PetscTime(&t1));
-  PetscCall(StzLoadingFinish(sim, t1 - t0));
+  PetscCall(StzLoadingFinish(sim, t1 - t0, PETSC_TRUE));
   if (!c->quiet) {
     const StzSimResult *r = &sim->res;
     PetscCall(PetscPrintf(PETSC_COMM_SELF,
@@ -845,7 +859,7 @@ PetscErrorCode StzRunRolling(StzSim sim)
   }
   PetscCall(StzFileCommit(c->output_dir, "passes.csv", &fp));
   PetscCall(PetscTime(&t1));
-  PetscCall(StzLoadingFinish(sim, t1 - t0));
+  PetscCall(StzLoadingFinish(sim, t1 - t0, PETSC_TRUE));
   if (!c->quiet)
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "  outputs in %s/: series.csv, passes.csv, summary.json, bands.csv, avalanches.csv, avalanche_sizes.csv, map_plastic_strain_final.png%s%s\n", c->output_dir,
                           c->fields_csv ? ", fields.csv" : "", c->fields_vtk ? ", fields.vti" : ""));
@@ -941,7 +955,7 @@ static PetscErrorCode StzRunAqs(StzSim sim)
     }
   }
   PetscCall(PetscTime(&t1));
-  PetscCall(StzLoadingFinish(sim, t1 - t0));
+  PetscCall(StzLoadingFinish(sim, t1 - t0, PETSC_TRUE));
   if (!c->quiet) {
     const StzSimResult *r = &sim->res;
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: aqs (%s): %lld events in %d avalanches, %.2f s\n  peak stress %.4g MPa, flow stress %.4g MPa, localization %.3f (band at %.1f deg)\n",
@@ -972,6 +986,7 @@ PetscErrorCode StzSimRun(StzSim sim)
     else if (sim->cfg.protocol == STZ_PROTO_AQS) PetscCall(StzRunAqs(sim));
     else if (sim->cfg.protocol == STZ_PROTO_INDENT) PetscCall(StzRunIndent(sim));
     else if (sim->cfg.protocol == STZ_PROTO_ROLLING) PetscCall(StzRunRolling(sim));
+    else if (sim->cfg.protocol == STZ_PROTO_ROLL_GAP) PetscCall(StzRunRollGap(sim));
     else if (sim->cfg.protocol == STZ_PROTO_SEQUENCE) PetscCall(StzRunSequence(sim));
     else if (sim->cfg.protocol >= STZ_PROTO_ANNEAL) PetscCall(StzRunTreatment(sim));
     else PetscCall(StzRunStrainRate(sim));

@@ -314,6 +314,32 @@ for a, b in zip(p, p[1:]):
     assert float(b[\"plastic_strain\"]) > float(a[\"plastic_strain\"]) and float(b[\"stored_energy_j_per_gatom\"]) > float(a[\"stored_energy_j_per_gatom\"])
 assert float(p[0][\"stored_energy_j_per_gatom\"]) > one[\"stored_energy_j_per_gatom_initial\"]
 " "$tmp/ro1"'
+# A roll gap travelling along a strip (model.md 10e): refused where it cannot run; passes.csv, series and summary.
+out=$("$stz" run -stz_protocol roll-gap -stz_geometry slab -stz_output_dir "$tmp/rg0" 2>&1); rc=$?
+check "roll-gap on a slab is refused: it needs a block, whose ends the roll enters and leaves (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_protocol = roll-gap needs -stz_geometry block (it is slab)" <<<"$out"'
+out=$("$stz" run -stz_protocol roll-gap -stz_geometry block -stz_bc_top roller -stz_output_dir "$tmp/rg0" 2>&1); rc=$?
+check "roll-gap with a platen on the top edge is refused (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_bc_top must be free, not roller" <<<"$out"'
+out=$("$stz" run -stz_protocol roll-gap -stz_geometry block -stz_rolling_roll_radius_m -1e-6 -stz_output_dir "$tmp/rg0" 2>&1); rc=$?
+check "a negative roll radius names the option, the value and the range (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_rolling_roll_radius_m = -1e-06 is out of range" <<<"$out" && [ ! -e "$tmp/rg0" ]'
+out=$("$stz" run -stz_protocol rolling -stz_geometry block -stz_bc_top roller -stz_bc_bottom roller -stz_rolling_roll_speed_m_per_s 1e-7 -stz_nx 8 -stz_ny 8 -stz_rolling_passes 1 -stz_output_dir "$tmp/rg0" 2>&1); rc=$?
+check "a roll option with the platen rolling gets a note that it does nothing (rc $rc)" '[ $rc -eq 0 ] && grep -q "note: option -stz_rolling_roll_speed_m_per_s applies only to -stz_protocol roll-gap" <<<"$out"'
+out=$("$stz" run -stz_protocol roll-gap -stz_geometry block -stz_bc_bottom roller -stz_nx 32 -stz_ny 8 -stz_rolling_passes 2 -stz_rolling_pass_strain 0.04 -stz_initial_state annealed -stz_output_dir "$tmp/rg1" 2>&1); rc=$?
+check "roll-gap writes a row per pass, series and roll.csv rows as the roll travels, its summary keys and options, and no avalanche files; the strip thins pass by pass (rc $rc)" \
+  '[ $rc -eq 0 ] && [ ! -e "$tmp/rg1/avalanches.csv" ] && [ -s "$tmp/rg1/bands.csv" ] && python3 -c "
+import csv, json, sys
+p = list(csv.DictReader(open(sys.argv[1] + \"/passes.csv\")))
+s = list(csv.DictReader(open(sys.argv[1] + \"/series.csv\")))
+one = json.load(open(sys.argv[1] + \"/summary.json\"))
+assert len(p) == 2 and one[\"protocol\"] == \"roll-gap\" and one[\"roll_passes_completed\"] == 2 and one[\"flow_stress_pa\"] is None
+assert one[\"options\"][\"stz_rolling_roll_radius_m\"] == 1e-6 and one[\"options\"][\"stz_rolling_passes\"] == 2
+assert 0 < float(p[0][\"thickness_reduction\"]) < float(p[1][\"thickness_reduction\"]) < 0.08 and abs(one[\"thickness_reduction_final\"] - float(p[1][\"thickness_reduction\"])) < 1e-8
+assert len(s) > 2 * 32 and abs(max(float(r[\"stress_pa\"]) for r in s) - one[\"peak_stress_pa\"]) < 1e-8 * one[\"peak_stress_pa\"] and float(s[-1][\"stress_pa\"]) == 0
+roll = list(csv.DictReader(open(sys.argv[1] + \"/roll.csv\")))
+assert len(roll) == len(s) - 3 and sorted(set(int(r[\"pass\"]) for r in roll)) == [1, 2]  # series: the start and each pass end besides
+x = [float(r[\"roll_x_m\"]) for r in roll if r[\"pass\"] == \"1\"]
+assert x[0] < 0 and x[-1] > 32e-9 and all(b > a for a, b in zip(x, x[1:]))  # from before the strip to beyond it
+assert 0 <= one[\"band_regularity\"] <= 1 and one[\"roll_contact_solves\"] > len(roll)
+" "$tmp/rg1"'
 if command -v mpiexec > /dev/null; then
   out=$(timeout 120 mpiexec -n 2 "$stz" "${ens_opts[@]}" -stz_seeds 2,5 -stz_output_dir "$tmp/en3" 2>&1); rc=$?
   check "the same ensemble on two MPI ranks gives the same table (wall times aside; rc $rc)" \

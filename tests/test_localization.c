@@ -7,9 +7,11 @@
  * took, so that their shares add up to 1.
  * Body (a 64 x 32 block, lines do not wrap): a 45-deg band -> index above that of rows and columns, angle 45, where a
  * rectangle used to see only rows and columns; two parallel 45-deg bands 20 lines apart -> spacing 20 d, none after the last;
- * an X of a 45-deg and a 135-deg band -> both, each at its angle and its shear. */
+ * an X of a 45-deg and a 135-deg band -> both, each at its angle and its shear.
+ * Period along x (StzPeriodAlongX): a zigzag of bands between the top and bottom rows -> its period exactly; noise -> none. */
 #include <stzdyn/stzdyn.h>
 #include "../lib/impl.h"
+#include <stzdyn/rng.h>
 #include "check.h"
 
 #define BX 64
@@ -97,6 +99,32 @@ int main(int argc, char **argv)
   STZ_CHECK(nb == 2 && StzClose(bands[0].angle_deg + bands[1].angle_deg, 180, 1e-9, 0) && PetscAbsReal(bands[0].angle_deg - bands[1].angle_deg) == 90 && StzClose(bands[1].mean_shear, 0.3, 1e-12, 0),
             "an X in the block: %d bands, at %.1f and %.1f deg (45 and 135), the second at shear %.3f (0.3) without the crossing", (int)nb, nb ? (double)bands[0].angle_deg : 0.0,
             nb > 1 ? (double)bands[1].angle_deg : 0.0, nb > 1 ? (double)bands[1].mean_shear : 0.0);
+  /* The period along x (roll-gap's band spacing): a zigzag of bands two sites wide between the top and bottom rows, whose
+   * segments rise and fall one row per site, so that it repeats every 2 (BY - 1) = 62 sites; on a strip 4 times as long as
+   * that, read over its middle three quarters, the period is 62 sites exactly, with a correlation close to 1. The same
+   * zigzag stretched to two sites per row (period 124) reads 124 on a strip long enough. Uncorrelated noise has no
+   * period worth the name: its correlation beyond the central lobe is a sampling fluctuation, of order 1 / sqrt(pairs). */
+  {
+    const PetscInt nx = 248, ny = BY;
+    PetscReal     *z;
+    PetscInt       per;
+    PetscReal      cor;
+    PetscCall(PetscMalloc1(4 * nx * ny, &z));
+    for (int stretch = 1; stretch <= 2; stretch++) {
+      const PetscInt L = stretch * nx, P = 2 * (ny - 1) * stretch;
+      for (PetscInt y = 0; y < ny; y++)
+        for (PetscInt x = 0; x < L; x++) {
+          const PetscInt ph = (x / stretch) % (2 * (ny - 1)), yz = ph < ny ? ph : 2 * (ny - 1) - ph; /* the zigzag's row at x */
+          z[y * L + x] = PetscAbsInt(y - yz) <= 1 ? 0.2 : 0.01;
+        }
+      PetscCall(StzPeriodAlongX(L, ny, z, L / 8, L - L / 8, &per, &cor));
+      STZ_CHECK(per == P && cor > 0.7, "a zigzag of bands repeating every %d sites along a strip %d long: period %d, correlation %.3f (> 0.7)", (int)P, (int)L, (int)per, (double)cor);
+    }
+    for (PetscInt i = 0; i < nx * ny; i++) z[i] = StzRngUniform(StzRngKey(7, 1), (uint64_t)i);
+    PetscCall(StzPeriodAlongX(nx, ny, z, nx / 8, nx - nx / 8, &per, &cor));
+    STZ_CHECK(cor < 0.1, "uncorrelated noise has no period: correlation %.3f at lag %d (< 0.1; pairs ~ %d)", (double)cor, (int)per, (int)(ny * nx / 2));
+    PetscCall(PetscFree(z));
+  }
   PetscCall(PetscFinalize());
   return STZ_TEST_EXIT();
 }

@@ -274,3 +274,46 @@ PetscErrorCode StzBandsCompute(PetscInt nx, PetscInt ny, PetscBool periodic, con
   PetscCall(PetscFree5(w.gline, w.scratch, w.cnt, w.use, w.inb));
   PetscFunctionReturn(0);
 }
+
+/* The autocorrelation along x of the rows, each less its mean over the window, C(d) = <w(x, y) w(x + d, y)> over the pairs
+ * inside the window, normalised by C(0). Its central lobe (up to the first negative value) is the width of the bands; beyond
+ * it, at lags up to half the window (so that at least half the window's pairs enter), the first local maximum that reaches
+ * half the largest is the pattern's spacing: a zigzag of bands repeats along x at its period in every row, wherever the row
+ * crosses it, so the rows' peaks add up there (and again at its multiples). This reads the spacing from the field itself,
+ * with no band detection. */
+PetscErrorCode StzPeriodAlongX(PetscInt nx, PetscInt ny, const PetscReal g[], PetscInt x0, PetscInt x1, PetscInt *period, PetscReal *corr)
+{
+  const PetscInt n = x1 - x0;
+  PetscReal     *w, *C;
+  PetscInt       z = -1;
+
+  PetscFunctionBeginUser;
+  *period = -1, *corr = 0;
+  PetscCheck(x0 >= 0 && x1 <= nx && n >= 4, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "StzPeriodAlongX: window %d .. %d of %d columns", (int)x0, (int)x1, (int)nx);
+  PetscCall(PetscMalloc2(n * ny, &w, n / 2 + 1, &C));
+  for (PetscInt y = 0; y < ny; y++) {
+    PetscReal m = 0;
+    for (PetscInt x = 0; x < n; x++) m += g[y * nx + x0 + x] / n;
+    for (PetscInt x = 0; x < n; x++) w[y * n + x] = g[y * nx + x0 + x] - m;
+  }
+  for (PetscInt d = 0; d <= n / 2; d++) {
+    PetscReal c = 0;
+    for (PetscInt y = 0; y < ny; y++)
+      for (PetscInt x = 0; x + d < n; x++) c += w[y * n + x] * w[y * n + x + d];
+    C[d] = c / (ny * (n - d));
+  }
+  if (C[0] > 0) {
+    for (PetscInt d = 1; d <= n / 2 && z < 0; d++)
+      if (C[d] < 0) z = d;
+    if (z > 0) {
+      /* The fundamental: the first local maximum that reaches half the largest. A pattern that is not exactly periodic can
+       * correlate better at a multiple of its period, by chance, than at the period itself. */
+      PetscReal top = 0;
+      for (PetscInt d = z; d <= n / 2; d++) top = PetscMax(top, C[d]);
+      for (PetscInt d = z; d <= n / 2 && *period < 0 && top > 0; d++)
+        if (C[d] >= 0.5 * top && C[d] >= C[d - 1] && (d == n / 2 || C[d] >= C[d + 1])) *corr = C[d] / C[0], *period = d;
+    }
+  }
+  PetscCall(PetscFree2(w, C));
+  PetscFunctionReturn(0);
+}
