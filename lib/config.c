@@ -327,6 +327,9 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzOptionsReal("-stz_rolling_roll_radius_m", "roll-gap: the roll's radius [m]", NULL, cfg->roll.radius_m, &cfg->roll.radius_m, NULL);
   cfg->roll.speed_m_per_s = 1e-8;
   StzOptionsReal("-stz_rolling_roll_speed_m_per_s", "roll-gap: the roll's speed along the strip [m/s]", NULL, cfg->roll.speed_m_per_s, &cfg->roll.speed_m_per_s, NULL);
+  cfg->roll.reverse = PETSC_FALSE;
+  StzOptionsBool("-stz_rolling_reverse", "roll-gap: every second pass from right to left, as in a reversing mill (default: all from left to right, a tandem mill) [-]", NULL, cfg->roll.reverse,
+                 &cfg->roll.reverse, NULL);
   /* Treatments. */
   cfg->tr.hold_time_s = 3600;
   StzOptionsReal("-stz_hold_time_s", "anneal, creep: duration [s]", NULL, cfg->tr.hold_time_s, &cfg->tr.hold_time_s, NULL);
@@ -624,6 +627,7 @@ PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg)
       {"-stz_series_dstrain", (PetscBool)(P == STZ_PROTO_ROLL_GAP), "does nothing in roll-gap: series.csv and roll.csv have a row per site of the roll's travel"},
       {"-stz_rolling_roll_radius_m", (PetscBool)(P != STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap (rolling presses the whole strip with a platen)"},
       {"-stz_rolling_roll_speed_m_per_s", (PetscBool)(P != STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap (rolling moves its platen at -stz_strain_rate)"},
+      {"-stz_rolling_reverse", (PetscBool)(P != STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap"},
   };
   PetscMPIInt rank;
 
@@ -821,6 +825,7 @@ PetscErrorCode StzConfigWriteJSON(const StzConfig *c, FILE *fp, const char *ind)
           c->in.contact ? "true" : "false");
   fprintf(fp, "%s  \"stz_rolling_passes\": %d,\n%s  \"stz_rolling_pass_strain\": %.10g,\n%s  \"stz_rolling_roll_radius_m\": %.10g,\n%s  \"stz_rolling_roll_speed_m_per_s\": %.10g,\n", ind,
           (int)c->roll.passes, ind, (double)c->roll.pass_strain, ind, (double)c->roll.radius_m, ind, (double)c->roll.speed_m_per_s);
+  fprintf(fp, "%s  \"stz_rolling_reverse\": %s,\n", ind, c->roll.reverse ? "true" : "false");
   fprintf(fp, "%s  \"stz_cyclic_control\": \"%s\",\n", ind, c->tr.cyclic_stress_control ? "stress" : "strain");
   fprintf(fp, "%s  \"stz_cyclic_amplitude\": %.10g,\n%s  \"stz_cyclic_stress_pa\": %.10g,\n%s  \"stz_cycles\": %d,\n%s  \"stz_cyclic_frequency_hz\": %.10g,\n", ind, (double)c->tr.cyclic_amplitude,
           ind, (double)c->tr.cyclic_stress_pa, ind, (int)c->tr.cycles, ind, (double)c->tr.cyclic_frequency_hz);

@@ -106,10 +106,15 @@ enum {
   COL_POPINS,
   COL_POPIN_LOAD,
   COL_POPIN_SHEAR,
+  COL_ROLL_PRESSURE,
+  COL_ROLL_THINNING,
+  COL_ROLL_SPACING,
+  COL_ROLL_REGULARITY,
   COL_LOADING,
   COL_TREAT,
   COL_INDENT,
   COL_FINAL_LOAD, /* an indentation's last load (N/m): where a seed without a pop-in is censored (not in ensemble.csv) */
+  COL_ROLL,       /* 1 for a roll gap */
   NCOL
 };
 static const char *const col_names[] = {"events",
@@ -131,7 +136,11 @@ static const char *const col_names[] = {"events",
                                         "last_cycle_dissipated_work_j_per_gatom",
                                         "popin_count",
                                         "first_popin_load_n_per_m",
-                                        "first_popin_hertz_max_shear_pa"};
+                                        "first_popin_hertz_max_shear_pa",
+                                        "roll_mean_pressure_pa",
+                                        "thickness_reduction",
+                                        "band_spacing_rd_m",
+                                        "band_regularity"};
 
 /* Does the run include a loading test, whose StzSimResult is meaningful? */
 static PetscBool StzHasLoading(const StzConfig *c)
@@ -182,30 +191,35 @@ static PetscErrorCode StzRunMember(const StzConfig *c, PetscInt seed, PetscInt t
   events = m->kmc->events; /* all stages' (a treatment's result has none) */
   PetscCall(StzSimDestroy(&m));
   PetscCall(StzOptionsRestore(&saved));
-  row[COL_EVENTS]       = (PetscReal)events;
-  row[COL_WALL]         = t1 - t0;
-  row[COL_PEAK]         = r.peak_stress_pa;
-  row[COL_YIELD]        = r.yield_strain > 0 ? r.yield_stress_pa : 0;
-  row[COL_YIELD_STRAIN] = r.yield_strain > 0 ? r.yield_strain : 0;
-  row[COL_FLOW]         = r.flow_stress_pa;
-  row[COL_LOC]          = r.localization_index;
-  row[COL_ANGLE]        = r.band_angle_deg;
-  row[COL_BANDS]        = (PetscReal)r.band_count;
-  row[COL_AVAL]         = (PetscReal)r.avalanche_count;
-  row[COL_E0]           = e0.total_j_per_gatom;
-  row[COL_E1]           = e1.total_j_per_gatom;
-  row[COL_TF1]          = e1.mean_tf_k;
-  row[COL_TSTRAIN]      = r.treatment_strain;
-  row[COL_TPLASTIC]     = r.treatment_plastic_strain;
-  row[COL_TSTOP]        = r.treatment_stopped ? 1 : 0;
-  row[COL_TDISS]        = r.last_cycle_dissipated_j_per_gatom;
-  row[COL_TREAT]        = (PetscReal)r.treatment_kind;
-  row[COL_INDENT]       = StzConfigHasProtocol(c, STZ_PROTO_INDENT) ? 1 : 0;
-  row[COL_POPINS]       = (PetscReal)r.popin_count;
-  row[COL_POPIN_LOAD]   = r.first_popin_load_n_per_m;
-  row[COL_POPIN_SHEAR]  = r.first_popin_max_shear_pa;
-  row[COL_FINAL_LOAD]   = r.indent_final_load_n_per_m;
-  row[COL_LOADING]      = StzHasLoading(c) ? 1 : 0;
+  row[COL_EVENTS]          = (PetscReal)events;
+  row[COL_WALL]            = t1 - t0;
+  row[COL_PEAK]            = r.peak_stress_pa;
+  row[COL_YIELD]           = r.yield_strain > 0 ? r.yield_stress_pa : 0;
+  row[COL_YIELD_STRAIN]    = r.yield_strain > 0 ? r.yield_strain : 0;
+  row[COL_FLOW]            = r.flow_stress_pa;
+  row[COL_LOC]             = r.localization_index;
+  row[COL_ANGLE]           = r.band_angle_deg;
+  row[COL_BANDS]           = (PetscReal)r.band_count;
+  row[COL_AVAL]            = (PetscReal)r.avalanche_count;
+  row[COL_E0]              = e0.total_j_per_gatom;
+  row[COL_E1]              = e1.total_j_per_gatom;
+  row[COL_TF1]             = e1.mean_tf_k;
+  row[COL_TSTRAIN]         = r.treatment_strain;
+  row[COL_TPLASTIC]        = r.treatment_plastic_strain;
+  row[COL_TSTOP]           = r.treatment_stopped ? 1 : 0;
+  row[COL_TDISS]           = r.last_cycle_dissipated_j_per_gatom;
+  row[COL_TREAT]           = (PetscReal)r.treatment_kind;
+  row[COL_INDENT]          = StzConfigHasProtocol(c, STZ_PROTO_INDENT) ? 1 : 0;
+  row[COL_POPINS]          = (PetscReal)r.popin_count;
+  row[COL_POPIN_LOAD]      = r.first_popin_load_n_per_m;
+  row[COL_POPIN_SHEAR]     = r.first_popin_max_shear_pa;
+  row[COL_FINAL_LOAD]      = r.indent_final_load_n_per_m;
+  row[COL_ROLL]            = c->protocol == STZ_PROTO_ROLL_GAP ? 1 : 0;
+  row[COL_ROLL_PRESSURE]   = r.roll_mean_pressure_pa;
+  row[COL_ROLL_THINNING]   = r.roll_thickness_reduction;
+  row[COL_ROLL_SPACING]    = r.roll_band_spacing_m;
+  row[COL_ROLL_REGULARITY] = r.roll_band_regularity;
+  row[COL_LOADING]         = StzHasLoading(c) ? 1 : 0;
   if (r.yield_strain <= 0) row[COL_LOADING] = row[COL_LOADING] ? 2 : 0; /* loaded, but no 0.2 % offset yield reached */
   PetscFunctionReturn(0);
 }
@@ -221,7 +235,8 @@ static PetscBool StzDefined(const PetscReal row[NCOL], PetscInt k)
     if (k == COL_TSTOP) return (PetscBool)(p == STZ_PROTO_CREEP || p == STZ_PROTO_CYCLIC);
     return PETSC_TRUE;
   }
-  if (k >= COL_POPINS && k <= COL_POPIN_SHEAR) return (PetscBool)(row[COL_INDENT] && (k == COL_POPINS || row[COL_POPINS] > 0)); /* indentation; the first pop-in's if any */
+  if (k >= COL_ROLL_PRESSURE && k <= COL_ROLL_REGULARITY) return (PetscBool)(row[COL_ROLL] && (k != COL_ROLL_SPACING || row[COL_ROLL_SPACING] > 0)); /* a roll gap; the spacing if found */
+  if (k >= COL_POPINS && k <= COL_POPIN_SHEAR) return (PetscBool)(row[COL_INDENT] && (k == COL_POPINS || row[COL_POPINS] > 0));                      /* indentation; the first pop-in's if any */
   if (row[COL_LOADING] == 0) return PETSC_FALSE;
   if ((k == COL_YIELD || k == COL_YIELD_STRAIN) && row[COL_LOADING] == 2) return PETSC_FALSE;
   return PETSC_TRUE;
@@ -267,7 +282,13 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
       if (row[COL_INDENT])
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): %d pop-ins, the first at %.4g N/m (Hertz max shear %.4g GPa)\n", (int)seeds[j], (int)(j + 1), (int)n,
                               (int)rank, (int)row[COL_POPINS], (double)row[COL_POPIN_LOAD], (double)(row[COL_POPIN_SHEAR] / 1e9)));
-      else if (row[COL_LOADING])
+      else if (row[COL_ROLL]) {
+        char spacing[64] = "no band pattern";
+        if (row[COL_ROLL_SPACING] > 0)
+          PetscCall(PetscSNPrintf(spacing, sizeof spacing, "band spacing %.3g nm (regularity %.2f)", (double)(row[COL_ROLL_SPACING] * 1e9), (double)row[COL_ROLL_REGULARITY]));
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): strip %.3f %% thinner, %s, stored energy %.4g -> %.4g J/g-atom\n", (int)seeds[j], (int)(j + 1), (int)n,
+                              (int)rank, (double)(100 * row[COL_ROLL_THINNING]), spacing, (double)row[COL_E0], (double)row[COL_E1]));
+      } else if (row[COL_LOADING])
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): peak %.4g MPa, yield %.4g MPa, flow %.4g MPa, stored energy %.4g -> %.4g J/g-atom\n", (int)seeds[j],
                               (int)(j + 1), (int)n, (int)rank, (double)(row[COL_PEAK] / 1e6), (double)(row[COL_YIELD] / 1e6), (double)(row[COL_FLOW] / 1e6), (double)row[COL_E0], (double)row[COL_E1]));
       else
@@ -400,6 +421,10 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
       if (cnt[COL_POPIN_LOAD])
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "  first pop-in load %.4g +- %.3g N/m, Hertz max shear %.4g +- %.3g GPa (%d of %d seeds popped in; mean +- standard deviation)\n",
                               (double)mean[COL_POPIN_LOAD], (double)sd[COL_POPIN_LOAD], (double)(mean[COL_POPIN_SHEAR] / 1e9), (double)(sd[COL_POPIN_SHEAR] / 1e9), (int)cnt[COL_POPIN_LOAD], (int)n));
+      if (cnt[COL_ROLL_THINNING])
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "  thickness reduction %.3f +- %.2f %%, band spacing along the strip %.3g +- %.2g nm (%d of %d seeds; mean +- standard deviation)\n",
+                              (double)(100 * mean[COL_ROLL_THINNING]), (double)(100 * sd[COL_ROLL_THINNING]), (double)(mean[COL_ROLL_SPACING] * 1e9), (double)(sd[COL_ROLL_SPACING] * 1e9),
+                              (int)cnt[COL_ROLL_SPACING], (int)n));
       if (fitted) {
         char hi_text[32] = "unbounded";
         if (!PetscIsNanReal(nf.ci_high_m3)) PetscCall(PetscSNPrintf(hi_text, sizeof hi_text, "%.3g", (double)(nf.ci_high_m3 * 1e27)));

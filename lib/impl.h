@@ -144,6 +144,7 @@ typedef struct {
                                 depth below the strip's mean surface, per half-thickness */
     PetscReal radius_m;      /* roll-gap: the roll's radius */
     PetscReal speed_m_per_s; /* roll-gap: the roll's speed along the strip */
+    PetscBool reverse;       /* roll-gap: every second pass from right to left (a reversing mill) */
   } roll;
 } StzConfig;
 

@@ -76,7 +76,7 @@ struct StzIndenter_private {
   /* A roll gap (StzRunRollGap): the roll's depth below the original surface (ind->delta is its tip), its force per length and
    * projected contact length and how far it reaches ahead of and behind the roll's lowest point (its last nodes, entry and
    * exit side) from the last contact solve, the pass under way, and the last pass's record. */
-  PetscReal roll_F, roll_contact, roll_ahead, roll_behind, roll_peak_F, roll_thinning_mid, roll_spacing_rd, roll_regularity;
+  PetscReal roll_F, roll_contact, roll_ahead, roll_behind, roll_peak_F, roll_thinning_mid, roll_spacing_rd, roll_regularity, roll_pressure;
   PetscInt  roll_pass;
 };
 
@@ -939,8 +939,8 @@ void StzRollGapWriteJSON(StzSim sim, FILE *fp)
 /* Rolling by a roll gap: a rigid frictionless roll of radius R (-stz_rolling_roll_radius_m) on the free top edge of a strip
  * (a block; its bottom roller edge is the mid-plane of a strip between two rolls), held at a depth below the strip's mean
  * surface (-stz_rolling_pass_strain times the strip's height, below where the last pass left the surface), travels from
- * beyond the strip's left end to beyond its right end at -stz_rolling_roll_speed_m_per_s, -stz_rolling_passes times, always
- * in the same direction (a tandem mill). The roll moves in steps of half an element; at each step, and whenever the events
+ * beyond the strip's left end to beyond its right end at -stz_rolling_roll_speed_m_per_s, -stz_rolling_passes times, in the
+ * same direction (a tandem mill) or, with -stz_rolling_reverse, back and forth (a reversing mill). The roll moves in steps of half an element; at each step, and whenever the events
  * have moved a node in contact by a hundredth of a site since the last solve, the contact is solved again with the surface
  * as it is (depth control: the force is what the depth takes). Between solves the roll's field is fixed and the kMC exact.
  * passes.csv records each pass; bands.csv, the map and summary.json the end. */
@@ -976,20 +976,22 @@ PetscErrorCode StzRunRollGap(StzSim sim)
   tlast = t0;
   for (PetscInt pass = 1; pass <= c->roll.passes && !stop; pass++) {
     const PetscReal dx = 0.5 * ind->he, dt = dx / v, surface = StzRollGapSurface(ind, 0, L);
-    PetscReal       wmin = PETSC_MAX_REAL, reach, xs, t_pass, Fsum = 0, Psum = 0, Csum = 0, peak = 0;
+    PetscReal       wmin = PETSC_MAX_REAL, reach, xs, dir, t_pass, Fsum = 0, Psum = 0, Csum = 0, peak = 0;
     PetscInt        nsteps, nmid = 0;
     for (PetscInt m = 0; m < ind->nn; m++) wmin = PetscMin(wmin, ind->w_pl[m]);
     ind->delta     = surface + c->roll.pass_strain * H;
     ind->roll_pass = pass;
     /* From where the roll first touches the strip's lowest point to where it has left it, and a node's length beyond. */
-    reach  = PetscSqrtReal(2 * R * PetscMax(ind->delta - wmin, 0)) + 2 * ind->he;
-    xs     = -reach;
+    reach = PetscSqrtReal(2 * R * PetscMax(ind->delta - wmin, 0)) + 2 * ind->he;
+    /* A reversing mill (-stz_rolling_reverse) sends every second pass back from the right end. */
+    dir    = c->roll.reverse && pass % 2 == 0 ? -1 : 1;
+    xs     = dir > 0 ? -reach : L + reach;
     nsteps = (PetscInt)PetscCeilReal((L + 2 * reach) / dx);
     t_pass = sim->kmc->time_s;
     for (PetscInt st = 0; st <= nsteps && !stop; st++) {
       const PetscReal t_end = t_pass + (st + 1) * dt;
       PetscReal       moved = 0;
-      ind->xc               = xs + st * dx;
+      ind->xc               = xs + dir * st * dx;
       PetscCall(StzRollGapSolve(sim));
       for (;;) {
         PetscBool fired;
@@ -1053,6 +1055,7 @@ PetscErrorCode StzRunRollGap(StzSim sim)
       StzKmcEnergy(sim->kmc, &e);
       ind->roll_thinning_mid = StzRollGapSurface(ind, 0.25 * L, 0.75 * L);
       ind->roll_spacing_rd   = spacing;
+      ind->roll_pressure     = nmid ? Psum / nmid : 0;
       ind->roll_regularity   = regularity;
       fprintf(fp, "%d,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.6f,%d,", (int)pass, (double)ind->delta, (double)peak, (double)(nmid ? Fsum / nmid : 0), (double)(nmid ? Psum / nmid : 0),
               (double)(nmid ? Csum / nmid : 0), (double)(ind->roll_thinning_mid / H), (double)-sim->kmc->mean_eig[1], (double)sim->kmc->mean_eig[0], (double)e.total_j_per_gatom,
@@ -1072,6 +1075,10 @@ PetscErrorCode StzRunRollGap(StzSim sim)
   PetscCall(StzFileCommit(c->output_dir, "roll.csv", &fr));
   PetscCall(PetscTime(&t1));
   PetscCall(StzLoadingFinish(sim, t1 - t0, PETSC_FALSE));
+  sim->res.roll_mean_pressure_pa    = ind->roll_pressure; /* after StzLoadingFinish, which sets the result afresh */
+  sim->res.roll_thickness_reduction = ind->roll_thinning_mid / H;
+  sim->res.roll_band_spacing_m      = ind->roll_spacing_rd;
+  sim->res.roll_band_regularity     = ind->roll_regularity;
   if (!c->quiet)
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "  outputs in %s/: series.csv, passes.csv, roll.csv, summary.json, bands.csv, map_plastic_strain_final.png%s%s\n", c->output_dir,
                           c->fields_csv ? ", fields.csv" : "", c->fields_vtk ? ", fields.vti" : ""));

@@ -323,8 +323,8 @@ out=$("$stz" run -stz_protocol roll-gap -stz_geometry block -stz_rolling_roll_ra
 check "a negative roll radius names the option, the value and the range (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_rolling_roll_radius_m = -1e-06 is out of range" <<<"$out" && [ ! -e "$tmp/rg0" ]'
 out=$("$stz" run -stz_protocol rolling -stz_geometry block -stz_bc_top roller -stz_bc_bottom roller -stz_rolling_roll_speed_m_per_s 1e-7 -stz_nx 8 -stz_ny 8 -stz_rolling_passes 1 -stz_output_dir "$tmp/rg0" 2>&1); rc=$?
 check "a roll option with the platen rolling gets a note that it does nothing (rc $rc)" '[ $rc -eq 0 ] && grep -q "note: option -stz_rolling_roll_speed_m_per_s applies only to -stz_protocol roll-gap" <<<"$out"'
-out=$("$stz" run -stz_protocol roll-gap -stz_geometry block -stz_bc_bottom roller -stz_nx 32 -stz_ny 8 -stz_rolling_passes 2 -stz_rolling_pass_strain 0.04 -stz_initial_state annealed -stz_output_dir "$tmp/rg1" 2>&1); rc=$?
-check "roll-gap writes a row per pass, series and roll.csv rows as the roll travels, its summary keys and options, and no avalanche files; the strip thins pass by pass (rc $rc)" \
+out=$("$stz" run -stz_protocol roll-gap -stz_geometry block -stz_bc_bottom roller -stz_nx 32 -stz_ny 8 -stz_rolling_passes 2 -stz_rolling_pass_strain 0.04 -stz_rolling_reverse -stz_initial_state annealed -stz_output_dir "$tmp/rg1" 2>&1); rc=$?
+check "roll-gap writes a row per pass, series and roll.csv rows as the roll travels (back in the second pass of a reversing mill), its summary keys and options, and no avalanche files; the strip thins pass by pass (rc $rc)" \
   '[ $rc -eq 0 ] && [ ! -e "$tmp/rg1/avalanches.csv" ] && [ -s "$tmp/rg1/bands.csv" ] && python3 -c "
 import csv, json, sys
 p = list(csv.DictReader(open(sys.argv[1] + \"/passes.csv\")))
@@ -337,9 +337,22 @@ assert len(s) > 2 * 32 and abs(max(float(r[\"stress_pa\"]) for r in s) - one[\"p
 roll = list(csv.DictReader(open(sys.argv[1] + \"/roll.csv\")))
 assert len(roll) == len(s) - 3 and sorted(set(int(r[\"pass\"]) for r in roll)) == [1, 2]  # series: the start and each pass end besides
 x = [float(r[\"roll_x_m\"]) for r in roll if r[\"pass\"] == \"1\"]
+x2 = [float(r[\"roll_x_m\"]) for r in roll if r[\"pass\"] == \"2\"]
 assert x[0] < 0 and x[-1] > 32e-9 and all(b > a for a, b in zip(x, x[1:]))  # from before the strip to beyond it
+assert x2[0] > 32e-9 and x2[-1] < 0 and all(b < a for a, b in zip(x2, x2[1:])) and one[\"options\"][\"stz_rolling_reverse\"] is True
 assert 0 <= one[\"band_regularity\"] <= 1 and one[\"roll_contact_solves\"] > len(roll)
 " "$tmp/rg1"'
+out=$("$stz" run -stz_protocol roll-gap -stz_geometry block -stz_bc_bottom roller -stz_nx 32 -stz_ny 8 -stz_rolling_passes 1 -stz_rolling_pass_strain 0.04 -stz_seeds 1-2 -stz_output_dir "$tmp/rg2" 2>&1); rc=$?
+check "a roll-gap ensemble tabulates each seed's last pass (pressure, thinning, band spacing where found) beside its passes.csv (rc $rc)" \
+  '[ $rc -eq 0 ] && python3 -c "
+import csv, sys
+e = list(csv.DictReader(open(sys.argv[1] + \"/ensemble.csv\")))
+assert len(e) == 2
+for r in e:
+    p = list(csv.DictReader(open(sys.argv[1] + \"/seed-\" + r[\"seed\"] + \"/passes.csv\")))[-1]
+    assert abs(float(r[\"thickness_reduction\"]) - float(p[\"thickness_reduction\"])) < 1e-8 and abs(float(r[\"roll_mean_pressure_pa\"]) / float(p[\"mean_roll_pressure_pa\"]) - 1) < 1e-8
+    assert (r[\"band_spacing_rd_m\"] == \"\") == (p[\"band_spacing_rd_m\"] == \"\") and r[\"peak_stress_pa\"] == \"\"
+" "$tmp/rg2"'
 if command -v mpiexec > /dev/null; then
   out=$(timeout 120 mpiexec -n 2 "$stz" "${ens_opts[@]}" -stz_seeds 2,5 -stz_output_dir "$tmp/en3" 2>&1); rc=$?
   check "the same ensemble on two MPI ranks gives the same table (wall times aside; rc $rc)" \

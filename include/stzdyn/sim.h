@@ -36,6 +36,10 @@ typedef struct {
    * lowest point (J per g-atom); the temperatures (K) by which 5 % and half of it had come off; and the glass transition on
    * heating, where the stored energy turns from falling to rising (-1 where it is not found). */
   PetscReal dsc_relaxation_enthalpy_j_per_gatom, dsc_release_5_k, dsc_release_50_k, dsc_glass_transition_k;
+  /* A roll gap (roll-gap; docs/outputs.md, passes.csv), after its last pass: the mean roll pressure in the steady gap (Pa),
+   * the thickness reduction of the strip's middle half, and the spacing of the band pattern along the strip (m; -1 if none)
+   * and its regularity. */
+  PetscReal roll_mean_pressure_pa, roll_thickness_reduction, roll_band_spacing_m, roll_band_regularity;
 } StzSimResult;
 
 /* One avalanche (a row of avalanches.csv). Strains dimensionless, in the loading sense of the protocol. */
