@@ -233,6 +233,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   cfg->av.max_frames = 1000;
   StzOptionsInt("-stz_max_frames", "write at most this many frames [-]", NULL, cfg->av.max_frames, &cfg->av.max_frames, NULL);
   StzOptionsString("-stz_geometry", "body: periodic (box), slab (periodic in x, -stz_bc_bottom/top), block (four -stz_bc_* edges)", NULL, geometry, geometry, sizeof(geometry), NULL);
+  /* The default that -help shows: the engine the geometry gets when none is asked for (set below, from the checked options). */
+  PetscCall(PetscStrncpy(engine, strcmp(geometry, "periodic") == 0 ? "kernel" : (strcmp(geometry, "slab") == 0 || cfg->nx * cfg->ny <= 4096 ? "slab-kernel" : "factor"), sizeof(engine)));
   StzOptionsString("-stz_engine",
                    "stress-update engine: kernel (periodic box), slab-kernel (periodic in x), factor (one back-substitution per event), resolve "
                    "(iterative FE solve per event); default: the fastest for -stz_geometry",

@@ -77,7 +77,7 @@ struct StzIndenter_private {
    * projected contact length and how far it reaches ahead of and behind the roll's lowest point (its last nodes, entry and
    * exit side) from the last contact solve, the pass under way, and the last pass's record. */
   PetscReal roll_F, roll_contact, roll_ahead, roll_behind, roll_peak_F, roll_thinning_mid, roll_spacing_rd, roll_regularity, roll_pressure;
-  PetscInt  roll_pass;
+  PetscInt  roll_pass, roll_done; /* the pass under way or last run, and the passes run to their end */
 };
 
 /* Hertz's half-width of a rigid cylinder on a half-plane, a = sqrt(4 F R / (pi E*)), and the load that gives a half-width. */
@@ -928,7 +928,7 @@ void StzRollGapWriteJSON(StzSim sim, FILE *fp)
 {
   const StzIndenter ind = sim->ind;
   const PetscReal   H   = sim->cfg.ny * sim->cfg.site_size_m;
-  fprintf(fp, "  \"roll_passes_completed\": %d,\n  \"roll_peak_force_n_per_m\": %.9g,\n  \"roll_contact_solves\": %d,\n", (int)(ind ? ind->roll_pass : 0), (double)(ind ? ind->roll_peak_F : 0),
+  fprintf(fp, "  \"roll_passes_completed\": %d,\n  \"roll_peak_force_n_per_m\": %.9g,\n  \"roll_contact_solves\": %d,\n", (int)(ind ? ind->roll_done : 0), (double)(ind ? ind->roll_peak_F : 0),
           (int)(ind ? ind->updates : 0));
   fprintf(fp, "  \"thickness_reduction_final\": %.9g,\n  \"plastic_thinning_final\": %.9g,\n", (double)(ind ? ind->roll_thinning_mid / H : 0), (double)-sim->kmc->mean_eig[1]);
   if (ind && ind->roll_spacing_rd >= 0) fprintf(fp, "  \"band_spacing_rd_m\": %.6g,\n", (double)ind->roll_spacing_rd);
@@ -1057,18 +1057,25 @@ PetscErrorCode StzRunRollGap(StzSim sim)
       ind->roll_spacing_rd   = spacing;
       ind->roll_pressure     = nmid ? Psum / nmid : 0;
       ind->roll_regularity   = regularity;
-      fprintf(fp, "%d,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.8e,%.6f,%d,", (int)pass, (double)ind->delta, (double)peak, (double)(nmid ? Fsum / nmid : 0), (double)(nmid ? Psum / nmid : 0),
-              (double)(nmid ? Csum / nmid : 0), (double)(ind->roll_thinning_mid / H), (double)-sim->kmc->mean_eig[1], (double)sim->kmc->mean_eig[0], (double)e.total_j_per_gatom,
+      fprintf(fp, "%d,%.8e,%.8e,", (int)pass, (double)ind->delta, (double)peak);
+      /* The steady gap's means: empty if the pass stopped before the roll reached the strip's middle half. */
+      if (nmid) fprintf(fp, "%.8e,%.8e,%.8e,", (double)(Fsum / nmid), (double)(Psum / nmid), (double)(Csum / nmid));
+      else fprintf(fp, ",,,");
+      fprintf(fp, "%.8e,%.8e,%.8e,%.8e,%.8e,%.6f,%d,", (double)(ind->roll_thinning_mid / H), (double)-sim->kmc->mean_eig[1], (double)sim->kmc->mean_eig[0], (double)e.total_j_per_gatom,
               (double)e.structural_j_per_gatom, (double)loc.index, (int)sim->n_bands);
       if (spacing >= 0) fprintf(fp, "%.6e,%.4f,", (double)spacing, (double)regularity);
       else fprintf(fp, ",%.4f,", (double)regularity);
       fprintf(fp, "%lld\n", (long long)(sim->kmc->events - sim->events0));
       fflush(fp);
       if (!c->quiet)
-        PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: roll pass %d/%d: peak force %.4g N/m, mean pressure %.4g MPa in the gap; strip %.3f %% thinner, stored energy %.4g J/g-atom, %d band%s%s",
-                              (int)pass, (int)c->roll.passes, (double)peak, (double)(nmid ? Psum / nmid / 1e6 : 0), (double)(100 * ind->roll_thinning_mid / H), (double)e.total_j_per_gatom,
-                              (int)sim->n_bands, sim->n_bands == 1 ? "" : "s", spacing >= 0 ? "" : "\n"));
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: roll pass %d/%d: peak force %.4g N/m, mean pressure %.4g MPa in the gap%s; strip %.3f %% thinner, stored energy %.4g J/g-atom, %d band%s%s",
+                              (int)pass, (int)c->roll.passes, (double)peak, (double)(nmid ? Psum / nmid / 1e6 : 0), nmid ? "" : " (not reached)", (double)(100 * ind->roll_thinning_mid / H),
+                              (double)e.total_j_per_gatom, (int)sim->n_bands, sim->n_bands == 1 ? "" : "s", spacing >= 0 ? "" : "\n"));
       if (!c->quiet && spacing >= 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, ", repeating every %.3g nm along the strip (regularity %.2f)\n", (double)(spacing * 1e9), (double)regularity));
+      if (!stop) ind->roll_done = pass;
+      else if (!c->quiet)
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: roll-gap: %s in pass %d with the roll at %.4g nm of %.4g: the pass's row is that of a cut pass, the roll lifted there\n",
+                              StzStopRequested() ? "interrupted" : "stopped at -stz_max_events", (int)pass, (double)(ind->xc * 1e9), (double)(L * 1e9)));
     }
   }
   PetscCall(StzFileCommit(c->output_dir, "passes.csv", &fp));
