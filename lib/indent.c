@@ -908,12 +908,12 @@ static PetscReal StzRollGapSurface(const StzIndenter ind, PetscReal x0, PetscRea
 
 PetscErrorCode StzRollGapProbe(StzSim sim, PetscReal xc_m, PetscReal depth_m, PetscReal *force_n_per_m, PetscReal *centroid_m, PetscReal *contact_m)
 {
-  StzIndenter     ind = sim->ind;
-  const PetscReal xc = ind->xc, delta = ind->delta;
-  PetscReal       m1 = 0;
+  StzIndenter ind = sim->ind;
+  PetscReal   xc, delta, m1 = 0;
 
   PetscFunctionBeginUser;
   PetscCheck(ind && sim->cfg.protocol == STZ_PROTO_ROLL_GAP, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "StzRollGapProbe needs a roll-gap run");
+  xc = ind->xc, delta = ind->delta;
   ind->xc = xc_m, ind->delta = depth_m;
   PetscCall(StzIndentContact(sim, -1, sim->cfg.roll.radius_m));
   for (PetscInt m = 0; m < ind->nn; m++) m1 -= ind->f[2 * m + 1] * m * ind->he;
@@ -940,10 +940,11 @@ void StzRollGapWriteJSON(StzSim sim, FILE *fp)
  * (a block; its bottom roller edge is the mid-plane of a strip between two rolls), held at a depth below the strip's mean
  * surface (-stz_rolling_pass_strain times the strip's height, below where the last pass left the surface), travels from
  * beyond the strip's left end to beyond its right end at -stz_rolling_roll_speed_m_per_s, -stz_rolling_passes times, in the
- * same direction (a tandem mill) or, with -stz_rolling_reverse, back and forth (a reversing mill). The roll moves in steps of half an element; at each step, and whenever the events
- * have moved a node in contact by a hundredth of a site since the last solve, the contact is solved again with the surface
- * as it is (depth control: the force is what the depth takes). Between solves the roll's field is fixed and the kMC exact.
- * passes.csv records each pass; bands.csv, the map and summary.json the end. */
+ * same direction (a tandem mill) or, with -stz_rolling_reverse, back and forth (a reversing mill). The roll moves in steps of
+ * half an element; at each step, and whenever the events have moved a node in contact by a hundredth of a site since the
+ * last solve, the contact is solved again with the surface as it is (depth control: the force is what the depth takes).
+ * Between solves the roll's field is fixed and the kMC exact. passes.csv records each pass, roll.csv the roll as it travels;
+ * bands.csv, the map and summary.json the end. */
 PetscErrorCode StzRunRollGap(StzSim sim)
 {
   const StzConfig *c = &sim->cfg;
@@ -970,8 +971,8 @@ PetscErrorCode StzRunRollGap(StzSim sim)
   fprintf(fp, "pass,roll_depth_m,peak_roll_force_n_per_m,mean_roll_force_n_per_m,mean_roll_pressure_pa,contact_length_m,thickness_reduction,plastic_thinning,elongation,"
               "stored_energy_j_per_gatom,structural_enthalpy_j_per_gatom,localization_index,band_count,band_spacing_rd_m,band_regularity,events\n");
   if (!c->quiet)
-    PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: roll-gap: a roll of radius %g nm at %g nm/s, %d passes each %g of the strip's height (%g nm) deeper\n", (double)(R * 1e9),
-                           (double)(v * 1e9), (int)c->roll.passes, (double)c->roll.pass_strain, (double)(H * 1e9)));
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: roll-gap: a roll of radius %.4g nm at %.4g nm/s, %d pass%s each %.4g of the strip's height (%.4g nm) deeper\n", (double)(R * 1e9),
+                           (double)(v * 1e9), (int)c->roll.passes, c->roll.passes == 1 ? "" : "es", (double)c->roll.pass_strain, (double)(H * 1e9)));
   PetscCall(PetscTime(&t0));
   tlast = t0;
   for (PetscInt pass = 1; pass <= c->roll.passes && !stop; pass++) {
