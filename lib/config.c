@@ -435,8 +435,8 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   for (PetscInt k = 0; k < n_stages; k++) {
     idx = StzListFind(StzProtocolNames, stages[k]);
     StzListJoin(StzProtocolNames, allowed, sizeof(allowed));
-    PetscCheck(idx > 0 && idx != STZ_PROTO_SEQUENCE && idx != STZ_PROTO_AQS && idx != STZ_PROTO_ROLL_GAP && (idx != STZ_PROTO_INDENT || k == n_stages - 1), comm, PETSC_ERR_USER_INPUT,
-               "option -stz_sequence: stage %d = '%s' is not a treatment: allowed %s except single-stz, sequence, aqs and roll-gap, and indent only as the last stage", (int)k + 1, stages[k], allowed);
+    PetscCheck(idx > 0 && idx != STZ_PROTO_SEQUENCE && idx != STZ_PROTO_AQS && (idx != STZ_PROTO_INDENT || k == n_stages - 1), comm, PETSC_ERR_USER_INPUT,
+               "option -stz_sequence: stage %d = '%s' is not a treatment: allowed %s except single-stz, sequence and aqs, and indent only as the last stage", (int)k + 1, stages[k], allowed);
     cfg->tr.stages[k] = (StzProtocolType)idx;
     PetscCall(PetscFree(stages[k]));
   }
@@ -673,13 +673,32 @@ PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
    * response is uniform with roller platens and free, roller or periodic sides (added as the uniform stress S), and otherwise
    * (sticking platens, fixed sides) added site by site, with the rates' unequal growth handled by thinning (docs/model.md 7,
    * "Bodies"). Edge loads must be zero: the platen is the load. Treatments and aqs load a box's mean stress. */
-  /* A sequence on a body: anneals and thermal cycles (no load), then an indentation. */
+  /* A sequence on a body: anneals, thermal cycles and heating scans (no load) and roll gaps, then an indentation. */
   if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol == STZ_PROTO_SEQUENCE) {
     for (PetscInt k = 0; k < cfg->tr.n_stages; k++)
-      PetscCheck(cfg->tr.stages[k] == STZ_PROTO_ANNEAL || cfg->tr.stages[k] == STZ_PROTO_THERMAL_CYCLING || cfg->tr.stages[k] == STZ_PROTO_DSC || cfg->tr.stages[k] == STZ_PROTO_INDENT, comm,
-                 PETSC_ERR_USER_INPUT,
-                 "option -stz_sequence: stage %d = %s needs -stz_geometry periodic (it is %s): a sequence on a slab or block takes anneal, thermal-cycling and dsc stages and a last indent stage",
+      PetscCheck(cfg->tr.stages[k] == STZ_PROTO_ANNEAL || cfg->tr.stages[k] == STZ_PROTO_THERMAL_CYCLING || cfg->tr.stages[k] == STZ_PROTO_DSC || cfg->tr.stages[k] == STZ_PROTO_INDENT ||
+                     cfg->tr.stages[k] == STZ_PROTO_ROLL_GAP,
+                 comm, PETSC_ERR_USER_INPUT,
+                 "option -stz_sequence: stage %d = %s needs -stz_geometry periodic (it is %s): a sequence on a slab or block takes anneal, thermal-cycling, dsc and roll-gap (a block) "
+                 "stages and a last indent stage",
                  (int)k + 1, StzProtocolNames[cfg->tr.stages[k]], StzGeometryNames[cfg->geometry]);
+  }
+  /* A roll gap: a rigid roll on the free top edge of a block (a strip with ends, which it enters and leaves, and which may
+   * lengthen), whose bottom is supported (roller: the mid-plane of a strip between two rolls). */
+  if (StzConfigHasProtocol(cfg, STZ_PROTO_ROLL_GAP)) {
+    PetscCheck(cfg->geometry == STZ_GEOM_BLOCK, comm, PETSC_ERR_USER_INPUT,
+               "option -stz_protocol = %s%s needs -stz_geometry block (it is %s): the roll enters the strip at its left end and leaves it at its right end", StzProtocolNames[cfg->protocol],
+               cfg->protocol == STZ_PROTO_SEQUENCE ? " with a roll-gap stage" : "", StzGeometryNames[cfg->geometry]);
+    PetscCheck(cfg->bc[STZ_EDGE_TOP] == STZ_BC_FREE, comm, PETSC_ERR_USER_INPUT, "option -stz_protocol = roll-gap presses the roll on the top edge: -stz_bc_top must be free, not %s",
+               StzBCTypes[cfg->bc[STZ_EDGE_TOP]]);
+    PetscCheck(cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_FIXED || cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_ROLLER || cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_DISPLACEMENT, comm, PETSC_ERR_USER_INPUT,
+               "option -stz_protocol = roll-gap needs a supported bottom edge (-stz_bc_bottom roller: the mid-plane of a strip between two rolls; fixed or displacement: a strip on an anvil), "
+               "not %s",
+               StzBCTypes[cfg->bc[STZ_EDGE_BOTTOM]]);
+    for (int e = 0; e < 4; e++)
+      PetscCheck(cfg->bc_value[e][0] == 0 && cfg->bc_value[e][1] == 0, comm, PETSC_ERR_USER_INPUT,
+                 "option -stz_protocol = roll-gap loads the strip through the roll only: -stz_bc_%s_value must be zero (it is %g, %g)", StzEdgeNames[e], (double)cfg->bc_value[e][0],
+                 (double)cfg->bc_value[e][1]);
   }
   /* Indentation: a rigid cylinder on the free top edge of a slab or block whose bottom is supported; the other edges are
    * unloaded. */
@@ -696,24 +715,9 @@ PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
                  (double)cfg->bc_value[e][1]);
     PetscFunctionReturn(0);
   }
-  /* A roll gap: a rigid roll on the free top edge of a block (a strip with ends, which it enters and leaves, and which may
-   * lengthen), whose bottom is supported (roller: the mid-plane of a strip between two rolls). */
-  if (cfg->protocol == STZ_PROTO_ROLL_GAP) {
-    PetscCheck(cfg->geometry == STZ_GEOM_BLOCK, comm, PETSC_ERR_USER_INPUT,
-               "option -stz_protocol = roll-gap needs -stz_geometry block (it is %s): the roll enters the strip at its left end and leaves it at its right end", StzGeometryNames[cfg->geometry]);
-    PetscCheck(cfg->bc[STZ_EDGE_TOP] == STZ_BC_FREE, comm, PETSC_ERR_USER_INPUT, "option -stz_protocol = roll-gap presses the roll on the top edge: -stz_bc_top must be free, not %s",
-               StzBCTypes[cfg->bc[STZ_EDGE_TOP]]);
-    PetscCheck(cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_FIXED || cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_ROLLER || cfg->bc[STZ_EDGE_BOTTOM] == STZ_BC_DISPLACEMENT, comm, PETSC_ERR_USER_INPUT,
-               "option -stz_protocol = roll-gap needs a supported bottom edge (-stz_bc_bottom roller: the mid-plane of a strip between two rolls; fixed or displacement: a strip on an anvil), "
-               "not %s",
-               StzBCTypes[cfg->bc[STZ_EDGE_BOTTOM]]);
-    for (int e = 0; e < 4; e++)
-      PetscCheck(cfg->bc_value[e][0] == 0 && cfg->bc_value[e][1] == 0, comm, PETSC_ERR_USER_INPUT,
-                 "option -stz_protocol = roll-gap loads the strip through the roll only: -stz_bc_%s_value must be zero (it is %g, %g)", StzEdgeNames[e], (double)cfg->bc_value[e][0],
-                 (double)cfg->bc_value[e][1]);
-    PetscFunctionReturn(0);
-  }
-  if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol != STZ_PROTO_SINGLE) {
+  /* A roll gap alone, or a sequence on a body (its stages checked above), has no platen to check. (Until the twelfth session a
+   * sequence on a body without an indentation, e.g. anneal,dsc, was refused here, though the stage check allows it.) */
+  if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol != STZ_PROTO_SINGLE && cfg->protocol != STZ_PROTO_SEQUENCE && cfg->protocol != STZ_PROTO_ROLL_GAP) {
     PetscCheck(cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION || cfg->protocol == STZ_PROTO_ROLLING, comm, PETSC_ERR_USER_INPUT,
                "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block takes compression, tension or rolling (through its top edge), indent (also after anneal and "
                "thermal-cycling stages in a sequence) or single-stz",

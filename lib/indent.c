@@ -678,6 +678,7 @@ static PetscErrorCode StzIndenterCreate(StzSim sim, PetscBool contact)
   StzFEGeometry    g;
 
   PetscFunctionBeginUser;
+  PetscCall(StzIndentDestroy(sim)); /* an earlier stage's (a roll gap before an indentation) */
   PetscCall(PetscNew(&sim->ind));
   ind = sim->ind;
   StzConfigFEGeometry(c, &g);

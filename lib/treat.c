@@ -596,6 +596,9 @@ PetscErrorCode StzRunTreatment(StzSim sim)
   case STZ_PROTO_ROLLING:
     PetscCall(StzRunRolling(sim));
     break;
+  case STZ_PROTO_ROLL_GAP:
+    PetscCall(StzRunRollGap(sim));
+    break;
   default:
     PetscCall(StzRunStrainRate(sim));
     break;
@@ -612,7 +615,7 @@ PetscErrorCode StzRunSequence(StzSim sim)
   PetscInt     n = c->tr.n_stages;
   char         dirs[STZ_MAX_STAGES][PETSC_MAX_PATH_LEN];
   StzEnergy    e_before[STZ_MAX_STAGES], e_after[STZ_MAX_STAGES];
-  StzSimResult shear[STZ_MAX_STAGES];
+  StzSimResult shear[STZ_MAX_STAGES], roll[STZ_MAX_STAGES];
   PetscBool    is_shear[STZ_MAX_STAGES];
 
   PetscFunctionBeginUser;
@@ -631,6 +634,7 @@ PetscErrorCode StzRunSequence(StzSim sim)
     StzKmcEnergy(sim->kmc, &e_after[s]);
     is_shear[s] = (PetscBool)(p <= STZ_PROTO_TENSION);
     if (is_shear[s]) shear[s] = sim->res;
+    if (p == STZ_PROTO_ROLL_GAP) roll[s] = sim->res;
     /* After a loading test, unload so the next stage starts stress-free. */
     if (is_shear[s]) PetscCall(StzSetFree(sim->kmc));
     /* Interrupted: this stage has written its outputs; the later ones are not started, and the summary lists the stages run. */
@@ -655,6 +659,11 @@ PetscErrorCode StzRunSequence(StzSim sim)
     fprintf(fp, ", \"stored_energy_j_per_gatom_initial\": %.9g, \"stored_energy_j_per_gatom_final\": %.9g", (double)e_before[s].total_j_per_gatom, (double)e_after[s].total_j_per_gatom);
     fprintf(fp, ", \"mean_barrier_ev_initial\": %.9g, \"mean_barrier_ev_final\": %.9g", (double)e_before[s].mean_barrier_ev, (double)e_after[s].mean_barrier_ev);
     if (is_shear[s]) fprintf(fp, ", \"peak_stress_pa\": %.9g, \"flow_stress_pa\": %.9g", (double)shear[s].peak_stress_pa, (double)shear[s].flow_stress_pa);
+    if (c->tr.stages[s] == STZ_PROTO_ROLL_GAP) {
+      fprintf(fp, ", \"thickness_reduction\": %.9g, \"band_spacing_rd_m\": ", (double)roll[s].roll_thickness_reduction);
+      if (roll[s].roll_band_spacing_m > 0) fprintf(fp, "%.6g", (double)roll[s].roll_band_spacing_m);
+      else fprintf(fp, "null");
+    }
     if (c->tr.stages[s] == STZ_PROTO_INDENT) { /* the last stage: its result is the run's */
       fprintf(fp, ", \"popin_count\": %d, \"first_popin_load_n_per_m\": ", (int)sim->res.popin_count);
       if (sim->res.popin_count) fprintf(fp, "%.9g", (double)sim->res.first_popin_load_n_per_m);

@@ -280,7 +280,7 @@ assert abs(st[\"first_popin_load_n_per_m\"] - one[\"first_popin_load_n_per_m\"])
 assert one[\"stored_energy_j_per_gatom_initial\"] == top[\"stages\"][0][\"stored_energy_j_per_gatom_final\"] < top[\"stored_energy_j_per_gatom_initial\"]
 " "$tmp/in2"'
 out=$("$stz" run -stz_protocol sequence -stz_sequence cyclic,indent -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_output_dir "$tmp/in3" 2>&1); rc=$?
-check "a sequence on a slab with another treatment than anneal or thermal cycling is an error naming the stage (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "stage 1 = cyclic needs -stz_geometry periodic (it is slab): a sequence on a slab or block takes anneal, thermal-cycling and dsc stages and a last indent stage" <<<"$out"'
+check "a sequence on a slab with another treatment than anneal, thermal cycling, dsc or roll-gap is an error naming the stage (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "stage 1 = cyclic needs -stz_geometry periodic (it is slab): a sequence on a slab or block takes anneal, thermal-cycling, dsc and roll-gap (a block) stages and a last indent stage" <<<"$out"'
 out=$("$stz" run -stz_protocol sequence -stz_sequence thermal-cycling,indent -stz_thermal_cycles 2 -stz_thermal_period_s 60 -stz_alpha_spread 0.5 -stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free -stz_nx 32 -stz_ny 16 -stz_indent_radius_m 5e-8 -stz_output_dir "$tmp/in4" 2>&1); rc=$?
 check "a sequence thermal-cycling, indent on a slab cycles the sample (a row per cycle in cycles.csv) and indents it as cycled (rc $rc)" \
   '[ $rc -eq 0 ] && python3 -c "
@@ -353,6 +353,19 @@ for r in e:
     assert abs(float(r[\"thickness_reduction\"]) - float(p[\"thickness_reduction\"])) < 1e-8 and abs(float(r[\"roll_mean_pressure_pa\"]) / float(p[\"mean_roll_pressure_pa\"]) - 1) < 1e-8
     assert (r[\"band_spacing_rd_m\"] == \"\") == (p[\"band_spacing_rd_m\"] == \"\") and r[\"peak_stress_pa\"] == \"\"
 " "$tmp/rg2"'
+out=$("$stz" run -stz_protocol sequence -stz_sequence roll-gap,indent -stz_geometry block -stz_bc_bottom roller -stz_nx 32 -stz_ny 8 -stz_rolling_passes 1 -stz_rolling_pass_strain 0.04 -stz_indent_max_load 5 -stz_output_dir "$tmp/rg3" 2>&1); rc=$?
+check "a sequence on a block rolls the strip, then indents the rolled strip (rc $rc)" \
+  '[ $rc -eq 0 ] && [ -s "$tmp/rg3/01-roll-gap/passes.csv" ] && [ -s "$tmp/rg3/02-indent/popin.csv" ] && python3 -c "
+import json, sys
+top = json.load(open(sys.argv[1] + \"/summary.json\"))
+one = json.load(open(sys.argv[1] + \"/02-indent/summary.json\"))
+r = top[\"stages\"][0]
+assert r[\"protocol\"] == \"roll-gap\" and r[\"thickness_reduction\"] > 0 and one[\"stored_energy_j_per_gatom_initial\"] == r[\"stored_energy_j_per_gatom_final\"]
+" "$tmp/rg3"'
+out=$("$stz" run -stz_protocol sequence -stz_sequence anneal,dsc -stz_geometry block -stz_nx 8 -stz_ny 8 -stz_hold_time_s 1 -stz_dsc_end_k 320 -stz_output_dir "$tmp/bs1" 2>&1); rc=$?
+check "a sequence on a block without an indentation (anneal, then a heating scan) runs (it was refused; rc $rc)" '[ $rc -eq 0 ] && [ -s "$tmp/bs1/02-dsc/dsc.csv" ] && [ -s "$tmp/bs1/summary.json" ]'
+out=$("$stz" run -stz_protocol sequence -stz_sequence anneal,roll-gap -stz_output_dir "$tmp/rg4" 2>&1); rc=$?
+check "a roll-gap stage in a periodic box is refused, naming the block it needs (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "sequence with a roll-gap stage needs -stz_geometry block (it is periodic)" <<<"$out"'
 if command -v mpiexec > /dev/null; then
   out=$(timeout 120 mpiexec -n 2 "$stz" "${ens_opts[@]}" -stz_seeds 2,5 -stz_output_dir "$tmp/en3" 2>&1); rc=$?
   check "the same ensemble on two MPI ranks gives the same table (wall times aside; rc $rc)" \
