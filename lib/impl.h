@@ -519,8 +519,9 @@ struct StzSim_private {
   StzAqs          aqs;
   StzAvalancheRec av;
   PetscInt        frames_written;
-  PetscReal      *frame_eps; /* strain frames: eigenstrain at the previous frame, 3 per site */
-  StzIndenter     ind;       /* indentation (lib/indent.c) */
+  PetscReal      *frame_eps;     /* strain frames: eigenstrain at the previous frame, 3 per site */
+  StzIndenter     ind;           /* indentation (lib/indent.c) */
+  PetscLogDouble  progress_last; /* wall clock of the last progress line of a treatment (0: none yet) */
 };
 
 /* The protocol's scalar strain, stress and plastic strain, counted from the start of the current stage. */
