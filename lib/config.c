@@ -715,12 +715,14 @@ PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
                  (double)cfg->bc_value[e][1]);
     PetscFunctionReturn(0);
   }
-  /* A roll gap alone, or a sequence on a body (its stages checked above), has no platen to check. (Until the twelfth session a
-   * sequence on a body without an indentation, e.g. anneal,dsc, was refused here, though the stage check allows it.) */
-  if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol != STZ_PROTO_SINGLE && cfg->protocol != STZ_PROTO_SEQUENCE && cfg->protocol != STZ_PROTO_ROLL_GAP) {
+  /* A roll gap, the load-free treatments (anneal, thermal cycling, a heating scan) or a sequence on a body (its stages checked
+   * above) have no platen to check. (Until the twelfth session these were refused here, alone and in a sequence without an
+   * indentation, e.g. anneal,dsc, though the same stages ran on bodies before an indentation.) */
+  if (cfg->geometry != STZ_GEOM_PERIODIC && cfg->protocol != STZ_PROTO_SINGLE && cfg->protocol != STZ_PROTO_SEQUENCE && cfg->protocol != STZ_PROTO_ROLL_GAP && cfg->protocol != STZ_PROTO_ANNEAL &&
+      cfg->protocol != STZ_PROTO_THERMAL_CYCLING && cfg->protocol != STZ_PROTO_DSC) {
     PetscCheck(cfg->protocol == STZ_PROTO_COMPRESSION || cfg->protocol == STZ_PROTO_TENSION || cfg->protocol == STZ_PROTO_ROLLING, comm, PETSC_ERR_USER_INPUT,
-               "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block takes compression, tension or rolling (through its top edge), indent (also after anneal and "
-               "thermal-cycling stages in a sequence) or single-stz",
+               "option -stz_protocol = %s needs -stz_geometry periodic (it is %s): a slab or block takes compression, tension or rolling (through its top edge), indent, anneal, "
+               "thermal-cycling, dsc, sequences of these, single-stz, and on a block roll-gap",
                StzProtocolNames[cfg->protocol], StzGeometryNames[cfg->geometry]);
     PetscCheck(cfg->bc[STZ_EDGE_TOP] == STZ_BC_ROLLER || cfg->bc[STZ_EDGE_TOP] == STZ_BC_DISPLACEMENT, comm, PETSC_ERR_USER_INPUT,
                "option -stz_protocol = %s on -stz_geometry %s moves the top edge: -stz_bc_top must be roller (a frictionless platen) or displacement (a sticking one), not %s",

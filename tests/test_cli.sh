@@ -364,6 +364,8 @@ assert r[\"protocol\"] == \"roll-gap\" and r[\"thickness_reduction\"] > 0 and on
 " "$tmp/rg3"'
 out=$("$stz" run -stz_protocol sequence -stz_sequence anneal,dsc -stz_geometry block -stz_nx 8 -stz_ny 8 -stz_hold_time_s 1 -stz_dsc_end_k 320 -stz_output_dir "$tmp/bs1" 2>&1); rc=$?
 check "a sequence on a block without an indentation (anneal, then a heating scan) runs (it was refused; rc $rc)" '[ $rc -eq 0 ] && [ -s "$tmp/bs1/02-dsc/dsc.csv" ] && [ -s "$tmp/bs1/summary.json" ]'
+out=$("$stz" run -stz_protocol dsc -stz_geometry slab -stz_nx 8 -stz_ny 8 -stz_dsc_end_k 320 -stz_output_dir "$tmp/bs2" 2>&1); rc=$?
+check "a heating scan runs alone on a slab too (it was refused; rc $rc)" '[ $rc -eq 0 ] && [ -s "$tmp/bs2/dsc.csv" ]'
 out=$("$stz" run -stz_protocol sequence -stz_sequence anneal,roll-gap -stz_output_dir "$tmp/rg4" 2>&1); rc=$?
 check "a roll-gap stage in a periodic box is refused, naming the block it needs (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "sequence with a roll-gap stage needs -stz_geometry block (it is periodic)" <<<"$out"'
 if command -v mpiexec > /dev/null; then
