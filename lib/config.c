@@ -627,9 +627,9 @@ PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg)
       {"-stz_strain_rate", (PetscBool)(P == STZ_PROTO_ROLL_GAP), "does nothing in roll-gap: the roll moves at -stz_rolling_roll_speed_m_per_s"},
       {"-stz_max_strain", (PetscBool)(P == STZ_PROTO_ROLL_GAP), "does nothing in roll-gap: it ends after -stz_rolling_passes"},
       {"-stz_series_dstrain", (PetscBool)(P == STZ_PROTO_ROLL_GAP), "does nothing in roll-gap: series.csv and roll.csv have a row per site of the roll's travel"},
-      {"-stz_rolling_roll_radius_m", (PetscBool)(P != STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap (rolling presses the whole strip with a platen)"},
-      {"-stz_rolling_roll_speed_m_per_s", (PetscBool)(P != STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap (rolling moves its platen at -stz_strain_rate)"},
-      {"-stz_rolling_reverse", (PetscBool)(P != STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap"},
+      {"-stz_rolling_roll_radius_m", (PetscBool)!StzConfigHasProtocol(cfg, STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap (rolling presses the whole strip with a platen)"},
+      {"-stz_rolling_roll_speed_m_per_s", (PetscBool)!StzConfigHasProtocol(cfg, STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap (rolling moves its platen at -stz_strain_rate)"},
+      {"-stz_rolling_reverse", (PetscBool)!StzConfigHasProtocol(cfg, STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap"},
   };
   PetscMPIInt rank;
 
@@ -682,6 +682,14 @@ PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg)
                  "option -stz_sequence: stage %d = %s needs -stz_geometry periodic (it is %s): a sequence on a slab or block takes anneal, thermal-cycling, dsc and roll-gap (a block) "
                  "stages and a last indent stage",
                  (int)k + 1, StzProtocolNames[cfg->tr.stages[k]], StzGeometryNames[cfg->geometry]);
+  }
+  /* The load-free treatments on a body (alone or as stages): no edge loads either, or they would run loaded. */
+  if (cfg->geometry != STZ_GEOM_PERIODIC &&
+      (cfg->protocol == STZ_PROTO_ANNEAL || cfg->protocol == STZ_PROTO_THERMAL_CYCLING || cfg->protocol == STZ_PROTO_DSC || cfg->protocol == STZ_PROTO_SEQUENCE)) {
+    for (int e = 0; e < 4; e++)
+      PetscCheck(cfg->bc[e] == STZ_BC_PERIODIC || (cfg->bc_value[e][0] == 0 && cfg->bc_value[e][1] == 0), comm, PETSC_ERR_USER_INPUT,
+                 "option -stz_protocol = %s on -stz_geometry %s is load-free: -stz_bc_%s_value must be zero (it is %g, %g)", StzProtocolNames[cfg->protocol], StzGeometryNames[cfg->geometry],
+                 StzEdgeNames[e], (double)cfg->bc_value[e][0], (double)cfg->bc_value[e][1]);
   }
   /* A roll gap: a rigid roll on the free top edge of a block (a strip with ends, which it enters and leaves, and which may
    * lengthen), whose bottom is supported (roller: the mid-plane of a strip between two rolls). */

@@ -235,8 +235,9 @@ static PetscBool StzDefined(const PetscReal row[NCOL], PetscInt k)
     if (k == COL_TSTOP) return (PetscBool)(p == STZ_PROTO_CREEP || p == STZ_PROTO_CYCLIC);
     return PETSC_TRUE;
   }
-  if (k >= COL_ROLL_PRESSURE && k <= COL_ROLL_REGULARITY) return (PetscBool)(row[COL_ROLL] && (k != COL_ROLL_SPACING || row[COL_ROLL_SPACING] > 0)); /* a roll gap; the spacing if found */
-  if (k >= COL_POPINS && k <= COL_POPIN_SHEAR) return (PetscBool)(row[COL_INDENT] && (k == COL_POPINS || row[COL_POPINS] > 0));                      /* indentation; the first pop-in's if any */
+  if (k >= COL_ROLL_PRESSURE && k <= COL_ROLL_REGULARITY) /* a roll gap; the spacing if found, the pressure if the last pass reached the strip's middle */
+    return (PetscBool)(row[COL_ROLL] && (k != COL_ROLL_SPACING || row[COL_ROLL_SPACING] > 0) && (k != COL_ROLL_PRESSURE || !PetscIsNanReal(row[COL_ROLL_PRESSURE])));
+  if (k >= COL_POPINS && k <= COL_POPIN_SHEAR) return (PetscBool)(row[COL_INDENT] && (k == COL_POPINS || row[COL_POPINS] > 0)); /* indentation; the first pop-in's if any */
   if (row[COL_LOADING] == 0) return PETSC_FALSE;
   if ((k == COL_YIELD || k == COL_YIELD_STRAIN) && row[COL_LOADING] == 2) return PETSC_FALSE;
   return PETSC_TRUE;

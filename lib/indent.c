@@ -62,6 +62,7 @@ struct StzIndenter_private {
   PetscInt   updates;                         /* field updates */
   PetscInt   cycle;                           /* the pre-cycle under way (1 .. -stz_indent_cycles), 0 in the final ramp */
   PetscBool  warned_size;                     /* the contact has outgrown the body (said once) */
+  PetscBool  warned_contact;                  /* the contact's active set did not settle (said once) */
   /* the events of the trailing load window (a ring), and the open pop-in */
   StzIndentEvent *win;
   PetscInt        win_head, win_n, win_cap;
@@ -376,6 +377,13 @@ static PetscErrorCode StzIndentContact(StzSim sim, PetscReal F, PetscReal R)
     if (worst < 0) break;
     PetscCall(StzIndentColumn(sim, worst, &cp[na]));
     act[na++] = worst;
+  }
+  /* The active set has always settled within a few tens of iterations (26 at most in configs/roll-gap.yaml); say so if it
+   * ever does not, rather than use forces of an unfinished solve silently. */
+  if (it == 4 * nn && !ind->warned_contact) {
+    ind->warned_contact = PETSC_TRUE;
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: warning: the contact's active set did not settle in %d iterations (at %.4g nm): its forces may be off there\n", (int)it,
+                           (double)(ind->xc * 1e9)));
   }
   ind->delta = delta;
   {
@@ -910,18 +918,25 @@ static PetscReal StzRollGapSurface(const StzIndenter ind, PetscReal x0, PetscRea
 PetscErrorCode StzRollGapProbe(StzSim sim, PetscReal xc_m, PetscReal depth_m, PetscReal *force_n_per_m, PetscReal *centroid_m, PetscReal *contact_m)
 {
   StzIndenter ind = sim->ind;
-  PetscReal   xc, delta, m1 = 0;
+  PetscReal   m1  = 0, *f;
 
   PetscFunctionBeginUser;
   PetscCheck(ind && sim->cfg.protocol == STZ_PROTO_ROLL_GAP, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "StzRollGapProbe needs a roll-gap run");
-  xc = ind->xc, delta = ind->delta;
-  ind->xc = xc_m, ind->delta = depth_m;
-  PetscCall(StzIndentContact(sim, -1, sim->cfg.roll.radius_m));
-  for (PetscInt m = 0; m < ind->nn; m++) m1 -= ind->f[2 * m + 1] * m * ind->he;
-  *force_n_per_m = ind->roll_F;
-  *centroid_m    = ind->roll_F > 0 ? m1 / ind->roll_F : 0;
-  *contact_m     = ind->roll_contact;
-  ind->xc = xc, ind->delta = delta;
+  {
+    /* The run's contact state, put back afterwards: the probe leaves the run's field and measures alone. */
+    const PetscReal xc = ind->xc, delta = ind->delta, F = ind->roll_F, lc = ind->roll_contact, ahead = ind->roll_ahead, behind = ind->roll_behind, a = ind->a, zbar = ind->zbar;
+    PetscCall(PetscMalloc1(2 * ind->nn, &f));
+    PetscCall(PetscArraycpy(f, ind->f, 2 * ind->nn));
+    ind->xc = xc_m, ind->delta = depth_m;
+    PetscCall(StzIndentContact(sim, -1, sim->cfg.roll.radius_m));
+    for (PetscInt m = 0; m < ind->nn; m++) m1 -= ind->f[2 * m + 1] * m * ind->he;
+    *force_n_per_m = ind->roll_F;
+    *centroid_m    = ind->roll_F > 0 ? m1 / ind->roll_F : 0;
+    *contact_m     = ind->roll_contact;
+    PetscCall(PetscArraycpy(ind->f, f, 2 * ind->nn));
+    ind->xc = xc, ind->delta = delta, ind->roll_F = F, ind->roll_contact = lc, ind->roll_ahead = ahead, ind->roll_behind = behind, ind->a = a, ind->zbar = zbar;
+    PetscCall(PetscFree(f));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -942,8 +957,9 @@ void StzRollGapWriteJSON(StzSim sim, FILE *fp)
  * surface (-stz_rolling_pass_strain times the strip's height, below where the last pass left the surface), travels from
  * beyond the strip's left end to beyond its right end at -stz_rolling_roll_speed_m_per_s, -stz_rolling_passes times, in the
  * same direction (a tandem mill) or, with -stz_rolling_reverse, back and forth (a reversing mill). The roll moves in steps of
- * half an element; at each step, and whenever the events have moved a node in contact by a hundredth of a site since the
- * last solve, the contact is solved again with the surface as it is (depth control: the force is what the depth takes).
+ * half an element; at each step, and whenever the events' moves of the nodes in contact (each event's largest, added up)
+ * reach a hundredth of a site since the last solve, the contact is solved again with the surface as it is (depth control:
+ * the force is what the depth takes).
  * Between solves the roll's field is fixed and the kMC exact. passes.csv records each pass, roll.csv the roll as it travels;
  * bands.csv, the map and summary.json the end. */
 PetscErrorCode StzRunRollGap(StzSim sim)
@@ -979,7 +995,7 @@ PetscErrorCode StzRunRollGap(StzSim sim)
   for (PetscInt pass = 1; pass <= c->roll.passes && !stop; pass++) {
     const PetscReal dx = 0.5 * ind->he, dt = dx / v, surface = StzRollGapSurface(ind, 0, L);
     PetscReal       wmin = PETSC_MAX_REAL, reach, xs, dir, t_pass, Fsum = 0, Psum = 0, Csum = 0, peak = 0;
-    PetscInt        nsteps, nmid = 0;
+    PetscInt        nsteps, nmid = 0, npres = 0; /* steps over the middle half, and those of them with contact */
     for (PetscInt m = 0; m < ind->nn; m++) wmin = PetscMin(wmin, ind->w_pl[m]);
     ind->delta     = surface + c->roll.pass_strain * H;
     ind->roll_pass = pass;
@@ -1020,7 +1036,7 @@ PetscErrorCode StzRunRollGap(StzSim sim)
       /* The steady gap: the roll over the middle half of the strip, away from its ends. */
       if (ind->xc >= 0.25 * L && ind->xc <= 0.75 * L) {
         Fsum += ind->roll_F, Csum += ind->roll_contact, nmid++;
-        if (ind->roll_contact > 0) Psum += ind->roll_F / ind->roll_contact;
+        if (ind->roll_contact > 0) Psum += ind->roll_F / ind->roll_contact, npres++;
       }
       if (st % (2 * c->site_elems) == 0) { /* a row per site of travel */
         PetscCall(StzSeriesAppend(sim));
@@ -1028,7 +1044,7 @@ PetscErrorCode StzRunRollGap(StzSim sim)
                 (double)(ind->roll_contact > 0 ? ind->roll_F / ind->roll_contact : 0));
         if (ind->roll_contact > 0) fprintf(fr, "%.6e,%.6e,", (double)ind->roll_ahead, (double)ind->roll_behind);
         else fprintf(fr, ",,");
-        fprintf(fr, "%lld\n", (long long)sim->kmc->events);
+        fprintf(fr, "%lld\n", (long long)(sim->kmc->events - sim->events0)); /* as in passes.csv: from the stage's start */
         fflush(fr);
       }
       if (c->progress_s > 0 && !c->quiet) {
@@ -1057,11 +1073,11 @@ PetscErrorCode StzRunRollGap(StzSim sim)
       StzKmcEnergy(sim->kmc, &e);
       ind->roll_thinning_mid = StzRollGapSurface(ind, 0.25 * L, 0.75 * L);
       ind->roll_spacing_rd   = spacing;
-      ind->roll_pressure     = nmid ? Psum / nmid : 0;
+      ind->roll_pressure     = npres ? Psum / npres : (PetscReal)NAN; /* a pass cut before the middle half: none (empty in ensemble.csv) */
       ind->roll_regularity   = regularity;
       fprintf(fp, "%d,%.8e,%.8e,", (int)pass, (double)ind->delta, (double)peak);
       /* The steady gap's means: empty if the pass stopped before the roll reached the strip's middle half. */
-      if (nmid) fprintf(fp, "%.8e,%.8e,%.8e,", (double)(Fsum / nmid), (double)(Psum / nmid), (double)(Csum / nmid));
+      if (nmid) fprintf(fp, "%.8e,%.8e,%.8e,", (double)(Fsum / nmid), (double)(npres ? Psum / npres : 0), (double)(Csum / nmid));
       else fprintf(fp, ",,,");
       fprintf(fp, "%.8e,%.8e,%.8e,%.8e,%.8e,%.6f,%d,", (double)(ind->roll_thinning_mid / H), (double)-sim->kmc->mean_eig[1], (double)sim->kmc->mean_eig[0], (double)e.total_j_per_gatom,
               (double)e.structural_j_per_gatom, (double)loc.index, (int)sim->n_bands);
@@ -1071,7 +1087,7 @@ PetscErrorCode StzRunRollGap(StzSim sim)
       fflush(fp);
       if (!c->quiet)
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: roll pass %d/%d: peak force %.4g N/m, mean pressure %.4g MPa in the gap%s; strip %.3f %% thinner, stored energy %.4g J/g-atom, %d band%s%s",
-                              (int)pass, (int)c->roll.passes, (double)peak, (double)(nmid ? Psum / nmid / 1e6 : 0), nmid ? "" : " (not reached)", (double)(100 * ind->roll_thinning_mid / H),
+                              (int)pass, (int)c->roll.passes, (double)peak, (double)(npres ? Psum / npres / 1e6 : 0), npres ? "" : " (not reached)", (double)(100 * ind->roll_thinning_mid / H),
                               (double)e.total_j_per_gatom, (int)sim->n_bands, sim->n_bands == 1 ? "" : "s", spacing >= 0 ? "" : "\n"));
       if (!c->quiet && spacing >= 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, ", repeating every %.3g nm along the strip (regularity %.2f)\n", (double)(spacing * 1e9), (double)regularity));
       if (!stop) ind->roll_done = pass;

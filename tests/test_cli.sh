@@ -364,6 +364,8 @@ assert r[\"protocol\"] == \"roll-gap\" and r[\"thickness_reduction\"] > 0 and on
 " "$tmp/rg3"'
 out=$("$stz" run -stz_protocol sequence -stz_sequence anneal,dsc -stz_geometry block -stz_nx 8 -stz_ny 8 -stz_hold_time_s 1 -stz_dsc_end_k 320 -stz_output_dir "$tmp/bs1" 2>&1); rc=$?
 check "a sequence on a block without an indentation (anneal, then a heating scan) runs (it was refused; rc $rc)" '[ $rc -eq 0 ] && [ -s "$tmp/bs1/02-dsc/dsc.csv" ] && [ -s "$tmp/bs1/summary.json" ]'
+out=$("$stz" run -stz_protocol anneal -stz_geometry block -stz_bc_top traction -stz_bc_top_value 0,1e8 -stz_output_dir "$tmp/bs3" 2>&1); rc=$?
+check "an anneal of a block with a loaded edge is refused: the treatment is load-free (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_protocol = anneal on -stz_geometry block is load-free: -stz_bc_top_value must be zero" <<<"$out" && [ ! -e "$tmp/bs3" ]'
 out=$("$stz" run -stz_protocol dsc -stz_geometry slab -stz_nx 8 -stz_ny 8 -stz_dsc_end_k 320 -stz_output_dir "$tmp/bs2" 2>&1); rc=$?
 check "a heating scan runs alone on a slab too (it was refused; rc $rc)" '[ $rc -eq 0 ] && [ -s "$tmp/bs2/dsc.csv" ]'
 out=$("$stz" run -stz_protocol sequence -stz_sequence anneal,roll-gap -stz_output_dir "$tmp/rg4" 2>&1); rc=$?

@@ -311,7 +311,7 @@ PetscErrorCode StzPeriodAlongX(PetscInt nx, PetscInt ny, const PetscReal g[], Pe
       PetscReal top = 0;
       for (PetscInt d = z; d <= n / 2; d++) top = PetscMax(top, C[d]);
       for (PetscInt d = z; d <= n / 2 && *period < 0 && top > 0; d++)
-        if (C[d] >= 0.5 * top && C[d] >= C[d - 1] && (d == n / 2 || C[d] >= C[d + 1])) *corr = C[d] / C[0], *period = d;
+        if (C[d] >= 0.5 * top && C[d] >= C[d - 1] && (d == n / 2 || C[d] >= C[d + 1])) *corr = PetscMin(1, C[d] / C[0]), *period = d;
     }
   }
   PetscCall(PetscFree2(w, C));
