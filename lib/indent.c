@@ -76,9 +76,9 @@ struct StzIndenter_private {
   PetscInt        n_pop, cap_pop;
   /* A roll gap (StzRunRollGap): the roll's depth below the original surface (ind->delta is its tip), its force per length and
    * projected contact length and how far it reaches ahead of and behind the roll's lowest point (its last nodes, entry and
-   * exit side) from the last contact solve, the pass under way, and the last pass's record. */
+   * exit side) from the last contact solve, and the last pass's record. */
   PetscReal roll_F, roll_contact, roll_ahead, roll_behind, roll_peak_F, roll_thinning_mid, roll_spacing_rd, roll_regularity, roll_pressure;
-  PetscInt  roll_pass, roll_done; /* the pass under way or last run, and the passes run to their end */
+  PetscInt  roll_done; /* the passes run to their end */
 };
 
 /* Hertz's half-width of a rigid cylinder on a half-plane, a = sqrt(4 F R / (pi E*)), and the load that gives a half-width. */
@@ -997,8 +997,7 @@ PetscErrorCode StzRunRollGap(StzSim sim)
     PetscReal       wmin = PETSC_MAX_REAL, reach, xs, dir, t_pass, Fsum = 0, Psum = 0, Csum = 0, peak = 0;
     PetscInt        nsteps, nmid = 0, npres = 0; /* steps over the middle half, and those of them with contact */
     for (PetscInt m = 0; m < ind->nn; m++) wmin = PetscMin(wmin, ind->w_pl[m]);
-    ind->delta     = surface + c->roll.pass_strain * H;
-    ind->roll_pass = pass;
+    ind->delta = surface + c->roll.pass_strain * H;
     /* From where the roll first touches the strip's lowest point to where it has left it, and a node's length beyond. */
     reach = PetscSqrtReal(2 * R * PetscMax(ind->delta - wmin, 0)) + 2 * ind->he;
     /* A reversing mill (-stz_rolling_reverse) sends every second pass back from the right end. */
