@@ -1,11 +1,12 @@
 /* stzdyn-bench: events per second of the whole kMC step (stress pass + rates + selection) for each stress engine, measured
  * side by side in one run, with the memory bandwidth of this machine (STREAM triad) for reference.
  * Usage: stzdyn-bench [-sizes 128,256] [-events 2000] [-windows 3] [-resolve_max 64] [-factor_max 256] [-slab_max 128]
- *                     [-block 32] [-csv bench.csv]
+ *                     [-block 32] [-strip 1024,16] [-csv bench.csv]
  * Every engine runs on the same periodic box. factor and slab-kernel rows above -factor_max / -slab_max are extrapolated
  * (marked): factor by N log N like resolve; slab-kernel, whose per-event pass is the kernel engine's, as the kernel engine's
  * rate at that size times the slab-kernel/kernel ratio measured at -slab_max (its set-up, 2 ny back-substitutions, is what
- * makes larger sizes slow to measure). Then a -block x -block block with free sides (0: skipped): slab-kernel against factor.
+ * makes larger sizes slow to measure). Then a -block x -block block with free sides (0: skipped): slab-kernel, cut-kernel and
+ * factor; and a -strip nx,ny strip with free ends on a roller base (0: skipped): cut-kernel against factor.
  * The kernel engines' rates are the best of -windows consecutive windows of -events events: on a shared machine the other
  * users' load only ever slows a window down, so the fastest window is the closest to what the code can do. */
 #include <stzdyn/stzdyn.h>
@@ -36,7 +37,7 @@ static double StreamTriad(void)
  * -stz_threads 1 of a factor or resolve run sets the process-wide OpenMP default, which later runs would otherwise inherit. */
 static int pass_threads;
 
-static PetscErrorCode MeasureIn(const char *geometry, const char *engine, PetscInt n, PetscInt events, PetscInt windows, PetscReal *eps, PetscReal *sync_s)
+static PetscErrorCode MeasureIn(const char *geometry, const char *engine, PetscInt n, PetscInt ny, PetscInt events, PetscInt windows, PetscReal *eps, PetscReal *sync_s)
 {
   char      opt[512];
   StzSim    sim;
@@ -44,7 +45,7 @@ static PetscErrorCode MeasureIn(const char *geometry, const char *engine, PetscI
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsClear(NULL));
-  PetscCall(PetscSNPrintf(opt, sizeof(opt), "-stz_quiet -stz_protocol pure-shear -stz_nx %d -stz_ny %d -stz_engine %s -stz_output_dir /tmp/stzdyn-bench %s", (int)n, (int)n, engine, geometry));
+  PetscCall(PetscSNPrintf(opt, sizeof(opt), "-stz_quiet -stz_protocol pure-shear -stz_nx %d -stz_ny %d -stz_engine %s -stz_output_dir /tmp/stzdyn-bench %s", (int)n, (int)ny, engine, geometry));
   /* The FE engines' time is the solve: one pass thread, so that idle OpenMP workers spinning between passes do not compete with
    * the solver's BLAS for the cores. */
   if (!strcmp(engine, "factor") || !strcmp(engine, "resolve")) PetscCall(PetscStrlcat(opt, " -stz_threads 1", sizeof(opt)));
@@ -64,7 +65,7 @@ static PetscErrorCode MeasureIn(const char *geometry, const char *engine, PetscI
   if (sync_s) {
     PetscReal *stress;
     double     t0;
-    PetscCall(PetscMalloc1(3 * n * n, &stress));
+    PetscCall(PetscMalloc1(3 * n * ny, &stress));
     t0 = omp_get_wtime();
     PetscCall(StzSimGetSites(sim, NULL, NULL, stress, NULL, NULL));
     *sync_s = omp_get_wtime() - t0;
@@ -78,13 +79,13 @@ static PetscErrorCode MeasureIn(const char *geometry, const char *engine, PetscI
 static PetscErrorCode Measure(const char *engine, PetscInt n, PetscInt events, PetscInt windows, PetscReal *eps, PetscReal *sync_s)
 {
   PetscFunctionBeginUser;
-  PetscCall(MeasureIn("", engine, n, events, windows, eps, sync_s));
+  PetscCall(MeasureIn("", engine, n, n, events, windows, eps, sync_s));
   PetscFunctionReturn(0);
 }
 
 int main(int argc, char **argv)
 {
-  PetscInt          sizes[8] = {128, 256}, nsizes = 8, events = 2000, windows = 3, resolve_max = 64, factor_max = 256, slab_max = 128, block = 32;
+  PetscInt          sizes[8] = {128, 256}, nsizes = 8, events = 2000, windows = 3, resolve_max = 64, factor_max = 256, slab_max = 128, block = 32, strip[2] = {1024, 16}, nstrip = 2;
   PetscReal         slab_ratio = -1, f0 = -1;
   PetscBool         set;
   char              csv[PETSC_MAX_PATH_LEN] = "bench.csv";
@@ -106,6 +107,9 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetString(NULL, NULL, "-csv", csv, sizeof(csv), NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-block", &block, NULL));
   PetscCall(PetscOptionsClearValue(NULL, "-block"));
+  PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-strip", strip, &nstrip, &set));
+  PetscCheck(!set || nstrip == 2 || (nstrip == 1 && strip[0] == 0), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "option -strip takes nx,ny (e.g. 1024,16; 0 skips the strip)");
+  PetscCall(PetscOptionsClearValue(NULL, "-strip"));
   PetscCall(PetscOptionsClearValue(NULL, "-sizes"));
   PetscCall(PetscOptionsClearValue(NULL, "-events"));
   PetscCall(PetscOptionsClearValue(NULL, "-windows"));
@@ -186,10 +190,24 @@ int main(int argc, char **argv)
     PetscReal   eb_s, eb_f;
     /* Ten times the events: in a block a window of 2000 events lands in a phase of the trajectory (a cheap flicker-dominated
      * stretch, or an avalanche), which moved the rate by a factor 3 between builds that differ only in round-off. */
-    PetscCall(MeasureIn(g, "slab-kernel", block, 10 * events, windows, &eb_s, NULL));
-    PetscCall(MeasureIn(g, "factor", block, PetscMax(20, events / 4), 1, &eb_f, NULL));
-    printf("block %dx%d (free sides): slab-kernel (per-site kernels) %.0f events/s, factor %.1f events/s, slab-kernel/factor %.0f\n", (int)block, (int)block, eb_s, eb_f, eb_s / eb_f);
-    fprintf(fp, "slab-kernel-block,%d,%d,%.6g,false,\nfactor-block,%d,%d,%.6g,false,\n", (int)block, (int)block, eb_s, (int)block, (int)block, eb_f);
+    PetscReal eb_c;
+    PetscCall(MeasureIn(g, "slab-kernel", block, block, 10 * events, windows, &eb_s, NULL));
+    PetscCall(MeasureIn(g, "cut-kernel", block, block, 10 * events, windows, &eb_c, NULL));
+    PetscCall(MeasureIn(g, "factor", block, block, PetscMax(20, events / 4), 1, &eb_f, NULL));
+    printf("block %dx%d (free sides): slab-kernel (per-site kernels) %.0f events/s, cut-kernel %.0f events/s, factor %.1f events/s; slab-kernel/factor %.0f, cut-kernel/factor %.0f\n", (int)block,
+           (int)block, eb_s, eb_c, eb_f, eb_s / eb_f, eb_c / eb_f);
+    fprintf(fp, "slab-kernel-block,%d,%d,%.6g,false,\ncut-kernel-block,%d,%d,%.6g,false,\nfactor-block,%d,%d,%.6g,false,\n", (int)block, (int)block, eb_s, (int)block, (int)block, eb_c, (int)block,
+            (int)block, eb_f);
+  }
+  /* A long strip with free ends on a roller base (the rolling studies' body): its per-site kernels would not fit (9 N^2
+   * doubles, 19 GB at 1024 x 16), so cut-kernel against factor. */
+  if (strip[0] > 0) {
+    const char *g = "-stz_geometry block -stz_bc_bottom roller -stz_bc_top traction -stz_bc_top_value 2e8,-5e8";
+    PetscReal   es_c, es_f;
+    PetscCall(MeasureIn(g, "cut-kernel", strip[0], strip[1], 10 * events, windows, &es_c, NULL));
+    PetscCall(MeasureIn(g, "factor", strip[0], strip[1], PetscMax(20, events / 4), 1, &es_f, NULL));
+    printf("strip %dx%d (free ends, roller base): cut-kernel %.0f events/s, factor %.1f events/s, cut-kernel/factor %.0f\n", (int)strip[0], (int)strip[1], es_c, es_f, es_c / es_f);
+    fprintf(fp, "cut-kernel-strip,%d,%d,%.6g,false,\nfactor-strip,%d,%d,%.6g,false,\n", (int)strip[0], (int)strip[1], es_c, (int)strip[0], (int)strip[1], es_f);
   }
   fclose(fp);
   printf("wrote %s\n", csv);

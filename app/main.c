@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -96,7 +97,7 @@ static int StzCheckOptionsFile(const char path[])
   size_t        len = strlen(path);
   yaml_parser_t parser;
   yaml_event_t  event;
-  int           ok = 1, done = 0;
+  int           ok = 1, done = 0, root = 1;
 
   if (!fp) {
     if (say) fprintf(stderr, "stzdyn: error: option -options_file = %s: cannot open it (%s); the scenarios are in configs/\n", path, strerror(errno));
@@ -122,6 +123,15 @@ static int StzCheckOptionsFile(const char path[])
       break;
     }
     done = event.type == YAML_STREAM_END_EVENT;
+    /* PETSc takes a mapping of options (key: value lines); a list or a bare value at the top would fail inside PETSc, with
+     * its traceback. An empty document (comments only) is fine. */
+    if (root && (event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_SCALAR_EVENT)) {
+      if (say)
+        fprintf(stderr, "stzdyn: error: option -options_file = %s is YAML but not a mapping of options: line %d holds a %s where 'option: value' lines are expected (e.g. 'stz_nx: 32')\n", path,
+                (int)event.start_mark.line + 1, event.type == YAML_SEQUENCE_START_EVENT ? "list" : "bare value");
+      ok = 0;
+    }
+    if (event.type == YAML_MAPPING_START_EVENT || event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_SCALAR_EVENT) root = 0;
     yaml_event_delete(&event);
   }
   yaml_parser_delete(&parser);
@@ -130,10 +140,29 @@ static int StzCheckOptionsFile(const char path[])
 }
 
 /* Ctrl-C (SIGINT) or SIGTERM: the run stops at its next event and writes all its outputs, marked "interrupted" in
- * summary.json; a second signal, with the default action restored, ends the process at once. */
+ * summary.json; a second signal more than a second later ends the process at once (the default action). One within the
+ * second is the same request: GNU timeout, and batch systems, signal the process and then its whole group, so it gets two. */
+static volatile sig_atomic_t stz_signalled = 0;
+static struct timespec       stz_signal_time;
+
 static void StzOnSignal(int sig)
 {
-  static const char msg[] = "\nstzdyn: interrupted: stopping at the next event and writing the outputs (again to abort at once)\n";
+  static const char msg[] = "\nstzdyn: interrupted: stopping at the next event and writing the outputs (again, a second later, to abort at once)\n";
+  struct timespec   now;
+  clock_gettime(CLOCK_MONOTONIC, &now); /* async-signal-safe */
+  if (stz_signalled) {
+    const double     since = (double)(now.tv_sec - stz_signal_time.tv_sec) + 1e-9 * (double)(now.tv_nsec - stz_signal_time.tv_nsec);
+    struct sigaction dfl;
+    if (since < 1.0) return;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    raise(sig);
+    return;
+  }
+  stz_signalled   = 1;
+  stz_signal_time = now;
   StzRequestStop(sig);
   if (write(2, msg, sizeof msg - 1) < 0) return;
 }
@@ -148,7 +177,7 @@ static void StzCatchSignals(void)
     if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN) continue;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = StzOnSignal;
-    sa.sa_flags   = SA_RESETHAND | SA_RESTART;
+    sa.sa_flags   = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(sigs[i], &sa, NULL);
   }

@@ -8,7 +8,7 @@
 const char *const StzProtocolNames[]     = {"single-stz",      "pure-shear", "simple-shear", "compression", "tension", "anneal", "creep",    "cyclic",
                                             "thermal-cycling", "sequence",   "aqs",          "indent",      "rolling", "dsc",    "roll-gap", NULL};
 const char *const StzInitialStateNames[] = {"as-quenched", "annealed", NULL};
-const char *const StzEngineNames[]       = {"kernel", "slab-kernel", "factor", "resolve", NULL};
+const char *const StzEngineNames[]       = {"kernel", "slab-kernel", "factor", "resolve", "cut-kernel", NULL};
 const char *const StzGeometryNames[]     = {"periodic", "slab", "block", NULL};
 const char *const StzFramesNames[]       = {"none", "avalanche", "strain", NULL};
 
@@ -171,6 +171,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   char      bc[4][64] = {"free", "free", "fixed", "free"};
   PetscInt  idx;
   PetscBool set, engine_set, bc_set[4], bc_value_set[4];
+  PetscInt  bc_nv[4] = {0, 0, 0, 0};
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(cfg, sizeof(*cfg)));
@@ -234,10 +235,11 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzOptionsInt("-stz_max_frames", "write at most this many frames [-]", NULL, cfg->av.max_frames, &cfg->av.max_frames, NULL);
   StzOptionsString("-stz_geometry", "body: periodic (box), slab (periodic in x, -stz_bc_bottom/top), block (four -stz_bc_* edges)", NULL, geometry, geometry, sizeof(geometry), NULL);
   /* The default that -help shows: the engine the geometry gets when none is asked for (set below, from the checked options). */
-  PetscCall(PetscStrncpy(engine, strcmp(geometry, "periodic") == 0 ? "kernel" : (strcmp(geometry, "slab") == 0 || cfg->nx * cfg->ny <= 4096 ? "slab-kernel" : "factor"), sizeof(engine)));
+  PetscCall(PetscStrncpy(engine, strcmp(geometry, "periodic") == 0 ? "kernel" : (strcmp(geometry, "slab") == 0 || cfg->nx * cfg->ny <= 4096 ? "slab-kernel" : "cut-kernel"), sizeof(engine)));
   StzOptionsString("-stz_engine",
-                   "stress-update engine: kernel (periodic box), slab-kernel (periodic in x), factor (one back-substitution per event), resolve "
-                   "(iterative FE solve per event); default: the fastest for -stz_geometry",
+                   "stress-update engine: kernel (periodic box), slab-kernel (periodic in x; a block's own kernels up to 64 x 64 sites), cut-kernel (a block with free "
+                   "sides, as a slab cut open), factor (one back-substitution per event), resolve (iterative FE solve per event); default: the fastest for -stz_geometry "
+                   "(a larger block whose sides are not both free: factor)",
                    NULL, engine, engine, sizeof(engine), &engine_set);
   for (int e = 0; e < 4; e++) {
     char     name[64], vname[64], help[160];
@@ -248,6 +250,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
     StzOptionsString(name, help, NULL, bc[e], bc[e], sizeof(bc[e]), &bc_set[e]);
     cfg->bc_value[e][0] = cfg->bc_value[e][1] = 0;
     StzOptionsRealArray(vname, "edge value: roller normal displacement [m]; displacement ux,uy [m]; traction tx,ty [Pa]", NULL, cfg->bc_value[e], &nv, &bc_value_set[e]);
+    bc_nv[e] = nv;
   }
   cfg->strain_rate = 1e-4;
   StzOptionsReal("-stz_strain_rate", "imposed strain rate [1/s]", NULL, cfg->strain_rate, &cfg->strain_rate, NULL);
@@ -432,11 +435,19 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   PetscCheck(idx >= 0, comm, PETSC_ERR_USER_INPUT, "option -stz_cyclic_control = '%s' is not known: allowed %s", cyclic_control, allowed);
   cfg->tr.cyclic_stress_control = (PetscBool)(idx == 1);
   cfg->tr.n_stages              = n_stages;
+  /* The stages a sequence takes: every protocol but single-stz, sequence and aqs. */
+  allowed[0] = 0;
+  for (int p = 0; p < STZ_PROTO_COUNT; p++) {
+    if (p == STZ_PROTO_SINGLE || p == STZ_PROTO_SEQUENCE || p == STZ_PROTO_AQS) continue;
+    if (allowed[0]) PetscCall(PetscStrlcat(allowed, ", ", sizeof(allowed)));
+    PetscCall(PetscStrlcat(allowed, StzProtocolNames[p], sizeof(allowed)));
+  }
   for (PetscInt k = 0; k < n_stages; k++) {
     idx = StzListFind(StzProtocolNames, stages[k]);
-    StzListJoin(StzProtocolNames, allowed, sizeof(allowed));
-    PetscCheck(idx > 0 && idx != STZ_PROTO_SEQUENCE && idx != STZ_PROTO_AQS && (idx != STZ_PROTO_INDENT || k == n_stages - 1), comm, PETSC_ERR_USER_INPUT,
-               "option -stz_sequence: stage %d = '%s' is not a treatment: allowed %s except single-stz, sequence and aqs, and indent only as the last stage", (int)k + 1, stages[k], allowed);
+    PetscCheck(idx != STZ_PROTO_INDENT || k == n_stages - 1, comm, PETSC_ERR_USER_INPUT,
+               "option -stz_sequence: stage %d = 'indent' must be the last stage (an indentation ends at its pop-in; it is stage %d of %d)", (int)k + 1, (int)k + 1, (int)n_stages);
+    PetscCheck(idx > 0 && idx != STZ_PROTO_SEQUENCE && idx != STZ_PROTO_AQS, comm, PETSC_ERR_USER_INPUT, "option -stz_sequence: stage %d = '%s' is not a stage a sequence can run: allowed %s",
+               (int)k + 1, stages[k], allowed);
     cfg->tr.stages[k] = (StzProtocolType)idx;
     PetscCall(PetscFree(stages[k]));
   }
@@ -462,12 +473,28 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
     cfg->bc[e] = (StzBCType)(idx + STZ_BC_FREE);
     PetscCheck(!bc_value_set[e] || cfg->bc[e] == STZ_BC_ROLLER || cfg->bc[e] == STZ_BC_DISPLACEMENT || cfg->bc[e] == STZ_BC_TRACTION, comm, PETSC_ERR_USER_INPUT,
                "option -stz_bc_%s_value is given but -stz_bc_%s = %s takes no value: values apply to roller, displacement and traction", StzEdgeNames[e], StzEdgeNames[e], bc[e]);
+    /* One value for a traction would silently be (t, 0), a shear load, where a user likely meant a pressure. */
+    PetscCheck(!bc_value_set[e] || bc_nv[e] == (cfg->bc[e] == STZ_BC_ROLLER ? 1 : 2), comm, PETSC_ERR_USER_INPUT, "option -stz_bc_%s_value gives %d value%s but -stz_bc_%s = %s takes %s",
+               StzEdgeNames[e], (int)bc_nv[e], bc_nv[e] == 1 ? "" : "s", StzEdgeNames[e], bc[e],
+               cfg->bc[e] == STZ_BC_ROLLER ? "one (the normal displacement, m)" : (cfg->bc[e] == STZ_BC_TRACTION ? "two, tx,ty in Pa (a pressure on the top edge is 0,-p)" : "two, ux,uy in m"));
   }
   /* The engine: the fastest exact one for the geometry unless chosen; a kernel engine needs the periodicity it relies on. */
-  /* A block's slab-kernel engine holds N^2 kernel values per mode (1.2 GB at 64 x 64 sites): beyond that the factor engine. */
-  if (!engine_set) cfg->engine = cfg->geometry == STZ_GEOM_PERIODIC ? STZ_ENGINE_KERNEL : (cfg->geometry == STZ_GEOM_SLAB || cfg->nx * cfg->ny <= 4096 ? STZ_ENGINE_SLAB_KERNEL : STZ_ENGINE_FACTOR);
+  /* A block's slab-kernel engine holds N^2 kernel values per mode (1.2 GB at 64 x 64 sites): beyond that the cut-kernel engine
+   * if the sides are free, else the factor engine. (Below it slab-kernel stays the default, so that earlier results of small
+   * blocks repeat to the last digit.) */
+  if (!engine_set) {
+    const PetscBool free_sides = (PetscBool)(cfg->bc[STZ_EDGE_LEFT] == STZ_BC_FREE && cfg->bc[STZ_EDGE_RIGHT] == STZ_BC_FREE);
+    if (cfg->geometry == STZ_GEOM_PERIODIC) cfg->engine = STZ_ENGINE_KERNEL;
+    else if (cfg->geometry == STZ_GEOM_SLAB || cfg->nx * cfg->ny <= 4096) cfg->engine = STZ_ENGINE_SLAB_KERNEL;
+    else cfg->engine = free_sides ? STZ_ENGINE_CUT_KERNEL : STZ_ENGINE_FACTOR;
+  }
   PetscCheck(cfg->engine != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC, comm, PETSC_ERR_USER_INPUT, "option -stz_engine = kernel needs -stz_geometry periodic (it is %s): use %s",
              geometry, "slab-kernel, factor or resolve");
+  PetscCheck(cfg->engine != STZ_ENGINE_CUT_KERNEL || (cfg->geometry == STZ_GEOM_BLOCK && cfg->bc[STZ_EDGE_LEFT] == STZ_BC_FREE && cfg->bc[STZ_EDGE_RIGHT] == STZ_BC_FREE), comm, PETSC_ERR_USER_INPUT,
+             "option -stz_engine = cut-kernel needs -stz_geometry block with free sides (-stz_bc_left free -stz_bc_right free; it is %s%s%s%s%s): it treats the block as a slab cut open; use %s",
+             geometry, cfg->geometry == STZ_GEOM_BLOCK ? ", left " : "", cfg->geometry == STZ_GEOM_BLOCK ? StzBCTypes[cfg->bc[STZ_EDGE_LEFT]] : "", cfg->geometry == STZ_GEOM_BLOCK ? ", right " : "",
+             cfg->geometry == STZ_GEOM_BLOCK ? StzBCTypes[cfg->bc[STZ_EDGE_RIGHT]] : "",
+             cfg->geometry == STZ_GEOM_PERIODIC ? "kernel, slab-kernel, factor or resolve" : "slab-kernel, factor or resolve");
 
   StzCheckRange(comm, "-stz_nx", cfg->nx, 4, 8192);
   StzCheckRange(comm, "-stz_ny", cfg->ny, 4, 8192);
@@ -550,7 +577,7 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
   StzCheckRange(comm, "-stz_dsc_step_k", cfg->tr.dsc_step_k, 1e-3, 100);
   if (cfg->seeds[0]) {
     PetscCheck(StzParseSeeds(cfg->seeds, &cfg->n_seeds, NULL), comm, PETSC_ERR_USER_INPUT,
-               "option -stz_seeds = '%s': expected seeds >= 0 as a list of numbers and ranges, e.g. 1-16 or 1,5,9 or 1-4,10 (at most %d seeds)", cfg->seeds, STZ_MAX_SEEDS);
+               "option -stz_seeds = '%s': expected seeds >= 0 as a list of numbers and upward ranges (low-high), e.g. 1-16 or 1,5,9 or 1-4,10 (at most %d seeds)", cfg->seeds, STZ_MAX_SEEDS);
     PetscCheck(cfg->protocol != STZ_PROTO_SINGLE, comm, PETSC_ERR_USER_INPUT, "option -stz_seeds does not apply to -stz_protocol single-stz, which has nothing random");
     {
       /* Each seed writes into seed-<n>/: a repeated seed would overwrite its own outputs. */
@@ -624,12 +651,64 @@ PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg)
       {"-stz_max_strain", (PetscBool)(P == STZ_PROTO_ANNEAL || P == STZ_PROTO_THERMAL_CYCLING || P == STZ_PROTO_CYCLIC || P == STZ_PROTO_INDENT || P == STZ_PROTO_DSC),
        "does nothing in this protocol (it ends by time, cycles, load or temperature)"},
       {"-stz_max_strain", (PetscBool)(P == STZ_PROTO_CREEP), "does nothing in creep: a runaway stops at -stz_creep_max_strain"},
+      {"-stz_max_strain", (PetscBool)(P == STZ_PROTO_ROLLING), "does nothing in rolling: it makes -stz_rolling_passes passes of -stz_rolling_pass_strain each"},
       {"-stz_strain_rate", (PetscBool)(P == STZ_PROTO_ROLL_GAP), "does nothing in roll-gap: the roll moves at -stz_rolling_roll_speed_m_per_s"},
       {"-stz_max_strain", (PetscBool)(P == STZ_PROTO_ROLL_GAP), "does nothing in roll-gap: it ends after -stz_rolling_passes"},
       {"-stz_series_dstrain", (PetscBool)(P == STZ_PROTO_ROLL_GAP), "does nothing in roll-gap: series.csv and roll.csv have a row per site of the roll's travel"},
       {"-stz_rolling_roll_radius_m", (PetscBool)!StzConfigHasProtocol(cfg, STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap (rolling presses the whole strip with a platen)"},
       {"-stz_rolling_roll_speed_m_per_s", (PetscBool)!StzConfigHasProtocol(cfg, STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap (rolling moves its platen at -stz_strain_rate)"},
       {"-stz_rolling_reverse", (PetscBool)!StzConfigHasProtocol(cfg, STZ_PROTO_ROLL_GAP), "applies only to -stz_protocol roll-gap"},
+  };
+  /* Options of one protocol's, or a few protocols', own: given to a run that has none of them (not even as a sequence stage),
+   * they do nothing. (Those with a more specific note above are not repeated here.) */
+#define STZ_P(p) (1u << (p))
+  const unsigned loading = STZ_P(STZ_PROTO_PURE_SHEAR) | STZ_P(STZ_PROTO_SIMPLE_SHEAR) | STZ_P(STZ_PROTO_COMPRESSION) | STZ_P(STZ_PROTO_TENSION);
+  const struct {
+    const char *option;
+    unsigned    protocols;
+  } own[] = {
+      {"-stz_aqs_loading", STZ_P(STZ_PROTO_AQS)},
+      {"-stz_avalanche_gap_strain", loading | STZ_P(STZ_PROTO_AQS) | STZ_P(STZ_PROTO_ROLLING)},
+      {"-stz_avalanche_bootstrap", loading | STZ_P(STZ_PROTO_AQS) | STZ_P(STZ_PROTO_ROLLING)},
+      {"-stz_avalanche_bins", loading | STZ_P(STZ_PROTO_AQS) | STZ_P(STZ_PROTO_ROLLING)},
+      {"-stz_frames", loading | STZ_P(STZ_PROTO_AQS) | STZ_P(STZ_PROTO_ROLLING)},
+      {"-stz_frame_min_events", loading | STZ_P(STZ_PROTO_AQS) | STZ_P(STZ_PROTO_ROLLING)},
+      {"-stz_frame_dstrain", loading | STZ_P(STZ_PROTO_AQS) | STZ_P(STZ_PROTO_ROLLING)},
+      {"-stz_frame_scale", loading | STZ_P(STZ_PROTO_AQS) | STZ_P(STZ_PROTO_ROLLING)},
+      {"-stz_max_frames", loading | STZ_P(STZ_PROTO_AQS) | STZ_P(STZ_PROTO_ROLLING)},
+      {"-stz_single_theta_deg", STZ_P(STZ_PROTO_SINGLE)},
+      {"-stz_indent_radius_m", STZ_P(STZ_PROTO_INDENT)},
+      {"-stz_indent_load_rate", STZ_P(STZ_PROTO_INDENT)},
+      {"-stz_indent_max_load", STZ_P(STZ_PROTO_INDENT)},
+      {"-stz_indent_width_step", STZ_P(STZ_PROTO_INDENT)},
+      {"-stz_popin_depth_m", STZ_P(STZ_PROTO_INDENT)},
+      {"-stz_popin_load_window", STZ_P(STZ_PROTO_INDENT)},
+      {"-stz_indent_max_popins", STZ_P(STZ_PROTO_INDENT)},
+      {"-stz_indent_cycles", STZ_P(STZ_PROTO_INDENT)},
+      {"-stz_indent_contact", STZ_P(STZ_PROTO_INDENT)},
+      {"-stz_rolling_passes", STZ_P(STZ_PROTO_ROLLING) | STZ_P(STZ_PROTO_ROLL_GAP)},
+      {"-stz_rolling_pass_strain", STZ_P(STZ_PROTO_ROLLING) | STZ_P(STZ_PROTO_ROLL_GAP)},
+      {"-stz_hold_time_s", STZ_P(STZ_PROTO_ANNEAL) | STZ_P(STZ_PROTO_CREEP)},
+      {"-stz_anneal_temperature_k", STZ_P(STZ_PROTO_ANNEAL)},
+      {"-stz_creep_stress_fraction", STZ_P(STZ_PROTO_CREEP)},
+      {"-stz_creep_temperature_k", STZ_P(STZ_PROTO_CREEP)},
+      {"-stz_creep_max_strain", STZ_P(STZ_PROTO_CREEP)},
+      {"-stz_yield_stress_pa", STZ_P(STZ_PROTO_CREEP)},
+      {"-stz_cyclic_control", STZ_P(STZ_PROTO_CYCLIC)},
+      {"-stz_cyclic_amplitude", STZ_P(STZ_PROTO_CYCLIC)},
+      {"-stz_cyclic_stress_pa", STZ_P(STZ_PROTO_CYCLIC)},
+      {"-stz_cycles", STZ_P(STZ_PROTO_CYCLIC)},
+      {"-stz_cyclic_frequency_hz", STZ_P(STZ_PROTO_CYCLIC)},
+      {"-stz_thermal_low_k", STZ_P(STZ_PROTO_THERMAL_CYCLING)},
+      {"-stz_thermal_high_k", STZ_P(STZ_PROTO_THERMAL_CYCLING)},
+      {"-stz_thermal_cycles", STZ_P(STZ_PROTO_THERMAL_CYCLING)},
+      {"-stz_thermal_steps", STZ_P(STZ_PROTO_THERMAL_CYCLING)},
+      {"-stz_thermal_period_s", STZ_P(STZ_PROTO_THERMAL_CYCLING)},
+      {"-stz_alpha_spread", STZ_P(STZ_PROTO_THERMAL_CYCLING)},
+      {"-stz_dsc_start_k", STZ_P(STZ_PROTO_DSC)},
+      {"-stz_dsc_end_k", STZ_P(STZ_PROTO_DSC)},
+      {"-stz_dsc_rate_k_per_s", STZ_P(STZ_PROTO_DSC)},
+      {"-stz_dsc_step_k", STZ_P(STZ_PROTO_DSC)},
   };
   PetscMPIInt rank;
 
@@ -642,6 +721,26 @@ PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg)
     PetscCall(PetscOptionsHasName(NULL, NULL, notes[i].option, &set));
     if (set) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: note: option %s %s\n", notes[i].option, notes[i].why));
   }
+  for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+    PetscBool set, used = PETSC_FALSE;
+    char      list[256] = "";
+    for (int p = 0; p < STZ_PROTO_COUNT; p++) {
+      if (!(own[i].protocols & STZ_P(p))) continue;
+      if (StzConfigHasProtocol(cfg, (StzProtocolType)p)) used = PETSC_TRUE;
+      if (list[0]) PetscCall(PetscStrlcat(list, ", ", sizeof(list)));
+      PetscCall(PetscStrlcat(list, StzProtocolNames[p], sizeof(list)));
+    }
+    if (used) continue;
+    PetscCall(PetscOptionsHasName(NULL, NULL, own[i].option, &set));
+    if (set) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: note: option %s does nothing in this run: it belongs to %s\n", own[i].option, list));
+  }
+#undef STZ_P
+  if (P == STZ_PROTO_DSC || (P == STZ_PROTO_SEQUENCE && cfg->tr.n_stages > 0 && cfg->tr.stages[0] == STZ_PROTO_DSC)) {
+    PetscBool t_set, start_set;
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-stz_temperature_k", &t_set));
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-stz_dsc_start_k", &start_set));
+    if (t_set && start_set) PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: note: option -stz_temperature_k does not start the scan: -stz_dsc_start_k does\n"));
+  }
   {
     PetscBool engine_set;
     PetscCall(PetscOptionsHasName(NULL, NULL, "-stz_engine", &engine_set));
@@ -649,9 +748,10 @@ PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg)
       /* The fixed threshold keeps the engine, and so the round-off, the same on every machine; the user may know better. */
       const PetscReal N = (PetscReal)(cfg->nx * cfg->ny), modes = cfg->n_orient + (cfg->dilatation != 0) + StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING);
       PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr,
-                             "stzdyn: note: a block of more than 64 x 64 sites uses the factor engine, tens of times slower per event than slab-kernel (36 times for 32 x 32 in scripts/bench), whose "
+                             "stzdyn: note: a block of more than 64 x 64 sites whose sides are not both free uses the factor engine, tens of times slower per event than slab-kernel (36 times for 32 "
+                             "x 32 in scripts/bench), whose "
                              "per-site kernels would "
-                             "hold %.3g GB here; -stz_engine slab-kernel uses them if the machine has the memory\n",
+                             "hold %.3g GB here; -stz_engine slab-kernel uses them if the machine has the memory (a block with free sides gets cut-kernel)\n",
                              (double)(3 * modes * N * N * 8 / 1e9)));
     }
   }

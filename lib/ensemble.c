@@ -289,10 +289,12 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
           PetscCall(PetscSNPrintf(spacing, sizeof spacing, "band spacing %.3g nm (regularity %.2f)", (double)(row[COL_ROLL_SPACING] * 1e9), (double)row[COL_ROLL_REGULARITY]));
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): strip %.3f %% thinner, %s, stored energy %.4g -> %.4g J/g-atom\n", (int)seeds[j], (int)(j + 1), (int)n,
                               (int)rank, (double)(100 * row[COL_ROLL_THINNING]), spacing, (double)row[COL_E0], (double)row[COL_E1]));
-      } else if (row[COL_LOADING])
-        PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): peak %.4g MPa, yield %.4g MPa, flow %.4g MPa, stored energy %.4g -> %.4g J/g-atom\n", (int)seeds[j],
-                              (int)(j + 1), (int)n, (int)rank, (double)(row[COL_PEAK] / 1e6), (double)(row[COL_YIELD] / 1e6), (double)(row[COL_FLOW] / 1e6), (double)row[COL_E0], (double)row[COL_E1]));
-      else
+      } else if (row[COL_LOADING]) {
+        char yield[48] = "yield not reached"; /* no 0.2 % offset in the run: ensemble.csv leaves the cell empty */
+        if (row[COL_YIELD_STRAIN] > 0) PetscCall(PetscSNPrintf(yield, sizeof yield, "yield %.4g MPa", (double)(row[COL_YIELD] / 1e6)));
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): peak %.4g MPa, %s, flow %.4g MPa, stored energy %.4g -> %.4g J/g-atom\n", (int)seeds[j], (int)(j + 1),
+                              (int)n, (int)rank, (double)(row[COL_PEAK] / 1e6), yield, (double)(row[COL_FLOW] / 1e6), (double)row[COL_E0], (double)row[COL_E1]));
+      } else
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): stored energy %.4g -> %.4g J/g-atom\n", (int)seeds[j], (int)(j + 1), (int)n, (int)rank,
                               (double)row[COL_E0], (double)row[COL_E1]));
     }
@@ -415,10 +417,13 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
     PetscCall(StzFileCommit(c->output_dir, "ensemble.json", &fp));
     if (!c->quiet) {
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble of %d seeds on %d rank%s in %.3g s\n", (int)n, (int)size, size > 1 ? "s" : "", (double)(t1 - t0)));
-      if (cnt[COL_PEAK])
-        PetscCall(PetscPrintf(PETSC_COMM_SELF, "  peak stress %.4g +- %.3g MPa, yield stress %.4g +- %.3g MPa (%d seeds), flow stress %.4g +- %.3g MPa (mean +- standard deviation)\n",
-                              (double)(mean[COL_PEAK] / 1e6), (double)(sd[COL_PEAK] / 1e6), (double)(mean[COL_YIELD] / 1e6), (double)(sd[COL_YIELD] / 1e6), (int)cnt[COL_YIELD],
-                              (double)(mean[COL_FLOW] / 1e6), (double)(sd[COL_FLOW] / 1e6)));
+      if (cnt[COL_PEAK]) {
+        char yield[96] = "yield stress not reached by any seed";
+        if (cnt[COL_YIELD])
+          PetscCall(PetscSNPrintf(yield, sizeof yield, "yield stress %.4g +- %.3g MPa (%d seeds)", (double)(mean[COL_YIELD] / 1e6), (double)(sd[COL_YIELD] / 1e6), (int)cnt[COL_YIELD]));
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "  peak stress %.4g +- %.3g MPa, %s, flow stress %.4g +- %.3g MPa (mean +- standard deviation)\n", (double)(mean[COL_PEAK] / 1e6),
+                              (double)(sd[COL_PEAK] / 1e6), yield, (double)(mean[COL_FLOW] / 1e6), (double)(sd[COL_FLOW] / 1e6)));
+      }
       if (cnt[COL_POPIN_LOAD])
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "  first pop-in load %.4g +- %.3g N/m, Hertz max shear %.4g +- %.3g GPa (%d of %d seeds popped in; mean +- standard deviation)\n",
                               (double)mean[COL_POPIN_LOAD], (double)sd[COL_POPIN_LOAD], (double)(mean[COL_POPIN_SHEAR] / 1e9), (double)(sd[COL_POPIN_SHEAR] / 1e9), (int)cnt[COL_POPIN_LOAD], (int)n));

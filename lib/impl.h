@@ -37,7 +37,12 @@ typedef enum {
 } StzProtocolType;
 extern const char *const StzProtocolNames[];
 
-typedef enum { STZ_ENGINE_KERNEL, STZ_ENGINE_SLAB_KERNEL, STZ_ENGINE_FACTOR, STZ_ENGINE_RESOLVE, STZ_ENGINE_COUNT } StzEngineType;
+typedef enum { STZ_ENGINE_KERNEL, STZ_ENGINE_SLAB_KERNEL, STZ_ENGINE_FACTOR, STZ_ENGINE_RESOLVE, STZ_ENGINE_CUT_KERNEL, STZ_ENGINE_COUNT } StzEngineType;
+/* Engines whose kMC pass adds a slab's kernels shifted in x (slab-kernel; cut-kernel, which adds its side correction first). */
+static inline PetscBool StzEngineHasSlabKernels(StzEngineType t)
+{
+  return (PetscBool)(t == STZ_ENGINE_SLAB_KERNEL || t == STZ_ENGINE_CUT_KERNEL);
+}
 extern const char *const StzEngineNames[];
 
 /* Pictures of the plastic-strain increment (lib/output/avalanches.c): none, one per avalanche, or one per strain step. */
@@ -199,6 +204,16 @@ struct StzElastic_private {
   /* slab-kernel engine with thermal strains: the response to a unit isotropic eigenstrain, stored as `slab` (NULL unless needed) */
   PetscReal *siso[3];
   PetscBool  per_site;
+  /* cut-kernel engine (a block with free sides as one period of a slab, cut open; StzElasticCutKernels in lib/elastic/engine.c).
+   * nd = 2 (ny site_elems + 1) dofs on each side; nb basis modes (the two shears, and the dilatation if any).
+   * cut_D[(d * 3 + c) * N + i]: site stress c at i of a unit force on dof d of the left side and its opposite on the right side;
+   * cut_dF[((ys * nb + b) * nx + k) * nd + d]: force across grid line k (sites) of the slab for mode b at site (0, ys), less
+   * the reference (the force across the line farthest from the source); cut_ref[((ys * nb + b) * 3 + c) * N + i]: the site
+   * stresses of the reference's correction; cut_active[ys * nx + k]: that line's remainder is not negligible. */
+  PetscInt   cut_nd, cut_nb;
+  PetscReal *cut_D, *cut_dF, *cut_ref, *cut_w, cut_h, cut_epsv;
+  PetscInt  *cut_idx;
+  PetscBool *cut_active;
   /* factor and resolve engines: FE solver; element eigenstrain (resolve: accumulated; factor: the event's only) and stresses. */
   StzFE      fe;
   PetscReal *eig, *estress, *ds[3];

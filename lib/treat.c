@@ -543,10 +543,17 @@ static PetscErrorCode StzRunDsc(StzSim sim, PetscReal *wall)
    * from giving off (relaxation) to taking up (the structure following the temperature, the step of the heat capacity), i.e.
    * the lowest point of the stored energy, refined by a least-squares parabola over the 21 steps around the lowest row (the
    * energy is flat there, and the kMC's noise would move the lowest row by several steps); unset if the lowest row is within
-   * 10 steps of either end of the scan. */
+   * 10 steps of either end of the scan, or if the energy does not rise after it by at least 1 J/g-atom and a tenth of the
+   * scan's range (a scan that ends below the transition levels off, with nothing taken up: thirteenth session). */
   for (PetscInt s = 0; s <= done; s++) {
     if (released_5 < 0 && Ek[0] - Ek[s] >= 0.05 * (Ek[0] - e_min) && Ek[0] > e_min) released_5 = T0 + s * dT;
     if (released_50 < 0 && Ek[0] - Ek[s] >= 0.5 * (Ek[0] - e_min) && Ek[0] > e_min) released_50 = T0 + s * dT;
+  }
+  {
+    PetscReal after = e_min, top = e_min;
+    for (PetscInt s = 0; s <= done; s++) top = PetscMax(top, Ek[s]);
+    for (PetscInt s = s_min; s <= done; s++) after = PetscMax(after, Ek[s]);
+    if (!(after - e_min >= 1.0 && after - e_min >= 0.1 * (top - e_min))) s_min = -1;
   }
   if (s_min >= 10 && s_min + 10 <= done) {
     /* E = a + b x + cc x^2, x in steps from the lowest row. The window is symmetric, so the sums of odd powers of x vanish and

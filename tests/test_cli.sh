@@ -74,7 +74,7 @@ check "stress-controlled cycles without -stz_cyclic_stress_pa are an error namin
 out=$("$stz" run -stz_protocol cyclic -stz_nx 8 -stz_ny 8 -stz_cyclic_control stress -stz_cyclic_stress_pa 1e9 -stz_creep_max_strain 0.02 -stz_output_dir "$tmp/t1d" 2>&1); rc=$?
 check "stress-controlled cycles above the flow stress stop at -stz_creep_max_strain and say so (rc $rc)" '[ $rc -eq 0 ] && grep -q "the strain reached -stz_creep_max_strain 0.02" <<<"$out" && grep -q "\"stopped_at_max_strain\": true" "$tmp/t1d/summary.json" && [ -s "$tmp/t1d/cycles.csv" ]'
 out=$("$stz" run -stz_protocol sequence -stz_sequence anneal,bake -stz_output_dir "$tmp/t2" 2>&1); rc=$?
-check "an unknown stage of -stz_sequence names it (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_sequence: stage 2 = .bake. is not a treatment" <<<"$out"'
+check "an unknown stage of -stz_sequence names it (rc $rc)" '[ $rc -ne 0 ] && grep -q -- "-stz_sequence: stage 2 = .bake. is not a stage a sequence can run" <<<"$out"'
 out=$("$stz" run -stz_protocol anneal -stz_initial_state crystal -stz_output_dir "$tmp/t3" 2>&1); rc=$?
 check "unknown -stz_initial_state lists the allowed ones (rc $rc)" '[ $rc -ne 0 ] && grep -q "allowed as-quenched, annealed" <<<"$out"'
 out=$("$stz" run -stz_protocol cyclic -stz_cyclic_amplitude 2 -stz_output_dir "$tmp/t4" 2>&1); rc=$?
@@ -152,8 +152,8 @@ out2=$(OMP_NUM_THREADS=2 "$stz" "${thr_opts[@]}" -stz_output_dir "$tmp/t2" 2>&1)
 check "OMP_NUM_THREADS=1 and 2 give a byte-identical series.csv (rc $rc, $rc2)" '[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && cmp -s "$tmp/t1/series.csv" "$tmp/t2/series.csv"'
 # SIGTERM (as Ctrl-C's SIGINT, which a script's background job ignores) stops a run at its next event: it writes all its
 # outputs (summary.json "interrupted": true), leaves no .tmp file, and exits with 143 as a signal would. The signal is sent
-# once the run is past its set-up (series.csv.tmp exists), and not through timeout(1), which sends it a second time to the
-# process group (a second signal ends a run at once, by design). A re-run into the same directory removes what the earlier run
+# once the run is past its set-up (series.csv.tmp exists). timeout(1) sends it twice (to the process, then to its group):
+# a second signal within a second is the same request, one later ends the run at once (by design). A re-run into the same directory removes what the earlier run
 # left; a run refused before it starts touches nothing; a directory stzdyn never wrote to is not cleaned.
 "$stz" run -stz_protocol pure-shear -stz_nx 64 -stz_ny 64 -stz_max_strain 1 -stz_map_strains 0.01 -stz_output_dir "$tmp/int" > "$tmp/int.log" 2>&1 &
 pid=$!
@@ -161,6 +161,12 @@ for _ in $(seq 200); do [ -e "$tmp/int/series.csv.tmp" ] && break; sleep 0.1; do
 sleep 0.5; kill -TERM $pid; wait $pid; rc=$?
 check "SIGTERM: exit 143, complete outputs marked interrupted, no .tmp left (rc $rc)" \
   '[ $rc -eq 143 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"interrupted\"] is True and d[\"final_strain\"] < 1" "$tmp/int/summary.json" && [ -s "$tmp/int/series.csv" ] && [ -s "$tmp/int/bands.csv" ] && [ -z "$(find "$tmp/int" -name "*.tmp")" ] && grep -q "interrupted" "$tmp/int.log"'
+"$stz" run -stz_protocol pure-shear -stz_nx 64 -stz_ny 64 -stz_max_strain 1 -stz_output_dir "$tmp/int2" > "$tmp/int2.log" 2>&1 &
+pid=$!
+for _ in $(seq 200); do [ -e "$tmp/int2/series.csv.tmp" ] && break; sleep 0.1; done
+sleep 0.5; kill -TERM $pid; kill -TERM $pid; wait $pid; rc=$?
+check "two SIGTERMs at once (as timeout(1) sends): still one request, complete outputs (rc $rc)" \
+  '[ $rc -eq 143 ] && python3 -c "import json,sys; assert json.load(open(sys.argv[1]))[\"interrupted\"] is True" "$tmp/int2/summary.json" && [ -z "$(find "$tmp/int2" -name "*.tmp")" ]'
 out=$("$stz" run -stz_protocol anneal -stz_nx 16 -stz_ny 16 -stz_hold_time_s 1 -elas_ksp_tpye cg -stz_output_dir "$tmp/int" 2>&1); rc=$?
 check "a run refused for a misspelled solver option leaves the earlier outputs alone (rc $rc)" '[ $rc -eq 1 ] && grep -q "unknown option -elas_ksp_tpye" <<<"$out" && [ -s "$tmp/int/bands.csv" ] && ! grep -q removed <<<"$out"'
 mkdir -p "$tmp/mine/frames"; touch "$tmp/mine/fields.csv" "$tmp/mine/frames/frame_00001.png"
@@ -183,6 +189,13 @@ check "a list longer than allowed is refused, not cut (rc $rc)" '[ $rc -eq 1 ] &
 printf 'stz_protocol: pure-shear\n  stz_max_strain: [oops\n' > "$tmp/bad.yaml"
 out=$("$stz" run -options_file "$tmp/bad.yaml" -stz_output_dir "$tmp/v5" 2>&1); rc=$?
 check "a malformed YAML file is a one-line error naming it (rc $rc)" '[ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "bad.yaml is not valid YAML: .* at line 2, column" <<<"$out"'
+printf -- '- stz_nx: 8\n' > "$tmp/list.yaml"
+out=$("$stz" run -options_file "$tmp/list.yaml" -stz_output_dir "$tmp/v5" 2>&1); rc=$?
+check "valid YAML that is not a mapping of options (a list) is a one-line error, not PETSc's traceback (rc $rc)" '[ $rc -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -q "list.yaml is YAML but not a mapping of options: line 1 holds a list" <<<"$out"'
+out=$("$stz" run -stz_geometry slab -stz_bc_top traction -stz_bc_top_value 1e8 -stz_output_dir "$tmp/v5" 2>&1); rc=$?
+check "a traction with one value (it would be a shear load) is refused, saying what it takes (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "option -stz_bc_top_value gives 1 value but -stz_bc_top = traction takes two" <<<"$out"'
+out=$("$stz" run -stz_protocol thermal-cycling -stz_nx 8 -stz_ny 8 -stz_thermal_cycles 1 -stz_cycles 5 -stz_frames avalanche -stz_output_dir "$tmp/v5" 2>&1); rc=$?
+check "options of other protocols given to a run (-stz_cycles, -stz_frames to thermal-cycling) get a note each (rc $rc)" '[ $rc -eq 0 ] && grep -q -- "note: option -stz_cycles does nothing in this run: it belongs to cyclic" <<<"$out" && grep -q -- "note: option -stz_frames does nothing in this run" <<<"$out"'
 out=$("$stz" run -stz_protocol compression -stz_geometry block -stz_bc_top roller -stz_bc_bottom roller -stz_nx 64 -stz_ny 64 -stz_max_strian 0.01 -stz_output_dir "$tmp/v6" 2>&1); rc=$?
 check "a misspelled option stops the run before the engine's set-up (rc $rc)" '[ $rc -eq 1 ] && grep -q "unknown option -stz_max_strian" <<<"$out" && ! grep -q "engine" <<<"$out"'
 out=$("$stz" run -stz_protocol anneal -stz_nx 16 -stz_ny 16 -stz_hold_time_s 1 -stz_temperature_k 500 -stz_output_dir "$tmp/n1" 2>&1); rc=$?
@@ -243,7 +256,7 @@ assert all(0 < float(r[\"strain_share\"]) <= 1 and float(r[\"width_m\"]) > 0 for
 out=$("$stz" "${ens_opts[@]}" -stz_seeds 1-3,2 -stz_output_dir "$tmp/en2" 2>&1); rc=$?
 check "a repeated seed in -stz_seeds is an error naming it (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_seeds = .1-3,2. lists seed 2 more than once" <<<"$out"'
 out=$("$stz" "${ens_opts[@]}" -stz_seeds 4-2 -stz_output_dir "$tmp/en2" 2>&1); rc=$?
-check "a malformed -stz_seeds names the value and the allowed forms (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_seeds = .4-2.: expected seeds >= 0 as a list of numbers and ranges" <<<"$out"'
+check "a malformed -stz_seeds names the value and the allowed forms (rc $rc)" '[ $rc -eq 1 ] && grep -q -- "-stz_seeds = .4-2.: expected seeds >= 0 as a list of numbers and upward ranges" <<<"$out"'
 out=$("$stz" run -stz_protocol pure-shear -stz_nx 8192 -stz_ny 8192 -stz_engine slab-kernel -stz_seeds 1-2 -stz_output_dir "$tmp/en4" 2>&1); rc=$?
 check "a seed that fails stops the ensemble with its own error and a line naming the seed (rc $rc)" \
   '[ $rc -eq 1 ] && grep -q "slab-kernel engine needs" <<<"$out" && grep -q "the ensemble stopped: the run of seed 1 failed" <<<"$out" && [ ! -e "$tmp/en4/ensemble.csv" ]'

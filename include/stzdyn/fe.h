@@ -72,6 +72,19 @@ PetscErrorCode StzFESolveEigenstrain(StzFE fe, const PetscReal eig[], PetscReal 
  * right-hand sides together, which is much faster per field than n calls). */
 PetscErrorCode StzFESolveEigenstrainBatch(StzFE fe, PetscInt n, const PetscReal *const eig[], PetscReal *const stress[]);
 
+/* The same, also returning the nodal forces across vertical grid lines, for a mesh periodic in x: lines[k] (NULL: not wanted)
+ * receives, for each line x = l line_stride (l = 0 .. nex / line_stride - 1, in element widths), the forces (N per m of
+ * depth) that the elements on the line's left exert on its nodes, lines[k][2 (l nn_y + j) + c] for node j = 0 .. ney and
+ * component c (x, y): the internal forces, integral of B^T sigma over those elements. They are what a cut along the line
+ * would have to apply to keep the two sides as they are. */
+PetscErrorCode StzFESolveEigenstrainBatchLines(StzFE fe, PetscInt n, const PetscReal *const eig[], PetscReal *const stress[], PetscInt line_stride, PetscReal *const lines[]);
+
+/* Stress of nodal forces on the nodes of the left and right edges of a body not periodic in x, with no eigenstrain and zero
+ * prescribed displacements and edge tractions: fl[2 j + c], fr[2 j + c] (N per m of depth; NULL: none) on node j = 0 .. ney of
+ * the left and the right edge, component c (x, y). A force on a constrained dof is taken by the support. stress[3 e] as in
+ * StzFESolve. */
+PetscErrorCode StzFESolveSideForces(StzFE fe, const PetscReal fl[], const PetscReal fr[], PetscReal stress[]);
+
 /* Stress of nodal forces f on the nodes of the top edge, with the eigenstrain eig (3 per element, NULL: none) and zero
  * prescribed displacements and edge tractions: f[2 i], f[2 i + 1] are the x and y forces (N per m of depth) on node i of the
  * edge, i = 0 .. nodes - 1, nodes = nex (x periodic) or nex + 1. A body only. Outputs (NULL allowed; identical on every

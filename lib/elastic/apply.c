@@ -49,6 +49,6 @@ PetscErrorCode StzElasticApplyEvent(StzElastic el, const StzEvent *ev)
   /* The factor and resolve engines add the FE answer here; the kernel engines are pointed at the kernels of the event's source
    * row (slab-kernel) and the shift is added below, as the kMC pass would. */
   PetscCall(StzElasticEvent(el, ev->site, ev->orient, ev->sense, ev->eig));
-  if (el->type == STZ_ENGINE_KERNEL || el->type == STZ_ENGINE_SLAB_KERNEL) StzElasticShiftKernel(el, ev);
+  if (el->type == STZ_ENGINE_KERNEL || StzEngineHasSlabKernels(el->type)) StzElasticShiftKernel(el, ev);
   PetscFunctionReturn(0);
 }

@@ -7,6 +7,9 @@
  * slab-kernel : periodic along x only (a slab, or the periodic box): the response depends on (dx, y_source, y_target), so one
  *               kernel per source row is stored (3 comps x modes x ny x N doubles), computed with ny x (2 or 3) back-substitutions
  *               of one factorisation; the pass applies it exactly as the kernel engine's, O(N) per event.
+ * cut-kernel  : a block with free sides: one period of a slab cut open along x = 0. The slab's kernels as slab-kernel's, plus
+ *               the block's response to the forces the slab held across the cut (StzElasticCutKernels): memory O(N ny) instead
+ *               of a block's O(N^2) per-site kernels, and O(N) per event far from the sides.
  * factor      : any geometry: the stiffness is Cholesky-factored once; each event is one back-substitution for the event's
  *               eigenstrain alone, whose site stresses are added to the arrays (superposition).
  * resolve     : the naive baseline of the original STZ-dynamics papers: accumulate the element eigenstrains and solve the whole
@@ -133,6 +136,13 @@ void StzElasticMemory(const StzConfig *cfg, StzEngineType type, PetscReal *held,
     *held  = sites + 3 * modes * (cfg->geometry == STZ_GEOM_BLOCK ? N : cfg->ny) * N * 8.0;
     *setup = *held + StzFEMemory(nel, PETSC_TRUE) + fe_scratch + 3 * 3 * N * 8.0 + STZ_SLAB_BATCH * 10 * nel * 8.0;
     break;
+  case STZ_ENGINE_CUT_KERNEL: { /* slab kernels per source row, side responses, line forces; set-up: the block's and the slab's FE */
+    const PetscReal nd = 2.0 * (cfg->ny * cfg->site_elems + 1), nb = 2 + (cfg->dilatation != 0);
+    *held = sites + 3 * (cfg->n_orient + (cfg->dilatation != 0)) * cfg->ny * N * 8.0 + (nd * 3 * N + cfg->ny * nb * 3 * N + cfg->ny * nb * cfg->nx * nd + 2 * nd) * 8.0 +
+            cfg->ny * cfg->nx * sizeof(PetscBool);
+    *setup = *held + 2 * StzFEMemory(nel, PETSC_TRUE) + fe_scratch + 3 * 3 * N * 8.0 + STZ_SLAB_BATCH * 10 * nel * 8.0;
+    if (StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING)) *held += StzFEMemory(nel, PETSC_TRUE) + fe_scratch; /* thermal strains: the block's FE stays */
+  } break;
   case STZ_ENGINE_FACTOR:
     *held  = 2 * sites + StzFEMemory(nel, PETSC_TRUE) + fe_scratch;
     *setup = *held;
@@ -205,7 +215,7 @@ static PetscErrorCode StzElasticLoadResponse(StzElastic el)
  * the two deviatoric basis modes (theta = 0 and 45 degrees; every orientation is cos 2theta times the first plus sin 2theta
  * times the second) and to the dilatation, stored rotated (slab) or in natural order (block). The 2 ny (block: 2 N) solves,
  * or 3 with dilatation, go to the solver STZ_SLAB_BATCH at a time (defined with the memory estimate). */
-static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
+static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg, StzFE fe, PetscReal *lines)
 {
   /* Modes: the two shear bases, then the dilatation (with -stz_dilatation) and a unit isotropic eigenstrain (thermal strains). */
   const PetscInt  idil = cfg->dilatation != 0 ? 2 : -1, iiso = el->siso[0] ? (idil > 0 ? 3 : 2) : -1, nb = 2 + (idil > 0) + (iiso > 0);
@@ -214,7 +224,8 @@ static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
   const PetscInt  nel = N * se * se, ntask = nb * nsrc;
   const PetscReal h           = 0.5 * cfg->mat.gamma0;
   PetscReal       basis[4][3] = {{0, 0, h}, {-h, h, 0}}, ca[STZ_MAX_ORIENT], cb[STZ_MAX_ORIENT];
-  PetscReal      *eig[STZ_SLAB_BATCH], *es[STZ_SLAB_BATCH], *r[4][3];
+  PetscReal      *eig[STZ_SLAB_BATCH], *es[STZ_SLAB_BATCH], *r[4][3], *ln[STZ_SLAB_BATCH];
+  const PetscInt  nd = 2 * (ny * se + 1); /* lines: forces on the nodes of a grid line (cut-kernel) */
 
   PetscFunctionBeginUser;
   if (idil > 0) basis[idil][0] = basis[idil][1] = 0.5 * cfg->dilatation, basis[idil][2] = 0;
@@ -237,7 +248,8 @@ static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
         for (PetscInt aa = 0; aa < se; aa++)
           for (int c = 0; c < 3; c++) eig[q][3 * ((ys * se + bb) * nex + xs * se + aa) + c] = basis[b][c];
     }
-    PetscCall(StzFESolveEigenstrainBatch(el->fe, nt, (const PetscReal *const *)eig, es));
+    for (PetscInt q = 0; q < nt && lines; q++) ln[q] = lines + (t0 + q) * nx * nd; /* task t: source row t / nb, mode t % nb */
+    PetscCall(StzFESolveEigenstrainBatchLines(fe, nt, (const PetscReal *const *)eig, es, lines ? se : 0, lines ? ln : NULL));
     for (PetscInt q = 0; q < nt; q++) {
       const PetscInt src = (t0 + q) / nb, b = (t0 + q) % nb, ys = el->per_site ? src / nx : src, xs = el->per_site ? src % nx : 0;
       for (PetscInt bb = 0; bb < se; bb++)
@@ -270,6 +282,118 @@ static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg)
   for (int b = 0; b < nb; b++) PetscCall(PetscFree3(r[b][0], r[b][1], r[b][2]));
   for (int q = 0; q < STZ_SLAB_BATCH; q++) PetscCall(PetscFree2(eig[q], es[q]));
   PetscFunctionReturn(0);
+}
+
+/* Below this fraction of the largest force across a line, the remainder of a line's force (after the reference) is dropped:
+ * round-off level (the FE solves themselves agree to about 1e-14 of the largest stress). */
+#define STZ_CUT_TOL 1e-13
+
+/* cut-kernel: a block whose sides are free is one period of a slab with the same top and bottom edges, cut open along the
+ * line x = 0. The slab's response to an event, restricted to the block, satisfies every equation of the block except those of
+ * the nodes on its two sides: across the cut, the slab's elements on the other side pulled on them with forces F, which the
+ * block's free sides lack. So the block's response is the slab's plus the block's response to +F on the nodes of its left side
+ * and -F on those of its right side (superposition; exact, tests/test_engines.c). The slab's kernels depend on the source row
+ * and shift with the source in x (slab-kernel); F depends on where the cut lies relative to the source: for a source at x_s it is
+ * the force across line k = (nx - x_s) mod nx of the same source at x = 0, stored per source row, basis mode and line. The
+ * block's responses to a unit force on each side dof are stored once (cut_D). F tends to a constant far from the source (a
+ * slab whose period is held takes the axial force that the eigenstrain's lengthening would need, and with a free base more):
+ * F at the line farthest from the source is taken as the reference, its correction is stored as one field per source row and
+ * mode, and the rest, which decays over a few thicknesses, is added only for lines where it is not negligible, i.e. for
+ * sources near either side. The slab's FE model is needed during the set-up only; the block's (el->fe) is kept only for
+ * thermal strains. */
+static PetscErrorCode StzElasticCutKernels(StzElastic el, const StzConfig *cfg)
+{
+  const PetscInt N = el->N, nx = el->nx, ny = el->ny, se = el->site_elems, nd = 2 * (ny * se + 1), nb = 2 + (cfg->dilatation != 0);
+  PetscReal     *fl, *fr, *lines, *ref, fmax = 0;
+  StzFEGeometry  g;
+  StzFE          slab;
+
+  PetscFunctionBeginUser;
+  el->cut_nd   = nd;
+  el->cut_nb   = nb;
+  el->cut_h    = 0.5 * cfg->mat.gamma0;
+  el->cut_epsv = cfg->dilatation;
+  /* The block's responses to +1 on a dof of its left side and -1 on the same dof of its right side. */
+  PetscCall(PetscMalloc1((size_t)nd * 3 * N, &el->cut_D));
+  PetscCall(PetscCalloc3(nd, &fl, nd, &fr, nd, &ref));
+  for (PetscInt d = 0; d < nd; d++) {
+    PetscReal *out[3] = {el->cut_D + (d * 3 + 0) * N, el->cut_D + (d * 3 + 1) * N, el->cut_D + (d * 3 + 2) * N};
+    fl[d] = 1, fr[d] = -1;
+    PetscCall(StzFESolveSideForces(el->fe, fl, fr, el->estress));
+    fl[d] = fr[d] = 0;
+    StzElementToSiteStress(nx, ny, se, el->estress, out);
+  }
+  /* The slab: the block's edges with periodic sides; its kernels, and the forces across every site line. */
+  StzConfigFEGeometry(cfg, &g);
+  g.bc[STZ_EDGE_LEFT] = g.bc[STZ_EDGE_RIGHT] = STZ_BC_PERIODIC;
+  PetscCall(StzFECreateWithSolver(PETSC_COMM_SELF, &g, STZ_FE_DIRECT, &slab));
+  PetscCall(PetscMalloc1((size_t)ny * nb * nx * nd, &lines));
+  PetscCall(StzElasticSlabKernels(el, cfg, slab, lines));
+  PetscCall(StzFEDestroy(&slab));
+  /* Reference (the farthest line), its correction field, and the remainders. */
+  for (size_t q = 0; q < (size_t)ny * nb * nx * nd; q++) fmax = PetscMax(fmax, PetscAbsReal(lines[q]));
+  PetscCall(PetscCalloc1((size_t)ny * nb * 3 * N, &el->cut_ref));
+  PetscCall(PetscCalloc1(ny * nx, &el->cut_active));
+  for (PetscInt ys = 0; ys < ny; ys++)
+    for (PetscInt b = 0; b < nb; b++) {
+      PetscReal *F = lines + (ys * nb + b) * nx * nd, *cr = el->cut_ref + (ys * nb + b) * 3 * N;
+      for (PetscInt d = 0; d < nd; d++) ref[d] = F[(nx / 2) * nd + d];
+      for (PetscInt d = 0; d < nd; d++)
+        if (ref[d] != 0)
+          for (PetscInt q = 0; q < 3 * N; q++) cr[q] += ref[d] * el->cut_D[d * 3 * N + q];
+      for (PetscInt k = 0; k < nx; k++)
+        for (PetscInt d = 0; d < nd; d++) {
+          F[k * nd + d] -= ref[d];
+          if (PetscAbsReal(F[k * nd + d]) > STZ_CUT_TOL * fmax) el->cut_active[ys * nx + k] = PETSC_TRUE;
+        }
+    }
+  el->cut_dF = lines;
+  PetscCall(PetscMalloc2(nd, &el->cut_w, nd, &el->cut_idx));
+  if (!cfg->quiet) {
+    PetscInt near = 0;
+    for (PetscInt q = 0; q < ny * nx; q++) near += el->cut_active[q];
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: cut-kernel: %.3g %% of the sites are close enough to a side for their events to need its correction (%d side dofs)\n",
+                           (double)(100.0 * near / (ny * nx)), (int)nd));
+  }
+  PetscCall(PetscFree3(fl, fr, ref));
+  PetscFunctionReturn(0);
+}
+
+/* cut-kernel: add the side correction of an event of eigenstrain eig (tensor xx, yy, xy) at `site` to the site stresses (all
+ * three components: the pass then adds the slab's kernel to s1, s2 and counts sp). Each site's sum is taken in a fixed order
+ * (the reference, then the side dofs in order), whatever the number of threads. */
+static void StzElasticCutCorrect(StzElastic el, PetscInt site, const PetscReal eig[3])
+{
+  const PetscInt N = el->N, nx = el->nx, ny = el->ny, nd = el->cut_nd, nb = el->cut_nb, xs = site % nx, ys = site / nx, k = (nx - xs) % nx;
+  /* The event in the basis modes: shear {0, 0, h}, shear {-h, h, 0}, dilatation {eps_v/2, eps_v/2, 0}. */
+  const PetscReal  w[3] = {eig[2] / el->cut_h, 0.5 * (eig[1] - eig[0]) / el->cut_h, nb > 2 ? (eig[0] + eig[1]) / el->cut_epsv : 0};
+  const PetscReal *ref = el->cut_ref + ys * nb * 3 * N, *D = el->cut_D;
+  PetscReal       *s[3] = {el->s1, el->s2, el->sp};
+  PetscInt         na   = 0;
+
+  if (el->cut_active[ys * nx + k])
+    for (PetscInt d = 0; d < nd; d++) {
+      PetscReal c = 0;
+      for (PetscInt b = 0; b < nb; b++) c += w[b] * el->cut_dF[((ys * nb + b) * nx + k) * nd + d];
+      if (c != 0) el->cut_w[na] = c, el->cut_idx[na++] = d;
+    }
+#pragma omp parallel for schedule(static) if ((na + nb) * N >= 131072)
+  for (PetscInt y = 0; y < ny; y++)
+    for (int c = 0; c < 3; c++) {
+      PetscReal *restrict r = s[c] + y * nx;
+      for (PetscInt b = 0; b < nb; b++) {
+        const PetscReal *restrict f = ref + (b * 3 + c) * N + y * nx;
+        if (w[b] == 0) continue;
+#pragma omp simd
+        for (PetscInt x = 0; x < nx; x++) r[x] += w[b] * f[x];
+      }
+      for (PetscInt a = 0; a < na; a++) {
+        const PetscReal *restrict f = D + (el->cut_idx[a] * 3 + c) * N + y * nx;
+        const PetscReal wa          = el->cut_w[a];
+#pragma omp simd
+        for (PetscInt x = 0; x < nx; x++) r[x] += wa * f[x];
+      }
+    }
 }
 
 /* ---------- create / destroy / event ---------- */
@@ -349,7 +473,7 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
   el->mu_pa       = cfg->mat.shear_modulus_pa;
   el->nu          = cfg->mat.poisson_ratio;
   el->site_size_m = cfg->site_size_m;
-  el->per_site    = (PetscBool)(cfg->geometry == STZ_GEOM_BLOCK);
+  el->per_site    = (PetscBool)(cfg->geometry == STZ_GEOM_BLOCK && cfg->engine == STZ_ENGINE_SLAB_KERNEL);
   el->bytes       = held;
   PetscCall(PetscCalloc3(N, &el->s1, N, &el->s2, N, &el->sp));
   StzConfigFEGeometry(cfg, &g);
@@ -380,12 +504,15 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
       PetscCall(StzElasticSiteResponse(el->fe, cfg, eps, el->kiso));
     }
     break;
-  case STZ_ENGINE_SLAB_KERNEL: {
+  case STZ_ENGINE_SLAB_KERNEL:
+  case STZ_ENGINE_CUT_KERNEL: {
     const PetscInt nk = N * (el->per_site ? N : cfg->ny);
     for (PetscInt k = 0; k < cfg->n_orient; k++) PetscCall(PetscMalloc3(nk, &el->slab[k][0], nk, &el->slab[k][1], nk, &el->slab[k][2]));
     if (cfg->dilatation != 0) PetscCall(PetscMalloc3(nk, &el->sdil[0], nk, &el->sdil[1], nk, &el->sdil[2]));
-    if (StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING)) PetscCall(PetscMalloc3(nk, &el->siso[0], nk, &el->siso[1], nk, &el->siso[2]));
-    PetscCall(StzElasticSlabKernels(el, cfg));
+    /* Thermal strains: slab-kernel convolves with isotropic kernels; cut-kernel solves them with the block's FE (kept below). */
+    if (cfg->engine == STZ_ENGINE_SLAB_KERNEL && StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING)) PetscCall(PetscMalloc3(nk, &el->siso[0], nk, &el->siso[1], nk, &el->siso[2]));
+    if (cfg->engine == STZ_ENGINE_SLAB_KERNEL) PetscCall(StzElasticSlabKernels(el, cfg, el->fe, NULL));
+    else PetscCall(StzElasticCutKernels(el, cfg));
   } break;
   case STZ_ENGINE_FACTOR:
     PetscCall(PetscMalloc3(N, &el->ds[0], N, &el->ds[1], N, &el->ds[2]));
@@ -393,7 +520,7 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
   default:
     break;
   }
-  if (cfg->engine == STZ_ENGINE_KERNEL || cfg->engine == STZ_ENGINE_SLAB_KERNEL) {
+  if (cfg->engine == STZ_ENGINE_KERNEL || cfg->engine == STZ_ENGINE_SLAB_KERNEL || (cfg->engine == STZ_ENGINE_CUT_KERNEL && !StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING))) {
     /* The kernels are all these engines need: free the factorisation and the element arrays. */
     PetscCall(StzFEDestroy(&el->fe));
     PetscCall(PetscFree2(el->eig, el->estress));
@@ -411,12 +538,14 @@ PetscErrorCode StzElasticEvent(StzElastic el, PetscInt site, PetscInt orient, Pe
   switch (el->type) {
   case STZ_ENGINE_KERNEL: /* the pass adds the shifted kernel */
     break;
-  case STZ_ENGINE_SLAB_KERNEL: { /* point the pass at the source row's (block: the source site's) kernels; the pass adds them */
+  case STZ_ENGINE_SLAB_KERNEL:
+  case STZ_ENGINE_CUT_KERNEL: { /* point the pass at the source row's (block: the source site's) kernels; the pass adds them */
     const PetscInt src = el->per_site ? site : ey;
     for (PetscInt k = 0; k < el->n_orient; k++)
       for (int c = 0; c < 3; c++) el->kern[k][c] = el->slab[k][c] + src * N;
     if (el->sdil[0])
       for (int c = 0; c < 3; c++) el->kdil[c] = el->sdil[c] + src * N;
+    if (el->type == STZ_ENGINE_CUT_KERNEL) StzElasticCutCorrect(el, site, eig); /* the block's sides; the pass adds the slab's part */
   } break;
   case STZ_ENGINE_FACTOR: /* one back-substitution for this event's eigenstrain; superpose its site stresses */
     PetscCall(StzElasticEventResponse(el, site, eig, el->ds));
@@ -480,6 +609,7 @@ PetscErrorCode StzElasticIsotropicStrain(StzElastic el, const PetscReal d[])
     }
     break;
   case STZ_ENGINE_FACTOR:
+  case STZ_ENGINE_CUT_KERNEL: /* the block's FE, kept for thermal strains: one solve of the increment, as factor */
   case STZ_ENGINE_RESOLVE: {
     /* factor: el->eig is zero between events, so it holds the increment alone, and its response is superposed (then cleared);
      * resolve: it holds every eigenstrain so far, and the whole field is solved again. */
@@ -531,6 +661,11 @@ PetscErrorCode StzElasticDestroy(StzElastic *el)
   if ((*el)->kiso[0]) PetscCall(PetscFree3((*el)->kiso[0], (*el)->kiso[1], (*el)->kiso[2]));
   if ((*el)->siso[0]) PetscCall(PetscFree3((*el)->siso[0], (*el)->siso[1], (*el)->siso[2]));
   if ((*el)->ds[0]) PetscCall(PetscFree3((*el)->ds[0], (*el)->ds[1], (*el)->ds[2]));
+  PetscCall(PetscFree((*el)->cut_D));
+  PetscCall(PetscFree((*el)->cut_dF));
+  PetscCall(PetscFree((*el)->cut_ref));
+  PetscCall(PetscFree((*el)->cut_active));
+  PetscCall(PetscFree2((*el)->cut_w, (*el)->cut_idx));
   PetscCall(PetscFree3((*el)->s1, (*el)->s2, (*el)->sp));
   PetscCall(PetscFree2((*el)->eig, (*el)->estress));
   PetscCall(StzFEDestroy(&(*el)->fe));

@@ -426,7 +426,7 @@ static PetscErrorCode StzFEKSPSolve(StzFE fe)
  * Batched solves split the work: with b_out, only build the right-hand side into it; with u_in, skip the solve and evaluate
  * the stresses of the given displacement. */
 static PetscErrorCode StzFESolveInternal(StzFE fe, const PetscReal eig[], const StzMacroLoad *load, PetscBool homogeneous, Vec b_out, Vec u_in, PetscReal stress[], PetscReal macro_strain[3],
-                                         PetscReal *energy)
+                                         PetscReal *energy, PetscInt line_stride, PetscReal lines[])
 {
   Vec             b = b_out ? b_out : fe->b, usol = u_in ? u_in : fe->u;
   const PetscInt  nel = fe->g.nex * fe->g.ney;
@@ -436,8 +436,9 @@ static PetscErrorCode StzFESolveInternal(StzFE fe, const PetscReal eig[], const 
   Vec             loc;
   StzNode       **a;
   const StzNode **u;
-  PetscReal      *out = NULL;
-  const PetscBool box = (PetscBool)(fe->periodic[0] && fe->periodic[1]);
+  PetscReal      *out = NULL, *lout = NULL;
+  const PetscBool box    = (PetscBool)(fe->periodic[0] && fe->periodic[1]);
+  const PetscInt  nlines = line_stride > 0 ? fe->g.nex / line_stride : 0, nline = 2 * fe->nn[1] * nlines;
 
   PetscFunctionBeginUser;
   PetscCheck(box || !load, fe->comm, PETSC_ERR_USER_INPUT, "a macroscopic load needs a fully periodic box; load this body through its edges");
@@ -499,10 +500,13 @@ solved:
   if (stress) {
     PetscCall(PetscCalloc1(3 * nel, &out));
   }
+  if (lines) PetscCall(PetscCalloc1(nline, &lout));
   for (PetscInt j = ys; j < ys + ym; j++)
     for (PetscInt i = xs; i < xs + xm; i++) {
       const PetscInt di[4] = {0, 1, 1, 0}, dj[4] = {0, 0, 1, 1}, e = j * fe->g.nex + i;
-      PetscReal      ue[8], savg[3] = {0, 0, 0}, eavg[3] = {0, 0, 0};
+      PetscReal      ue[8], savg[3] = {0, 0, 0}, eavg[3] = {0, 0, 0}, ge[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      /* Does the element's right side lie on a line x = k line_stride (periodic in x): its forces on that line are wanted. */
+      const PetscBool on_line = (PetscBool)(lout && ((i + 1) % fe->g.nex) % line_stride == 0);
       if (!StzFEHasElement(fe, i, j)) continue;
       for (int n = 0; n < 4; n++) {
         ue[2 * n]     = PetscRealPart(u[j + dj[n]][i + di[n]].ux);
@@ -518,6 +522,8 @@ solved:
         el[1] += E[1] - (eig ? eig[3 * e + 1] : 0);
         el[2] += 2.0 * (E[2] - (eig ? eig[3 * e + 2] : 0));
         for (int r = 0; r < 3; r++) s[r] = fe->C[r][0] * el[0] + fe->C[r][1] * el[1] + fe->C[r][2] * el[2];
+        if (on_line)
+          for (int p = 0; p < 8; p++) ge[p] += w * (fe->Bgp[q][0][p] * s[0] + fe->Bgp[q][1][p] * s[1] + fe->Bgp[q][2][p] * s[2]);
         energy_local += 0.5 * w * (s[0] * el[0] + s[1] * el[1] + s[2] * el[2]);
         for (int r = 0; r < 3; r++) savg[r] += 0.25 * s[r];
         eavg[0] += 0.25 * (el[0] + (eig ? eig[3 * e + 0] : 0));
@@ -526,6 +532,10 @@ solved:
       }
       if (out)
         for (int r = 0; r < 3; r++) out[3 * e + r] = savg[r];
+      if (on_line) { /* the element's nodes 1 (i + 1, j) and 2 (i + 1, j + 1) are on the line */
+        PetscReal *L = lout + 2 * fe->nn[1] * (((i + 1) % fe->g.nex) / line_stride);
+        for (int c = 0; c < 2; c++) L[2 * j + c] += ge[2 + c], L[2 * (j + 1) + c] += ge[4 + c];
+      }
       for (int r = 0; r < 3; r++) strain_sum[r] += eavg[r];
     }
   PetscCall(DMDAVecRestoreArrayRead(fe->da, loc, &u));
@@ -533,6 +543,10 @@ solved:
   if (out) {
     PetscCallMPI(MPI_Allreduce(out, stress, (PetscMPIInt)(3 * nel), MPIU_REAL, MPIU_SUM, fe->comm));
     PetscCall(PetscFree(out));
+  }
+  if (lout) {
+    PetscCallMPI(MPI_Allreduce(lout, lines, (PetscMPIInt)nline, MPIU_REAL, MPIU_SUM, fe->comm));
+    PetscCall(PetscFree(lout));
   }
   if (energy) PetscCallMPI(MPI_Allreduce(&energy_local, energy, 1, MPIU_REAL, MPIU_SUM, fe->comm));
   if (macro_strain) {
@@ -549,7 +563,7 @@ solved:
 PetscErrorCode StzFESolve(StzFE fe, const PetscReal eig[], const StzMacroLoad *load, PetscReal stress[], PetscReal macro_strain[3], PetscReal *energy)
 {
   PetscFunctionBeginUser;
-  PetscCall(StzFESolveInternal(fe, eig, load, PETSC_FALSE, NULL, NULL, stress, macro_strain, energy));
+  PetscCall(StzFESolveInternal(fe, eig, load, PETSC_FALSE, NULL, NULL, stress, macro_strain, energy, 0, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -558,11 +572,18 @@ PetscErrorCode StzFESolveEigenstrain(StzFE fe, const PetscReal eig[], PetscReal 
   StzMacroLoad zero_stress = {{1, 1, 1}, {0, 0, 0}};
 
   PetscFunctionBeginUser;
-  PetscCall(StzFESolveInternal(fe, eig, fe->periodic[0] && fe->periodic[1] ? &zero_stress : NULL, PETSC_TRUE, NULL, NULL, stress, NULL, NULL));
+  PetscCall(StzFESolveInternal(fe, eig, fe->periodic[0] && fe->periodic[1] ? &zero_stress : NULL, PETSC_TRUE, NULL, NULL, stress, NULL, NULL, 0, NULL));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode StzFESolveEigenstrainBatch(StzFE fe, PetscInt n, const PetscReal *const eig[], PetscReal *const stress[])
+{
+  PetscFunctionBeginUser;
+  PetscCall(StzFESolveEigenstrainBatchLines(fe, n, eig, stress, 0, NULL));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzFESolveEigenstrainBatchLines(StzFE fe, PetscInt n, const PetscReal *const eig[], PetscReal *const stress[], PetscInt line_stride, PetscReal *const lines[])
 {
   StzMacroLoad        zero_stress = {{1, 1, 1}, {0, 0, 0}};
   const StzMacroLoad *load        = fe->periodic[0] && fe->periodic[1] ? &zero_stress : NULL;
@@ -570,6 +591,8 @@ PetscErrorCode StzFESolveEigenstrainBatch(StzFE fe, PetscInt n, const PetscReal 
   Mat                 B, X;
 
   PetscFunctionBeginUser;
+  PetscCheck(!lines || (fe->periodic[0] && line_stride > 0 && fe->g.nex % line_stride == 0), fe->comm, PETSC_ERR_ARG_WRONG,
+             "line forces need a mesh periodic in x and a stride (%d) dividing its %d elements", (int)line_stride, (int)fe->g.nex);
   PetscCall(VecGetLocalSize(fe->b, &nlocal));
   PetscCall(VecGetSize(fe->b, &Nglobal));
   PetscCall(MatCreateDense(fe->comm, nlocal, PETSC_DECIDE, Nglobal, n, NULL, &B));
@@ -577,7 +600,7 @@ PetscErrorCode StzFESolveEigenstrainBatch(StzFE fe, PetscInt n, const PetscReal 
   for (PetscInt k = 0; k < n; k++) {
     Vec col;
     PetscCall(MatDenseGetColumnVecWrite(B, k, &col));
-    PetscCall(StzFESolveInternal(fe, eig[k], load, PETSC_TRUE, col, NULL, NULL, NULL, NULL));
+    PetscCall(StzFESolveInternal(fe, eig[k], load, PETSC_TRUE, col, NULL, NULL, NULL, NULL, 0, NULL));
     PetscCall(MatDenseRestoreColumnVecWrite(B, k, &col));
   }
   /* One call for all right-hand sides: a direct solver does them together (BLAS 3), others one by one. */
@@ -586,7 +609,7 @@ PetscErrorCode StzFESolveEigenstrainBatch(StzFE fe, PetscInt n, const PetscReal 
   for (PetscInt k = 0; k < n; k++) {
     Vec col;
     PetscCall(MatDenseGetColumnVecRead(X, k, &col));
-    PetscCall(StzFESolveInternal(fe, eig[k], load, PETSC_TRUE, NULL, col, stress[k], NULL, NULL));
+    PetscCall(StzFESolveInternal(fe, eig[k], load, PETSC_TRUE, NULL, col, stress[k], NULL, NULL, line_stride, lines ? lines[k] : NULL));
     PetscCall(MatDenseRestoreColumnVecRead(X, k, &col));
   }
   PetscCall(MatDestroy(&B));
@@ -605,7 +628,7 @@ PetscErrorCode StzFESolveTopForces(StzFE fe, const PetscReal f[], const PetscRea
   PetscCheck(!fe->periodic[1], fe->comm, PETSC_ERR_USER_INPUT, "forces on the top edge need a body with a top edge (not periodic in y)");
   PetscCall(DMDAGetCorners(fe->da, &xs, &ys, NULL, &xm, &ym, NULL));
   /* The eigenstrains' load (homogeneous edge data), then the forces on top. */
-  if (eig) PetscCall(StzFESolveInternal(fe, eig, NULL, PETSC_TRUE, fe->b, NULL, NULL, NULL, NULL));
+  if (eig) PetscCall(StzFESolveInternal(fe, eig, NULL, PETSC_TRUE, fe->b, NULL, NULL, NULL, NULL, 0, NULL));
   else PetscCall(VecZeroEntries(fe->b));
   PetscCall(DMDAVecGetArray(fe->da, fe->b, &a));
   if (jt >= ys && jt < ys + ym)
@@ -620,7 +643,7 @@ PetscErrorCode StzFESolveTopForces(StzFE fe, const PetscReal f[], const PetscRea
   }
   PetscCall(DMDAVecRestoreArray(fe->da, fe->b, &a));
   PetscCall(StzFEKSPSolve(fe));
-  if (stress) PetscCall(StzFESolveInternal(fe, eig, NULL, PETSC_TRUE, NULL, fe->u, stress, NULL, NULL));
+  if (stress) PetscCall(StzFESolveInternal(fe, eig, NULL, PETSC_TRUE, NULL, fe->u, stress, NULL, NULL, 0, NULL));
   if (u_top) {
     const StzNode **u;
     PetscCall(PetscCalloc1(2 * fe->nn[0], &ut));
@@ -634,6 +657,32 @@ PetscErrorCode StzFESolveTopForces(StzFE fe, const PetscReal f[], const PetscRea
     PetscCallMPI(MPI_Allreduce(ut, u_top, (PetscMPIInt)(2 * fe->nn[0]), MPIU_REAL, MPIU_SUM, fe->comm));
     PetscCall(PetscFree(ut));
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode StzFESolveSideForces(StzFE fe, const PetscReal fl[], const PetscReal fr[], PetscReal stress[])
+{
+  PetscInt       xs, ys, xm, ym;
+  const PetscInt ir = fe->nn[0] - 1;
+  StzNode      **a;
+
+  PetscFunctionBeginUser;
+  PetscCheck(!fe->periodic[0], fe->comm, PETSC_ERR_USER_INPUT, "forces on the side edges need a body with side edges (not periodic in x)");
+  PetscCall(DMDAGetCorners(fe->da, &xs, &ys, NULL, &xm, &ym, NULL));
+  PetscCall(VecZeroEntries(fe->b));
+  PetscCall(DMDAVecGetArray(fe->da, fe->b, &a));
+  for (PetscInt j = ys; j < ys + ym; j++) {
+    if (fl && xs == 0) a[j][0].ux += fl[2 * j], a[j][0].uy += fl[2 * j + 1];
+    if (fr && ir >= xs && ir < xs + xm) a[j][ir].ux += fr[2 * j], a[j][ir].uy += fr[2 * j + 1];
+  }
+  /* Homogeneous Dirichlet data: constrained rows take zero (a force on a constrained node is taken by the support). */
+  for (PetscInt k = 0; k < fe->n_bcs; k++) {
+    if (fe->bcs[k].c == 0) a[fe->bcs[k].j][fe->bcs[k].i].ux = 0;
+    else a[fe->bcs[k].j][fe->bcs[k].i].uy = 0;
+  }
+  PetscCall(DMDAVecRestoreArray(fe->da, fe->b, &a));
+  PetscCall(StzFEKSPSolve(fe));
+  PetscCall(StzFESolveInternal(fe, NULL, NULL, PETSC_TRUE, NULL, fe->u, stress, NULL, NULL, 0, NULL));
   PetscFunctionReturn(0);
 }
 
