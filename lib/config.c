@@ -109,7 +109,7 @@ static PetscErrorCode StzOptionRaw(MPI_Comm comm, const char name[], StzRawKind 
   PetscCheck(len > 0, comm, PETSC_ERR_USER_INPUT, "option %s is given without a value", name);
   switch (kind) {
   case STZ_RAW_INT:
-    PetscCheck(StzIsDecimal(raw, PETSC_TRUE), comm, PETSC_ERR_USER_INPUT, "option %s = '%s' is not an integer from %d to %d", name, raw, (int)PETSC_MIN_INT, (int)PETSC_MAX_INT);
+    PetscCheck(StzIsDecimal(raw, PETSC_TRUE), comm, PETSC_ERR_USER_INPUT, "option %s = '%s' is not a whole number (e.g. 32; -help gives the option's default and meaning)", name, raw);
     break;
   case STZ_RAW_REAL:
     PetscCheck(StzIsDecimal(raw, PETSC_FALSE), comm, PETSC_ERR_USER_INPUT, "option %s = '%s' is not a finite number (e.g. 300, 1e-2, 2.5e8)", name, raw);
