@@ -69,7 +69,11 @@ static PetscErrorCode StzErrorHandler(MPI_Comm comm, int line, const char *fun, 
   if (!StzUserError(n)) return PetscTraceBackErrorHandler(comm, line, fun, file, n, p, mess, ctx);
   /* A check on a communicator is made by all its ranks alike: one line from its first rank is enough. */
   if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &rank);
-  if (p == PETSC_ERROR_INITIAL && !rank) fprintf(stderr, "stzdyn: error: %s\n", mess);
+  /* stzdyn's own options name themselves; an unknown type comes from PETSc reading a solver option (-elas_ksp_type foo). */
+  if (p == PETSC_ERROR_INITIAL && !rank)
+    fprintf(stderr, "stzdyn: error: %s%s\n", mess,
+            n == PETSC_ERR_ARG_UNKNOWN_TYPE ? " (from a solver option -elas_...: check its value; docs/outputs.md, \"Elastic solver options\", lists common ones, e.g. -elas_ksp_type cg or preonly)"
+                                            : "");
   return n;
 }
 
