@@ -153,11 +153,15 @@ static void StzOnSignal(int sig)
 {
   static const char msg[] = "\nstzdyn: interrupted: stopping at the next event and writing the outputs (again, a second later, to abort at once)\n";
   struct timespec   now;
+  const int         saved = errno;      /* write() may change it under the interrupted code */
   clock_gettime(CLOCK_MONOTONIC, &now); /* async-signal-safe */
   if (stz_signalled) {
     const double     since = (double)(now.tv_sec - stz_signal_time.tv_sec) + 1e-9 * (double)(now.tv_nsec - stz_signal_time.tv_nsec);
     struct sigaction dfl;
-    if (since < 1.0) return;
+    if (since < 1.0) {
+      errno = saved;
+      return;
+    }
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
@@ -165,10 +169,12 @@ static void StzOnSignal(int sig)
     raise(sig);
     return;
   }
+  stz_signal_time = now; /* the time first: a handler nested in this one (SIGINT and SIGTERM block each other, but still) reads it after the flag */
   stz_signalled   = 1;
-  stz_signal_time = now;
   StzRequestStop(sig);
-  if (write(2, msg, sizeof msg - 1) < 0) return;
+  if (write(2, msg, sizeof msg - 1) < 0) { /* nothing to do about a lost message */
+  }
+  errno = saved;
 }
 
 /* Install StzOnSignal for SIGINT and SIGTERM, unless the signal is ignored (a background job of a script): by convention an
@@ -183,6 +189,8 @@ static void StzCatchSignals(void)
     sa.sa_handler = StzOnSignal;
     sa.sa_flags   = SA_RESTART;
     sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT); /* one handler at a time */
+    sigaddset(&sa.sa_mask, SIGTERM);
     sigaction(sigs[i], &sa, NULL);
   }
 }

@@ -1363,7 +1363,7 @@ void StzKmcEnergy(StzKmc kmc, StzEnergy *e)
   e->mean_barrier_ev        = bar / kmc->N / 1.602176634e-19;
   e->mean_dilatation        = dil / kmc->N;
   e->mean_barrier_disorder  = cfg->barrier_spread > 0 ? (dis / kmc->N / kmc->dF0_j - 1) / cfg->barrier_spread : 0;
-  e->elastic_j_per_gatom    = StzJoulesPerGramAtom(-0.5 * V * w / kmc->N - StzKmcPlatenRelease(kmc, V), V, va);
+  e->elastic_j_per_gatom    = StzJoulesPerGramAtom(-0.5 * V * w / kmc->N - StzKmcPlatenRelease(kmc, V), V, va) + 0.0; /* + 0: no eigenstrain gives -0, printed with its sign */
   e->mean_tf_k              = cfg->st.on ? tf : 0;
   e->structural_j_per_gatom = cfg->st.on ? cfg->mat.heat_capacity_jump_j_per_gatom_k * (tf - cfg->st.tf_reference_k) : 0;
   e->total_j_per_gatom      = e->elastic_j_per_gatom + e->structural_j_per_gatom;

@@ -209,9 +209,8 @@ PetscErrorCode StzSeriesAppend(StzSim sim)
     StzKmcEnergy(sim->kmc, &e);
     fprintf(sim->series_fp, "%.10e,%.10e,%.10e,%.10e,%lld,%.10e,%.10e,%.10e,%.6g,%lld,%.8e,%.8e,%.8e,%.8e,%.8g,%.6e,%.8g,%.6g,%.8g\n", (double)s->time_s[s->n], (double)strain, (double)stress,
             (double)plastic, (long long)s->events[s->n], (double)s->sxx[s->n], (double)s->syy[s->n], (double)s->sxy[s->n], (double)sim->kmc->temperature_k, (long long)sim->kmc->relax_events,
-            /* + 0.0: an empty sum of negative terms is -0, printed "-0.00000000e+00" */
-            (double)(e.total_j_per_gatom + 0.0), (double)(e.elastic_j_per_gatom + 0.0), (double)(e.structural_j_per_gatom + 0.0), (double)(e.fraction_of_dhm + 0.0), (double)e.mean_tf_k,
-            (double)e.cooling_rate_k_per_s, (double)e.mean_barrier_ev, (double)(e.mean_barrier_disorder + 0.0), (double)(e.mean_dilatation + 0.0));
+            (double)e.total_j_per_gatom, (double)e.elastic_j_per_gatom, (double)e.structural_j_per_gatom, (double)e.fraction_of_dhm, (double)e.mean_tf_k, (double)e.cooling_rate_k_per_s,
+            (double)e.mean_barrier_ev, (double)e.mean_barrier_disorder, (double)e.mean_dilatation);
     fflush(sim->series_fp);
   }
   s->n++;
@@ -757,7 +756,7 @@ PetscErrorCode StzRunStrainRate(StzSim sim)
         PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: strain %.4f/%.4f  stress %.4g MPa  events %lld  %.0f events/s  ETA %s\n", (double)strain, (double)c->max_strain,
                                (double)(stress / 1e6), (long long)sim->kmc->events, (double)eps, when));
         /* Once, from the second line on (the first may be all set-up): a run that would take days says why. */
-        if (tlast > t0 && !slow_noted && eta > 86400) {
+        if (tlast > t0 && !slow_noted && eta > 86400 && eta < 1e12) {
           PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr,
                                  "stzdyn: note: at this pace the run needs %s: its STZs flip back and forth far faster than the load moves (%.3g events per simulated second at %g K; above T_g = %g K "
                                  "almost every event is such flicker, docs/model.md 11b); a higher -stz_strain_rate, fewer sites or a smaller -stz_max_strain shorten it\n",

@@ -46,7 +46,7 @@ int main(int argc, char **argv)
   const char     *engines[3] = {"kernel", "factor", "resolve"};
   const PetscReal dT         = -223; /* 300 K -> 77 K */
   StzSim          sim;
-  PetscReal       s[3][3][NS];
+  PetscReal       s[4][3][NS];
 
   PetscFunctionBeginUser;
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
@@ -116,14 +116,16 @@ int main(int argc, char **argv)
 
   /* Bodies (thermal cycling before an indentation): a slab on a fixed base and a block with free sides. Only the non-uniform
    * part of a step is an eigenstrain (the body expands freely as a whole), so a uniform alpha makes no stress; with alpha
-   * spread 0.5 the slab-kernel, factor and resolve engines agree, their site stresses are those of an FE solve of all the
-   * thermal eigenstrains, and heating back cancels. */
+   * spread 0.5 the slab-kernel, factor and resolve engines (and in the block cut-kernel, which solves thermal strains with the
+   * block's FE model) agree, their site stresses are those of an FE solve of all the thermal eigenstrains, and heating back
+   * cancels. */
   {
     const char *bodies[2]   = {"-stz_geometry slab -stz_bc_bottom fixed -stz_bc_top free", "-stz_geometry block -stz_bc_bottom fixed -stz_bc_top free -stz_bc_left free -stz_bc_right free"};
-    const char *bengines[3] = {"slab-kernel", "factor", "resolve"};
+    const char *bengines[4] = {"slab-kernel", "factor", "resolve", "cut-kernel"};
     for (int b = 0; b < 2; b++) {
-      PetscReal scale = 0, diff[3] = {0, 0, 0};
-      for (int k = 0; k < 3; k++) {
+      const int nk    = b ? 4 : 3;
+      PetscReal scale = 0, diff[4] = {0, 0, 0, 0};
+      for (int k = 0; k < nk; k++) {
         char      extra[256];
         PetscReal err, before, after;
         PetscCall(PetscSNPrintf(extra, sizeof extra, "-stz_alpha_spread 0 %s", bodies[b]));
@@ -147,10 +149,10 @@ int main(int argc, char **argv)
       for (PetscInt i = 0; i < NS; i++)
         for (int c = 0; c < 3; c++) {
           scale = PetscMax(scale, PetscAbsReal(s[0][c][i]));
-          for (int k = 1; k < 3; k++) diff[k] = PetscMax(diff[k], PetscAbsReal(s[k][c][i] - s[0][c][i]));
+          for (int k = 1; k < nk; k++) diff[k] = PetscMax(diff[k], PetscAbsReal(s[k][c][i] - s[0][c][i]));
         }
-      STZ_CHECK(scale > 1e6 && diff[1] < 1e-6 * scale && diff[2] < 1e-6 * scale, "%s, alpha spread 0.5: slab-kernel, factor and resolve agree (%.2g, %.2g of %.3g MPa)", b ? "block" : "slab",
-                (double)(diff[1] / scale), (double)(diff[2] / scale), (double)(scale / 1e6));
+      STZ_CHECK(scale > 1e6 && diff[1] < 1e-6 * scale && diff[2] < 1e-6 * scale && diff[3] < 1e-6 * scale, "%s, alpha spread 0.5: slab-kernel, factor, resolve%s agree (%.2g, %.2g%s%.2g of %.3g MPa)",
+                b ? "block" : "slab", b ? " and cut-kernel" : "", (double)(diff[1] / scale), (double)(diff[2] / scale), b ? ", " : "", b ? (double)(diff[3] / scale) : 0.0, (double)(scale / 1e6));
     }
   }
   PetscCall(PetscFinalize());

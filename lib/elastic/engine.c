@@ -141,7 +141,7 @@ void StzElasticMemory(const StzConfig *cfg, StzEngineType type, PetscReal *held,
     *held = sites + 3 * (cfg->n_orient + (cfg->dilatation != 0)) * cfg->ny * N * 8.0 + (nd * 3 * N + cfg->ny * nb * 3 * N + cfg->ny * nb * cfg->nx * nd + 2 * nd) * 8.0 +
             cfg->ny * cfg->nx * sizeof(PetscBool);
     *setup = *held + 2 * StzFEMemory(nel, PETSC_TRUE) + fe_scratch + 3 * 3 * N * 8.0 + STZ_SLAB_BATCH * 10 * nel * 8.0;
-    if (StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING)) *held += StzFEMemory(nel, PETSC_TRUE) + fe_scratch; /* thermal strains: the block's FE stays */
+    if (StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING)) *held += StzFEMemory(nel, PETSC_TRUE) + fe_scratch + sites; /* thermal strains: the block's FE stays */
   } break;
   case STZ_ENGINE_FACTOR:
     *held  = 2 * sites + StzFEMemory(nel, PETSC_TRUE) + fe_scratch;
@@ -248,7 +248,7 @@ static PetscErrorCode StzElasticSlabKernels(StzElastic el, const StzConfig *cfg,
         for (PetscInt aa = 0; aa < se; aa++)
           for (int c = 0; c < 3; c++) eig[q][3 * ((ys * se + bb) * nex + xs * se + aa) + c] = basis[b][c];
     }
-    for (PetscInt q = 0; q < nt && lines; q++) ln[q] = lines + (t0 + q) * nx * nd; /* task t: source row t / nb, mode t % nb */
+    for (PetscInt q = 0; q < nt && lines; q++) ln[q] = lines + (size_t)(t0 + q) * nx * nd; /* task t: source row t / nb, mode t % nb */
     PetscCall(StzFESolveEigenstrainBatchLines(fe, nt, (const PetscReal *const *)eig, es, lines ? se : 0, lines ? ln : NULL));
     for (PetscInt q = 0; q < nt; q++) {
       const PetscInt src = (t0 + q) / nb, b = (t0 + q) % nb, ys = el->per_site ? src / nx : src, xs = el->per_site ? src % nx : 0;
@@ -317,7 +317,7 @@ static PetscErrorCode StzElasticCutKernels(StzElastic el, const StzConfig *cfg)
   PetscCall(PetscMalloc1((size_t)nd * 3 * N, &el->cut_D));
   PetscCall(PetscCalloc3(nd, &fl, nd, &fr, nd, &ref));
   for (PetscInt d = 0; d < nd; d++) {
-    PetscReal *out[3] = {el->cut_D + (d * 3 + 0) * N, el->cut_D + (d * 3 + 1) * N, el->cut_D + (d * 3 + 2) * N};
+    PetscReal *out[3] = {el->cut_D + (size_t)(d * 3 + 0) * N, el->cut_D + (size_t)(d * 3 + 1) * N, el->cut_D + (size_t)(d * 3 + 2) * N};
     fl[d] = 1, fr[d] = -1;
     PetscCall(StzFESolveSideForces(el->fe, fl, fr, el->estress));
     fl[d] = fr[d] = 0;
@@ -336,15 +336,15 @@ static PetscErrorCode StzElasticCutKernels(StzElastic el, const StzConfig *cfg)
   PetscCall(PetscCalloc1(ny * nx, &el->cut_active));
   for (PetscInt ys = 0; ys < ny; ys++)
     for (PetscInt b = 0; b < nb; b++) {
-      PetscReal *F = lines + (ys * nb + b) * nx * nd, *cr = el->cut_ref + (ys * nb + b) * 3 * N;
-      for (PetscInt d = 0; d < nd; d++) ref[d] = F[(nx / 2) * nd + d];
+      PetscReal *F = lines + (size_t)(ys * nb + b) * nx * nd, *cr = el->cut_ref + (size_t)(ys * nb + b) * 3 * N;
+      for (PetscInt d = 0; d < nd; d++) ref[d] = F[(size_t)(nx / 2) * nd + d];
       for (PetscInt d = 0; d < nd; d++)
         if (ref[d] != 0)
-          for (PetscInt q = 0; q < 3 * N; q++) cr[q] += ref[d] * el->cut_D[d * 3 * N + q];
+          for (size_t q = 0; q < 3 * (size_t)N; q++) cr[q] += ref[d] * el->cut_D[(size_t)d * 3 * N + q];
       for (PetscInt k = 0; k < nx; k++)
         for (PetscInt d = 0; d < nd; d++) {
-          F[k * nd + d] -= ref[d];
-          if (PetscAbsReal(F[k * nd + d]) > STZ_CUT_TOL * fmax) el->cut_active[ys * nx + k] = PETSC_TRUE;
+          F[(size_t)k * nd + d] -= ref[d];
+          if (PetscAbsReal(F[(size_t)k * nd + d]) > STZ_CUT_TOL * fmax) el->cut_active[ys * nx + k] = PETSC_TRUE;
         }
     }
   el->cut_dF = lines;
@@ -367,14 +367,14 @@ static void StzElasticCutCorrect(StzElastic el, PetscInt site, const PetscReal e
   const PetscInt N = el->N, nx = el->nx, ny = el->ny, nd = el->cut_nd, nb = el->cut_nb, xs = site % nx, ys = site / nx, k = (nx - xs) % nx;
   /* The event in the basis modes: shear {0, 0, h}, shear {-h, h, 0}, dilatation {eps_v/2, eps_v/2, 0}. */
   const PetscReal  w[3] = {eig[2] / el->cut_h, 0.5 * (eig[1] - eig[0]) / el->cut_h, nb > 2 ? (eig[0] + eig[1]) / el->cut_epsv : 0};
-  const PetscReal *ref = el->cut_ref + ys * nb * 3 * N, *D = el->cut_D;
+  const PetscReal *ref = el->cut_ref + (size_t)ys * nb * 3 * N, *D = el->cut_D;
   PetscReal       *s[3] = {el->s1, el->s2, el->sp};
   PetscInt         na   = 0;
 
   if (el->cut_active[ys * nx + k])
     for (PetscInt d = 0; d < nd; d++) {
       PetscReal c = 0;
-      for (PetscInt b = 0; b < nb; b++) c += w[b] * el->cut_dF[((ys * nb + b) * nx + k) * nd + d];
+      for (PetscInt b = 0; b < nb; b++) c += w[b] * el->cut_dF[((size_t)(ys * nb + b) * nx + k) * nd + d];
       if (c != 0) el->cut_w[na] = c, el->cut_idx[na++] = d;
     }
 #pragma omp parallel for schedule(static) if ((na + nb) * N >= 131072)
@@ -382,13 +382,13 @@ static void StzElasticCutCorrect(StzElastic el, PetscInt site, const PetscReal e
     for (int c = 0; c < 3; c++) {
       PetscReal *restrict r = s[c] + y * nx;
       for (PetscInt b = 0; b < nb; b++) {
-        const PetscReal *restrict f = ref + (b * 3 + c) * N + y * nx;
+        const PetscReal *restrict f = ref + (size_t)(b * 3 + c) * N + y * nx;
         if (w[b] == 0) continue;
 #pragma omp simd
         for (PetscInt x = 0; x < nx; x++) r[x] += w[b] * f[x];
       }
       for (PetscInt a = 0; a < na; a++) {
-        const PetscReal *restrict f = D + (el->cut_idx[a] * 3 + c) * N + y * nx;
+        const PetscReal *restrict f = D + (size_t)(el->cut_idx[a] * 3 + c) * N + y * nx;
         const PetscReal wa          = el->cut_w[a];
 #pragma omp simd
         for (PetscInt x = 0; x < nx; x++) r[x] += wa * f[x];
@@ -451,7 +451,8 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
                              (int)cfg->ny, (double)(held / 1048576.0), (double)(kmc_bytes / 1048576.0), (double)(setup / 1048576.0), cfg->engine == STZ_ENGINE_KERNEL ? "" : " (FE part estimated)"));
   }
   for (int t = 0; t < STZ_ENGINE_COUNT; t++) {
-    const PetscBool ok = (PetscBool)(t != (int)cfg->engine && (t != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC));
+    const PetscBool ok = (PetscBool)(t != (int)cfg->engine && (t != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC) &&
+                                     (t != STZ_ENGINE_CUT_KERNEL || (cfg->geometry == STZ_GEOM_BLOCK && cfg->bc[STZ_EDGE_LEFT] == STZ_BC_FREE && cfg->bc[STZ_EDGE_RIGHT] == STZ_BC_FREE)));
     if (!ok) continue;
     if (others[0]) PetscCall(PetscStrlcat(others, ", ", sizeof(others)));
     PetscCall(PetscStrlcat(others, StzEngineNames[t], sizeof(others)));
@@ -513,6 +514,7 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
     if (cfg->engine == STZ_ENGINE_SLAB_KERNEL && StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING)) PetscCall(PetscMalloc3(nk, &el->siso[0], nk, &el->siso[1], nk, &el->siso[2]));
     if (cfg->engine == STZ_ENGINE_SLAB_KERNEL) PetscCall(StzElasticSlabKernels(el, cfg, el->fe, NULL));
     else PetscCall(StzElasticCutKernels(el, cfg));
+    if (cfg->engine == STZ_ENGINE_CUT_KERNEL && StzConfigHasProtocol(cfg, STZ_PROTO_THERMAL_CYCLING)) PetscCall(PetscMalloc3(N, &el->ds[0], N, &el->ds[1], N, &el->ds[2])); /* the FE's site stresses */
   } break;
   case STZ_ENGINE_FACTOR:
     PetscCall(PetscMalloc3(N, &el->ds[0], N, &el->ds[1], N, &el->ds[2]));
@@ -643,7 +645,7 @@ PetscErrorCode StzElasticIsotropicStrain(StzElastic el, const PetscReal d[])
     }
   } break;
   default:
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "thermal strains are implemented for -stz_engine kernel, factor and resolve, not %s", StzEngineNames[el->type]);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "thermal strains are implemented for -stz_engine kernel, slab-kernel, cut-kernel, factor and resolve, not %s", StzEngineNames[el->type]);
   }
   PetscFunctionReturn(0);
 }
