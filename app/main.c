@@ -136,6 +136,7 @@ static int StzCheckOptionsFile(const char path[])
       ok = 0;
     }
     if (event.type == YAML_MAPPING_START_EVENT || event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_SCALAR_EVENT) root = 0;
+    if (event.type == YAML_DOCUMENT_START_EVENT) root = 1; /* every document of the file */
     yaml_event_delete(&event);
   }
   yaml_parser_delete(&parser);
