@@ -483,14 +483,13 @@ PetscErrorCode StzConfigFromOptions(MPI_Comm comm, StzConfig *cfg)
    * if the sides are free, else the factor engine. (Below it slab-kernel stays the default, so that earlier results of small
    * blocks repeat to the last digit.) */
   if (!engine_set) {
-    const PetscBool free_sides = (PetscBool)(cfg->bc[STZ_EDGE_LEFT] == STZ_BC_FREE && cfg->bc[STZ_EDGE_RIGHT] == STZ_BC_FREE);
     if (cfg->geometry == STZ_GEOM_PERIODIC) cfg->engine = STZ_ENGINE_KERNEL;
     else if (cfg->geometry == STZ_GEOM_SLAB || cfg->nx * cfg->ny <= 4096) cfg->engine = STZ_ENGINE_SLAB_KERNEL;
-    else cfg->engine = free_sides ? STZ_ENGINE_CUT_KERNEL : STZ_ENGINE_FACTOR;
+    else cfg->engine = StzConfigCutKernelApplies(cfg) ? STZ_ENGINE_CUT_KERNEL : STZ_ENGINE_FACTOR;
   }
   PetscCheck(cfg->engine != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC, comm, PETSC_ERR_USER_INPUT, "option -stz_engine = kernel needs -stz_geometry periodic (it is %s): use %s",
              geometry, "slab-kernel, factor or resolve");
-  PetscCheck(cfg->engine != STZ_ENGINE_CUT_KERNEL || (cfg->geometry == STZ_GEOM_BLOCK && cfg->bc[STZ_EDGE_LEFT] == STZ_BC_FREE && cfg->bc[STZ_EDGE_RIGHT] == STZ_BC_FREE), comm, PETSC_ERR_USER_INPUT,
+  PetscCheck(cfg->engine != STZ_ENGINE_CUT_KERNEL || StzConfigCutKernelApplies(cfg), comm, PETSC_ERR_USER_INPUT,
              "option -stz_engine = cut-kernel needs -stz_geometry block with free sides (-stz_bc_left free -stz_bc_right free; it is %s%s%s%s%s): it treats the block as a slab cut open; use %s",
              geometry, cfg->geometry == STZ_GEOM_BLOCK ? ", left " : "", cfg->geometry == STZ_GEOM_BLOCK ? StzBCTypes[cfg->bc[STZ_EDGE_LEFT]] : "", cfg->geometry == STZ_GEOM_BLOCK ? ", right " : "",
              cfg->geometry == STZ_GEOM_BLOCK ? StzBCTypes[cfg->bc[STZ_EDGE_RIGHT]] : "",
@@ -871,6 +870,11 @@ void StzBodyPlatenStress(const StzConfig *cfg, PetscReal su[3])
   su[0]                = held ? lambda : 0;
   su[1]                = held ? lambda + 2 * mu : 2 * mu / (1 - nu);
   su[2]                = 0;
+}
+
+PetscBool StzConfigCutKernelApplies(const StzConfig *cfg)
+{
+  return (PetscBool)(cfg->geometry == STZ_GEOM_BLOCK && cfg->bc[STZ_EDGE_LEFT] == STZ_BC_FREE && cfg->bc[STZ_EDGE_RIGHT] == STZ_BC_FREE);
 }
 
 PetscBool StzConfigHasProtocol(const StzConfig *cfg, StzProtocolType p)

@@ -179,6 +179,8 @@ PetscErrorCode StzConfigCheckLoading(MPI_Comm comm, const StzConfig *cfg);
 PetscErrorCode StzConfigNotes(MPI_Comm comm, const StzConfig *cfg);
 /* True if the run uses protocol p, directly or as a stage of a sequence. */
 PetscBool StzConfigHasProtocol(const StzConfig *cfg, StzProtocolType p);
+/* Whether the cut-kernel engine applies: a block whose left and right edges are free (lib/elastic/engine.c, StzElasticCutKernels). */
+PetscBool StzConfigCutKernelApplies(const StzConfig *cfg);
 
 /* ---------- elastic engines (lib/elastic/) ---------- */
 /* Site stresses are kept as s1 = (sxx - syy)/2, s2 = sxy, sp = (sxx + syy)/2: the rates need only s1 and s2.

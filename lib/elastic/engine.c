@@ -451,8 +451,7 @@ PetscErrorCode StzElasticCreate(MPI_Comm comm, const StzConfig *cfg, StzElastic 
                              (int)cfg->ny, (double)(held / 1048576.0), (double)(kmc_bytes / 1048576.0), (double)(setup / 1048576.0), cfg->engine == STZ_ENGINE_KERNEL ? "" : " (FE part estimated)"));
   }
   for (int t = 0; t < STZ_ENGINE_COUNT; t++) {
-    const PetscBool ok = (PetscBool)(t != (int)cfg->engine && (t != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC) &&
-                                     (t != STZ_ENGINE_CUT_KERNEL || (cfg->geometry == STZ_GEOM_BLOCK && cfg->bc[STZ_EDGE_LEFT] == STZ_BC_FREE && cfg->bc[STZ_EDGE_RIGHT] == STZ_BC_FREE)));
+    const PetscBool ok = (PetscBool)(t != (int)cfg->engine && (t != STZ_ENGINE_KERNEL || cfg->geometry == STZ_GEOM_PERIODIC) && (t != STZ_ENGINE_CUT_KERNEL || StzConfigCutKernelApplies(cfg)));
     if (!ok) continue;
     if (others[0]) PetscCall(PetscStrlcat(others, ", ", sizeof(others)));
     PetscCall(PetscStrlcat(others, StzEngineNames[t], sizeof(others)));
