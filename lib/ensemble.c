@@ -110,6 +110,7 @@ enum {
   COL_ROLL_THINNING,
   COL_ROLL_SPACING,
   COL_ROLL_REGULARITY,
+  COL_ROLL_PVALUE,
   COL_LOADING,
   COL_TREAT,
   COL_INDENT,
@@ -140,7 +141,8 @@ static const char *const col_names[] = {"events",
                                         "roll_mean_pressure_pa",
                                         "thickness_reduction",
                                         "band_spacing_rd_m",
-                                        "band_regularity"};
+                                        "band_regularity",
+                                        "band_spacing_p_value"};
 
 /* Does the run include a loading test, whose StzSimResult is meaningful? */
 static PetscBool StzHasLoading(const StzConfig *c)
@@ -219,6 +221,7 @@ static PetscErrorCode StzRunMember(const StzConfig *c, PetscInt seed, PetscInt t
   row[COL_ROLL_THINNING]   = r.roll_thickness_reduction;
   row[COL_ROLL_SPACING]    = r.roll_band_spacing_m;
   row[COL_ROLL_REGULARITY] = r.roll_band_regularity;
+  row[COL_ROLL_PVALUE]     = r.roll_band_p_value;
   row[COL_LOADING]         = StzHasLoading(c) ? 1 : 0;
   if (r.yield_strain <= 0) row[COL_LOADING] = row[COL_LOADING] ? 2 : 0; /* loaded, but no 0.2 % offset yield reached */
   PetscFunctionReturn(0);
@@ -235,8 +238,8 @@ static PetscBool StzDefined(const PetscReal row[NCOL], PetscInt k)
     if (k == COL_TSTOP) return (PetscBool)(p == STZ_PROTO_CREEP || p == STZ_PROTO_CYCLIC);
     return PETSC_TRUE;
   }
-  if (k >= COL_ROLL_PRESSURE && k <= COL_ROLL_REGULARITY) /* a roll gap; the spacing if found, the pressure if the last pass reached the strip's middle */
-    return (PetscBool)(row[COL_ROLL] && (k != COL_ROLL_SPACING || row[COL_ROLL_SPACING] > 0) && (k != COL_ROLL_PRESSURE || !PetscIsNanReal(row[COL_ROLL_PRESSURE])));
+  if (k >= COL_ROLL_PRESSURE && k <= COL_ROLL_PVALUE) /* a roll gap; the spacing and its p-value if found, the pressure if the last pass reached the strip's middle */
+    return (PetscBool)(row[COL_ROLL] && ((k != COL_ROLL_SPACING && k != COL_ROLL_PVALUE) || row[COL_ROLL_SPACING] > 0) && (k != COL_ROLL_PRESSURE || !PetscIsNanReal(row[COL_ROLL_PRESSURE])));
   if (k >= COL_POPINS && k <= COL_POPIN_SHEAR) return (PetscBool)(row[COL_INDENT] && (k == COL_POPINS || row[COL_POPINS] > 0)); /* indentation; the first pop-in's if any */
   if (row[COL_LOADING] == 0) return PETSC_FALSE;
   if ((k == COL_YIELD || k == COL_YIELD_STRAIN) && row[COL_LOADING] == 2) return PETSC_FALSE;
@@ -286,7 +289,8 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
       else if (row[COL_ROLL]) {
         char spacing[64] = "no band pattern";
         if (row[COL_ROLL_SPACING] > 0)
-          PetscCall(PetscSNPrintf(spacing, sizeof spacing, "band spacing %.3g nm (regularity %.2f)", (double)(row[COL_ROLL_SPACING] * 1e9), (double)row[COL_ROLL_REGULARITY]));
+          PetscCall(PetscSNPrintf(spacing, sizeof spacing, "band spacing %.3g nm (regularity %.2f, p = %.2f)", (double)(row[COL_ROLL_SPACING] * 1e9), (double)row[COL_ROLL_REGULARITY],
+                                  (double)row[COL_ROLL_PVALUE]));
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: ensemble: seed %d (%d of %d, rank %d): strip %.3f %% thinner, %s, stored energy %.4g -> %.4g J/g-atom\n", (int)seeds[j], (int)(j + 1), (int)n,
                               (int)rank, (double)(100 * row[COL_ROLL_THINNING]), spacing, (double)row[COL_E0], (double)row[COL_E1]));
       } else if (row[COL_LOADING]) {
@@ -331,6 +335,7 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
     StzNucleationFit nf;
     PetscBool        fitted   = PETSC_FALSE;
     const char      *fit_note = "";
+    PetscReal        roll_p   = 1; /* a roll gap: the seeds' band-spacing p-values combined */
 
     PetscCall(StzFileOpen(c->output_dir, "ensemble.csv", &fp));
     fprintf(fp, "seed");
@@ -363,6 +368,14 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
       for (PetscInt j = 0; j < n; j++)
         if (StzDefined(all + j * NCOL, k)) s2 += PetscSqr(all[j * NCOL + k] - mean[k]);
       sd[k] = cnt[k] > 1 ? PetscSqrtReal(s2 / (cnt[k] - 1)) : 0;
+    }
+    /* A roll gap's band pattern over the seeds: their p-values combined (a seed without a spacing counts as p = 1). */
+    if (c->protocol == STZ_PROTO_ROLL_GAP) {
+      PetscReal *pv;
+      PetscCall(PetscMalloc1(n, &pv));
+      for (PetscInt j = 0; j < n; j++) pv[j] = StzDefined(all + j * NCOL, COL_ROLL_PVALUE) ? all[j * NCOL + COL_ROLL_PVALUE] : 1;
+      roll_p = StzFisherCombine(n, pv);
+      PetscCall(PetscFree(pv));
     }
     /* The activation volume an experimentalist would read from these first pop-ins (include/stzdyn/nucleation.h): for a
      * ramp from zero under Hertz's pressure, where the largest shear grows as the square root of the load. */
@@ -411,6 +424,7 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
       } else fprintf(fp, "null");
       fprintf(fp, ",\n  \"popin_activation_volume_note\": \"%s\",\n", fit_note);
     }
+    if (c->protocol == STZ_PROTO_ROLL_GAP) fprintf(fp, "  \"band_spacing_combined_p_value\": %.4g,\n", (double)roll_p);
     fprintf(fp, "  \"options\": ");
     PetscCall(StzConfigWriteJSON(c, fp, "  "));
     fprintf(fp, "\n}\n");
@@ -427,10 +441,17 @@ PetscErrorCode StzRunEnsemble(StzSim sim)
       if (cnt[COL_POPIN_LOAD])
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "  first pop-in load %.4g +- %.3g N/m, Hertz max shear %.4g +- %.3g GPa (%d of %d seeds popped in; mean +- standard deviation)\n",
                               (double)mean[COL_POPIN_LOAD], (double)sd[COL_POPIN_LOAD], (double)(mean[COL_POPIN_SHEAR] / 1e9), (double)(sd[COL_POPIN_SHEAR] / 1e9), (int)cnt[COL_POPIN_LOAD], (int)n));
-      if (cnt[COL_ROLL_THINNING])
-        PetscCall(PetscPrintf(PETSC_COMM_SELF, "  thickness reduction %.3f +- %.2f %%, band spacing along the strip %.3g +- %.2g nm (%d of %d seeds; mean +- standard deviation)\n",
+      if (cnt[COL_ROLL_THINNING]) {
+        PetscInt sig = 0; /* seeds whose bands are more evenly spaced than at random places */
+        for (PetscInt j = 0; j < n; j++) sig += StzDefined(all + j * NCOL, COL_ROLL_PVALUE) && all[j * NCOL + COL_ROLL_PVALUE] <= 0.05;
+        PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                              "  thickness reduction %.3f +- %.2f %%, band spacing along the strip %.3g +- %.2g nm (%d of %d seeds, %d of them with bands more evenly spaced than at random places, p "
+                              "<= 0.05; mean "
+                              "+- standard deviation)\n",
                               (double)(100 * mean[COL_ROLL_THINNING]), (double)(100 * sd[COL_ROLL_THINNING]), (double)(mean[COL_ROLL_SPACING] * 1e9), (double)(sd[COL_ROLL_SPACING] * 1e9),
-                              (int)cnt[COL_ROLL_SPACING], (int)n));
+                              (int)cnt[COL_ROLL_SPACING], (int)n, (int)sig));
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "  band pattern over all %d seeds (Fisher's method on their p-values, 1 for a seed without a spacing): p = %.2g\n", (int)n, (double)roll_p));
+      }
       if (fitted) {
         char hi_text[32] = "unbounded";
         if (!PetscIsNanReal(nf.ci_high_m3)) PetscCall(PetscSNPrintf(hi_text, sizeof hi_text, "%.3g", (double)(nf.ci_high_m3 * 1e27)));

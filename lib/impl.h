@@ -443,6 +443,12 @@ PetscErrorCode StzBandsCompute(PetscInt nx, PetscInt ny, PetscBool periodic, con
  * up to half the window), and that correlation (1: a pattern that repeats exactly; near 0: none). *period = -1 when the
  * correlation never turns negative or stays below zero. */
 PetscErrorCode StzPeriodAlongX(PetscInt nx, PetscInt ny, const PetscReal g[], PetscInt x0, PetscInt x1, PetscInt *period, PetscReal *corr);
+/* The chance that bands (StzBandsCompute of a body, nb of them; sites of size a) would be as evenly spaced along x, over
+ * columns x0 .. x1-1, at random places: the share of nsurr random placements (random stream key) of each family's bands there
+ * whose gaps scatter at most as much as theirs, as (1 + hits) / (1 + nsurr); 1 when no family has three bands there. */
+PetscErrorCode StzPeriodPValue(PetscInt nx, PetscInt ny, PetscReal a, const StzBand bands[], PetscInt nb, PetscInt x0, PetscInt x1, PetscInt nsurr, uint64_t key, PetscReal *p);
+/* Fisher's combination of n independent p-values: the chance, if every null holds, of a product of p-values at most theirs. */
+PetscReal StzFisherCombine(PetscInt n, const PetscReal p[]);
 /* Equivalent plastic shear strain per site: 2 sqrt(((exx - eyy)/2)^2 + exy^2). */
 void StzPlasticShear(PetscInt N, const PetscReal eps_p[], PetscReal out[]);
 /* Localization index and angle of the plastic shear field (the most localized line family). */

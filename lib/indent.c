@@ -77,7 +77,7 @@ struct StzIndenter_private {
   /* A roll gap (StzRunRollGap): the roll's depth below the original surface (ind->delta is its tip), its force per length and
    * projected contact length and how far it reaches ahead of and behind the roll's lowest point (its last nodes, entry and
    * exit side) from the last contact solve, and the last pass's record. */
-  PetscReal roll_F, roll_contact, roll_ahead, roll_behind, roll_peak_F, roll_thinning_mid, roll_spacing_rd, roll_regularity, roll_pressure;
+  PetscReal roll_F, roll_contact, roll_ahead, roll_behind, roll_peak_F, roll_thinning_mid, roll_spacing_rd, roll_regularity, roll_p_value, roll_pressure;
   PetscInt  roll_done; /* the passes run to their end */
 };
 
@@ -888,9 +888,10 @@ static PetscErrorCode StzRollGapSolve(StzSim sim)
 }
 
 /* The bands' spacing along the strip: the dominant period along x of the plastic shear of the strip's middle three quarters
- * (StzPeriodAlongX: the ends are the roll's entry and exit), in m, and how regular the pattern is (the autocorrelation at that
- * period). -1 and 0 when there is none. */
-static PetscErrorCode StzRollGapBandSpacing(const StzSim sim, PetscReal *spacing_m, PetscReal *regularity)
+ * (StzPeriodAlongX: the ends are the roll's entry and exit), in m, how regular the pattern is (the autocorrelation at that
+ * period), and the chance that the bands bands.csv found there (sim->bands, computed before) would be as evenly spaced at
+ * random places (StzPeriodPValue, 99 random placements: p >= 0.01). -1, 0 and 1 when there is none. */
+static PetscErrorCode StzRollGapBandSpacing(const StzSim sim, PetscReal *spacing_m, PetscReal *regularity, PetscReal *p_value)
 {
   const PetscInt nx = sim->cfg.nx, ny = sim->cfg.ny;
   PetscReal     *g;
@@ -901,6 +902,8 @@ static PetscErrorCode StzRollGapBandSpacing(const StzSim sim, PetscReal *spacing
   StzPlasticShear(nx * ny, sim->kmc->eps_p, g);
   PetscCall(StzPeriodAlongX(nx, ny, g, nx / 8, nx - nx / 8, &d, regularity));
   *spacing_m = d > 0 ? d * sim->cfg.site_size_m : -1;
+  *p_value   = 1;
+  if (d > 0) PetscCall(StzPeriodPValue(nx, ny, sim->cfg.site_size_m, sim->bands, sim->n_bands, nx / 8, nx - nx / 8, 99, StzRngKey((uint64_t)sim->cfg.seed, 0xba5d), p_value));
   PetscCall(PetscFree(g));
   PetscFunctionReturn(0);
 }
@@ -950,6 +953,8 @@ void StzRollGapWriteJSON(StzSim sim, FILE *fp)
   if (ind && ind->roll_spacing_rd >= 0) fprintf(fp, "  \"band_spacing_rd_m\": %.6g,\n", (double)ind->roll_spacing_rd);
   else fprintf(fp, "  \"band_spacing_rd_m\": null,\n");
   fprintf(fp, "  \"band_regularity\": %.4f,\n", (double)(ind ? ind->roll_regularity : 0));
+  if (ind && ind->roll_spacing_rd >= 0) fprintf(fp, "  \"band_spacing_p_value\": %.4f,\n", (double)ind->roll_p_value);
+  else fprintf(fp, "  \"band_spacing_p_value\": null,\n");
 }
 
 /* Rolling by a roll gap: a rigid frictionless roll of radius R (-stz_rolling_roll_radius_m) on the free top edge of a strip
@@ -986,7 +991,7 @@ PetscErrorCode StzRunRollGap(StzSim sim)
   PetscCall(StzFileOpen(c->output_dir, "roll.csv", &fr));
   fprintf(fr, "pass,time_s,roll_x_m,roll_depth_m,roll_force_n_per_m,contact_length_m,mean_pressure_pa,contact_ahead_m,contact_behind_m,events\n");
   fprintf(fp, "pass,roll_depth_m,peak_roll_force_n_per_m,mean_roll_force_n_per_m,mean_roll_pressure_pa,contact_length_m,thickness_reduction,plastic_thinning,elongation,"
-              "stored_energy_j_per_gatom,structural_enthalpy_j_per_gatom,localization_index,band_count,band_spacing_rd_m,band_regularity,events\n");
+              "stored_energy_j_per_gatom,structural_enthalpy_j_per_gatom,localization_index,band_count,band_spacing_rd_m,band_regularity,band_spacing_p_value,events\n");
   if (!c->quiet)
     PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "stzdyn: roll-gap: a roll of radius %.4g nm at %.4g nm/s, %d pass%s each %.4g of the strip's height (%.4g nm) deeper\n", (double)(R * 1e9),
                            (double)(v * 1e9), (int)c->roll.passes, c->roll.passes == 1 ? "" : "es", (double)c->roll.pass_strain, (double)(H * 1e9)));
@@ -1066,29 +1071,32 @@ PetscErrorCode StzRunRollGap(StzSim sim)
     {
       StzEnergy       e;
       StzLocalization loc;
-      PetscReal       spacing = -1, regularity = 0;
+      PetscReal       spacing = -1, regularity = 0, pv = 1;
       PetscCall(StzSimBands(sim, &loc));
-      PetscCall(StzRollGapBandSpacing(sim, &spacing, &regularity));
+      PetscCall(StzRollGapBandSpacing(sim, &spacing, &regularity, &pv));
       StzKmcEnergy(sim->kmc, &e);
       ind->roll_thinning_mid = StzRollGapSurface(ind, 0.25 * L, 0.75 * L);
       ind->roll_spacing_rd   = spacing;
       ind->roll_pressure     = npres ? Psum / npres : (PetscReal)NAN; /* a pass cut before the middle half: none (empty in ensemble.csv) */
       ind->roll_regularity   = regularity;
+      ind->roll_p_value      = pv;
       fprintf(fp, "%d,%.8e,%.8e,", (int)pass, (double)ind->delta, (double)peak);
       /* The steady gap's means: empty if the pass stopped before the roll reached the strip's middle half. */
       if (nmid) fprintf(fp, "%.8e,%.8e,%.8e,", (double)(Fsum / nmid), (double)(npres ? Psum / npres : 0), (double)(Csum / nmid));
       else fprintf(fp, ",,,");
       fprintf(fp, "%.8e,%.8e,%.8e,%.8e,%.8e,%.6f,%d,", (double)(ind->roll_thinning_mid / H), (double)-sim->kmc->mean_eig[1], (double)sim->kmc->mean_eig[0], (double)e.total_j_per_gatom,
               (double)e.structural_j_per_gatom, (double)loc.index, (int)sim->n_bands);
-      if (spacing >= 0) fprintf(fp, "%.6e,%.4f,", (double)spacing, (double)regularity);
-      else fprintf(fp, ",%.4f,", (double)regularity);
+      if (spacing >= 0) fprintf(fp, "%.6e,%.4f,%.4f,", (double)spacing, (double)regularity, (double)pv);
+      else fprintf(fp, ",%.4f,,", (double)regularity);
       fprintf(fp, "%lld\n", (long long)(sim->kmc->events - sim->events0));
       fflush(fp);
       if (!c->quiet)
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: roll pass %d/%d: peak force %.4g N/m, mean pressure %.4g MPa in the gap%s; strip %.3f %% thinner, stored energy %.4g J/g-atom, %d band%s%s",
                               (int)pass, (int)c->roll.passes, (double)peak, (double)(npres ? Psum / npres / 1e6 : 0), npres ? "" : " (not reached)", (double)(100 * ind->roll_thinning_mid / H),
                               (double)e.total_j_per_gatom, (int)sim->n_bands, sim->n_bands == 1 ? "" : "s", spacing >= 0 ? "" : "\n"));
-      if (!c->quiet && spacing >= 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, ", repeating every %.3g nm along the strip (regularity %.2f)\n", (double)(spacing * 1e9), (double)regularity));
+      if (!c->quiet && spacing >= 0)
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, ", repeating every %.3g nm along the strip (regularity %.2f; %s: p = %.2f)\n", (double)(spacing * 1e9), (double)regularity,
+                              pv <= 0.05 ? "bands more evenly spaced than at random places" : "bands no more evenly spaced than at random places", (double)pv));
       if (!stop) ind->roll_done = pass;
       else if (!c->quiet)
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "stzdyn: roll-gap: %s in pass %d with the roll at %.4g nm of %.4g: the pass's row is that of a cut pass, the roll lifted there\n",
@@ -1103,6 +1111,7 @@ PetscErrorCode StzRunRollGap(StzSim sim)
   sim->res.roll_thickness_reduction = ind->roll_thinning_mid / H;
   sim->res.roll_band_spacing_m      = ind->roll_spacing_rd;
   sim->res.roll_band_regularity     = ind->roll_regularity;
+  sim->res.roll_band_p_value        = ind->roll_p_value;
   if (!c->quiet)
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "  outputs in %s/: series.csv, passes.csv, roll.csv, summary.json, bands.csv, map_plastic_strain_final.png%s%s\n", c->output_dir,
                           c->fields_csv ? ", fields.csv" : "", c->fields_vtk ? ", fields.vti" : ""));

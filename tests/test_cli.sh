@@ -343,7 +343,7 @@ check "a negative roll radius names the option, the value and the range (rc $rc)
 out=$("$stz" run -stz_protocol rolling -stz_geometry block -stz_bc_top roller -stz_bc_bottom roller -stz_rolling_roll_speed_m_per_s 1e-7 -stz_nx 8 -stz_ny 8 -stz_rolling_passes 1 -stz_output_dir "$tmp/rg0" 2>&1); rc=$?
 check "a roll option with the platen rolling gets a note that it does nothing (rc $rc)" '[ $rc -eq 0 ] && grep -q "note: option -stz_rolling_roll_speed_m_per_s applies only to -stz_protocol roll-gap" <<<"$out"'
 out=$("$stz" run -stz_protocol roll-gap -stz_geometry block -stz_bc_bottom roller -stz_nx 32 -stz_ny 8 -stz_rolling_passes 2 -stz_rolling_pass_strain 0.04 -stz_rolling_reverse -stz_initial_state annealed -stz_output_dir "$tmp/rg1" 2>&1); rc=$?
-check "roll-gap writes a row per pass, series and roll.csv rows as the roll travels (back in the second pass of a reversing mill), its summary keys and options, and no avalanche files; the strip thins pass by pass (rc $rc)" \
+check "roll-gap writes a row per pass, series and roll.csv rows as the roll travels (back in the second pass of a reversing mill), its summary keys and options (the band spacing's p-value where there is a spacing), and no avalanche files; the strip thins pass by pass (rc $rc)" \
   '[ $rc -eq 0 ] && [ ! -e "$tmp/rg1/avalanches.csv" ] && [ -s "$tmp/rg1/bands.csv" ] && python3 -c "
 import csv, json, sys
 p = list(csv.DictReader(open(sys.argv[1] + \"/passes.csv\")))
@@ -360,17 +360,22 @@ x2 = [float(r[\"roll_x_m\"]) for r in roll if r[\"pass\"] == \"2\"]
 assert x[0] < 0 and x[-1] > 32e-9 and all(b > a for a, b in zip(x, x[1:]))  # from before the strip to beyond it
 assert x2[0] > 32e-9 and x2[-1] < 0 and all(b < a for a, b in zip(x2, x2[1:])) and one[\"options\"][\"stz_rolling_reverse\"] is True
 assert 0 <= one[\"band_regularity\"] <= 1 and one[\"roll_contact_solves\"] > len(roll)
+assert all((r[\"band_spacing_rd_m\"] == \"\") == (r[\"band_spacing_p_value\"] == \"\") for r in p)  # a p-value where there is a spacing
+assert (one[\"band_spacing_rd_m\"] is None) == (one[\"band_spacing_p_value\"] is None) and (one[\"band_spacing_p_value\"] is None or 0.01 <= one[\"band_spacing_p_value\"] <= 1)
 " "$tmp/rg1"'
 out=$("$stz" run -stz_protocol roll-gap -stz_geometry block -stz_bc_bottom roller -stz_nx 32 -stz_ny 8 -stz_rolling_passes 1 -stz_rolling_pass_strain 0.04 -stz_seeds 1-2 -stz_output_dir "$tmp/rg2" 2>&1); rc=$?
-check "a roll-gap ensemble tabulates each seed's last pass (pressure, thinning, band spacing where found) beside its passes.csv (rc $rc)" \
+check "a roll-gap ensemble tabulates each seed's last pass (pressure, thinning, band spacing and its p-value where found) beside its passes.csv, and combines the p-values (rc $rc)" \
   '[ $rc -eq 0 ] && python3 -c "
-import csv, sys
+import csv, json, sys
 e = list(csv.DictReader(open(sys.argv[1] + \"/ensemble.csv\")))
 assert len(e) == 2
 for r in e:
     p = list(csv.DictReader(open(sys.argv[1] + \"/seed-\" + r[\"seed\"] + \"/passes.csv\")))[-1]
     assert abs(float(r[\"thickness_reduction\"]) - float(p[\"thickness_reduction\"])) < 1e-8 and abs(float(r[\"roll_mean_pressure_pa\"]) / float(p[\"mean_roll_pressure_pa\"]) - 1) < 1e-8
     assert (r[\"band_spacing_rd_m\"] == \"\") == (p[\"band_spacing_rd_m\"] == \"\") and r[\"peak_stress_pa\"] == \"\"
+    assert r[\"band_spacing_p_value\"] == p[\"band_spacing_p_value\"] or float(r[\"band_spacing_p_value\"]) == float(p[\"band_spacing_p_value\"])
+j = json.load(open(sys.argv[1] + \"/ensemble.json\"))
+assert 0 < j[\"band_spacing_combined_p_value\"] <= 1
 " "$tmp/rg2"'
 out=$("$stz" run -stz_protocol sequence -stz_sequence roll-gap,indent -stz_geometry block -stz_bc_bottom roller -stz_nx 32 -stz_ny 8 -stz_rolling_passes 1 -stz_rolling_pass_strain 0.04 -stz_indent_max_load 5 -stz_output_dir "$tmp/rg3" 2>&1); rc=$?
 check "a sequence on a block rolls the strip, then indents the rolled strip (rc $rc)" \

@@ -8,7 +8,11 @@
  * Body (a 64 x 32 block, lines do not wrap): a 45-deg band -> index above that of rows and columns, angle 45, where a
  * rectangle used to see only rows and columns; two parallel 45-deg bands 20 lines apart -> spacing 20 d, none after the last;
  * an X of a 45-deg and a 135-deg band -> both, each at its angle and its shear.
- * Period along x (StzPeriodAlongX): a zigzag of bands between the top and bottom rows -> its period exactly; noise -> none. */
+ * Period along x (StzPeriodAlongX): a zigzag of bands between the top and bottom rows -> its period exactly; noise -> none.
+ * Its significance (StzPeriodPValue, how evenly the bands of bands.csv are spaced against the same bands at random places):
+ * the zigzag -> the smallest p-value the random placements allow, and with its legs moved at random by a sixth of their gap
+ * -> still p <= 0.05; bands at uniformly random places along the strip (the null hypothesis itself) -> p-values that are
+ * uniform, so p <= 0.05 in about 5 % of such strips. Fisher's combination of p-values against hand-computed values. */
 #include <stzdyn/stzdyn.h>
 #include "../lib/impl.h"
 #include <stzdyn/rng.h>
@@ -107,9 +111,10 @@ int main(int argc, char **argv)
   {
     const PetscInt nx = 248, ny = BY;
     PetscReal     *z;
-    PetscInt       per;
+    StzBand       *sb;
+    PetscInt       per, nsb;
     PetscReal      cor;
-    PetscCall(PetscMalloc1(4 * nx * ny, &z));
+    PetscCall(PetscMalloc2(4 * nx * ny, &z, STZ_MAX_BANDS, &sb));
     for (int stretch = 1; stretch <= 2; stretch++) {
       const PetscInt L = stretch * nx, P = 2 * (ny - 1) * stretch;
       for (PetscInt y = 0; y < ny; y++)
@@ -119,11 +124,68 @@ int main(int argc, char **argv)
         }
       PetscCall(StzPeriodAlongX(L, ny, z, L / 8, L - L / 8, &per, &cor));
       STZ_CHECK(per == P && cor > 0.7, "a zigzag of bands repeating every %d sites along a strip %d long: period %d, correlation %.3f (> 0.7)", (int)P, (int)L, (int)per, (double)cor);
+      {
+        PetscReal pv;
+        PetscCall(StzBandsCompute(L, ny, PETSC_FALSE, z, a, STZ_MAX_BANDS, sb, &nsb));
+        PetscCall(StzPeriodPValue(L, ny, a, sb, nsb, L / 8, L - L / 8, 99, StzRngKey(11, 0), &pv));
+        STZ_CHECK(pv <= 0.011, "and none of 99 random placements of its %d bands is as evenly spaced: p = %.3f (1/100, the least 99 can give)", (int)nsb, (double)pv);
+      }
+    }
+    /* A test that cannot see a period it should: the zigzag's legs moved at random by up to 5 sites either way (a sixth of
+     * its half period), as the bands of a real strip are, must still be more regular than at random places (p <= 0.05). */
+    {
+      const PetscInt L = nx, P = 2 * (ny - 1), nleg = 2 * L / P + 2;
+      PetscReal      pv;
+      for (PetscInt i = 0; i < L * ny; i++) z[i] = 0.01;
+      for (PetscInt k = 0; k < nleg; k++) {
+        const PetscInt x0 = k * (P / 2) - P / 2 + (PetscInt)(11 * StzRngUniform(StzRngKey(17, 0), (uint64_t)k)) - 5, dir = k % 2 ? -1 : 1, xs = dir > 0 ? x0 : x0 + ny - 1;
+        for (PetscInt y = 0; y < ny; y++)
+          for (PetscInt x = xs + dir * y - 1; x <= xs + dir * y + 1; x++)
+            if (x >= 0 && x < L) z[y * L + x] = 0.2;
+      }
+      PetscCall(StzPeriodAlongX(L, ny, z, L / 8, L - L / 8, &per, &cor));
+      PetscCall(StzBandsCompute(L, ny, PETSC_FALSE, z, a, STZ_MAX_BANDS, sb, &nsb));
+      PetscCall(StzPeriodPValue(L, ny, a, sb, nsb, L / 8, L - L / 8, 99, StzRngKey(11, 1), &pv));
+      STZ_CHECK(per > 0 && PetscAbsInt(per - P) <= 5 && pv <= 0.05, "the zigzag with its %d legs moved by up to 5 sites: period %d (%d +- 5), regularity %.3f, p = %.3f (<= 0.05)", (int)nsb, (int)per,
+                (int)P, (double)cor, (double)pv);
+    }
+    /* The null hypothesis: nb straight bands three sites wide, each at 45 or 135 deg through the strip's height, centred at
+     * uniformly random places along it (the zigzag's band density; where they overlap the detector sees one wider band).
+     * Under it the p-value is uniform: of K = 100 such strips about 5 fall at p <= 0.05, and the binomial tail
+     * P(>= 13 | 100, 0.05) = 0.0015 bounds the count; a test that never rejects (p near 1 always) fails the second check,
+     * that at least 35 fall at p <= 0.5 (tail P(<= 34 | 100, 0.5) = 0.0009). */
+    {
+      const PetscInt L = nx, K = 100, nb = L / (ny - 1);
+      PetscInt       low = 0, half = 0, nper = 0;
+      for (PetscInt k = 0; k < K; k++) {
+        PetscReal pv = 1;
+        for (PetscInt i = 0; i < L * ny; i++) z[i] = 0.01;
+        for (PetscInt b = 0; b < nb; b++) {
+          const PetscInt x0 = (PetscInt)(StzRngUniform(StzRngKey(13, (uint64_t)k), (uint64_t)(2 * b)) * L), dir = StzRngUniform(StzRngKey(13, (uint64_t)k), (uint64_t)(2 * b + 1)) < 0.5 ? 1 : -1;
+          for (PetscInt y = 0; y < ny; y++)
+            for (PetscInt x = x0 + dir * y - 1; x <= x0 + dir * y + 1; x++)
+              if (x >= 0 && x < L) z[y * L + x] = 0.2;
+        }
+        PetscCall(StzPeriodAlongX(L, ny, z, L / 8, L - L / 8, &per, &cor));
+        if (per > 0) nper++;
+        PetscCall(StzBandsCompute(L, ny, PETSC_FALSE, z, a, STZ_MAX_BANDS, sb, &nsb));
+        PetscCall(StzPeriodPValue(L, ny, a, sb, nsb, L / 8, L - L / 8, 99, StzRngKey(11, (uint64_t)k), &pv));
+        low += pv <= 0.05, half += pv <= 0.5;
+      }
+      STZ_CHECK(low <= 12 && half >= 35, "bands at random places along %d strips: %d with p <= 0.05 (expect ~%d, at most 12), %d with p <= 0.5 (expect ~%d, at least 35); %d had a spacing", (int)K,
+                (int)low, (int)(K / 20), (int)half, (int)(K / 2), (int)nper);
     }
     for (PetscInt i = 0; i < nx * ny; i++) z[i] = StzRngUniform(StzRngKey(7, 1), (uint64_t)i);
     PetscCall(StzPeriodAlongX(nx, ny, z, nx / 8, nx - nx / 8, &per, &cor));
     STZ_CHECK(cor < 0.1, "uncorrelated noise has no period: correlation %.3f at lag %d (< 0.1; pairs ~ %d)", (double)cor, (int)per, (int)(ny * nx / 2));
-    PetscCall(PetscFree(z));
+    PetscCall(PetscFree2(z, sb));
+  }
+  /* Fisher's method, against values computed by hand: one p-value is itself; two of 0.05 give X = 2 ln 400 = 11.98 on 4
+   * degrees of freedom, P = (1 + ln 400) / 400 = 0.01748; four of 1 give 1. */
+  {
+    const PetscReal one[1] = {0.3}, two[2] = {0.05, 0.05}, four[4] = {1, 1, 1, 1};
+    STZ_CHECK(StzClose(StzFisherCombine(1, one), 0.3, 1e-12, 0) && StzClose(StzFisherCombine(2, two), (1 + PetscLogReal(400.0)) / 400, 1e-12, 0) && StzClose(StzFisherCombine(4, four), 1, 1e-12, 0),
+              "Fisher's combination: %.6f (0.3), %.6f (0.017478), %.6f (1)", (double)StzFisherCombine(1, one), (double)StzFisherCombine(2, two), (double)StzFisherCombine(4, four));
   }
   PetscCall(PetscFinalize());
   return STZ_TEST_EXIT();

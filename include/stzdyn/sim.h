@@ -39,7 +39,7 @@ typedef struct {
   /* A roll gap (roll-gap; docs/outputs.md, passes.csv), after its last pass: the mean roll pressure in the steady gap (Pa),
    * the thickness reduction of the strip's middle half, and the spacing of the band pattern along the strip (m; -1 if none)
    * and its regularity. */
-  PetscReal roll_mean_pressure_pa, roll_thickness_reduction, roll_band_spacing_m, roll_band_regularity;
+  PetscReal roll_mean_pressure_pa, roll_thickness_reduction, roll_band_spacing_m, roll_band_regularity, roll_band_p_value;
 } StzSimResult;
 
 /* One avalanche (a row of avalanches.csv). Strains dimensionless, in the loading sense of the protocol. */
