@@ -327,9 +327,11 @@ static PetscInt StzFamilyCentres(PetscInt ny, PetscReal a, const StzBand bands[]
   const PetscReal d = a / PetscSqrtReal((PetscReal)(p * p + q * q)), ym = 0.5 * (ny - 1);
   PetscInt        m = 0;
   if (p == 0) return 0;
-  if (q == 0) *lo = x0, *hi = x1; /* columns: the line is x */
-  else { /* x = (q ym - l) / p at mid-height */ *lo = PetscMin(q * ym - p * x0, q * ym - p * (PetscReal)x1);
-    *hi                                             = PetscMax(q * ym - p * x0, q * ym - p * (PetscReal)x1);
+  /* The stretch of line values crossed at mid-height by columns x0 .. x1: x itself for columns, else q ym - p x. */
+  if (q == 0) *lo = x0, *hi = x1;
+  else {
+    *lo = PetscMin(q * ym - p * x0, q * ym - p * (PetscReal)x1);
+    *hi = PetscMax(q * ym - p * x0, q * ym - p * (PetscReal)x1);
   }
   for (PetscInt k = 0; k < nb; k++) {
     const PetscReal l = bands[k].position_m / d;
@@ -368,7 +370,7 @@ static PetscReal StzGapScatter(PetscInt nf, const PetscInt m[], PetscReal *const
  * (random sequential adsorption: the detector would merge overlapping bands into one). The p-value is (1 + the placements
  * whose scatter is at most the bands') / (1 + nsurr): at least 1 / (1 + nsurr); 1 when no family has three bands there.
  * Random streams: key, so the p-value is reproducible.
- * *Fourteenth session.* Two other nulls were tried and dropped (tests/test_localization.c): the field's column blocks
+ * *Fourteenth session.* Two other nulls were tried and dropped (docs/model.md 10e): the field's column blocks
  * shuffled along the strip cut the inclined bands into pieces, so that random placements looked significant (37 of 40 at
  * p <= 0.05); and the spacing estimator's own regularity (the autocorrelation at the spacing, StzPeriodAlongX) applied to
  * drawings of the bands in place and moved at random had little power: a rolled strip's evenly spaced bands (gaps 14-25 nm
