@@ -405,11 +405,7 @@ PetscErrorCode StzPeriodPValue(PetscInt nx, PetscInt ny, PetscReal a, const StzB
           }
           r[f][k] = x; /* band k of the family, with its width w[f][k] */
         }
-        for (PetscInt k = 1; k < m[f]; k++) /* then in order along the strip, for the gaps */
-          for (PetscInt j = k; j > 0 && r[f][j] < r[f][j - 1]; j--) {
-            const PetscReal tr = r[f][j];
-            r[f][j] = r[f][j - 1], r[f][j - 1] = tr;
-          }
+        qsort(r[f], m[f], sizeof(PetscReal), StzCmpReal); /* then in order along the strip, for the gaps */
       }
       t = StzGapScatter(8, m, r, &ng);
       if (t <= t_obs) hits++;
